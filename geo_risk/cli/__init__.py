@@ -1,0 +1,43 @@
+"""The ``geo-risk`` command line.
+
+One module per command group; each registers itself on :data:`main` when it is
+imported below. Commands parse arguments, call the library and print; they
+hold no analysis of their own.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from geo_risk.errors import GeoRiskError
+
+log = logging.getLogger(__name__)
+
+
+class _Group(click.Group):
+    """Turns library errors into a clear message and exit code 2, not a traceback."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except GeoRiskError as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--verbose", "-v", is_flag=True, help="Log debug messages.")
+@click.version_option(package_name="geo-risk")
+def main(verbose: bool) -> None:
+    """geo-risk: how risky a place is for a particular young person (advisory)."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+# --- command modules: one import line each (keep this list sorted) ---
+from geo_risk.cli import db as _db  # noqa: E402,F401

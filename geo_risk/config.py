@@ -1,0 +1,331 @@
+"""Settings (where things are) and Policy (versioned thresholds and weights).
+
+Both are frozen dataclasses. ``Settings`` comes from environment variables
+prefixed ``GEO_RISK_`` and an optional TOML file; ``Policy`` from a versioned
+TOML file (``geo_risk/policies/default.toml`` unless configured). Unknown keys
+are rejected with a message naming the valid ones, so a typo never silently
+creates a new setting.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from geo_risk.errors import ValidationError
+
+ENV_PREFIX = "GEO_RISK_"
+DEFAULT_POLICY_FILE = Path(__file__).parent / "policies" / "default.toml"
+
+
+def _default_data_dir() -> Path:
+    return Path.cwd() / "var"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where geo-risk keeps its data and how it connects.
+
+    Parameters
+    ----------
+    data_dir
+        Folder for the SpatiaLite file and generated data.
+    database_url
+        SQLAlchemy URL. Empty means the SpatiaLite file ``<data_dir>/geo-risk.sqlite``.
+    area_of_interest
+        Optional boundary file (GeoJSON/GeoPackage/shapefile). Points outside it are
+        rejected on import. Without it, points anywhere in Great Britain are accepted.
+    policy_file
+        Versioned policy TOML; empty means the packaged default.
+    secret_key
+        Flask session key. Required to serve the web app outside tests.
+    tile_url
+        Optional self-hosted tile server URL template. Off by default: a third-party
+        tile request would leak which address is being checked.
+    cookie_secure
+        Send session cookies only over HTTPS. Switch off only for local HTTP.
+    log_level
+        Logging level name for the CLI and the web app.
+    """
+
+    data_dir: Path = field(default_factory=_default_data_dir)
+    database_url: str = ""
+    area_of_interest: Path | None = None
+    policy_file: Path | None = None
+    secret_key: str = ""
+    tile_url: str = ""
+    cookie_secure: bool = True
+    log_level: str = "INFO"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to the SpatiaLite file under ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(Path(self.data_dir) / 'geo-risk.sqlite').resolve()}"
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        return [f.name for f in dataclasses.fields(cls)]
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any], *, origin: str = "settings") -> Settings:
+        """Build settings from a mapping, rejecting unknown keys and bad values."""
+        valid = cls.field_names()
+        unknown = sorted(set(values) - set(valid))
+        if unknown:
+            msg = f"unknown {origin} key(s): {', '.join(unknown)}; valid keys are: {', '.join(valid)}"
+            raise ValidationError(msg)
+        kwargs: dict[str, Any] = {}
+        for key, value in values.items():
+            kwargs[key] = _coerce_setting(key, value, origin)
+        return cls(**kwargs)
+
+    @classmethod
+    def load(cls, toml_file: str | Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+        """Settings from an optional TOML file, overridden by ``GEO_RISK_*`` variables.
+
+        ``GEO_RISK_CONFIG`` names the TOML file when ``toml_file`` is not given.
+        Variables used by the test-suite and tools (``GEO_RISK_TEST_*``) are ignored.
+        """
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        toml_file = toml_file or env.get(f"{ENV_PREFIX}CONFIG") or None
+        if toml_file:
+            path = Path(toml_file)
+            try:
+                with path.open("rb") as fh:
+                    data = tomllib.load(fh)
+            except FileNotFoundError as exc:
+                msg = f"configuration file {path} does not exist; check GEO_RISK_CONFIG"
+                raise ValidationError(msg) from exc
+            except tomllib.TOMLDecodeError as exc:
+                msg = f"configuration file {path} is not valid TOML: {exc}"
+                raise ValidationError(msg) from exc
+            values.update(data.get("geo_risk", data))
+        for key, value in env.items():
+            if not key.startswith(ENV_PREFIX) or key == f"{ENV_PREFIX}CONFIG":
+                continue
+            if key.startswith(f"{ENV_PREFIX}TEST_"):
+                continue
+            values[key[len(ENV_PREFIX):].lower()] = value
+        return cls.from_mapping(values, origin="GEO_RISK_ setting")
+
+    def load_policy(self) -> Policy:
+        return Policy.load(self.policy_file or DEFAULT_POLICY_FILE)
+
+
+def _coerce_setting(key: str, value: Any, origin: str) -> Any:
+    if key in ("data_dir",):
+        return Path(value)
+    if key in ("area_of_interest", "policy_file"):
+        return Path(value) if value not in (None, "") else None
+    if key == "cookie_secure":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        msg = f"{origin} cookie_secure must be true or false, got {value!r}"
+        raise ValidationError(msg)
+    if key == "log_level":
+        text = str(value).upper()
+        if text not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            msg = f"{origin} log_level must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got {value!r}"
+            raise ValidationError(msg)
+        return text
+    return str(value)
+
+
+# --------------------------------------------------------------------------- policy
+
+
+@dataclass(frozen=True)
+class SurfacePolicy:
+    """Area intensity: time-decayed kernel density of incidents."""
+
+    bandwidth_m: float = 200.0
+    half_life_days: float = 90.0
+    horizon_days: int = 365
+    cell_m: float = 50.0
+    default_weight: float = 0.5
+    # Reported violence and injuries weigh most; enforcement-discovered
+    # categories (drugs, weapons possession) less, to limit the feedback loop.
+    category_weights: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NetworkPolicy:
+    """Peer-network exposure."""
+
+    link_half_life_days: float = 120.0
+    grade_weights: Mapping[str, float] = field(default_factory=dict)
+    group_conflict_factor: float = 0.8
+    associate_conflict_factor: float = 0.4
+    activity_bandwidth_m: float = 250.0
+    place_half_life_days: float = 180.0
+
+
+@dataclass(frozen=True)
+class ScoringPolicy:
+    """Components -> 0-100 score -> band."""
+
+    area_weight: float = 0.4
+    conflict_weight: float = 0.35
+    exploitation_weight: float = 0.25
+    conflict_lift_threshold: float = 0.5
+    exploitation_lift_threshold: float = 0.5
+    site_radius_m: float = 300.0
+    near_distance_m: float = 300.0
+    band_edges: tuple[float, float, float] = (25.0, 50.0, 75.0)
+    bands: tuple[str, str, str, str] = ("Low", "Medium", "High", "Very high")
+    max_candidates: int = 50
+
+
+@dataclass(frozen=True)
+class RoutingPolicy:
+    """Walking routes and the assisted-transport rule."""
+
+    alpha: float = 4.0
+    detour_max_ratio: float = 0.3
+    detour_max_m: float = 800.0
+    snap_max_m: float = 200.0
+    walk_speed_m_s: float = 1.3
+    sample_step_m: float = 25.0
+    near_distance_m: float = 100.0
+    alternatives: int = 3
+    school_windows: tuple[str, ...] = ("07:30-09:15", "14:45-17:00")
+    school_window_weight: float = 2.0
+    assisted_transport_band: str = "High"
+
+
+@dataclass(frozen=True)
+class BriefingPolicy:
+    """School-area briefings and tension levels."""
+
+    buffer_m: float = 1000.0
+    windows_days: tuple[int, ...] = (7, 28, 90)
+    serious_categories: tuple[str, ...] = ("Violence and sexual offences", "Robbery", "Possession of weapons")
+    suppress_below: int = 5
+    levels: tuple[str, str, str, str] = ("Low", "Elevated", "High", "Critical")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A versioned set of thresholds and weights. Every stored assessment records ``version``."""
+
+    version: str
+    description: str = ""
+    surface: SurfacePolicy = field(default_factory=SurfacePolicy)
+    network: NetworkPolicy = field(default_factory=NetworkPolicy)
+    scoring: ScoringPolicy = field(default_factory=ScoringPolicy)
+    routing: RoutingPolicy = field(default_factory=RoutingPolicy)
+    briefing: BriefingPolicy = field(default_factory=BriefingPolicy)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Policy:
+        path = Path(path)
+        try:
+            with path.open("rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError as exc:
+            msg = f"policy file {path} does not exist; set GEO_RISK_POLICY_FILE or use the default"
+            raise ValidationError(msg) from exc
+        except tomllib.TOMLDecodeError as exc:
+            msg = f"policy file {path} is not valid TOML: {exc}"
+            raise ValidationError(msg) from exc
+        return cls.from_dict(data, origin=str(path))
+
+    @classmethod
+    def default(cls) -> Policy:
+        return cls.load(DEFAULT_POLICY_FILE)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, origin: str = "policy") -> Policy:
+        sections = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - set(sections))
+        if unknown:
+            msg = f"{origin}: unknown policy key(s) {', '.join(unknown)}; valid keys are: {', '.join(sections)}"
+            raise ValidationError(msg)
+        if "version" not in data or not str(data["version"]).strip():
+            msg = f"{origin}: a policy must have a non-empty 'version'"
+            raise ValidationError(msg)
+        kwargs: dict[str, Any] = {"version": str(data["version"]), "description": str(data.get("description", ""))}
+        for name, section_cls in _SECTIONS.items():
+            if name in data:
+                kwargs[name] = _build_section(section_cls, data[name], f"{origin} [{name}]")
+        return cls(**kwargs)
+
+    def to_dict(self) -> dict[str, Any]:
+        def convert(value: Any) -> Any:
+            if dataclasses.is_dataclass(value):
+                return {f.name: convert(getattr(value, f.name)) for f in dataclasses.fields(value)}
+            if isinstance(value, Mapping):
+                return {str(k): convert(v) for k, v in sorted(value.items())}
+            if isinstance(value, (tuple, list)):
+                return [convert(v) for v in value]
+            return value
+
+        return convert(self)
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the policy's canonical JSON; two policies with one version must match it."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+_SECTIONS = {
+    "surface": SurfacePolicy,
+    "network": NetworkPolicy,
+    "scoring": ScoringPolicy,
+    "routing": RoutingPolicy,
+    "briefing": BriefingPolicy,
+}
+
+
+def _build_section(section_cls: type, values: Any, origin: str) -> Any:
+    if not isinstance(values, Mapping):
+        msg = f"{origin} must be a table of keys"
+        raise ValidationError(msg)
+    fields = {f.name: f for f in dataclasses.fields(section_cls)}
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        msg = f"{origin}: unknown key(s) {', '.join(unknown)}; valid keys are: {', '.join(fields)}"
+        raise ValidationError(msg)
+    defaults = section_cls()
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        default = getattr(defaults, key)
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                msg = f"{origin}: {key} must be true or false, got {value!r}"
+                raise ValidationError(msg)
+        elif isinstance(default, (int, float)):
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                msg = f"{origin}: {key} must be a number, got {value!r}"
+                raise ValidationError(msg)
+            if value < 0:
+                msg = f"{origin}: {key} must not be negative, got {value!r}"
+                raise ValidationError(msg)
+            value = type(default)(value) if isinstance(default, float) else value
+        elif isinstance(default, tuple):
+            if not isinstance(value, (list, tuple)):
+                msg = f"{origin}: {key} must be a list, got {value!r}"
+                raise ValidationError(msg)
+            value = tuple(value)
+        elif isinstance(default, Mapping):
+            if not isinstance(value, Mapping):
+                msg = f"{origin}: {key} must be a table, got {value!r}"
+                raise ValidationError(msg)
+            value = dict(value)
+        kwargs[key] = value
+    return section_cls(**kwargs)
