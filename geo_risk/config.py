@@ -172,6 +172,8 @@ class NetworkPolicy:
     associate_conflict_factor: float = 0.4
     activity_bandwidth_m: float = 250.0
     place_half_life_days: float = 180.0
+    # Link types that make someone a "close associate" whose conflicts reach the child.
+    associate_link_types: tuple[str, ...] = ("associates_with",)
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,16 @@ class ScoringPolicy:
     band_edges: tuple[float, float, float] = (25.0, 50.0, 75.0)
     bands: tuple[str, str, str, str] = ("Low", "Medium", "High", "Very high")
     max_candidates: int = 50
+    # Exposure -> 0..1 as 1 - exp(-exposure / scale); exposure 1.0 is one fresh
+    # grade-A place of one fresh grade-A direct adversary, at the place itself.
+    conflict_scale: float = 0.5
+    exploitation_scale: float = 0.5
+    site_weight: float = 0.1
+    site_scale: float = 0.5
+    unlinked_site_factor: float = 0.5
+    confidence_stale_days: float = 180.0
+    incident_stale_days: float = 92.0
+    confidence_min_incidents: int = 100
 
 
 @dataclass(frozen=True)
