@@ -17,3 +17,84 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real data folder {SHARED_DATA} is absent")
     return SHARED_DATA
+
+
+# --------------------------------------------------------------------------- databases
+# One functional suite runs on both backends: SpatiaLite always, PostGIS when
+# GEO_RISK_TEST_POSTGIS_URL is set (CI always sets it).
+
+POSTGIS_URL = os.environ.get("GEO_RISK_TEST_POSTGIS_URL", "")
+BACKENDS = ["spatialite", pytest.param("postgis", marks=pytest.mark.postgis)]
+
+
+@pytest.fixture(scope="session")
+def _spatialite_template(tmp_path_factory) -> Path:
+    """A migrated SpatiaLite file, copied for each test (migrating once is faster)."""
+    from geo_risk.store.engine import create_store_engine
+    from geo_risk.store.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    engine = create_store_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgis_engine():
+    """The PostGIS test database, migrated from scratch once per session."""
+    if not POSTGIS_URL:
+        pytest.skip("GEO_RISK_TEST_POSTGIS_URL is not set")
+    from sqlalchemy import text
+
+    from geo_risk.store.engine import create_store_engine, ensure_postgis
+    from geo_risk.store.migrate import upgrade
+    from geo_risk.store.models import Base
+
+    engine = create_store_engine(POSTGIS_URL)
+    ensure_postgis(engine)
+    with engine.begin() as conn:
+        Base.metadata.drop_all(conn)
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def _truncate_postgis(engine) -> None:
+    from sqlalchemy import text
+
+    from geo_risk.store.models import Base
+
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request, tmp_path):
+    """A fresh, migrated, empty database engine on each backend."""
+    import shutil
+
+    from geo_risk.store.engine import create_store_engine
+
+    if request.param == "spatialite":
+        template = request.getfixturevalue("_spatialite_template")
+        path = tmp_path / "geo-risk.sqlite"
+        shutil.copyfile(template, path)
+        engine = create_store_engine(f"sqlite:///{path}")
+        yield engine
+        engine.dispose()
+    else:
+        engine = request.getfixturevalue("_postgis_engine")
+        _truncate_postgis(engine)
+        yield engine
+        _truncate_postgis(engine)
+
+
+@pytest.fixture
+def db_url(db) -> str:
+    """The URL of the ``db`` fixture's database (for the CLI and the web app)."""
+    return db.url.render_as_string(hide_password=False)

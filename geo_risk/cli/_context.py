@@ -1,0 +1,48 @@
+"""Settings and database handles shared by the command modules."""
+
+from __future__ import annotations
+
+import functools
+
+from sqlalchemy.engine import Engine
+
+from geo_risk.config import Policy, Settings
+from geo_risk.errors import DataSourceError
+from geo_risk.store.engine import create_store_engine
+
+
+@functools.cache
+def settings() -> Settings:
+    return Settings.load()
+
+
+@functools.cache
+def policy() -> Policy:
+    return settings().load_policy()
+
+
+@functools.cache
+def engine() -> Engine:
+    return create_store_engine(settings().resolved_database_url)
+
+
+def migrated_engine() -> Engine:
+    """The configured engine, refusing to run on a database without the schema."""
+    from sqlalchemy import inspect
+
+    eng = engine()
+    if "alembic_version" not in inspect(eng).get_table_names():
+        msg = "the database has no geo-risk schema yet; run `geo-risk db upgrade` first"
+        raise DataSourceError(msg)
+    return eng
+
+
+def area_of_interest():
+    """The configured area of interest as one shapely geometry in EPSG:27700, or None."""
+    path = settings().area_of_interest
+    if path is None:
+        return None
+    from geo_risk.ingest.boundaries import read_boundaries
+
+    result = read_boundaries(path)
+    return result.gdf.union_all()

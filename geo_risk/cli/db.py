@@ -1,0 +1,45 @@
+"""``geo-risk db upgrade`` and ``geo-risk status``."""
+
+from __future__ import annotations
+
+import click
+
+from geo_risk.cli import _context, main
+
+
+@main.group()
+def db() -> None:
+    """Create or migrate the database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Alembic revision to migrate to.")
+def db_upgrade(revision: str) -> None:
+    """Create or migrate the schema (SpatiaLite file or PostGIS, from GEO_RISK_DATABASE_URL)."""
+    from geo_risk.store.migrate import upgrade
+
+    eng = _context.engine()
+    upgrade(eng, revision)
+    click.echo(f"database schema is at {revision}: {eng.url.render_as_string(hide_password=True)}")
+
+
+@main.command()
+def status() -> None:
+    """Print what is loaded: counts per table, date ranges, area of interest."""
+    from geo_risk.store.status import store_status
+
+    eng = _context.engine()
+    st = store_status(eng)
+    s = _context.settings()
+    click.echo(f"database:  {st.backend} {eng.url.render_as_string(hide_password=True)}")
+    click.echo(f"schema:    {st.revision or 'none (run `geo-risk db upgrade`)'}")
+    click.echo(f"area of interest: {s.area_of_interest or 'none (all of Great Britain accepted)'}")
+    click.echo(f"policy:    {_context.policy().version}")
+    if st.incident_months[0]:
+        click.echo(f"incidents: {st.incident_months[0]} .. {st.incident_months[1]}")
+        for cat, n in st.incident_categories.items():
+            click.echo(f"  {n:>9,}  {cat}")
+    click.echo(f"links:     {st.live_links:,} live, {st.expired_links:,} expired")
+    click.echo("tables:")
+    for name, n in st.counts.items():
+        click.echo(f"  {name:<18} {n:>10,}")

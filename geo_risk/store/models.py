@@ -1,0 +1,384 @@
+"""SQLAlchemy 2 typed models with GeoAlchemy2 geometry columns (SRID 27700).
+
+Every geometry column carries an explicit SRID 27700 and a spatial index.
+Records from partners carry ``source`` (agency), ``source_type`` and
+``recorded_at``. Protected characteristics on :class:`Person` exist only for
+fairness monitoring and are never read by scoring.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from geoalchemy2 import Geometry, WKBElement
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from geo_risk.crs import STORE_SRID
+
+SOURCE_TYPES = (
+    "police",
+    "social_care",
+    "education",
+    "health",
+    "youth_justice",
+    "housing",
+    "voluntary_sector",
+    "parent_carer",
+    "young_person",
+    "community",
+)
+LINK_TYPES = ("associates_with", "in_conflict_with", "exploits", "member_of", "family")
+PLACE_KINDS = ("hangout", "exploitation_site", "incident_location", "home")
+EVIDENCE_GRADES = ("A", "B", "C", "D", "E")
+ROLES = ("admin", "analyst", "housing", "transport", "school", "privacy_officer")
+
+
+def _geom(kind: str) -> Any:
+    return Geometry(kind, srid=STORE_SRID, spatial_index=True)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every geo-risk table."""
+
+
+class Provenance:
+    """Columns every partner record carries."""
+
+    source: Mapped[str] = mapped_column(String(120))
+    source_type: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class Area(Base):
+    __tablename__ = "area"
+    __table_args__ = (UniqueConstraint("code", "level", "version", name="uq_area_code_level_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(8))
+    version: Mapped[str] = mapped_column(String(8))
+    geom: Mapped[WKBElement] = mapped_column(_geom("MULTIPOLYGON"))
+
+
+class Incident(Provenance, Base):
+    __tablename__ = "incident"
+    __table_args__ = (UniqueConstraint("source", "external_id", name="uq_incident_source_external"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(80))
+    category: Mapped[str] = mapped_column(String(80), index=True)
+    severity: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    has_time: Mapped[bool] = mapped_column(Boolean, default=False)
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    precision: Mapped[str] = mapped_column(String(16))
+    location_text: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lsoa_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    lsoa_version: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id"), nullable=True)
+    geom: Mapped[WKBElement] = mapped_column(_geom("POINT"))
+
+
+class School(Base):
+    __tablename__ = "school"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    urn: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phase: Mapped[str] = mapped_column(String(32))
+    postcode: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    geom: Mapped[WKBElement] = mapped_column(_geom("POINT"))
+
+
+class Postcode(Base):
+    __tablename__ = "postcode"
+
+    postcode: Mapped[str] = mapped_column(String(10), primary_key=True)
+    quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    geom: Mapped[WKBElement] = mapped_column(_geom("POINT"))
+
+
+class StreetSegment(Base):
+    __tablename__ = "street_segment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    u: Mapped[int] = mapped_column(BigInteger, index=True)
+    v: Mapped[int] = mapped_column(BigInteger, index=True)
+    length_m: Mapped[float] = mapped_column(Float)
+    highway: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    walkable: Mapped[bool] = mapped_column(Boolean)
+    osm_way_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    geom: Mapped[WKBElement] = mapped_column(_geom("LINESTRING"))
+
+
+class Person(Provenance, Base):
+    """A person known to partners, by pseudonym only: no names, no addresses."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(40), unique=True)
+    is_child: Mapped[bool] = mapped_column(Boolean)
+    birth_month: Mapped[str | None] = mapped_column(String(7), nullable=True)
+    cce_concern: Mapped[bool] = mapped_column(Boolean, default=False)
+    cse_concern: Mapped[bool] = mapped_column(Boolean, default=False)
+    looked_after: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Fairness monitoring only: never an input to any score.
+    sex: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    ethnicity: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    religion: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    home_area_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class Group(Provenance, Base):
+    """A peer group, under a neutral label such as "peer group 7"."""
+
+    __tablename__ = "peer_group"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    label: Mapped[str] = mapped_column(String(80))
+
+
+class Link(Provenance, Base):
+    """A typed link between two entities, with its evidence and expiry."""
+
+    __tablename__ = "link"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    link_id: Mapped[str] = mapped_column(String(40), unique=True)
+    from_kind: Mapped[str] = mapped_column(String(8))
+    from_key: Mapped[str] = mapped_column(String(40), index=True)
+    to_kind: Mapped[str] = mapped_column(String(8))
+    to_key: Mapped[str] = mapped_column(String(40), index=True)
+    type: Mapped[str] = mapped_column(String(24))
+    evidence_grade: Mapped[str | None] = mapped_column(String(1), nullable=True)
+    evidence: Mapped[str | None] = mapped_column(Text, nullable=True)
+    first_seen: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    last_seen: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    review_by: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(12), default="live")
+
+
+class Place(Provenance, Base):
+    """A place tied to a person or group (a home is stored, never displayed)."""
+
+    __tablename__ = "place"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    place_id: Mapped[str] = mapped_column(String(40), unique=True)
+    entity_kind: Mapped[str] = mapped_column(String(8))
+    entity_key: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    evidence_grade: Mapped[str | None] = mapped_column(String(1), nullable=True)
+    evidence: Mapped[str | None] = mapped_column(Text, nullable=True)
+    first_seen: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    last_seen: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    review_by: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    status: Mapped[str] = mapped_column(String(12), default="live")
+    geom: Mapped[WKBElement] = mapped_column(_geom("POINT"))
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[str] = mapped_column(String(24))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    school_urns: Mapped[str] = mapped_column(String(400), default="")
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
+    api_token_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class Referral(Base):
+    """The legitimate relationship that lets one officer see one young person's checks."""
+
+    __tablename__ = "referral"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    child_pseudonym: Mapped[str] = mapped_column(ForeignKey("person.pseudonym"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # placement | route
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # Case details the check starts from (postcodes, a school URN): no names.
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Assessment(Base):
+    """A stored decision record: reproducible from its inputs hash and policy version."""
+
+    __tablename__ = "assessment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # placement | route
+    child_pseudonym: Mapped[str] = mapped_column(String(40), index=True)
+    inputs_hash: Mapped[str] = mapped_column(String(64))
+    policy_version: Mapped[str] = mapped_column(String(40))
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class Notice(Base):
+    """A post-incident briefing note for schools in an area and time window."""
+
+    __tablename__ = "notice"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    what_happened: Mapped[str] = mapped_column(Text)
+    what_to_do: Mapped[str] = mapped_column(Text)
+    contact: Mapped[str] = mapped_column(String(200))
+    valid_from: Mapped[dt.datetime] = mapped_column(DateTime)
+    valid_to: Mapped[dt.datetime] = mapped_column(DateTime)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    geom: Mapped[WKBElement] = mapped_column(_geom("MULTIPOLYGON"))
+
+
+class NoticeAck(Base):
+    __tablename__ = "notice_ack"
+    __table_args__ = (UniqueConstraint("notice_id", "user_id", "school_urn", name="uq_notice_ack"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    school_urn: Mapped[str] = mapped_column(String(16))
+    acknowledged_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class TensionOverride(Base):
+    """An analyst's recorded setting of a school's tension level, with a reason and expiry."""
+
+    __tablename__ = "tension_override"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    school_urn: Mapped[str] = mapped_column(String(16), index=True)
+    level: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    set_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
+    set_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained access log."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    username: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(24))
+    purpose: Mapped[str] = mapped_column(String(40))
+    pseudonym: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    action: Mapped[str] = mapped_column(String(80))
+    outcome: Mapped[str] = mapped_column(String(16))
+    request_id: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class ImportRun(Base):
+    """One file through one importer: its counts, and the rows it rejected."""
+
+    __tablename__ = "import_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    file_name: Mapped[str] = mapped_column(String(400))
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    rows_read: Mapped[int] = mapped_column(Integer)
+    accepted: Mapped[int] = mapped_column(Integer)
+    rejected: Mapped[int] = mapped_column(Integer)
+    duplicates: Mapped[int] = mapped_column(Integer)
+    out_of_area: Mapped[int] = mapped_column(Integer)
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class ImportRejection(Base):
+    __tablename__ = "import_rejection"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    import_run_id: Mapped[int] = mapped_column(ForeignKey("import_run.id", ondelete="CASCADE"), index=True)
+    row: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(400))
+
+
+class ChronologyEntry(Provenance, Base):
+    """An entry in a young person's chronology added by an analyst or imported."""
+
+    __tablename__ = "chronology_entry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    child_pseudonym: Mapped[str] = mapped_column(ForeignKey("person.pseudonym"), index=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    kind: Mapped[str] = mapped_column(String(24))  # concern | incident | note ...
+    summary: Mapped[str] = mapped_column(Text)
+    evidence_grade: Mapped[str | None] = mapped_column(String(1), nullable=True)
+    inside_family: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
+
+
+class EvidenceReview(Base):
+    """A recorded change to a link or place: confirm, downgrade or expire, with who and why."""
+
+    __tablename__ = "evidence_review"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target_kind: Mapped[str] = mapped_column(String(8))  # link | place
+    target_id: Mapped[str] = mapped_column(String(40), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # confirm | downgrade | expire | auto_expire
+    old_grade: Mapped[str | None] = mapped_column(String(1), nullable=True)
+    new_grade: Mapped[str | None] = mapped_column(String(1), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class PopulationCount(Base):
+    """Population denominators per area and group, for disproportionality monitoring."""
+
+    __tablename__ = "population_count"
+    __table_args__ = (UniqueConstraint("area_code", "dimension", "group_value", name="uq_population"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    area_code: Mapped[str] = mapped_column(String(16), index=True)
+    dimension: Mapped[str] = mapped_column(String(16))  # ethnicity | sex
+    group_value: Mapped[str] = mapped_column(String(60))
+    count: Mapped[int] = mapped_column(Integer)
+
+
+Index("ix_audit_event_at", AuditEvent.at)
