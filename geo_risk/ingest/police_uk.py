@@ -1,0 +1,356 @@
+"""police.uk street-level crime CSVs -> incidents in EPSG:27700.
+
+The format (one file per force and month, ``YYYY-MM-<force>-street.csv``) has the
+columns ``Crime ID, Month, Reported by, Falls within, Longitude, Latitude, Location,
+LSOA code, LSOA name, Crime type, Last outcome category, Context``. Its quirks and
+what this importer does with each:
+
+- **rows without coordinates** (``Location`` is "No Location"; also the 0,0 points
+  police.uk writes when no snap point lies within 20 km): rejected, reason
+  ``no coordinates``;
+- **points far outside the force area** (a few dozen a month): with an ``area`` of
+  interest they are ``out_of_area``; without one, points anywhere in Great Britain are
+  accepted and points outside it are ``out_of_area``;
+- **duplicate Crime IDs** (sometimes with different locations, sometimes once with and
+  once without coordinates): counted once, across all the files of one import; the
+  kept row is the first located, in-area one; the others are ``duplicate``;
+- **rows without Crime ID** (anti-social behaviour): kept, with a stable content-hash
+  ``external_id`` (``h:`` + 40 hex digits of the SHA-1 of the row's fields and its
+  ordinal among identical rows of the file), so that identical ASB rows stay separate
+  incidents and re-importing the same file yields the same ids;
+- **2011 and 2021 LSOA codes**: ``lsoa_code`` is kept and ``lsoa_version`` is decided
+  per file and month from the codes themselves: any code issued only in 2021
+  (``E01033769`` and above, ``W01001959`` and above) means ``2021``; a month with at
+  least 50 distinct codes and none of those is ``2011``; otherwise (too few codes to
+  tell) the month decides (from ``lsoa21_from``, default 2024-01, on: ``2021``);
+- **snap points**: ``precision`` is ``snap_point`` and the "On or near ..." text is kept
+  as ``location_text``; ``Context`` (always empty) is dropped.
+
+``occurred_at`` is the first of the month at 00:00 and ``has_time`` is False.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo_risk.crs import STORE_CRS, lonlat_in_gb, lonlat_to_en
+from geo_risk.ingest._files import (
+    DEFAULT_MAX_BYTES,
+    PathsLike,
+    Problems,
+    Source,
+    expand_sources,
+    in_area,
+    lonlat_swap_check,
+    parse_numbers,
+    read_csv_strings,
+    require_columns,
+    resolve_area,
+)
+from geo_risk.ingest._report import ImportResult, build_report, empty_rejections, make_rejections
+
+log = logging.getLogger(__name__)
+
+KIND = "police_uk"
+SOURCE = "police.uk"
+SOURCE_TYPE = "police"
+
+REQUIRED = ["Crime ID", "Month", "Longitude", "Latitude", "Location", "Crime type"]
+OPTIONAL = ["Reported by", "Falls within", "LSOA code", "LSOA name", "Last outcome category", "Context"]
+HINT = (
+    "police.uk street-level crime files have the columns Crime ID, Month, Reported by, Falls within, "
+    "Longitude, Latitude, Location, LSOA code, LSOA name, Crime type, Last outcome category, Context; "
+    "give the '-street.csv' files (not '-outcomes.csv' or '-stop-and-search.csv')"
+)
+
+#: Highest LSOA code numbers that already existed in 2011 (England, Wales).
+LSOA11_MAX = {"E01": 33768, "W01": 1958}
+#: Distinct LSOA codes a month needs before "no 2021-only code" is taken as 2011.
+LSOA_EVIDENCE_MIN = 50
+
+REASON_NO_COORDS = "no coordinates"
+REASON_OUTSIDE_GB = "outside Great Britain"
+REASON_OUTSIDE_AREA = "outside the area of interest"
+
+OUTPUT_COLUMNS = [
+    "incident_id",
+    "external_id",
+    "category",
+    "source",
+    "source_type",
+    "occurred_at",
+    "has_time",
+    "precision",
+    "location_text",
+    "lsoa_code",
+    "lsoa_name",
+    "lsoa_version",
+    "outcome",
+    "reported_by",
+    "falls_within",
+    "crime_id",
+    "month",
+    "source_file",
+    "source_row",
+    "geometry",
+]
+
+# status ranks: the lower, the better a candidate to keep among duplicates
+_OK, _OUT, _REJ = 0, 1, 2
+
+
+def read_police_uk(
+    paths_or_path: PathsLike,
+    *,
+    area: object = None,
+    errors: Literal["raise", "reject"] = "raise",
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
+    lsoa21_from: str = "2024-01",
+) -> ImportResult:
+    """Read police.uk street-level crime CSVs into validated incidents.
+
+    Parameters
+    ----------
+    paths_or_path
+        One or many CSV files, folders (only ``*-street.csv`` are taken when present)
+        or zip archives of them.
+    area
+        Optional area of interest (shapely geometry in EPSG:27700, or a GeoDataFrame
+        with a CRS); points outside it are ``out_of_area``. Without it, points outside
+        Great Britain are ``out_of_area``.
+    errors
+        ``"raise"`` (default): any malformed row (a month or coordinate that is not a
+        number, swapped longitude/latitude, no crime type) makes the whole import fail
+        with one message listing every problem; ``"reject"``: such rows are rejected
+        with their reason and the rest is kept.
+    max_bytes
+        Files larger than this are refused before reading.
+    lsoa21_from
+        First month (``YYYY-MM``) taken as using 2021 LSOA codes when the codes alone
+        cannot tell.
+
+    Returns
+    -------
+    ImportResult
+        ``gdf`` has the incident data-contract columns (``incident_id`` is the position
+        in this result; the store assigns its own) plus ``location_text``,
+        ``lsoa_code``, ``lsoa_name``, ``lsoa_version``, ``outcome``, ``reported_by``,
+        ``falls_within``, ``crime_id``, ``month``, ``source_file`` and ``source_row``.
+
+    Raises
+    ------
+    ValidationError
+        Wrong columns, broken CSV, non-UTF-8 text, an empty file, or (with
+        ``errors="raise"``) malformed rows; the message names the file, the lines and the fix.
+    DataSourceError
+        A path is missing or a file is over ``max_bytes``.
+    """
+    if errors not in ("raise", "reject"):
+        msg = f"errors must be 'raise' or 'reject', got {errors!r}"
+        raise ValueError(msg)
+    sources = expand_sources(
+        paths_or_path, suffixes=[".csv"], prefer_suffix="-street.csv", max_bytes=max_bytes, what="police.uk CSV"
+    )
+    geom_area = resolve_area(area)
+    frames = [_read_one(src, i, geom_area, errors) for i, src in enumerate(sources)]
+    allrows = pd.concat(frames, ignore_index=True)
+    return _finish(allrows, [s.name for s in sources], lsoa21_from)
+
+
+def _read_one(src: Source, file_index: int, area: object, errors: str) -> pd.DataFrame:
+    """Parse one file into a per-row frame with status, reason, key and fields (no dedupe yet)."""
+    df = read_csv_strings(src, what="police.uk CSV")
+    require_columns(src, df, REQUIRED, hint=HINT)
+    for col in OPTIONAL:
+        if col not in df.columns:
+            df[col] = ""
+    n = len(df)
+    rows = np.arange(2, n + 2, dtype="int64")
+    problems = Problems(src.name)
+
+    month_text = df["Month"].str.strip()
+    month = pd.to_datetime(month_text, format="%Y-%m", errors="coerce")
+    bad_month = month.isna().to_numpy()
+    if bad_month.any():
+        examples = ", ".join(repr(v) for v in month_text[bad_month].unique()[:3])
+        problems.add(rows[bad_month], f"Month is not YYYY-MM (e.g. {examples}); write months like 2025-01")
+
+    lon = parse_numbers(df["Longitude"], rows, problems, "Longitude")
+    lat = parse_numbers(df["Latitude"], rows, problems, "Latitude")
+    one_missing = np.isnan(lon) ^ np.isnan(lat)
+    problems.add(rows[one_missing], "only one of Longitude/Latitude is given; give both or leave both empty")
+    lonlat_swap_check(lon, lat, rows, problems, lon_col="Longitude", lat_col="Latitude")
+
+    category = df["Crime type"].str.strip()
+    no_cat = (category == "").to_numpy()
+    problems.add(rows[no_cat], "Crime type is empty; every police.uk row has a crime type")
+
+    if problems and errors == "raise":
+        problems.raise_if_any()
+
+    status = np.full(n, _OK, dtype="int8")
+    reason = np.full(n, "", dtype=object)
+    bad_rows, bad_reasons = problems.as_rejections()
+    if bad_rows.size:
+        idx = bad_rows - 2
+        status[idx] = _REJ
+        reason[idx] = bad_reasons
+    bad = status == _REJ
+
+    # police.uk writes 0,0 when no snap point lies within 20 km: that is "no coordinates"
+    zeroed = (lon == 0.0) & (lat == 0.0)
+    missing = ~bad & (np.isnan(lon) | np.isnan(lat) | zeroed)
+    status[missing] = _REJ
+    reason[missing] = REASON_NO_COORDS
+
+    located = status == _OK
+    x = np.full(n, np.nan)
+    y = np.full(n, np.nan)
+    if located.any():
+        x[located], y[located] = lonlat_to_en(lon[located], lat[located])
+    outside_gb = located & ~lonlat_in_gb(lon, lat)
+    status[outside_gb] = _OUT
+    reason[outside_gb] = REASON_OUTSIDE_GB
+    if area is not None:
+        outside = (status == _OK) & ~in_area(x, y, area)
+        status[outside] = _OUT
+        reason[outside] = REASON_OUTSIDE_AREA
+
+    crime_id = df["Crime ID"].str.strip()
+    has_id = (crime_id != "").to_numpy()
+    key = crime_id.to_numpy(dtype=object).copy()
+    if (~has_id).any():
+        key[~has_id] = _content_ids(df.loc[~has_id])
+
+    out = pd.DataFrame(
+        {
+            "file_index": np.full(n, file_index, dtype="int32"),
+            "source_file": np.full(n, src.name, dtype=object),
+            "source_row": rows,
+            "status": status,
+            "reason": reason,
+            "external_id": key,
+            "crime_id": np.where(has_id, crime_id.to_numpy(dtype=object), None),
+            "month_dt": month.to_numpy(),
+            "month": month_text.to_numpy(dtype=object),
+            "category": category.to_numpy(dtype=object),
+            "location_text": df["Location"].str.strip().to_numpy(dtype=object),
+            "lsoa_code": df["LSOA code"].str.strip().to_numpy(dtype=object),
+            "lsoa_name": df["LSOA name"].str.strip().to_numpy(dtype=object),
+            "outcome": df["Last outcome category"].str.strip().to_numpy(dtype=object),
+            "reported_by": df["Reported by"].str.strip().to_numpy(dtype=object),
+            "falls_within": df["Falls within"].str.strip().to_numpy(dtype=object),
+            "x": x,
+            "y": y,
+        }
+    )
+    return out
+
+
+_HASH_FIELDS = ["Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location", "LSOA code", "Crime type"]
+
+
+def _content_ids(df: pd.DataFrame) -> np.ndarray:
+    """Stable ids for rows without Crime ID: hash of the fields plus the ordinal among identical rows."""
+    content = df[_HASH_FIELDS[0]].str.strip()
+    for col in _HASH_FIELDS[1:]:
+        content = content + "\x1f" + df[col].str.strip()
+    ordinal = content.groupby(content, sort=False).cumcount().astype(str)
+    texts = (content + "\x1e" + ordinal).tolist()
+    return np.asarray(["h:" + hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts], dtype=object)
+
+
+def _lsoa_versions(allrows: pd.DataFrame, lsoa21_from: str) -> pd.Series:
+    """LSOA version per row, decided per (file, month) from the codes, else from the month."""
+    codes = allrows["lsoa_code"]
+    prefix = codes.str[:3]
+    number = pd.to_numeric(codes.str[3:], errors="coerce")
+    limit = prefix.map(LSOA11_MAX)
+    new_only = (number > limit).fillna(False).astype(bool)
+    has_code = (codes != "") & limit.notna()
+    group = [allrows["file_index"], allrows["month"]]
+    any_new = new_only.groupby(group).transform("any").astype(bool)
+    n_codes = codes.where(has_code).groupby(group).transform("nunique")
+    cutoff = pd.Timestamp(lsoa21_from + "-01")
+    by_month = np.where(allrows["month_dt"] >= cutoff, "2021", "2011")
+    version = np.where(any_new, "2021", np.where(n_codes >= LSOA_EVIDENCE_MIN, "2011", by_month))
+    version = np.where(has_code, version, None)
+    return pd.Series(version, index=allrows.index, dtype=object)
+
+
+def _finish(allrows: pd.DataFrame, files: list[str], lsoa21_from: str) -> ImportResult:
+    # duplicates: across every file of the import; keep the best-status, earliest row of each id
+    order = allrows.sort_values(["external_id", "status", "file_index", "source_row"], kind="stable")
+    dup_sorted = order.duplicated("external_id", keep="first").to_numpy()
+    first_file = order.groupby("external_id", sort=False)["source_file"].transform("first")
+    first_row = order.groupby("external_id", sort=False)["source_row"].transform("first")
+    dup = pd.Series(dup_sorted, index=order.index).reindex(allrows.index).to_numpy()
+    allrows["lsoa_version"] = _lsoa_versions(allrows, lsoa21_from)
+
+    rej_parts = []
+    dups = allrows.loc[dup]
+    if len(dups):
+        what = np.where(dups["crime_id"].isna(), "duplicate of an identical row without Crime ID", "duplicate Crime ID")
+        kept = "; kept line " + first_row.loc[dups.index].astype(str) + " of " + first_file.loc[dups.index].astype(str)
+        reasons = pd.Series(what, index=dups.index) + kept
+        for f, part in dups.assign(_reason=reasons).groupby("source_file", sort=False):
+            rej_parts.append(make_rejections(str(f), part["source_row"].to_numpy(), "duplicate", part["_reason"].to_numpy()))
+    for status, label in ((_REJ, "rejected"), (_OUT, "out_of_area")):
+        sel = allrows.loc[~dup & (allrows["status"] == status).to_numpy()]
+        for f, part in sel.groupby("source_file", sort=False):
+            rej_parts.append(make_rejections(str(f), part["source_row"].to_numpy(), label, part["reason"].to_numpy()))
+    rejections = pd.concat(rej_parts, ignore_index=True) if rej_parts else empty_rejections()
+    if len(rejections):
+        rejections = rejections.sort_values(["file", "row"], kind="stable").reset_index(drop=True)
+
+    keep = ~dup & (allrows["status"] == _OK).to_numpy()
+    acc = allrows.loc[keep].reset_index(drop=True)
+    rows_read = allrows.groupby("source_file", sort=False).size().to_dict()
+    accepted = acc.groupby("source_file", sort=False).size().to_dict()
+    notes: dict[str, dict[str, str]] = {}
+    for f, part in allrows.groupby("source_file", sort=False):
+        versions = sorted({v for v in part["lsoa_version"].dropna().unique()})
+        months = sorted(set(part["month"]) - {""})
+        notes[str(f)] = {"lsoa_version": "/".join(versions), "months": "/".join(months)}
+    report = build_report(KIND, files, rows_read, accepted, rejections, notes)
+
+    n = len(acc)
+    gdf = gpd.GeoDataFrame(
+        {
+            "incident_id": np.arange(n, dtype="int64"),
+            "external_id": acc["external_id"].astype(object),
+            "category": acc["category"].astype(object),
+            "source": np.full(n, SOURCE, dtype=object),
+            "source_type": np.full(n, SOURCE_TYPE, dtype=object),
+            "occurred_at": pd.to_datetime(acc["month_dt"]).astype("datetime64[ns]"),
+            "has_time": np.zeros(n, dtype=bool),
+            "precision": np.full(n, "snap_point", dtype=object),
+            "location_text": acc["location_text"].astype(object),
+            "lsoa_code": acc["lsoa_code"].replace("", None).astype(object),
+            "lsoa_name": acc["lsoa_name"].replace("", None).astype(object),
+            "lsoa_version": acc["lsoa_version"].astype(object),
+            "outcome": acc["outcome"].replace("", None).astype(object),
+            "reported_by": acc["reported_by"].astype(object),
+            "falls_within": acc["falls_within"].astype(object),
+            "crime_id": acc["crime_id"].astype(object),
+            "month": acc["month"].astype(object),
+            "source_file": acc["source_file"].astype(object),
+            "source_row": acc["source_row"].astype("int64"),
+        },
+        geometry=gpd.points_from_xy(acc["x"].to_numpy(), acc["y"].to_numpy()),
+        crs=STORE_CRS,
+    )
+    gdf = gdf[OUTPUT_COLUMNS]
+    if n == 0:
+        log.warning("police.uk import kept no rows: %s", report.summary())
+    log.info("%s", report.summary())
+    return ImportResult(kind=KIND, gdf=gdf, report=report)
+
+
+__all__ = ["read_police_uk"]
