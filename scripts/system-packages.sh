@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install the system packages geo-risk needs, where apt is available.
+#   libsqlite3-mod-spatialite  SpatiaLite, the embedded database (required)
+#   chromium                   headless browser for the web tests (tests only)
+# Elsewhere, print what to install by hand.
+set -euo pipefail
+
+need=()
+ls /usr/lib/*/mod_spatialite.so /usr/lib/mod_spatialite.so /usr/local/lib/mod_spatialite.* \
+   /opt/homebrew/lib/mod_spatialite.* >/dev/null 2>&1 || need+=(libsqlite3-mod-spatialite)
+command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || need+=(chromium)
+
+if [ ${#need[@]} -eq 0 ]; then
+    exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+fi
+
+if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" -eq 0 ] || [ -n "$SUDO" ]; }; then
+    echo "installing system packages: ${need[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+else
+    echo "geo-risk needs these system packages, please install them by hand:" >&2
+    for p in "${need[@]}"; do
+        case "$p" in
+            libsqlite3-mod-spatialite) echo "  SpatiaLite: Debian/Ubuntu libsqlite3-mod-spatialite; macOS 'brew install libspatialite'; then set SPATIALITE_LIBRARY_PATH if it is not found" >&2 ;;
+            chromium) echo "  Chromium (browser tests only): Debian/Ubuntu 'chromium'; the browser tests skip without it" >&2 ;;
+        esac
+    done
+    case " ${need[*]} " in
+        *libsqlite3-mod-spatialite*) exit 1 ;;
+    esac
+fi
