@@ -270,3 +270,59 @@ def build_report(
     else:
         rejections = empty_rejections()
     return ImportReport(kind=kind, files=tuple(reports), rejections=rejections)
+
+
+#: Row status codes used while reading: the lower, the better a candidate to keep among duplicates.
+OK, OUT_OF_AREA, REJECTED = 0, 1, 2
+
+
+def settle(frame: pd.DataFrame, *, key: str | None = "key", what: str = "record") -> tuple[np.ndarray, pd.DataFrame]:
+    """Decide the final state of every row read.
+
+    Parameters
+    ----------
+    frame
+        One row per input row with ``source_file``, ``file_index``, ``source_row``,
+        ``status`` (:data:`OK` | :data:`OUT_OF_AREA` | :data:`REJECTED`), ``reason`` and,
+        unless ``key`` is None, the identity column ``key`` (None/NaN = never a duplicate).
+    key
+        Identity column: among rows with the same key, the best-status, earliest row is
+        kept and the others are duplicates.
+    what
+        Name of the identity in duplicate reasons (``"URN"``, ``"postcode"``...).
+
+    Returns
+    -------
+    (accepted mask, rejections table)
+    """
+    n = len(frame)
+    dup = np.zeros(n, dtype=bool)
+    parts: list[pd.DataFrame] = []
+    if key is not None and n:
+        keyed = frame[frame[key].notna()]
+        order = keyed.sort_values([key, "status", "file_index", "source_row"], kind="stable")
+        dsorted = order.duplicated(key, keep="first")
+        if dsorted.any():
+            first_row = order.groupby(key, sort=False)["source_row"].transform("first")
+            first_file = order.groupby(key, sort=False)["source_file"].transform("first")
+            d_idx = order.index[dsorted.to_numpy()]
+            dup[frame.index.get_indexer(d_idx)] = True
+            d = frame.loc[d_idx]
+            reasons = (
+                f"duplicate {what} " + d[key].astype(str) + "; kept line " + first_row.loc[d_idx].astype(str)
+                + " of " + first_file.loc[d_idx].astype(str)
+            )
+            for f, part in d.assign(_r=reasons).groupby("source_file", sort=False):
+                parts.append(make_rejections(str(f), part["source_row"].to_numpy(), "duplicate", part["_r"].to_numpy()))
+    status = frame["status"].to_numpy()
+    for code, label in ((REJECTED, "rejected"), (OUT_OF_AREA, "out_of_area")):
+        m = ~dup & (status == code)
+        if m.any():
+            sel = frame.loc[m]
+            for f, part in sel.groupby("source_file", sort=False):
+                parts.append(make_rejections(str(f), part["source_row"].to_numpy(), label, part["reason"].to_numpy()))
+    rejections = pd.concat(parts, ignore_index=True) if parts else empty_rejections()
+    if len(rejections):
+        rejections = rejections.sort_values(["file", "row"], kind="stable").reset_index(drop=True)
+    accepted = ~dup & (status == OK)
+    return accepted, rejections
