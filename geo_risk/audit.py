@@ -1,0 +1,339 @@
+"""Append-only, hash-chained access log.
+
+Every read of a young person's data writes one :class:`~geo_risk.store.models.AuditEvent`
+in the same transaction as the read (:func:`record`). Each event carries the SHA-256
+of its own canonical JSON together with the previous event's hash, so
+:func:`verify` can name the first event that was altered, deleted or reordered.
+
+The chain is kept in order by serialising writers: on PostgreSQL with a
+transaction-scoped advisory lock, on SQLite by taking the database's write lock
+before reading the chain head. A migration (``0002``) adds triggers that refuse
+``UPDATE`` and ``DELETE`` on ``audit_event`` on both backends.
+
+A deleted *tail* (the newest events) leaves no hole in the chain; to detect it,
+keep the head hash that ``geo-risk audit verify`` prints somewhere else and pass it
+back with ``--head``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
+
+from geo_risk.errors import DataSourceError, ValidationError
+from geo_risk.store.models import AuditEvent
+
+log = logging.getLogger(__name__)
+
+GENESIS_HASH = "0" * 64
+OUTCOMES = ("allowed", "denied", "not_found", "error")
+# Fields covered by the hash, in the canonical order. ``seq`` is checked through the
+# links between events, so a reordering is told apart from an alteration.
+HASHED_FIELDS = ("at", "username", "role", "purpose", "pseudonym", "action", "outcome", "request_id", "prev_hash")
+_PG_LOCK_KEY = 7_314_159_265  # arbitrary constant: the audit chain's advisory lock
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One audit event as written (or read back)."""
+
+    seq: int
+    at: dt.datetime
+    username: str
+    role: str
+    purpose: str
+    pseudonym: str | None
+    action: str
+    outcome: str
+    request_id: str
+    prev_hash: str
+    hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "at": _format_at(self.at),
+            "username": self.username,
+            "role": self.role,
+            "purpose": self.purpose,
+            "pseudonym": self.pseudonym,
+            "action": self.action,
+            "outcome": self.outcome,
+            "request_id": self.request_id,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """What :func:`verify` found.
+
+    Attributes
+    ----------
+    ok
+        True when every event checks out (and the head matches ``expected_head`` if given).
+    checked
+        Number of events read.
+    head_hash
+        Hash of the newest event (keep it elsewhere to detect a deleted tail later).
+    first_bad_seq
+        ``seq`` of the first event that fails, or None.
+    problem
+        ``"altered"``, ``"deleted"``, ``"reordered"`` or ``"head_mismatch"``; None when ok.
+    message
+        A sentence for people.
+    """
+
+    ok: bool
+    checked: int
+    head_hash: str
+    first_bad_seq: int | None = None
+    problem: str | None = None
+    message: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _format_at(at: dt.datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def _normalise_at(at: dt.datetime) -> dt.datetime:
+    if not isinstance(at, dt.datetime):
+        msg = f"audit time must be a datetime, got {type(at).__name__}"
+        raise ValidationError(msg)
+    if at.tzinfo is not None:
+        at = at.astimezone(dt.UTC).replace(tzinfo=None)
+    return at
+
+
+def canonical_json(event: dict[str, Any]) -> str:
+    """The canonical JSON of an event's hashed fields (sorted keys, no spaces)."""
+    payload = {}
+    for name in HASHED_FIELDS:
+        value = event.get(name)
+        if isinstance(value, dt.datetime):
+            value = _format_at(_normalise_at(value))
+        payload[name] = value
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_hash(event: dict[str, Any]) -> str:
+    """SHA-256 (hex) of the event's canonical JSON, which includes ``prev_hash``."""
+    return hashlib.sha256(canonical_json(event).encode("utf-8")).hexdigest()
+
+
+def _connection(session_or_conn: Session | Connection) -> Session | Connection:
+    if isinstance(session_or_conn, (Session, Connection)):
+        return session_or_conn
+    msg = "audit.record needs a Session or Connection inside the reading transaction, not an Engine"
+    raise ValidationError(msg)
+
+
+def _dialect_name(bind: Session | Connection) -> str:
+    return bind.get_bind().dialect.name if isinstance(bind, Session) else bind.dialect.name
+
+
+def _lock_chain(bind: Session | Connection) -> None:
+    """Serialise writers of the chain until the surrounding transaction ends."""
+    name = _dialect_name(bind)
+    if name == "postgresql":
+        bind.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    elif name == "sqlite":
+        # A write statement that changes nothing still opens the write transaction
+        # (RESERVED lock), so the head read below cannot go stale before our insert.
+        bind.execute(text("DELETE FROM audit_event WHERE 0 = 1"))
+
+
+def record(
+    session_or_conn: Session | Connection,
+    *,
+    username: str,
+    role: str,
+    purpose: str,
+    pseudonym: str | None,
+    action: str,
+    outcome: str,
+    request_id: str,
+    at: dt.datetime,
+) -> AuditRecord:
+    """Append one event to the chain inside the caller's transaction.
+
+    The event is committed (or rolled back) together with the read it records; if
+    it cannot be written this raises and the caller's read must fail too.
+
+    Parameters
+    ----------
+    session_or_conn
+        The session or connection of the transaction that reads the data.
+    username, role
+        Who read.
+    purpose
+        Why (``placement``, ``route``, ``briefing``, ``analysis``, ``audit`` ...).
+    pseudonym
+        The young person whose data was read, or None for reads about no one.
+    action
+        What was done, e.g. ``placement.check`` or ``api.network.view``.
+    outcome
+        One of ``allowed``, ``denied``, ``not_found``, ``error``.
+    request_id
+        The web request id (or a CLI run id) to join the event to logs.
+    at
+        When, in UTC (naive or aware).
+    """
+    bind = _connection(session_or_conn)
+    if outcome not in OUTCOMES:
+        msg = f"audit outcome must be one of {', '.join(OUTCOMES)}, got {outcome!r}"
+        raise ValidationError(msg)
+    for name, value in (("username", username), ("role", role), ("purpose", purpose), ("action", action),
+                        ("request_id", request_id)):
+        if not isinstance(value, str) or not value:
+            msg = f"audit {name} must be a non-empty string"
+            raise ValidationError(msg)
+    at = _normalise_at(at)
+    try:
+        _lock_chain(bind)
+        head = bind.execute(
+            select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+        ).first()
+        seq = 1 if head is None else int(head[0]) + 1
+        prev_hash = GENESIS_HASH if head is None else str(head[1])
+        event = {
+            "seq": seq, "at": at, "username": username, "role": role, "purpose": purpose,
+            "pseudonym": pseudonym, "action": action, "outcome": outcome, "request_id": request_id,
+            "prev_hash": prev_hash,
+        }
+        digest = event_hash(event)
+        bind.execute(insert(AuditEvent.__table__).values(**event, hash=digest))
+    except ValidationError:
+        raise
+    except Exception as exc:
+        msg = "the audit event could not be written, so the read it records is refused"
+        raise DataSourceError(msg) from exc
+    return AuditRecord(hash=digest, **event)
+
+
+def _rows(conn: Connection, *, batch: int = 5000) -> Iterator[AuditRecord]:
+    cols = AuditEvent.__table__.c
+    result = conn.execution_options(stream_results=True, yield_per=batch).execute(
+        select(cols.seq, cols.at, cols.username, cols.role, cols.purpose, cols.pseudonym, cols.action,
+               cols.outcome, cols.request_id, cols.prev_hash, cols.hash).order_by(cols.seq)
+    )
+    for row in result:
+        yield AuditRecord(
+            seq=int(row.seq), at=row.at, username=row.username, role=row.role, purpose=row.purpose,
+            pseudonym=row.pseudonym, action=row.action, outcome=row.outcome, request_id=row.request_id,
+            prev_hash=row.prev_hash, hash=row.hash,
+        )
+
+
+def check_chain(events: Iterable[AuditRecord], *, expected_head: str | None = None) -> VerifyResult:
+    """Check a sequence of events ordered by ``seq``; see :func:`verify`."""
+    events = list(events)
+    seen_hashes: dict[str, int] = {}
+    prev: AuditRecord | None = None
+    for event in events:
+        if event_hash(event.to_dict()) != event.hash:
+            return _bad(events, event.seq, "altered",
+                        f"event {event.seq} was altered: its contents no longer match its hash")
+        if prev is None:
+            if event.prev_hash != GENESIS_HASH or event.seq != 1:
+                return _bad(events, event.seq, "deleted",
+                            f"events before {event.seq} were deleted: the chain does not start at the beginning")
+        elif event.prev_hash != prev.hash:
+            later = {e.hash: e.seq for e in events if e.seq > event.seq}
+            if event.prev_hash in seen_hashes or event.prev_hash in later:
+                return _bad(events, event.seq, "reordered",
+                            f"event {event.seq} was reordered: it does not follow event {prev.seq} in the chain")
+            return _bad(events, event.seq, "deleted",
+                        f"events between {prev.seq} and {event.seq} were deleted: the chain link is missing")
+        elif event.seq != prev.seq + 1:
+            return _bad(events, event.seq, "altered",
+                        f"event {event.seq} was renumbered: it follows {prev.seq} in the chain")
+        seen_hashes[event.hash] = event.seq
+        prev = event
+    head = prev.hash if prev is not None else GENESIS_HASH
+    if expected_head is not None and expected_head != head:
+        if expected_head in seen_hashes:
+            return VerifyResult(
+                ok=True, checked=len(events), head_hash=head,
+                message=f"{len(events)} events verified; the chain has grown since the given head",
+            )
+        return VerifyResult(
+            ok=False, checked=len(events), head_hash=head, first_bad_seq=(prev.seq + 1 if prev else 1),
+            problem="head_mismatch",
+            message="the given head hash is not in the chain: the newest events were deleted or rewritten",
+        )
+    return VerifyResult(ok=True, checked=len(events), head_hash=head, message=f"{len(events)} events verified")
+
+
+def _bad(events: list[AuditRecord], seq: int, problem: str, message: str) -> VerifyResult:
+    head = events[-1].hash if events else GENESIS_HASH
+    return VerifyResult(ok=False, checked=len(events), head_hash=head, first_bad_seq=seq, problem=problem,
+                        message=message)
+
+
+def verify(engine: Engine | Connection, *, expected_head: str | None = None) -> VerifyResult:
+    """Recompute the chain and report the first altered, deleted or reordered event.
+
+    Parameters
+    ----------
+    engine
+        The store.
+    expected_head
+        A head hash recorded earlier (e.g. printed by a previous verify). When given, a
+        chain that no longer contains it has lost or rewritten its newest events.
+    """
+    if isinstance(engine, Engine):
+        with engine.connect() as conn:
+            return verify(conn, expected_head=expected_head)
+    return check_chain(_rows(engine), expected_head=expected_head)
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def events_for_pseudonym(conn: Connection | Session, pseudonym: str, *, limit: int = 1000) -> list[AuditRecord]:
+    """Who accessed this young person's data, newest first."""
+    return _select(conn, AuditEvent.pseudonym == pseudonym, limit)
+
+
+def events_for_user(conn: Connection | Session, username: str, *, limit: int = 1000) -> list[AuditRecord]:
+    """What this user accessed, newest first."""
+    return _select(conn, AuditEvent.username == username, limit)
+
+
+def recent_events(conn: Connection | Session, *, limit: int = 200) -> list[AuditRecord]:
+    return _select(conn, None, limit)
+
+
+def count_events(conn: Connection | Session, *, action_prefix: str | None = None) -> int:
+    from sqlalchemy import func
+
+    stmt = select(func.count()).select_from(AuditEvent)
+    if action_prefix:
+        stmt = stmt.where(AuditEvent.action.like(f"{action_prefix}%"))
+    return int(conn.execute(stmt).scalar_one())
+
+
+def _select(conn: Connection | Session, where: Any, limit: int) -> list[AuditRecord]:
+    cols = AuditEvent.__table__.c
+    stmt = select(cols.seq, cols.at, cols.username, cols.role, cols.purpose, cols.pseudonym, cols.action,
+                  cols.outcome, cols.request_id, cols.prev_hash, cols.hash).order_by(cols.seq.desc()).limit(limit)
+    if where is not None:
+        stmt = stmt.where(where)
+    return [
+        AuditRecord(seq=int(r.seq), at=r.at, username=r.username, role=r.role, purpose=r.purpose,
+                    pseudonym=r.pseudonym, action=r.action, outcome=r.outcome, request_id=r.request_id,
+                    prev_hash=r.prev_hash, hash=r.hash)
+        for r in conn.execute(stmt)
+    ]

@@ -1,0 +1,136 @@
+"""Users, argon2id hashes, API tokens and referrals."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from geo_risk import accounts
+from geo_risk.errors import NotFound, ValidationError
+from geo_risk.store import session_scope
+from geo_risk.store.models import Person
+
+NOW = dt.datetime(2026, 11, 1, 12, 0)
+PW = "correct horse battery"
+
+
+def _child(s, pseudonym="YP-0001", is_child=True):
+    s.add(Person(pseudonym=pseudonym, is_child=is_child, source="social care", source_type="social_care"))
+    s.flush()
+
+
+def test_password_is_stored_as_argon2id_and_verifies(db):
+    with session_scope(db) as s:
+        user = accounts.create_user(s, "Alice", "analyst", PW)
+        assert user.username == "alice"
+        assert user.password_hash.startswith("$argon2id$")
+        assert PW not in user.password_hash
+        assert accounts.verify_password(user, PW)
+        assert not accounts.verify_password(user, PW + "x")
+        assert not accounts.verify_password(None, PW)
+    with session_scope(db) as s:
+        assert accounts.authenticate(s, "ALICE", PW).username == "alice"
+        assert accounts.authenticate(s, "alice", "wrong password!") is None
+        assert accounts.authenticate(s, "nobody", PW) is None
+
+
+@pytest.mark.parametrize(
+    ("username", "role", "password", "urns", "match"),
+    [
+        ("bob", "superuser", PW, (), "unknown role"),
+        ("b", "analyst", PW, (), "username"),
+        ("bob smith", "analyst", PW, (), "username"),
+        ("bob", "analyst", "short", (), "at least"),
+        ("bob", "school", PW, (), "school URN"),
+        ("bob", "housing", PW, ("100001",), "only school users"),
+        ("bob", "school", PW, ("10/01",), "not valid"),
+    ],
+)
+def test_create_user_refuses_bad_input(db, username, role, password, urns, match):
+    with session_scope(db) as s, pytest.raises(ValidationError, match=match):
+        accounts.create_user(s, username, role, password, school_urns=urns)
+
+
+def test_username_must_be_unique(db):
+    with session_scope(db) as s:
+        accounts.create_user(s, "carol", "admin", PW)
+        with pytest.raises(ValidationError, match="taken"):
+            accounts.create_user(s, "Carol", "admin", PW)
+
+
+def test_school_urns_round_trip(db):
+    with session_scope(db) as s:
+        user = accounts.create_user(s, "head", "school", PW, school_urns=["100002", "100001", "100001"])
+        assert accounts.user_school_urns(user) == ["100001", "100002"]
+
+
+def test_disabling_ends_sessions_and_blocks_login_and_token(db):
+    with session_scope(db) as s:
+        user = accounts.create_user(s, "dave", "housing", PW)
+        token = accounts.issue_token(s, user)
+        assert accounts.user_for_token(s, token).id == user.id
+        version = user.session_version
+        accounts.set_disabled(s, user)
+        assert user.session_version == version + 1
+        assert accounts.user_for_token(s, token) is None
+        assert accounts.authenticate(s, "dave", PW) is None
+
+
+def test_tokens_are_stored_hashed_and_replaced(db):
+    with session_scope(db) as s:
+        user = accounts.create_user(s, "erin", "analyst", PW)
+        first = accounts.issue_token(s, user)
+        assert first not in (user.api_token_hash or "")
+        second = accounts.issue_token(s, user)
+        assert accounts.user_for_token(s, first) is None
+        assert accounts.user_for_token(s, second).id == user.id
+        assert accounts.user_for_token(s, "grk_guess") is None
+        assert accounts.user_for_token(s, "") is None
+
+
+def test_referrals_live_until_expiry_or_revocation(db):
+    with session_scope(db) as s:
+        _child(s, "YP-0001")
+        _child(s, "YP-0002")
+        housing = accounts.create_user(s, "hannah", "housing", PW)
+        other = accounts.create_user(s, "harry", "housing", PW)
+        analyst = accounts.create_user(s, "ann", "analyst", PW)
+        r1 = accounts.grant_referral(s, "YP-0001", housing, "placement", NOW + dt.timedelta(days=30),
+                                     details={"postcodes": ["ZZ1 1AA"]}, created_by=analyst, as_of=NOW)
+        r2 = accounts.grant_referral(s, "YP-0002", housing, "placement", NOW + dt.timedelta(days=1), as_of=NOW)
+        assert [r.id for r in accounts.live_referrals(s, housing, NOW)] == [r2.id, r1.id]
+        assert [r.id for r in accounts.live_referrals(s, housing, NOW + dt.timedelta(days=2))] == [r1.id]
+        assert accounts.live_referrals(s, other, NOW) == []
+        assert accounts.has_live_referral(s, housing, "YP-0001", NOW, purpose="placement")
+        assert not accounts.has_live_referral(s, other, "YP-0001", NOW)
+        assert accounts.live_referral(s, housing, r1.id, NOW).child_pseudonym == "YP-0001"
+        for who, rid, when in ((other, r1.id, NOW), (housing, r2.id, NOW + dt.timedelta(days=2)),
+                               (housing, 99999, NOW)):
+            with pytest.raises(NotFound, match="no such referral"):
+                accounts.live_referral(s, who, rid, when)
+        accounts.revoke_referral(s, r1.id, at=NOW)
+        assert accounts.live_referrals(s, housing, NOW) == [r2]
+        accounts.set_disabled(s, housing)
+        assert accounts.live_referrals(s, housing, NOW) == []
+
+
+def test_grant_referral_checks_role_purpose_expiry_and_child(db):
+    with session_scope(db) as s:
+        _child(s, "YP-0001")
+        _child(s, "AD-0001", is_child=False)
+        housing = accounts.create_user(s, "hannah", "housing", PW)
+        transport = accounts.create_user(s, "tom", "transport", PW)
+        school = accounts.create_user(s, "sam", "school", PW, school_urns=["100001"])
+        later = NOW + dt.timedelta(days=7)
+        with pytest.raises(ValidationError, match="placement referrals, not route"):
+            accounts.grant_referral(s, "YP-0001", housing, "route", later, as_of=NOW)
+        with pytest.raises(ValidationError, match="only housing and transport"):
+            accounts.grant_referral(s, "YP-0001", school, "placement", later, as_of=NOW)
+        with pytest.raises(ValidationError, match="future"):
+            accounts.grant_referral(s, "YP-0001", transport, "route", NOW, as_of=NOW)
+        with pytest.raises(NotFound):
+            accounts.grant_referral(s, "YP-9999", transport, "route", later, as_of=NOW)
+        with pytest.raises(NotFound):
+            accounts.grant_referral(s, "AD-0001", transport, "route", later, as_of=NOW)
+        assert accounts.grant_referral(s, "YP-0001", transport, "route", later, as_of=NOW).purpose == "route"

@@ -1,0 +1,147 @@
+"""The hash-chained audit log: append, verify, and tamper detection on both backends."""
+
+from __future__ import annotations
+
+import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import text
+
+from geo_risk import audit
+from geo_risk.errors import DataSourceError, ValidationError
+from geo_risk.store import session_scope
+
+T0 = dt.datetime(2026, 11, 1, 9, 0, 0, 123456)
+
+
+def _write(db, n: int, start: int = 0) -> None:
+    for i in range(start, start + n):
+        with session_scope(db) as s:
+            audit.record(s, username=f"user{i % 3}", role="housing", purpose="placement",
+                         pseudonym=f"YP-{i:04d}", action="placement.check", outcome="allowed",
+                         request_id=f"req-{i}", at=T0 + dt.timedelta(seconds=i))
+
+
+def _tamper(db, sql: str, params: dict | None = None) -> None:
+    """Run ``sql`` with the append-only triggers bypassed (as an attacker with DBA rights could)."""
+    with db.begin() as conn:
+        if db.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            conn.execute(text(sql), params or {})
+        else:
+            conn.execute(text("DROP TRIGGER IF EXISTS audit_event_no_update"))
+            conn.execute(text("DROP TRIGGER IF EXISTS audit_event_no_delete"))
+            conn.execute(text(sql), params or {})
+
+
+def test_empty_chain_verifies(db):
+    result = audit.verify(db)
+    assert result.ok and result.checked == 0 and result.head_hash == audit.GENESIS_HASH
+
+
+def test_chain_links_each_event_to_the_previous(db):
+    _write(db, 5)
+    with db.connect() as conn:
+        rows = conn.execute(text("SELECT seq, prev_hash, hash FROM audit_event ORDER BY seq")).all()
+    assert [r.seq for r in rows] == [1, 2, 3, 4, 5]
+    assert rows[0].prev_hash == audit.GENESIS_HASH
+    assert all(rows[i].prev_hash == rows[i - 1].hash for i in range(1, 5))
+    result = audit.verify(db)
+    assert result.ok and result.checked == 5 and result.head_hash == rows[-1].hash
+
+
+def test_record_rolls_back_with_the_read(db):
+    with pytest.raises(RuntimeError):
+        with session_scope(db) as s:
+            audit.record(s, username="a", role="analyst", purpose="analysis", pseudonym="YP-0001",
+                         action="network.view", outcome="allowed", request_id="r1", at=T0)
+            raise RuntimeError("the read failed")
+    with db.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM audit_event")).scalar_one() == 0
+
+
+def test_bad_outcome_is_refused(db):
+    with session_scope(db) as s, pytest.raises(ValidationError, match="outcome"):
+        audit.record(s, username="a", role="analyst", purpose="x", pseudonym=None, action="x",
+                     outcome="maybe", request_id="r", at=T0)
+
+
+def test_update_and_delete_are_refused_by_the_database(db):
+    _write(db, 2)
+    for sql in ("UPDATE audit_event SET username = 'someone' WHERE seq = 1", "DELETE FROM audit_event WHERE seq = 2"):
+        with pytest.raises(Exception, match="append-only"):  # noqa: B017 - driver-specific error classes
+            with db.begin() as conn:
+                conn.execute(text(sql))
+    assert audit.verify(db).ok
+
+
+def test_altered_event_is_reported(db):
+    _write(db, 6)
+    _tamper(db, "UPDATE audit_event SET pseudonym = 'YP-9999' WHERE seq = 3")
+    result = audit.verify(db)
+    assert not result.ok
+    assert (result.problem, result.first_bad_seq) == ("altered", 3)
+
+
+def test_deleted_event_is_reported(db):
+    _write(db, 6)
+    _tamper(db, "DELETE FROM audit_event WHERE seq = 4")
+    result = audit.verify(db)
+    assert (result.ok, result.problem, result.first_bad_seq) == (False, "deleted", 5)
+
+
+def test_deleted_first_event_is_reported(db):
+    _write(db, 3)
+    _tamper(db, "DELETE FROM audit_event WHERE seq = 1")
+    result = audit.verify(db)
+    assert (result.ok, result.problem, result.first_bad_seq) == (False, "deleted", 2)
+
+
+def test_reordered_events_are_reported(db):
+    _write(db, 6)
+    # Swap the positions of events 2 and 3.
+    _tamper(db, "UPDATE audit_event SET seq = 1000 WHERE seq = 2")
+    _tamper(db, "UPDATE audit_event SET seq = 2 WHERE seq = 3")
+    _tamper(db, "UPDATE audit_event SET seq = 3 WHERE seq = 1000")
+    result = audit.verify(db)
+    assert (result.ok, result.problem, result.first_bad_seq) == (False, "reordered", 2)
+
+
+def test_deleted_tail_is_caught_with_a_kept_head(db):
+    _write(db, 4)
+    head = audit.verify(db).head_hash
+    _write(db, 1, start=4)
+    assert audit.verify(db, expected_head=head).ok  # grown since: fine
+    _tamper(db, "DELETE FROM audit_event WHERE seq >= 4")
+    result = audit.verify(db, expected_head=head)
+    assert (result.ok, result.problem) == (False, "head_mismatch")
+
+
+def test_concurrent_writers_keep_one_chain(db):
+    def work(i: int) -> None:
+        with session_scope(db) as s:
+            audit.record(s, username="u", role="school", purpose="briefing", pseudonym=None,
+                         action="briefing.view", outcome="allowed", request_id=f"c{i}", at=T0)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(work, range(24)))
+    result = audit.verify(db)
+    assert result.ok and result.checked == 24
+
+
+def test_record_needs_a_transaction_not_an_engine(db):
+    with pytest.raises(ValidationError, match="Session or Connection"):
+        audit.record(db, username="a", role="analyst", purpose="x", pseudonym=None, action="x",
+                     outcome="allowed", request_id="r", at=T0)
+
+
+def test_failed_audit_write_raises_data_source_error(db, monkeypatch):
+    def broken(_bind):
+        raise RuntimeError("lock timeout")
+
+    monkeypatch.setattr(audit, "_lock_chain", broken)
+    with pytest.raises(DataSourceError, match="audit event could not be written"):
+        with session_scope(db) as s:
+            audit.record(s, username="a", role="analyst", purpose="x", pseudonym=None, action="x",
+                         outcome="allowed", request_id="r", at=T0)
