@@ -217,6 +217,10 @@ class RoutingPolicy:
     school_windows: tuple[str, ...] = ("07:30-09:15", "14:45-17:00")
     school_window_weight: float = 2.0
     assisted_transport_band: str = "High"
+    # a route's band is that of its riskiest stretch of this length
+    band_window_m: float = 100.0
+    # an alternative must share less than this share of its length with a route already shown
+    alternative_max_overlap: float = 0.8
 
 
 @dataclass(frozen=True)

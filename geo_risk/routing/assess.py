@@ -1,0 +1,654 @@
+"""The school-route check: walks, their risk, and the assisted-transport recommendation.
+
+:func:`assess_route` is pure: the walk graph, the young person's risk along the
+streets (``risk_fn``) and the places of concern come in as arguments, a frozen
+:class:`RouteAssessment` comes out. It is advisory and says so.
+
+What the transport officer sees (``tier="transport"``) names no other person,
+peer group or piece of intelligence: a segment of concern reads "segment near
+<street name>" with the kind of concern in general words. The analyst tier
+adds the references of the places involved.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import numpy as np
+import shapely
+from shapely.geometry import LineString
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import substring
+
+from geo_risk.config import Policy
+from geo_risk.crs import EastNorth, LatLon, point_to_store
+from geo_risk.errors import ValidationError
+from geo_risk.routing.graph import Snap, WalkGraph, snap_points
+from geo_risk.routing.paths import RoutePlan, Walk, detour_allowance_m, plan_routes
+from geo_risk.routing.risk import RiskFn, evaluate_risk, window_peak
+
+log = logging.getLogger(__name__)
+
+Tier = Literal["transport", "analyst"]
+TIERS = ("transport", "analyst")
+ConcernKind = Literal["adversary_activity", "exploitation_site"]
+CONCERN_KINDS = ("adversary_activity", "exploitation_site")
+
+MEETS_BAR = "Meets the bar for assisted transport consideration"
+NOT_MEETS_BAR = "Does not meet the bar for assisted transport consideration"
+ADVISORY = (
+    "Advisory only: this supports, and does not replace, the transport officer's professional judgement "
+    "and the authority's own assessment of the walking route."
+)
+_CONCERN_WORDS = {
+    "adversary_activity": "an area associated with a person or peer group in conflict with this young person",
+    "exploitation_site": "a place associated with the exploitation of young people",
+}
+_UNNAMED = "an unnamed path"
+
+
+@dataclass(frozen=True)
+class ConcernSite:
+    """A place a walk should keep its distance from, for one young person.
+
+    Attributes
+    ----------
+    kind
+        ``"adversary_activity"`` (a place in the activity space of someone in
+        conflict with the young person) or ``"exploitation_site"``.
+    geometry
+        Point or polygon in EPSG:27700.
+    ref
+        Analyst-only reference (place id or entity key); never shown to the transport tier.
+    """
+
+    kind: ConcernKind
+    geometry: BaseGeometry
+    ref: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in CONCERN_KINDS:
+            msg = f"concern kind must be one of {', '.join(CONCERN_KINDS)}, got {self.kind!r}"
+            raise ValidationError(msg)
+
+
+@dataclass(frozen=True)
+class NearSegment:
+    """A stretch of a walk that passes close to a place of concern.
+
+    Attributes
+    ----------
+    street
+        Street name of the segment (or "an unnamed path").
+    segment_id
+        The street segment's id.
+    kind
+        Kind of concern (see :class:`ConcernSite`).
+    distance_m
+        Closest approach, metres.
+    refs
+        References of the places involved: analyst tier only, empty otherwise.
+    """
+
+    street: str
+    segment_id: int
+    kind: ConcernKind
+    distance_m: float
+    refs: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """Plain words for the transport tier: no person, group or intelligence named."""
+        return f"segment near {self.street} passes within {self.distance_m:.0f} m of {_CONCERN_WORDS[self.kind]}"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "street": self.street,
+            "segment_id": int(self.segment_id),
+            "kind": self.kind,
+            "distance_m": round(float(self.distance_m), 1),
+            "text": self.text,
+        }
+        if self.refs:
+            out["refs"] = list(self.refs)
+        return out
+
+
+@dataclass(frozen=True)
+class RouteSegment:
+    """One street segment of a walk, with the risk read along it.
+
+    Attributes
+    ----------
+    segment_id
+        The street segment's id.
+    street
+        Street name (or "an unnamed path").
+    highway
+        Highway class.
+    length_m
+        Metres of it walked.
+    mean_risk, peak_risk
+        Mean and peak risk density along the part walked (0-1 scale).
+    band
+        Band of ``peak_risk``.
+    """
+
+    segment_id: int
+    street: str
+    highway: str
+    length_m: float
+    mean_risk: float
+    peak_risk: float
+    band: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "segment_id": int(self.segment_id),
+            "street": self.street,
+            "highway": self.highway,
+            "length_m": round(self.length_m, 1),
+            "mean_risk": round(self.mean_risk, 6),
+            "peak_risk": round(self.peak_risk, 6),
+            "band": self.band,
+        }
+
+
+@dataclass(frozen=True)
+class Route:
+    """One walk offered to the officer.
+
+    Attributes
+    ----------
+    role
+        ``"shortest"``, ``"lowest_risk"`` or ``"alternative"``.
+    geometry
+        LineString in EPSG:27700 from the origin's joining point to the destination's.
+    length_m
+        Walking length.
+    walk_minutes
+        At the policy's walking speed.
+    band
+        Band of the riskiest ``policy.routing.band_window_m`` stretch.
+    score
+        0-100 score of that stretch (``100 * mean risk`` over it).
+    mean_exposure
+        Exposure per metre walked (risk density averaged along the walk).
+    peak_exposure
+        Highest risk density read on the walk.
+    exposure
+        Risk density integrated along the walk (risk-metres).
+    detour_m, detour_ratio
+        Extra length compared with the shortest walk.
+    riskiest_street
+        Street of the riskiest stretch.
+    alpha
+        The risk weight of the search that found the walk.
+    segments
+        The street segments walked, in order.
+    near
+        Segments within ``policy.routing.near_distance_m`` of a place of concern.
+    """
+
+    role: str
+    geometry: LineString
+    length_m: float
+    walk_minutes: float
+    band: str
+    score: float
+    mean_exposure: float
+    peak_exposure: float
+    exposure: float
+    detour_m: float
+    detour_ratio: float
+    riskiest_street: str
+    alpha: float
+    segments: tuple[RouteSegment, ...]
+    near: tuple[NearSegment, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        coords = np.round(shapely.get_coordinates(self.geometry), 1).tolist()
+        return {
+            "role": self.role,
+            "geometry": {"type": "LineString", "coordinates": coords},
+            "length_m": round(self.length_m, 1),
+            "walk_minutes": round(self.walk_minutes, 1),
+            "band": self.band,
+            "score": round(self.score, 2),
+            "mean_exposure": round(self.mean_exposure, 6),
+            "peak_exposure": round(self.peak_exposure, 6),
+            "exposure": round(self.exposure, 4),
+            "detour_m": round(self.detour_m, 1),
+            "detour_ratio": round(self.detour_ratio, 4),
+            "riskiest_street": self.riskiest_street,
+            "alpha": round(self.alpha, 6),
+            "segments": [s.to_dict() for s in self.segments],
+            "near": [n.to_dict() for n in self.near],
+        }
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a walk starts or ends, and how far it is from the street it joins."""
+
+    label: str
+    point: EastNorth
+    joined: EastNorth
+    snap_distance_m: float
+    street: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "point": [round(float(self.point.easting), 1), round(float(self.point.northing), 1)],
+            "joined": [round(float(self.joined.easting), 1), round(float(self.joined.northing), 1)],
+            "snap_distance_m": round(self.snap_distance_m, 1),
+            "street": self.street,
+        }
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The advisory assisted-transport recommendation."""
+
+    meets_bar: bool
+    text: str
+    reasons: tuple[str, ...]
+    bar_band: str
+    policy_version: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "meets_bar": self.meets_bar,
+            "text": self.text,
+            "reasons": list(self.reasons),
+            "bar_band": self.bar_band,
+            "policy_version": self.policy_version,
+        }
+
+
+@dataclass(frozen=True)
+class RouteAssessment:
+    """The school-route check for one young person.
+
+    Attributes
+    ----------
+    child
+        The young person's pseudonym.
+    as_of
+        The date the assessment is made for.
+    tier
+        ``"transport"`` or ``"analyst"``: what the wording may name.
+    origin, destination
+        Where the walk starts and ends.
+    detour_cap_m
+        Longest walk allowed for the lowest-risk walk and the alternatives.
+    routes
+        Shortest first, then the lowest-risk walk (when different), then alternatives.
+    recommendation
+        The advisory recommendation, with reasons and the policy version.
+    policy_version, policy_digest
+        The policy the assessment was made under.
+    advisory
+        The advisory notice to show with the result.
+    """
+
+    child: str
+    as_of: datetime
+    tier: str
+    origin: Endpoint
+    destination: Endpoint
+    detour_cap_m: float
+    routes: tuple[Route, ...]
+    recommendation: Recommendation
+    policy_version: str
+    policy_digest: str
+    advisory: str = ADVISORY
+
+    @property
+    def shortest(self) -> Route:
+        """The shortest walk."""
+        return next(r for r in self.routes if r.role == "shortest")
+
+    @property
+    def lowest_risk(self) -> Route:
+        """The lowest-risk walk within the detour cap (the shortest when no other is safer)."""
+        return next((r for r in self.routes if r.role == "lowest_risk"), self.shortest)
+
+    @property
+    def alternatives(self) -> tuple[Route, ...]:
+        """The further Pareto walks."""
+        return tuple(r for r in self.routes if r.role == "alternative")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data; the same assessment always gives the same dict."""
+        return {
+            "kind": "route",
+            "child": self.child,
+            "as_of": self.as_of.isoformat(),
+            "tier": self.tier,
+            "crs": "EPSG:27700",
+            "origin": self.origin.to_dict(),
+            "destination": self.destination.to_dict(),
+            "detour_cap_m": round(self.detour_cap_m, 1),
+            "routes": [r.to_dict() for r in self.routes],
+            "recommendation": self.recommendation.to_dict(),
+            "policy_version": self.policy_version,
+            "policy_digest": self.policy_digest,
+            "advisory": self.advisory,
+        }
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """Canonical JSON (sorted keys)."""
+        return json.dumps(self.to_dict(), sort_keys=True, indent=indent, ensure_ascii=False)
+
+
+def assess_route(
+    child: str,
+    origin: EastNorth | LatLon,
+    destination: EastNorth | LatLon,
+    as_of: datetime,
+    policy: Policy,
+    *,
+    graph: WalkGraph,
+    risk_fn: RiskFn,
+    concerns: Sequence[ConcernSite] = (),
+    tier: Tier = "transport",
+    origin_label: str = "home",
+    destination_label: str = "school",
+) -> RouteAssessment:
+    """Assess the walk between two points for one young person.
+
+    Parameters
+    ----------
+    child
+        Pseudonym of the young person (e.g. ``"YP-0042"``).
+    origin, destination
+        Home and school, as British National Grid or latitude/longitude points.
+    as_of
+        The date the assessment is made for (recorded; the risk in ``risk_fn``
+        should have been computed for it, see :func:`geo_risk.routing.adapters.child_risk_fn`).
+    policy
+        The versioned policy; ``policy.routing`` and the scoring bands are used.
+    graph
+        The walk graph of the snapshot, built with ``sample_step_m`` equal to
+        ``policy.routing.sample_step_m``.
+    risk_fn
+        Risk density per metre for this young person at ``(n, 2)`` points, 0-1 scale.
+    concerns
+        Places to report proximity to: adversaries' activity spaces and exploitation sites.
+    tier
+        ``"transport"`` (no one named) or ``"analyst"`` (place references included).
+    origin_label, destination_label
+        Words for the two ends in messages.
+
+    Returns
+    -------
+    RouteAssessment
+
+    Raises
+    ------
+    ValidationError
+        If a point is farther than ``policy.routing.snap_max_m`` from every
+        walkable street, the tier or bar band is unknown, or the graph was built
+        with another sample step.
+    """
+    rp = policy.routing
+    if tier not in TIERS:
+        msg = f"tier must be one of {', '.join(TIERS)}, got {tier!r}"
+        raise ValidationError(msg)
+    bands = tuple(policy.scoring.bands)
+    if rp.assisted_transport_band not in bands:
+        msg = (
+            f"policy routing.assisted_transport_band {rp.assisted_transport_band!r} is not a band; "
+            f"use one of {', '.join(bands)}"
+        )
+        raise ValidationError(msg)
+    if not np.isclose(graph.sample_step_m, rp.sample_step_m):
+        msg = (
+            f"the walk graph samples risk every {graph.sample_step_m:g} m but the policy asks for "
+            f"{rp.sample_step_m:g} m; rebuild it with build_walk_graph(streets, "
+            f"sample_step_m=policy.routing.sample_step_m)"
+        )
+        raise ValidationError(msg)
+    if not isinstance(child, str) or not child.strip():
+        msg = "child must be the young person's pseudonym, e.g. 'YP-0042'"
+        raise ValidationError(msg)
+
+    o_pt, d_pt = point_to_store(origin), point_to_store(destination)
+    o_snap, d_snap = snap_points(graph, [o_pt, d_pt], max_distance_m=rp.snap_max_m, labels=[origin_label, destination_label])
+    plan = plan_routes(graph, o_snap, d_snap, risk_fn, rp)
+    log.debug("route check: %d dijkstra runs, corridor of %d edges", plan.runs, plan.corridor_edges)
+
+    concern_tree, concern_list = _concern_index(concerns)
+    routes = [_route("shortest", plan.shortest, plan, graph, policy, risk_fn, concern_tree, concern_list, tier)]
+    if plan.lowest_risk.key != plan.shortest.key:
+        routes.append(_route("lowest_risk", plan.lowest_risk, plan, graph, policy, risk_fn, concern_tree, concern_list, tier))
+    for walk in plan.alternatives:
+        routes.append(_route("alternative", walk, plan, graph, policy, risk_fn, concern_tree, concern_list, tier))
+
+    unconstrained = None
+    if plan.unconstrained is not None:
+        unconstrained = _route("beyond_cap", plan.unconstrained, plan, graph, policy, risk_fn, concern_tree, concern_list, tier)
+    recommendation = _recommend(routes, unconstrained, plan, policy)
+    return RouteAssessment(
+        child=child,
+        as_of=as_of,
+        tier=tier,
+        origin=_endpoint(origin_label, o_snap, graph),
+        destination=_endpoint(destination_label, d_snap, graph),
+        detour_cap_m=plan.cap_m,
+        routes=tuple(routes),
+        recommendation=recommendation,
+        policy_version=policy.version,
+        policy_digest=policy.digest,
+    )
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def band_of(score: float, policy: Policy) -> str:
+    """Band of a 0-100 score under the policy's band edges."""
+    edges = np.asarray(policy.scoring.band_edges, dtype=float)
+    return policy.scoring.bands[int(np.searchsorted(edges, score, side="right"))]
+
+
+def _street(graph: WalkGraph, edge: int) -> str:
+    name = graph.edge_name[edge]
+    return name if name else _UNNAMED
+
+
+def _endpoint(label: str, snap: Snap, graph: WalkGraph) -> Endpoint:
+    return Endpoint(
+        label=label, point=snap.point, joined=snap.joined, snap_distance_m=snap.distance_m, street=_street(graph, snap.edge)
+    )
+
+
+def _concern_index(concerns: Sequence[ConcernSite]) -> tuple[shapely.STRtree | None, list[ConcernSite]]:
+    items = [c for c in concerns if c.geometry is not None and not c.geometry.is_empty]
+    if not items:
+        return None, []
+    return shapely.STRtree([c.geometry for c in items]), items
+
+
+def _piece_geometries(walk: Walk, graph: WalkGraph) -> np.ndarray:
+    """The part of each edge actually walked."""
+    geoms = np.array(graph.edge_geometry[walk.edges], dtype=object)
+    cum = np.concatenate([[0.0], np.cumsum(walk.piece_length_m)])
+    for i in {0, len(geoms) - 1}:
+        if abs(walk.piece_length_m[i] - graph.edge_length[walk.edges[i]]) > 1e-6:
+            geoms[i] = substring(walk.geometry, cum[i], cum[i + 1])
+    return geoms
+
+
+def _route(
+    role: str,
+    walk: Walk,
+    plan: RoutePlan,
+    graph: WalkGraph,
+    policy: Policy,
+    risk_fn: RiskFn,
+    tree: shapely.STRtree | None,
+    concerns: list[ConcernSite],
+    tier: str,
+) -> Route:
+    rp = policy.routing
+    # risk per street segment, from the samples along the walk
+    cum = np.concatenate([[0.0], np.cumsum(walk.piece_length_m)])
+    n_pieces = walk.edges.size
+    which = np.clip(np.searchsorted(cum, walk.samples.position_m, side="right") - 1, 0, n_pieces - 1)
+    w = walk.samples.weight_m
+    wsum = np.bincount(which, weights=w, minlength=n_pieces)
+    mean = np.bincount(which, weights=w * walk.risk, minlength=n_pieces)
+    peak = np.zeros(n_pieces)
+    np.maximum.at(peak, which, walk.risk)
+    empty = wsum <= 0
+    if empty.any():
+        # pieces shorter than the sample step: read the risk at their middles
+        mids = (cum[:-1] + cum[1:])[empty] / 2
+        xy = shapely.get_coordinates(shapely.line_interpolate_point(walk.geometry, mids))
+        vals = evaluate_risk(risk_fn, xy)
+        mean[empty] = vals
+        peak[empty] = vals
+        wsum[empty] = 1.0
+    mean = mean / wsum
+
+    segments = tuple(
+        RouteSegment(
+            segment_id=int(graph.edge_segment_id[e]),
+            street=_street(graph, e),
+            highway=str(graph.edge_highway[e]),
+            length_m=float(walk.piece_length_m[i]),
+            mean_risk=float(mean[i]),
+            peak_risk=float(peak[i]),
+            band=band_of(100 * float(peak[i]), policy),
+        )
+        for i, e in enumerate(walk.edges.tolist())
+    )
+
+    stretch, start = window_peak(walk.risk, walk.samples.position_m, rp.band_window_m)
+    mid = min(start + rp.band_window_m / 2, walk.length_m)
+    riskiest = _street(graph, int(walk.edges[min(int(np.searchsorted(cum, mid, side="right")) - 1, n_pieces - 1)]))
+
+    near: list[NearSegment] = []
+    if tree is not None:
+        pieces = _piece_geometries(walk, graph)
+        pi, ci = tree.query(pieces, predicate="dwithin", distance=rp.near_distance_m)
+        if pi.size:
+            dist = shapely.distance(pieces[pi], np.array([concerns[c].geometry for c in ci], dtype=object))
+            found: dict[tuple[int, str], tuple[float, set[str]]] = {}
+            for p, c, d in zip(pi.tolist(), ci.tolist(), dist.tolist()):
+                key = (p, concerns[c].kind)
+                best, refs = found.get(key, (np.inf, set()))
+                if concerns[c].ref:
+                    refs.add(str(concerns[c].ref))
+                found[key] = (min(best, d), refs)
+            for (p, kind), (d, refs) in sorted(found.items()):
+                e = int(walk.edges[p])
+                near.append(
+                    NearSegment(
+                        street=_street(graph, e),
+                        segment_id=int(graph.edge_segment_id[e]),
+                        kind=kind,  # type: ignore[arg-type]
+                        distance_m=float(d),
+                        refs=tuple(sorted(refs)) if tier == "analyst" else (),
+                    )
+                )
+
+    shortest_m = plan.shortest.length_m
+    return Route(
+        role=role,
+        geometry=walk.geometry,
+        length_m=walk.length_m,
+        walk_minutes=walk.length_m / rp.walk_speed_m_s / 60.0 if rp.walk_speed_m_s > 0 else float("nan"),
+        band=band_of(100 * stretch, policy),
+        score=100 * stretch,
+        mean_exposure=walk.mean_risk,
+        peak_exposure=float(walk.risk.max(initial=0.0)),
+        exposure=walk.exposure,
+        detour_m=walk.length_m - shortest_m,
+        detour_ratio=(walk.length_m - shortest_m) / shortest_m if shortest_m > 0 else 0.0,
+        riskiest_street=riskiest,
+        alpha=walk.alpha,
+        segments=segments,
+        near=tuple(near),
+    )
+
+
+def _streets_list(near: Sequence[NearSegment], kind: str) -> list[str]:
+    seen: list[str] = []
+    for n in near:
+        if n.kind == kind and n.street not in seen:
+            seen.append(n.street)
+    return seen
+
+
+def _recommend(routes: list[Route], beyond: Route | None, plan: RoutePlan, policy: Policy) -> Recommendation:
+    rp = policy.routing
+    bands = list(policy.scoring.bands)
+    bar = rp.assisted_transport_band
+    bar_rank = bands.index(bar)
+    shortest = routes[0]
+    lowest = next((r for r in routes if r.role == "lowest_risk"), shortest)
+    best = min(routes, key=lambda r: (bands.index(r.band), r.score, r.length_m))
+    meets = bands.index(best.band) >= bar_rank
+    allowance = detour_allowance_m(shortest.length_m, rp)
+    window = f"{rp.band_window_m:.0f} m"
+
+    reasons = [
+        f"The lowest-risk walk within the detour cap is {lowest.length_m:.0f} m (about {lowest.walk_minutes:.0f} min) "
+        f"and is {lowest.band} at its riskiest {window} stretch, near {lowest.riskiest_street}."
+    ]
+    if lowest is shortest:
+        reasons.append("No lower-risk walk was found within the detour cap: the lowest-risk walk is the shortest.")
+    else:
+        reasons.append(
+            f"The shortest walk ({shortest.length_m:.0f} m) is {shortest.band}; the lowest-risk walk adds "
+            f"{lowest.detour_m:.0f} m ({100 * lowest.detour_ratio:.0f} %)."
+        )
+    if best is not lowest and bands.index(best.band) < bands.index(lowest.band):
+        reasons.append(
+            f"Another walk within the detour cap ({best.length_m:.0f} m) is {best.band} at its riskiest stretch."
+        )
+    if beyond is not None:
+        reasons.append(
+            f"A lower-risk walk ({beyond.band}) exists but is {beyond.detour_m:.0f} m longer than the shortest, "
+            f"beyond the detour cap of {allowance:.0f} m."
+        )
+    for kind, words in _CONCERN_WORDS.items():
+        streets = _streets_list(lowest.near, kind)
+        if streets:
+            count = sum(1 for n in lowest.near if n.kind == kind)
+            reasons.append(
+                f"{count} segment(s) of the lowest-risk walk pass within {rp.near_distance_m:.0f} m of {words}: "
+                f"near {', '.join(streets)}."
+            )
+    if meets:
+        reasons.append(
+            f"Every walk found within the detour cap ({allowance:.0f} m over the shortest) is {bar} or above, "
+            f"the policy's bar for assisted transport."
+        )
+    elif best is lowest:
+        reasons.append(
+            f"The lowest-risk walk within the detour cap is {best.band}, below {bar}, "
+            f"the policy's bar for assisted transport."
+        )
+    else:
+        reasons.append(
+            f"A walk within the detour cap ({best.length_m:.0f} m) is {best.band}, below {bar}, "
+            f"the policy's bar for assisted transport."
+        )
+    reasons.append(f"Policy version {policy.version}.")
+    return Recommendation(
+        meets_bar=bool(meets),
+        text=MEETS_BAR if meets else NOT_MEETS_BAR,
+        reasons=tuple(reasons),
+        bar_band=bar,
+        policy_version=policy.version,
+    )
