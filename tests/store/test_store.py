@@ -80,7 +80,7 @@ def test_resolve_postcodes_names_the_missing_ones(db):
 
 def test_status_counts(db):
     st = store_status(db)
-    assert st.revision == "0001"
+    assert st.revision is not None and st.revision >= "0001"  # the latest migration
     assert st.counts["incident"] == 0
 
 
