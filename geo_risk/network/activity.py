@@ -1,0 +1,374 @@
+"""Activity spaces: kernel densities over the places of adversaries and exploiters.
+
+An entity's activity at a point x is ``sum_p w_p * K(|x - p|)`` over its live places p,
+with ``w_p`` the place's evidence weight (grade weight x recency with
+``place_half_life_days``) and K a Gaussian with peak 1 and standard deviation
+``activity_bandwidth_m`` (cut off at 4 bandwidths, where it is below 0.04 %). One fresh
+grade-A place gives activity 1 at the place itself, 0.61 at one bandwidth, 0.14 at two.
+
+- A person's activity space uses all their places, their home included (a home is used
+  only for that entity's own exposure and is never displayed).
+- A group's activity space is its own places plus its members' places other than homes,
+  each member's scaled by the weight of their live ``member_of`` link.
+
+For one young person, the places of all adversaries are merged into one
+:class:`ExposureField` weighted by each adversary's weight; a place reached through
+several adversaries counts once, at its strongest weight. Evaluating the field at many
+candidate points is one KD-tree pass (``cKDTree.sparse_distance_matrix``), not a loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from geo_risk.config import NetworkPolicy
+from geo_risk.crs import require_store_crs
+from geo_risk.errors import ValidationError
+from geo_risk.network._evidence import EvidenceArrays
+from geo_risk.network._time import as_timestamp, timestamp_days
+from geo_risk.network.graph import Node, PeerNetwork
+
+log = logging.getLogger(__name__)
+
+PLACE_KINDS = ("hangout", "exploitation_site", "incident_location", "home")
+PLACE_COLUMNS = ("place_id", "entity_kind", "entity_key", "kind", "geometry")
+KERNEL_CUTOFF_BANDWIDTHS = 4.0
+
+
+@dataclass(frozen=True, eq=False)
+class PlaceIndex:
+    """The snapshot's places as arrays, grouped by entity. Build once per snapshot."""
+
+    place_ids: np.ndarray
+    kind: np.ndarray
+    entity: tuple[Node, ...]
+    xy: np.ndarray
+    evidence: EvidenceArrays
+    by_entity: Mapping[Node, np.ndarray]
+    sites: np.ndarray
+
+    @classmethod
+    def from_frame(cls, places: gpd.GeoDataFrame) -> PlaceIndex:
+        """Index a data-contract ``places`` GeoDataFrame (EPSG:27700, Point geometries).
+
+        Raises
+        ------
+        ValidationError
+            On missing columns, unknown kinds or non-point geometries.
+        CRSError
+            If ``places`` is not in EPSG:27700.
+        """
+        missing = [c for c in PLACE_COLUMNS if c not in places.columns]
+        if missing:
+            msg = f"places lacks column(s) {', '.join(missing)}; see the data contract in the README"
+            raise ValidationError(msg)
+        if len(places):
+            require_store_crs(places, "places")
+        places = places.reset_index(drop=True)
+        ids = places["place_id"].astype(str).to_numpy(dtype=object)
+        kind = places["kind"].astype(str).to_numpy(dtype=object)
+        problems = []
+        bad_kind = ~np.isin(kind, PLACE_KINDS)
+        if bad_kind.any():
+            problems.append(f"kind must be one of {', '.join(PLACE_KINDS)} (rows {', '.join(ids[bad_kind][:5])})")
+        geoms = places.geometry
+        if len(places):
+            bad_geom = (geoms.isna() | geoms.is_empty | (geoms.geom_type != "Point")).to_numpy()
+        else:
+            bad_geom = np.zeros(0, dtype=bool)
+        if bad_geom.any():
+            problems.append(f"geometry must be a Point (rows {', '.join(ids[bad_geom][:5])})")
+        if problems:
+            msg = "places: " + "; ".join(problems) + "; fix these rows and load the snapshot again"
+            raise ValidationError(msg)
+        xy = np.column_stack([geoms.x.to_numpy(dtype=float), geoms.y.to_numpy(dtype=float)]) if len(places) else (
+            np.zeros((0, 2))
+        )
+        entity = tuple(zip(places["entity_kind"].astype(str), places["entity_key"].astype(str), strict=True))
+        groups: dict[Node, list[int]] = {}
+        for i, node in enumerate(entity):
+            groups.setdefault(node, []).append(i)
+        by_entity = {node: np.asarray(rows, dtype=np.int64) for node, rows in groups.items()}
+        return cls(
+            place_ids=ids,
+            kind=kind,
+            entity=entity,
+            xy=xy,
+            evidence=EvidenceArrays.from_frame(places, "place_id", "places"),
+            by_entity=by_entity,
+            sites=np.flatnonzero(kind == "exploitation_site"),
+        )
+
+    def __len__(self) -> int:
+        return len(self.place_ids)
+
+    def weights(self, as_of: Any, policy: NetworkPolicy) -> np.ndarray:
+        """Evidence weight of every place at ``as_of`` (zero where not live)."""
+        t = timestamp_days(as_timestamp(as_of))
+        return self.evidence.weights(t, policy.grade_weights, policy.place_half_life_days)
+
+    def rows_for(self, node: Node, *, include_home: bool = True) -> np.ndarray:
+        """Row indices of ``node``'s places."""
+        rows = self.by_entity.get(node)
+        if rows is None:
+            return np.zeros(0, dtype=np.int64)
+        if not include_home:
+            rows = rows[self.kind[rows] != "home"]
+        return rows
+
+
+@dataclass(frozen=True, eq=False)
+class FieldValues:
+    """An :class:`ExposureField` evaluated at n points.
+
+    Attributes
+    ----------
+    total
+        Exposure at each point, shape (n,).
+    by_owner
+        Exposure split by owner (adversary, exploiter, ...), shape (n, n_owners).
+    nearest_m
+        Distance to the nearest place of the field (``inf`` for an empty field).
+    nearest
+        Index of that place within the field (``-1`` for an empty field).
+    pairs
+        ``(point, place, contribution)`` for every place within the cut-off of a point.
+    """
+
+    total: np.ndarray
+    by_owner: np.ndarray
+    nearest_m: np.ndarray
+    nearest: np.ndarray
+    pairs: tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True, eq=False)
+class ExposureField:
+    """Weighted places with a kernel: exposure at any point is a sum over nearby places.
+
+    Attributes
+    ----------
+    rows
+        Row of each place in the :class:`PlaceIndex`.
+    xy
+        Coordinates (EPSG:27700) of each place.
+    weights
+        Weight of each place (owner weight x membership weight x place evidence weight).
+    owner
+        Index into ``owners`` of each place.
+    owners
+        The entities (adversaries, exploiters, ...) the places stand for.
+    via
+        Membership link id through which a group member's place reached its group ("" if direct).
+    kernel
+        ``"gaussian"`` (standard deviation ``scale_m``) or ``"triangular"`` (radius ``scale_m``).
+    scale_m, cutoff_m
+        Kernel scale and the distance beyond which a place contributes nothing.
+    """
+
+    rows: np.ndarray
+    xy: np.ndarray
+    weights: np.ndarray
+    owner: np.ndarray
+    owners: tuple[Node, ...]
+    via: np.ndarray
+    kernel: str
+    scale_m: float
+    cutoff_m: float
+    tree: cKDTree | None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def evaluate(self, xy: np.ndarray) -> FieldValues:
+        """Exposure at points ``xy`` (array of shape (n, 2), EPSG:27700)."""
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        n = len(xy)
+        n_owners = len(self.owners)
+        if self.tree is None or n == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return FieldValues(
+                total=np.zeros(n),
+                by_owner=np.zeros((n, n_owners)),
+                nearest_m=np.full(n, np.inf),
+                nearest=np.full(n, -1, dtype=np.int64),
+                pairs=(empty, empty, np.zeros(0)),
+            )
+        pairs = cKDTree(xy).sparse_distance_matrix(self.tree, self.cutoff_m, output_type="ndarray")
+        i = pairs["i"].astype(np.int64)
+        j = pairs["j"].astype(np.int64)
+        d = pairs["v"]
+        order = np.lexsort((j, i))  # deterministic order, whatever the tree traversal did
+        i, j, d = i[order], j[order], d[order]
+        contribution = self.weights[j] * self._kernel(d)
+        total = np.bincount(i, weights=contribution, minlength=n)
+        by_owner = np.bincount(i * n_owners + self.owner[j], weights=contribution, minlength=n * n_owners)
+        nearest_m, nearest = self.tree.query(xy, k=1)
+        return FieldValues(
+            total=total,
+            by_owner=by_owner.reshape(n, n_owners),
+            nearest_m=np.asarray(nearest_m, dtype=float),
+            nearest=np.asarray(nearest, dtype=np.int64),
+            pairs=(i, j, contribution),
+        )
+
+    def _kernel(self, d: np.ndarray) -> np.ndarray:
+        if self.kernel == "gaussian":
+            return np.exp(-0.5 * (d / self.scale_m) ** 2)
+        return np.clip(1.0 - d / self.scale_m, 0.0, None)
+
+
+def group_members(network: PeerNetwork, group: Node, link_weights: np.ndarray) -> list[tuple[Node, float, str]]:
+    """Live members of ``group`` as ``(member, membership weight, link id)``, sorted."""
+    graph = network.graph
+    if group not in graph:
+        return []
+    members: dict[Node, tuple[float, str]] = {}
+    for nbr, keyed in graph.adj[group].items():
+        for link_id, data in keyed.items():
+            if data["type"] != "member_of" or data["source"] != nbr or nbr == group:
+                continue
+            w = float(link_weights[data["row"]])
+            if w > 0.0 and (nbr not in members or w > members[nbr][0]):
+                members[nbr] = (w, link_id)
+    return sorted((m, w, lid) for m, (w, lid) in members.items())
+
+
+def activity_field(
+    entities: Sequence[tuple[Node, float]],
+    places: PlaceIndex,
+    place_weights: np.ndarray,
+    *,
+    network: PeerNetwork,
+    link_weights: np.ndarray,
+    bandwidth_m: float,
+) -> ExposureField:
+    """Merge the activity spaces of weighted entities into one field.
+
+    Parameters
+    ----------
+    entities
+        ``(node, weight)`` pairs, e.g. a young person's adversaries and their weights.
+    places
+        The snapshot's :class:`PlaceIndex`.
+    place_weights
+        ``places.weights(as_of, policy)``.
+    network
+        The snapshot's peer graph (for group members).
+    link_weights
+        ``network.link_weights(as_of, policy)``.
+    bandwidth_m
+        Standard deviation of the Gaussian kernel.
+    """
+    if bandwidth_m <= 0:
+        msg = "policy [network] activity_bandwidth_m must be positive"
+        raise ValidationError(msg)
+    rows_parts: list[np.ndarray] = []
+    weight_parts: list[np.ndarray] = []
+    owner_parts: list[np.ndarray] = []
+    via_parts: list[np.ndarray] = []
+    for k, (node, w_entity) in enumerate(entities):
+        own = places.rows_for(node)
+        rows_parts.append(own)
+        weight_parts.append(w_entity * place_weights[own])
+        owner_parts.append(np.full(len(own), k, dtype=np.int64))
+        via_parts.append(np.full(len(own), "", dtype=object))
+        if node[0] == "group":
+            for member, w_member, link_id in group_members(network, node, link_weights):
+                rows = places.rows_for(member, include_home=False)
+                rows_parts.append(rows)
+                weight_parts.append(w_entity * w_member * place_weights[rows])
+                owner_parts.append(np.full(len(rows), k, dtype=np.int64))
+                via_parts.append(np.full(len(rows), link_id, dtype=object))
+    owners = tuple(node for node, _ in entities)
+    return _field(rows_parts, weight_parts, owner_parts, via_parts, owners, places, "gaussian", bandwidth_m)
+
+
+def site_field(
+    places: PlaceIndex,
+    place_weights: np.ndarray,
+    *,
+    exclude_rows: np.ndarray,
+    factor: float,
+    radius_m: float,
+) -> ExposureField:
+    """Every live exploitation site, at ``factor`` x its evidence weight, with a linear kernel of ``radius_m``.
+
+    Sites in ``exclude_rows`` (already counted, e.g. as places of the young person's own
+    exploiters) are left out so nothing counts twice.
+    """
+    if radius_m <= 0:
+        msg = "policy [scoring] site_radius_m must be positive"
+        raise ValidationError(msg)
+    rows = places.sites[~np.isin(places.sites, exclude_rows)]
+    owners_list = sorted({places.entity[r] for r in rows})
+    owner_index = {node: k for k, node in enumerate(owners_list)}
+    owner = np.array([owner_index[places.entity[r]] for r in rows], dtype=np.int64)
+    return _field(
+        [rows],
+        [factor * place_weights[rows]],
+        [owner],
+        [np.full(len(rows), "", dtype=object)],
+        tuple(owners_list),
+        places,
+        "triangular",
+        radius_m,
+    )
+
+
+def _field(
+    rows_parts: list[np.ndarray],
+    weight_parts: list[np.ndarray],
+    owner_parts: list[np.ndarray],
+    via_parts: list[np.ndarray],
+    owners: tuple[Node, ...],
+    places: PlaceIndex,
+    kernel: str,
+    scale_m: float,
+) -> ExposureField:
+    if rows_parts:
+        rows = np.concatenate(rows_parts).astype(np.int64)
+        weights = np.concatenate(weight_parts).astype(float)
+        owner = np.concatenate(owner_parts).astype(np.int64)
+        via = np.concatenate(via_parts).astype(object)
+    else:
+        rows = np.zeros(0, dtype=np.int64)
+        weights = np.zeros(0)
+        owner = np.zeros(0, dtype=np.int64)
+        via = np.zeros(0, dtype=object)
+    keep = weights > 0.0
+    rows, weights, owner, via = rows[keep], weights[keep], owner[keep], via[keep]
+    # one entry per place: its strongest weight (ties: the stronger, earlier owner)
+    order = np.lexsort((owner, -weights, rows))
+    rows, weights, owner, via = rows[order], weights[order], owner[order], via[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = rows[1:] != rows[:-1]
+    rows, weights, owner, via = rows[first], weights[first], owner[first], via[first]
+    xy = places.xy[rows] if len(rows) else np.zeros((0, 2))
+    cutoff = scale_m * (KERNEL_CUTOFF_BANDWIDTHS if kernel == "gaussian" else 1.0)
+    return ExposureField(
+        rows=rows,
+        xy=xy,
+        weights=weights,
+        owner=owner,
+        owners=owners,
+        via=via,
+        kernel=kernel,
+        scale_m=float(scale_m),
+        cutoff_m=float(cutoff),
+        tree=cKDTree(xy) if len(rows) else None,
+    )
+
+
+def empty_places() -> gpd.GeoDataFrame:
+    """An empty data-contract ``places`` frame (EPSG:27700)."""
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in PLACE_COLUMNS if c != "geometry"})
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=27700), crs=27700)
