@@ -18,8 +18,8 @@ kilometre or more (30 % of 4 km would be 1.2 km).
 The search
 ----------
 1. shortest by length (one run from the origin over the whole graph; a second
-   from the destination bounded by the cap gives the corridor of nodes any
-   walk within the cap can use, the "ellipse");
+   from the destination, bounded, gives the corridor of edges that walks up to
+   the cap plus one more allowance can use, the "ellipse");
 2. risk is read only along edges in that corridor; the lowest-risk walk
    minimises ``length * (1 + alpha * risk)`` with the policy's ``alpha``;
 3. if that walk is longer than the cap, smaller alphas are tried (halving,
@@ -49,6 +49,9 @@ from geo_risk.routing.risk import LineSamples, RiskFn, edge_risk, evaluate_risk,
 log = logging.getLogger(__name__)
 
 SWEEP_FACTORS = (0.125, 0.25, 0.5, 2.0, 4.0, 8.0)
+# The searched corridor holds every walk up to the shortest plus this many detour
+# allowances, so that a lower-risk walk just beyond the cap is seen and reported.
+CORRIDOR_ALLOWANCES = 2.0
 CAP_SEARCH_HALVINGS = 6
 CAP_SEARCH_BISECTIONS = 3
 _TOL = 1e-9
@@ -174,15 +177,17 @@ def plan_routes(
     _, short_end = _arrival(graph, origin, destination, d_o, ones)
     shortest_geo = _extract(graph, origin, destination, pred_o, n, short_end)
     shortest = _measure(graph, *shortest_geo, alpha=0.0, risk_fn=risk_fn, step=step)
-    cap = shortest.length_m + detour_allowance_m(shortest.length_m, policy)
-    d_d = dijkstra(full, directed=True, indices=n + 1, limit=cap * (1 + 1e-9) + 1e-6)
+    allowance = detour_allowance_m(shortest.length_m, policy)
+    cap = shortest.length_m + allowance
+    reach = (shortest.length_m + CORRIDOR_ALLOWANCES * allowance) * (1 + 1e-9) + 1e-6
+    d_d = dijkstra(full, directed=True, indices=n + 1, limit=reach)
     runs += 1
 
     u, v = graph.edge_u, graph.edge_v
     via = np.minimum(d_o[u] + length + d_d[v], d_o[v] + length + d_d[u])
-    usable = via <= cap * (1 + 1e-9) + 1e-6
+    usable = via <= reach
     usable[[origin.edge, destination.edge]] = True
-    log.debug("corridor: %d of %d edges within the cap of %.0f m", int(usable.sum()), graph.n_edges, cap)
+    log.debug("corridor: %d of %d edges on walks up to %.0f m", int(usable.sum()), graph.n_edges, reach)
 
     # 2. risk along the corridor's edges only
     r_mean, _ = edge_risk(graph, risk_fn, usable)

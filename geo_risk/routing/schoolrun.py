@@ -77,7 +77,7 @@ def in_school_window(occurred_at: pd.Series, has_time: pd.Series, policy: Routin
         when = when.dt.tz_localize("UTC")
     local = when.dt.tz_convert(SCHOOL_TZ)
     minutes = (local.dt.hour * 60 + local.dt.minute).to_numpy()
-    weekday = (local.dt.dayofweek < 5).to_numpy()
+    weekday = (local.dt.day_of_week < 5).to_numpy()
     timed = has_time.fillna(False).astype(bool).to_numpy() & when.notna().to_numpy()
     inside = np.zeros(len(occurred_at), dtype=bool)
     for start, end in windows:

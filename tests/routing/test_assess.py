@@ -1,0 +1,167 @@
+"""The route check: RouteAssessment, tiers, recommendation and JSON (issue 5)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import datetime
+
+import numpy as np
+import pytest
+from shapely.geometry import Point
+
+from geo_risk.crs import EastNorth
+from geo_risk.errors import ValidationError
+from geo_risk.routing import (
+    ADVISORY,
+    MEETS_BAR,
+    NOT_MEETS_BAR,
+    ConcernSite,
+    RouteAssessment,
+    assess_route,
+    build_walk_graph,
+)
+
+from .helpers import X0, Y0, grid_streets, streets_frame
+
+AS_OF = datetime(2025, 3, 1)
+HOME = EastNorth(X0 + 0.0, Y0 + 350.0)
+SCHOOL = EastNorth(X0 + 700.0, Y0 + 350.0)
+
+
+def _corridor_risk(xy: np.ndarray) -> np.ndarray:
+    x, y = xy[:, 0] - X0, xy[:, 1] - Y0
+    hot = (np.abs(y - 350) <= 60) & (x >= 150) & (x <= 550)
+    return np.where(hot, 0.9, 0.02)
+
+
+@pytest.fixture(scope="module")
+def grid():
+    return build_walk_graph(grid_streets(8))
+
+
+def _concerns():
+    return [
+        ConcernSite("adversary_activity", Point(X0 + 350, Y0 + 330), ref="PL-0007"),
+        ConcernSite("exploitation_site", Point(X0 + 650, Y0 + 420), ref="PL-0012"),
+    ]
+
+
+def test_safer_detour_within_cap_does_not_meet_the_bar(grid, policy):
+    result = assess_route("YP-0042", HOME, SCHOOL, AS_OF, policy, graph=grid, risk_fn=_corridor_risk)
+    assert isinstance(result, RouteAssessment)
+    assert result.shortest.band == "Very high"
+    assert result.lowest_risk.role == "lowest_risk"
+    assert result.lowest_risk.band == "Low"
+    assert result.lowest_risk.detour_m == pytest.approx(200)
+    assert result.lowest_risk.walk_minutes == pytest.approx(1000 / policy.routing.walk_speed_m_s / 60)
+    rec = result.recommendation
+    assert rec.meets_bar is False
+    assert rec.text == NOT_MEETS_BAR
+    assert rec.policy_version == policy.version
+    assert any("adds 200 m" in r for r in rec.reasons)
+    assert result.advisory == ADVISORY and "Advisory" in result.advisory
+
+
+def test_risk_everywhere_on_every_walk_meets_the_bar(grid, policy):
+    result = assess_route(
+        "YP-0042", HOME, SCHOOL, AS_OF, policy, graph=grid, risk_fn=lambda xy: np.full(len(xy), 0.6)
+    )
+    assert result.lowest_risk.band == "High"
+    assert result.recommendation.meets_bar is True
+    assert result.recommendation.text == MEETS_BAR
+    assert any("High or above" in r for r in result.recommendation.reasons)
+
+
+def test_lower_risk_walk_beyond_the_cap_is_reported_but_not_taken(policy):
+    streets = streets_frame(
+        [
+            (1, 2, [(0, 0), (1000, 0)], "Main Road"),
+            (1, 3, [(0, 0), (0, 250)], "West Lane"),
+            (3, 4, [(0, 250), (1000, 250)], "Back Lane"),
+            (4, 2, [(1000, 250), (1000, 0)], "East Lane"),
+        ]
+    )
+    graph = build_walk_graph(streets)
+
+    def risk(xy):
+        return np.where(np.abs(xy[:, 1] - Y0) < 50, 0.8, 0.05)
+
+    result = assess_route(
+        "YP-0042", EastNorth(X0, Y0 - 5), EastNorth(X0 + 1000, Y0 - 5), AS_OF, policy, graph=graph, risk_fn=risk
+    )
+    assert [r.role for r in result.routes] == ["shortest"]
+    assert result.lowest_risk is result.shortest
+    assert result.recommendation.meets_bar is True
+    reasons = " ".join(result.recommendation.reasons)
+    assert "the lowest-risk walk is the shortest" in reasons
+    assert "500 m longer than the shortest, beyond the detour cap of 300 m" in reasons
+
+
+def test_transport_tier_names_streets_not_people(grid, policy):
+    result = assess_route(
+        "YP-0042", HOME, SCHOOL, AS_OF, policy, graph=grid, risk_fn=_corridor_risk, concerns=_concerns()
+    )
+    near = result.shortest.near
+    assert {n.kind for n in near} == {"adversary_activity", "exploitation_site"}
+    assert all(n.distance_m <= policy.routing.near_distance_m for n in near)
+    assert all(n.refs == () for n in near)
+    assert all(n.text.startswith("segment near ") for n in near)
+    text = result.to_json()
+    assert "PL-0007" not in text and "PL-0012" not in text
+    for word in ("gang", "nominal"):
+        assert word not in text.lower()
+    # the site by the school is passed by every walk and is a reason on the lowest-risk walk
+    assert any("exploitation" in r and "near" in r for r in result.recommendation.reasons)
+
+
+def test_analyst_tier_carries_place_references(grid, policy):
+    result = assess_route(
+        "YP-0042", HOME, SCHOOL, AS_OF, policy, graph=grid, risk_fn=_corridor_risk, concerns=_concerns(), tier="analyst"
+    )
+    refs = {r for n in result.shortest.near for r in n.refs}
+    assert refs == {"PL-0007", "PL-0012"}
+
+
+def test_segments_cover_the_walk_and_carry_the_risk(grid, policy):
+    result = assess_route("YP-0042", HOME, SCHOOL, AS_OF, policy, graph=grid, risk_fn=_corridor_risk)
+    for route in result.routes:
+        assert sum(s.length_m for s in route.segments) == pytest.approx(route.length_m)
+        assert max(s.peak_risk for s in route.segments) == pytest.approx(route.peak_exposure)
+    hot = [s for s in result.shortest.segments if s.band == "Very high"]
+    assert hot and all(s.street in ("Row 3 Street", "Row 4 Street") for s in hot)
+
+
+def test_to_dict_is_stable_json(grid, policy):
+    a = assess_route("YP-0042", HOME, SCHOOL, AS_OF, policy, graph=grid, risk_fn=_corridor_risk, concerns=_concerns())
+    b = assess_route("YP-0042", HOME, SCHOOL, AS_OF, policy, graph=grid, risk_fn=_corridor_risk, concerns=_concerns())
+    assert a.to_json() == b.to_json()
+    data = json.loads(a.to_json())
+    assert data["crs"] == "EPSG:27700"
+    assert data["policy_version"] == policy.version
+    assert data["recommendation"]["text"] == NOT_MEETS_BAR
+    assert data["routes"][0]["role"] == "shortest"
+    assert data["routes"][0]["geometry"]["type"] == "LineString"
+    assert data["origin"]["snap_distance_m"] == 0.0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.tier = "analyst"  # type: ignore[misc]
+
+
+def test_home_off_the_network_is_refused(grid, policy):
+    with pytest.raises(ValidationError, match=r"home \(.*\) is \d+ m from the nearest walkable street"):
+        assess_route(
+            "YP-0042", EastNorth(X0 - 900, Y0), SCHOOL, AS_OF, policy, graph=grid, risk_fn=_corridor_risk
+        )
+
+
+def test_graph_built_with_another_sample_step_is_refused(policy):
+    graph = build_walk_graph(grid_streets(3), sample_step_m=10.0)
+    with pytest.raises(ValidationError, match="rebuild it with build_walk_graph"):
+        assess_route("YP-0042", HOME, SCHOOL, AS_OF, policy, graph=graph, risk_fn=_corridor_risk)
+
+
+def test_bad_tier_and_bad_risk_values_are_refused(grid, policy):
+    with pytest.raises(ValidationError, match="tier must be one of"):
+        assess_route("YP-0042", HOME, SCHOOL, AS_OF, policy, graph=grid, risk_fn=_corridor_risk, tier="school")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="risk_fn"):
+        assess_route("YP-0042", HOME, SCHOOL, AS_OF, policy, graph=grid, risk_fn=lambda xy: -np.ones(len(xy)))
