@@ -1,0 +1,230 @@
+"""The results of a placement check: frozen, and serialised to JSON the same way every time."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+AUDIENCES = ("analyst", "housing")
+
+FACTOR_LABELS = {
+    "area_intensity": "Area intensity (citywide percentile)",
+    "conflict_exposure": "Conflict exposure",
+    "exploitation_exposure": "Exploitation exposure",
+    "exploitation_site_proximity": "Proximity to exploitation sites",
+}
+FACTOR_ORDER = tuple(FACTOR_LABELS)
+
+
+def _r(value: float | None, digits: int) -> float | None:
+    if value is None:
+        return None
+    out = round(float(value), digits)
+    return 0.0 if out == 0 else out  # no "-0.0"
+
+
+def _up_to_100(distance_m: float | None) -> int | None:
+    """A distance rounded up to the next 100 m (at least 100 m) for non-analyst audiences."""
+    if distance_m is None:
+        return None
+    return int(max(1, -(-float(distance_m) // 100)) * 100)
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One component of the score.
+
+    Attributes
+    ----------
+    name
+        ``area_intensity``, ``conflict_exposure``, ``exploitation_exposure`` or
+        ``exploitation_site_proximity``.
+    value
+        The component in 0..1 (area: percentile / 100; exposures: ``1 - exp(-raw / scale)``).
+    raw
+        The percentile (0-100) for the area; the raw exposure for the others.
+    weight
+        The policy weight of the component.
+    contribution
+        Points of the 0-100 score this component gives.
+    threshold
+        The lift threshold of a child-specific component (``None`` for the others).
+    lifts_band
+        Whether this component reached its threshold and lifted the band to at least High.
+    """
+
+    name: str
+    value: float
+    raw: float
+    weight: float
+    contribution: float
+    threshold: float | None = None
+    lifts_band: bool = False
+
+    @property
+    def label(self) -> str:
+        return FACTOR_LABELS.get(self.name, self.name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "value": _r(self.value, 4),
+            "raw": _r(self.raw, 4),
+            "weight": _r(self.weight, 4),
+            "contribution": _r(self.contribution, 2),
+            "threshold": _r(self.threshold, 4),
+            "lifts_band": bool(self.lifts_band),
+        }
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How recent the data behind an assessment is (ISO dates, ``None`` when there is none)."""
+
+    latest_incident: str | None
+    latest_link: str | None
+    latest_place: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "latest_incident": self.latest_incident,
+            "latest_link": self.latest_link,
+            "latest_place": self.latest_place,
+        }
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """An advisory placement assessment of one point for one young person.
+
+    Attributes
+    ----------
+    child
+        Pseudonym of the young person.
+    point
+        ``(easting, northing)`` in EPSG:27700, to 0.1 m.
+    as_of
+        ISO date-time the assessment is made for.
+    score
+        0-100, one decimal.
+    band
+        ``Low``, ``Medium``, ``High`` or ``Very high`` (the policy's band names).
+    lifted_by
+        Names of child-specific factors that lifted the band to at least High.
+    factors
+        All factors, largest contribution first.
+    nearest_adversary_m, nearest_exploiter_m
+        Distance to the nearest place in an adversary's (exploiter's) activity space.
+    reasons_analyst
+        Reasons with evidence: link, place and entity ids (analysts only).
+    reasons_housing
+        Plain reasons naming no other person, group or intelligence.
+    evidence
+        Ids of links and places behind the child-specific factors at this point (homes never listed).
+    freshness
+        Latest incident, link and place dates behind the assessment.
+    confidence
+        ``low``, ``medium`` or ``high``.
+    policy_version, inputs_hash
+        The policy the assessment was made under; SHA-256 of the canonical inputs.
+    """
+
+    child: str
+    point: tuple[float, float]
+    as_of: str
+    score: float
+    band: str
+    lifted_by: tuple[str, ...]
+    factors: tuple[Factor, ...]
+    nearest_adversary_m: float | None
+    nearest_exploiter_m: float | None
+    reasons_analyst: tuple[str, ...]
+    reasons_housing: tuple[str, ...]
+    evidence: tuple[str, ...]
+    freshness: Freshness
+    confidence: str
+    policy_version: str
+    inputs_hash: str
+    kind: str = "placement"
+
+    def factor(self, name: str) -> Factor:
+        """The factor called ``name``."""
+        for f in self.factors:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def to_dict(self, *, audience: str = "analyst") -> dict[str, Any]:
+        """Plain data for JSON; identical for identical assessments.
+
+        ``audience="housing"`` leaves out the analyst reasons and evidence ids and rounds
+        distances up to the next 100 m.
+        """
+        if audience not in AUDIENCES:
+            msg = f"audience must be one of {', '.join(AUDIENCES)}, got {audience!r}"
+            raise ValueError(msg)
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "child": self.child,
+            "point": [_r(self.point[0], 1), _r(self.point[1], 1)],
+            "as_of": self.as_of,
+            "score": _r(self.score, 1),
+            "band": self.band,
+            "lifted_by": list(self.lifted_by),
+            "factors": [f.to_dict() for f in self.factors],
+            "reasons": list(self.reasons_housing),
+            "freshness": self.freshness.to_dict(),
+            "confidence": self.confidence,
+            "policy_version": self.policy_version,
+            "inputs_hash": self.inputs_hash,
+            "advisory": True,
+        }
+        if audience == "analyst":
+            out["nearest_adversary_m"] = _r(self.nearest_adversary_m, 1)
+            out["nearest_exploiter_m"] = _r(self.nearest_exploiter_m, 1)
+            out["reasons_analyst"] = list(self.reasons_analyst)
+            out["evidence"] = list(self.evidence)
+        else:
+            out["nearest_adversary_within_m"] = _up_to_100(self.nearest_adversary_m)
+            out["nearest_exploiter_within_m"] = _up_to_100(self.nearest_exploiter_m)
+        return out
+
+    def to_json(self, *, audience: str = "analyst") -> str:
+        """Canonical JSON: sorted keys, rounded floats, no whitespace."""
+        return json.dumps(self.to_dict(audience=audience), sort_keys=True, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class RankedCandidate:
+    """One candidate address in a ranking (rank 1 is the safest)."""
+
+    rank: int
+    label: str
+    assessment: Assessment
+
+    def to_dict(self, *, audience: str = "analyst") -> dict[str, Any]:
+        return {"rank": self.rank, "label": self.label, "assessment": self.assessment.to_dict(audience=audience)}
+
+
+@dataclass(frozen=True)
+class PlacementRanking:
+    """Candidates ranked safest first: by band, then score, then the order they were given."""
+
+    child: str
+    as_of: str
+    policy_version: str
+    candidates: tuple[RankedCandidate, ...]
+
+    def to_dict(self, *, audience: str = "analyst") -> dict[str, Any]:
+        return {
+            "child": self.child,
+            "as_of": self.as_of,
+            "policy_version": self.policy_version,
+            "order": "safest first",
+            "candidates": [c.to_dict(audience=audience) for c in self.candidates],
+        }
+
+    def to_json(self, *, audience: str = "analyst") -> str:
+        return json.dumps(self.to_dict(audience=audience), sort_keys=True, separators=(",", ":"))

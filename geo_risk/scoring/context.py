@@ -1,0 +1,460 @@
+"""Inputs of placement checks, bundled once so that checking candidates is vector work only.
+
+- :class:`ScoringSnapshot`: built once per data snapshot (peer graph, place index, fitted
+  area surface and its fingerprint, incident dates).
+- :class:`ScoringContext`: built once per young person and ``as_of`` from a snapshot
+  (their adversaries and exploiters, and the merged activity fields as KD-trees).
+  :meth:`ScoringContext.assess` then scores any number of points in one pass.
+
+How a point is scored
+---------------------
+Components, each in 0..1:
+
+- **area intensity**: the fitted surface's citywide percentile at the point / 100;
+- **conflict exposure**: ``1 - exp(-E_c / conflict_scale)``, with ``E_c`` the sum over
+  adversary places of adversary weight x place weight x Gaussian kernel (see
+  :mod:`geo_risk.network.activity`). ``E_c = 1`` is standing at one fresh grade-A place of a
+  fresh grade-A direct adversary; with the default scale 0.5 that gives 0.86;
+- **exploitation exposure**: the same over the young person's exploiters' places
+  (their exploitation sites included), with ``exploitation_scale``;
+- **proximity to exploitation sites**: any other live exploitation site within
+  ``site_radius_m``, at ``unlinked_site_factor`` x its evidence weight, with a linear kernel
+  falling to 0 at the radius, normalised with ``site_scale``.
+
+Score = ``100 * sum(weight_k * component_k) / sum(weight_k)`` (rounded to 0.1), banded by
+``band_edges`` (a score equal to an edge takes the higher band). If conflict or exploitation
+exposure reaches its ``*_lift_threshold``, the band is at least ``High`` whatever the area
+intensity. Proximity to unrelated exploitation sites is not specific to the young person and
+does not lift the band.
+
+Confidence
+----------
+Where conflict or exploitation exposure is at least 0.05 at the point, confidence rests on
+the evidence behind it (links on the adversaries' and exploiters' paths, and places that give
+at least 5 % of the exposure): start from the best link grade (A/B: high, C: medium, D/E:
+low); one step lower if the newest of those links was last seen more than
+``confidence_stale_days`` before ``as_of``; one step lower if fewer than three pieces of
+evidence (links and places) stand behind it. Otherwise it rests on the area data: start at
+high; one step lower if the newest incident is more than ``incident_stale_days`` old or
+there is none; one step lower if fewer than ``confidence_min_incidents`` incidents fall in the
+surface's horizon; and at most medium when nothing at all is known about the young person's
+network (no known threat is not evidence of safety).
+
+Inputs hash
+-----------
+SHA-256 of canonical JSON (sorted keys, no whitespace) of: the young person's pseudonym,
+``as_of``, the policy version and digest, every live link behind the exposure (ids, type,
+grade, dates, status), every place in the activity fields (id, kind, grade, dates, status,
+coordinates), the point (to 0.1 m), the live exploitation sites within reach of it, and the
+area surface's fingerprint (or the area percentile when it is given directly). Person
+attributes (sex, ethnicity, religion, flags) are never part of it, nor of the score.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo_risk.config import Policy
+from geo_risk.crs import in_gb
+from geo_risk.errors import ValidationError
+from geo_risk.network import (
+    ExposureField,
+    PeerNetwork,
+    PlaceIndex,
+    activity_field,
+    build_network,
+    find_exposure,
+    site_field,
+)
+from geo_risk.network._evidence import GRADES
+from geo_risk.network._time import as_timestamp, column_days, days_to_iso, timestamp_days
+from geo_risk.network.exposure import Exposure
+from geo_risk.scoring import _explain
+from geo_risk.scoring.assessment import Assessment, Factor, Freshness
+
+log = logging.getLogger(__name__)
+
+EXPOSURE_NOTICE = 0.05  # a child-specific component below this is treated as absent
+
+
+class AreaModel(Protocol):
+    """What scoring needs from the area surface (``geo_risk.surface.IntensitySurface``)."""
+
+    def percentile_at(self, xy: np.ndarray) -> np.ndarray: ...
+
+
+def canonical_json(data: Any) -> str:
+    """JSON with sorted keys and no whitespace: the same bytes for the same data."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def sha256_json(data: Any) -> str:
+    return hashlib.sha256(canonical_json(data).encode()).hexdigest()
+
+
+def surface_fingerprint(surface: Any) -> str:
+    """A SHA-256 fingerprint of a fitted area surface.
+
+    Uses ``surface.fingerprint`` when the surface provides one (a string or a method);
+    otherwise hashes the fitted state of an ``IntensitySurface``: ``as_of_``, its policy,
+    the weighted incident locations ``xy_``/``weights_`` and the reference ``bounds_``.
+
+    Raises
+    ------
+    ValidationError
+        If the surface is not fitted or exposes none of these.
+    """
+    fp = getattr(surface, "fingerprint", None)
+    if callable(fp):
+        fp = fp()
+    if isinstance(fp, str) and fp:
+        return fp
+    if not hasattr(surface, "xy_") or not hasattr(surface, "weights_"):
+        msg = "the area surface is not fitted or has no fingerprint; call .fit(incidents, as_of) first"
+        raise ValidationError(msg)
+    h = hashlib.sha256()
+    policy = getattr(surface, "policy", None)
+    if dataclasses.is_dataclass(policy):
+        h.update(canonical_json(dataclasses.asdict(policy)).encode())
+    h.update(str(pd.Timestamp(surface.as_of_).isoformat()).encode())
+    h.update(repr(tuple(round(float(b), 3) for b in getattr(surface, "bounds_", ()))).encode())
+    h.update(np.ascontiguousarray(np.round(np.asarray(surface.xy_, dtype=float), 3)).tobytes())
+    weights = np.asarray(surface.weights_, dtype=float)
+    h.update(np.ascontiguousarray(np.round(weights, 12)).tobytes())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True, eq=False)
+class ScoringSnapshot:
+    """Everything placement checks need from one data snapshot, indexed once.
+
+    Build with :meth:`from_frames`. ``surface`` is a fitted area surface (``percentile_at``)
+    or ``None`` when area percentiles are passed to :meth:`ScoringContext.assess` directly.
+    """
+
+    network: PeerNetwork
+    places: PlaceIndex
+    surface: AreaModel | None
+    surface_fingerprint: str | None
+    incident_days: np.ndarray
+
+    @classmethod
+    def from_frames(
+        cls,
+        *,
+        people: pd.DataFrame,
+        groups: pd.DataFrame,
+        links: pd.DataFrame,
+        places: gpd.GeoDataFrame,
+        incidents: pd.DataFrame | None = None,
+        surface: AreaModel | None = None,
+    ) -> ScoringSnapshot:
+        """Index the data-contract frames (protected characteristics are never read)."""
+        network = build_network(people, groups, links)
+        index = PlaceIndex.from_frame(places)
+        if incidents is not None and len(incidents):
+            days = column_days(incidents, "occurred_at")
+            days = np.sort(days[np.isfinite(days)])
+        else:
+            days = np.zeros(0)
+        return cls(
+            network=network,
+            places=index,
+            surface=surface,
+            surface_fingerprint=surface_fingerprint(surface) if surface is not None else None,
+            incident_days=days,
+        )
+
+    def context(self, child: str, as_of: Any, policy: Policy) -> ScoringContext:
+        """Shorthand for :meth:`ScoringContext.build`."""
+        return ScoringContext.build(self, child, as_of, policy)
+
+
+@dataclass(frozen=True, eq=False)
+class ScoringContext:
+    """One young person's exposure at ``as_of``, ready to score any number of points."""
+
+    snapshot: ScoringSnapshot
+    child: str
+    as_of: pd.Timestamp
+    policy: Policy
+    exposure: Exposure
+    conflict: ExposureField
+    exploitation: ExposureField
+    sites: ExposureField
+    link_ids: tuple[str, ...]
+    freshness: Freshness
+    incidents_in_horizon: int
+    latest_incident_days: float
+    knows_network: bool
+    digest: str
+
+    @classmethod
+    def build(cls, snapshot: ScoringSnapshot, child: str, as_of: Any, policy: Policy) -> ScoringContext:
+        """Find ``child``'s adversaries and exploiters at ``as_of`` and merge their activity spaces.
+
+        Raises
+        ------
+        NotFound
+            If ``child`` is not a person in the snapshot.
+        """
+        as_of = as_timestamp(as_of)
+        t = timestamp_days(as_of)
+        net = policy.network
+        network, places = snapshot.network, snapshot.places
+        link_w = network.link_weights(as_of, net)
+        place_w = places.weights(as_of, net)
+        exposure = find_exposure(network, child, as_of, net)
+        common = {"network": network, "link_weights": link_w, "bandwidth_m": float(net.activity_bandwidth_m)}
+        conflict = activity_field([(a.node, a.weight) for a in exposure.adversaries], places, place_w, **common)
+        exploitation = activity_field([(e.node, e.weight) for e in exposure.exploiters], places, place_w, **common)
+        sites = site_field(
+            places,
+            place_w,
+            exclude_rows=exploitation.rows,
+            factor=float(policy.scoring.unlinked_site_factor),
+            radius_m=float(policy.scoring.site_radius_m),
+        )
+        via = {str(v) for v in (*conflict.via, *exploitation.via) if v}
+        link_ids = tuple(sorted(set(exposure.links) | via))
+        link_rows = np.array([network.row_of[i] for i in link_ids], dtype=np.int64)
+        place_rows = np.union1d(conflict.rows, exploitation.rows)
+
+        ev = network.evidence
+        latest_link = float(np.nanmax(np.minimum(ev.last_seen[link_rows], t))) if len(link_rows) else np.nan
+        pev = places.evidence
+        latest_place = float(np.nanmax(np.minimum(pev.last_seen[place_rows], t))) if len(place_rows) else np.nan
+        days = snapshot.incident_days
+        upto = int(np.searchsorted(days, t, side="right"))
+        latest_incident = float(days[upto - 1]) if upto else np.nan
+        horizon = float(policy.surface.horizon_days)
+        in_horizon = upto - int(np.searchsorted(days, t - horizon, side="right"))
+        node = ("person", str(child))
+        knows_network = any(
+            link_w[d["row"]] > 0 for keyed in network.graph.adj[node].values() for d in keyed.values()
+        )
+
+        digest = sha256_json(
+            {
+                "kind": "placement",
+                "child": str(child),
+                "as_of": as_of.isoformat(),
+                "policy": {"version": policy.version, "digest": policy.digest},
+                "links": [_link_record(network, r) for r in link_rows],
+                "places": sorted(_place_record(places, r) for r in place_rows),
+            }
+        )
+        return cls(
+            snapshot=snapshot,
+            child=str(child),
+            as_of=as_of,
+            policy=policy,
+            exposure=exposure,
+            conflict=conflict,
+            exploitation=exploitation,
+            sites=sites,
+            link_ids=link_ids,
+            freshness=Freshness(days_to_iso(latest_incident), days_to_iso(latest_link), days_to_iso(latest_place)),
+            incidents_in_horizon=int(in_horizon),
+            latest_incident_days=latest_incident,
+            knows_network=bool(knows_network),
+            digest=digest,
+        )
+
+    # ------------------------------------------------------------------ scoring
+
+    def assess(self, points: np.ndarray | Sequence[Any], *, area_percentile: Any = None) -> list[Assessment]:
+        """Assess every point (``(n, 2)`` eastings/northings in EPSG:27700) in one pass.
+
+        Parameters
+        ----------
+        points
+            Candidate points.
+        area_percentile
+            Citywide percentiles (0-100) of area intensity at the points, when no surface
+            is in the snapshot (or to override it).
+
+        Returns
+        -------
+        list of Assessment
+            In the order of ``points``.
+        """
+        xy = validate_points(points)
+        n = len(xy)
+        pct, area_keys = self._area_percentiles(xy, area_percentile)
+        sp = self.policy.scoring
+        cv = self.conflict.evaluate(xy)
+        xv = self.exploitation.evaluate(xy)
+        sv = self.sites.evaluate(xy)
+
+        names = ("area_intensity", "conflict_exposure", "exploitation_exposure", "exploitation_site_proximity")
+        raw = np.column_stack([pct, cv.total, xv.total, sv.total])
+        scales = np.array([sp.conflict_scale, sp.exploitation_scale, sp.site_scale], dtype=float)
+        if np.any(scales <= 0):
+            msg = "policy [scoring] conflict_scale, exploitation_scale and site_scale must be positive"
+            raise ValidationError(msg)
+        values = np.column_stack([np.clip(pct / 100.0, 0.0, 1.0), -np.expm1(-raw[:, 1:] / scales)])
+        weights = np.array([sp.area_weight, sp.conflict_weight, sp.exploitation_weight, sp.site_weight], dtype=float)
+        total_weight = weights.sum()
+        if total_weight <= 0:
+            msg = "policy [scoring] weights must not all be zero"
+            raise ValidationError(msg)
+        contributions = 100.0 * values * weights / total_weight
+        scores = np.round(contributions.sum(axis=1), 1)
+        edges = np.asarray(sp.band_edges, dtype=float)
+        band_idx = np.searchsorted(edges, scores, side="right")
+        thresholds = (None, float(sp.conflict_lift_threshold), float(sp.exploitation_lift_threshold), None)
+        lifts = np.zeros((n, 4), dtype=bool)
+        lifts[:, 1] = values[:, 1] >= thresholds[1]
+        lifts[:, 2] = values[:, 2] >= thresholds[2]
+        high = list(sp.bands).index("High") if "High" in sp.bands else 2
+        band_idx = np.where(lifts.any(axis=1), np.maximum(band_idx, high), band_idx)
+
+        results = []
+        for k in range(n):
+            factors = tuple(
+                sorted(
+                    (
+                        Factor(
+                            name=names[m],
+                            value=float(values[k, m]),
+                            raw=float(raw[k, m]),
+                            weight=float(weights[m]),
+                            contribution=float(contributions[k, m]),
+                            threshold=thresholds[m],
+                            lifts_band=bool(lifts[k, m]),
+                        )
+                        for m in range(4)
+                    ),
+                    key=lambda f: (-round(f.contribution, 6), names.index(f.name)),
+                )
+            )
+            point = _explain.PointView(
+                index=k,
+                xy=(float(xy[k, 0]), float(xy[k, 1])),
+                values=dict(zip(names, (float(v) for v in values[k]), strict=True)),
+                percentile=float(pct[k]),
+                lifted=tuple(names[m] for m in range(4) if lifts[k, m]),
+                band=sp.bands[int(band_idx[k])],
+            )
+            explained = _explain.explain(self, point, cv, xv, sv)
+            site_rows = self.sites.rows[_explain.pair_slice(sv, k)[0]]
+            inputs_hash = sha256_json(
+                {
+                    "context": self.digest,
+                    "point": [round(point.xy[0], 1), round(point.xy[1], 1)],
+                    "area": area_keys[k],
+                    "sites": sorted(_place_record(self.snapshot.places, r) for r in site_rows),
+                }
+            )
+            results.append(
+                Assessment(
+                    child=self.child,
+                    point=(round(point.xy[0], 1), round(point.xy[1], 1)),
+                    as_of=self.as_of.isoformat(),
+                    score=float(scores[k]),
+                    band=point.band,
+                    lifted_by=point.lifted,
+                    factors=factors,
+                    nearest_adversary_m=_finite(cv.nearest_m[k]),
+                    nearest_exploiter_m=_finite(xv.nearest_m[k]),
+                    reasons_analyst=explained.analyst,
+                    reasons_housing=explained.housing,
+                    evidence=explained.evidence,
+                    freshness=self.freshness,
+                    confidence=explained.confidence,
+                    policy_version=self.policy.version,
+                    inputs_hash=inputs_hash,
+                )
+            )
+        return results
+
+    def _area_percentiles(self, xy: np.ndarray, area_percentile: Any) -> tuple[np.ndarray, list[Any]]:
+        n = len(xy)
+        if area_percentile is not None:
+            pct = np.asarray(area_percentile, dtype=float).reshape(-1)
+            if pct.shape != (n,):
+                msg = f"area_percentile must give one value per point ({n}), got {pct.size}"
+                raise ValidationError(msg)
+            if not np.all(np.isfinite(pct)) or np.any((pct < 0) | (pct > 100)):
+                msg = "area_percentile values must be finite percentiles between 0 and 100"
+                raise ValidationError(msg)
+            return pct, [{"percentile": round(float(p), 6)} for p in pct]
+        surface = self.snapshot.surface
+        if surface is None:
+            msg = (
+                "no area surface: build the snapshot with surface=IntensitySurface(policy.surface).fit(incidents, "
+                "as_of), or pass area_percentile="
+            )
+            raise ValidationError(msg)
+        fitted_at = getattr(surface, "as_of_", None)
+        if fitted_at is not None and pd.Timestamp(fitted_at) != self.as_of:
+            log.warning("the area surface was fitted at %s, not at as_of %s", fitted_at, self.as_of)
+        pct = np.asarray(surface.percentile_at(xy), dtype=float).reshape(-1)
+        key = {"surface": self.snapshot.surface_fingerprint}
+        return pct, [key] * n
+
+
+def validate_points(points: Any) -> np.ndarray:
+    """Candidate points as an ``(n, 2)`` float array, checked to lie in Great Britain (EPSG:27700)."""
+    try:
+        xy = np.asarray(points, dtype=float)
+    except (TypeError, ValueError) as exc:
+        msg = "points must be (easting, northing) pairs in EPSG:27700 metres"
+        raise ValidationError(msg) from exc
+    if xy.ndim == 1 and xy.size == 2:
+        xy = xy.reshape(1, 2)
+    if xy.ndim != 2 or xy.shape[1] != 2:
+        msg = f"points must be an (n, 2) array of eastings and northings, got shape {xy.shape}"
+        raise ValidationError(msg)
+    bad = ~in_gb(xy[:, 0], xy[:, 1])
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        msg = (
+            f"point {k + 1} ({xy[k, 0]!r}, {xy[k, 1]!r}) is not in Great Britain: give British National Grid "
+            "easting, northing in metres (convert longitude/latitude with geo_risk.crs.lonlat_to_en)"
+        )
+        raise ValidationError(msg)
+    return xy
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def _link_record(network: PeerNetwork, row: int) -> list[Any]:
+    ev = network.evidence
+    return [
+        str(ev.ids[row]),
+        str(network.link_type[row]),
+        GRADES[int(ev.grade[row])],
+        days_to_iso(ev.first_seen[row], "s"),
+        days_to_iso(ev.last_seen[row], "s"),
+        days_to_iso(ev.expires_at[row], "s"),
+        bool(ev.expired[row]),
+    ]
+
+
+def _place_record(places: PlaceIndex, row: int) -> list[Any]:
+    ev = places.evidence
+    return [
+        str(ev.ids[row]),
+        str(places.kind[row]),
+        GRADES[int(ev.grade[row])],
+        days_to_iso(ev.first_seen[row], "s"),
+        days_to_iso(ev.last_seen[row], "s"),
+        days_to_iso(ev.expires_at[row], "s"),
+        bool(ev.expired[row]),
+        round(float(places.xy[row, 0]), 1),
+        round(float(places.xy[row, 1]), 1),
+    ]

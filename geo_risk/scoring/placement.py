@@ -1,0 +1,170 @@
+"""The placement check: is this address risky for this young person, and which candidate is safest?"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo_risk.config import Policy
+from geo_risk.crs import EastNorth
+from geo_risk.errors import ValidationError
+from geo_risk.network._time import as_timestamp
+from geo_risk.scoring.assessment import Assessment, PlacementRanking, RankedCandidate
+from geo_risk.scoring.context import AreaModel, ScoringContext, ScoringSnapshot
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A candidate address: a label (e.g. the postcode) and its point in EPSG:27700."""
+
+    label: str
+    point: EastNorth
+
+
+def assess_location(
+    child: str,
+    point: EastNorth | tuple[float, float],
+    as_of: Any,
+    policy: Policy,
+    *,
+    context: ScoringContext | None = None,
+    snapshot: ScoringSnapshot | None = None,
+    people: pd.DataFrame | None = None,
+    groups: pd.DataFrame | None = None,
+    links: pd.DataFrame | None = None,
+    places: gpd.GeoDataFrame | None = None,
+    incidents: pd.DataFrame | None = None,
+    surface: AreaModel | None = None,
+    area_percentile: float | None = None,
+) -> Assessment:
+    """Assess one point for one young person.
+
+    Pass a prebuilt ``context`` (fastest; one per young person and ``as_of``), or a
+    ``snapshot``, or the snapshot's frames (``people``, ``groups``, ``links``, ``places``,
+    optionally ``incidents``) with a fitted ``surface``.
+
+    Parameters
+    ----------
+    child
+        The young person's pseudonym.
+    point
+        The candidate point: an :class:`~geo_risk.crs.EastNorth` or ``(easting, northing)`` in EPSG:27700.
+    as_of
+        The date the assessment is made for.
+    policy
+        The versioned policy.
+    area_percentile
+        Citywide area-intensity percentile (0-100) at the point, instead of a surface.
+
+    Returns
+    -------
+    Assessment
+    """
+    ctx = _resolve_context(
+        child, as_of, policy, context, snapshot, people, groups, links, places, incidents, surface
+    )
+    xy = np.asarray([_xy(point)], dtype=float)
+    pct = None if area_percentile is None else [area_percentile]
+    return ctx.assess(xy, area_percentile=pct)[0]
+
+
+def rank_placements(
+    child: str,
+    candidates: Sequence[Candidate | EastNorth | tuple[float, float]],
+    as_of: Any,
+    policy: Policy,
+    *,
+    context: ScoringContext | None = None,
+    snapshot: ScoringSnapshot | None = None,
+    people: pd.DataFrame | None = None,
+    groups: pd.DataFrame | None = None,
+    links: pd.DataFrame | None = None,
+    places: gpd.GeoDataFrame | None = None,
+    incidents: pd.DataFrame | None = None,
+    surface: AreaModel | None = None,
+    area_percentiles: Sequence[float] | np.ndarray | None = None,
+) -> PlacementRanking:
+    """Assess up to ``policy.scoring.max_candidates`` candidates and rank them **safest first**.
+
+    Order: band (Low first), then score (lowest first), then the order the candidates were
+    given. Rank 1 is the safest candidate. Inputs are as for :func:`assess_location`.
+
+    Raises
+    ------
+    ValidationError
+        With no candidates, or more than ``max_candidates`` (default 50).
+    """
+    limit = int(policy.scoring.max_candidates)
+    if not len(candidates):
+        msg = "give at least one candidate address"
+        raise ValidationError(msg)
+    if len(candidates) > limit:
+        msg = (
+            f"{len(candidates)} candidates given; a placement check takes at most {limit}. "
+            "Shortlist the addresses, or split them into several checks"
+        )
+        raise ValidationError(msg)
+    ctx = _resolve_context(
+        child, as_of, policy, context, snapshot, people, groups, links, places, incidents, surface
+    )
+    labels = [c.label if isinstance(c, Candidate) else f"candidate {i + 1}" for i, c in enumerate(candidates)]
+    xy = np.asarray([_xy(c.point if isinstance(c, Candidate) else c) for c in candidates], dtype=float)
+    assessments = ctx.assess(xy, area_percentile=area_percentiles)
+    bands = list(policy.scoring.bands)
+    order = sorted(range(len(assessments)), key=lambda i: (bands.index(assessments[i].band), assessments[i].score, i))
+    ranked = tuple(
+        RankedCandidate(rank=r + 1, label=labels[i], assessment=assessments[i]) for r, i in enumerate(order)
+    )
+    return PlacementRanking(
+        child=ctx.child, as_of=ctx.as_of.isoformat(), policy_version=policy.version, candidates=ranked
+    )
+
+
+def _xy(point: Any) -> tuple[float, float]:
+    if isinstance(point, EastNorth):
+        return (float(point.easting), float(point.northing))
+    try:
+        x, y = point
+        return (float(x), float(y))
+    except (TypeError, ValueError) as exc:
+        msg = f"a candidate point must be EastNorth or (easting, northing), got {point!r}"
+        raise ValidationError(msg) from exc
+
+
+def _resolve_context(
+    child: str,
+    as_of: Any,
+    policy: Policy,
+    context: ScoringContext | None,
+    snapshot: ScoringSnapshot | None,
+    people: pd.DataFrame | None,
+    groups: pd.DataFrame | None,
+    links: pd.DataFrame | None,
+    places: gpd.GeoDataFrame | None,
+    incidents: pd.DataFrame | None,
+    surface: AreaModel | None,
+) -> ScoringContext:
+    as_of = as_timestamp(as_of)
+    if context is not None:
+        if context.child != str(child) or context.as_of != as_of or context.policy.digest != policy.digest:
+            msg = "the scoring context was built for another young person, date or policy; build one for this check"
+            raise ValidationError(msg)
+        return context
+    if snapshot is None:
+        parts = {"people": people, "groups": groups, "links": links, "places": places}
+        missing = [name for name, frame in parts.items() if frame is None]
+        if missing:
+            msg = f"pass context=, snapshot=, or the snapshot frames; missing: {', '.join(missing)}"
+            raise ValidationError(msg)
+        snapshot = ScoringSnapshot.from_frames(
+            people=people, groups=groups, links=links, places=places, incidents=incidents, surface=surface
+        )
+    return ScoringContext.build(snapshot, child, as_of, policy)

@@ -1,0 +1,260 @@
+"""Placement checks on a small hand-made world, with golden values (issue 4)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import numpy as np
+import pytest
+
+from geo_risk.config import Policy
+from geo_risk.crs import EastNorth
+from geo_risk.errors import NotFound, ValidationError
+from geo_risk.scoring import Candidate, ScoringSnapshot, assess_location, rank_placements
+from tests.scoring._world import AS_OF, PLACES, X0, Y0, conflict
+
+QUIET = 5.0  # area percentile of a quiet area
+FRESH_A = conflict("L1", "YP-1", "YP-2", evidence_grade="A")
+EXPLOITS = {"link_id": "X1", "from_key": "A-1", "to_key": "YP-1", "type": "exploits", "evidence_grade": "A"}
+
+
+def assess(world, policy, links, point=(X0, Y0), pct=QUIET, **kw):
+    return assess_location("YP-1", point, AS_OF, policy, area_percentile=pct, **world(links=links, **kw))
+
+
+def test_inside_an_adversarys_activity_space_is_high_even_in_a_quiet_area(world, policy):
+    a = assess(world, policy, [FRESH_A])
+    # conflict exposure: the hangout P2 (weight 1, 0 m) + YP-2's home 600 m away (exp(-0.5 * 2.4**2))
+    raw = 1.0 + math.exp(-0.5 * (600 / 250) ** 2)
+    value = 1 - math.exp(-raw / 0.5)
+    assert a.factor("conflict_exposure").raw == pytest.approx(raw)
+    assert a.factor("conflict_exposure").value == pytest.approx(value)
+    assert a.score == pytest.approx(round(100 * (0.4 * 0.05 + 0.35 * value) / 1.1, 1))
+    assert a.score == 29.8  # golden: Medium by score alone ...
+    assert a.band == "High"  # ... lifted because the child-specific component reached its threshold
+    assert a.lifted_by == ("conflict_exposure",)
+    assert [f.name for f in a.factors][:2] == ["conflict_exposure", "area_intensity"]
+    assert a.nearest_adversary_m == 0.0
+    assert "Within 100 m of an area associated with people in active conflict with this young person." in (
+        a.reasons_housing
+    )
+
+
+def test_same_point_without_the_conflict_is_low(world, policy):
+    a = assess(world, policy, [])
+    assert (a.score, a.band, a.lifted_by) == (1.8, "Low", ())
+    assert a.nearest_adversary_m is None
+
+
+def test_lift_applies_at_the_edge_of_the_activity_space_but_not_beyond(world, policy):
+    # threshold 0.5 on 1 - exp(-E / 0.5) means E >= 0.3466: about 370 m from one weight-1 place
+    near = assess(world, policy, [FRESH_A], point=(X0 - 350, Y0))
+    far = assess(world, policy, [FRESH_A], point=(X0 - 450, Y0))
+    assert near.band == "High" and near.lifted_by == ("conflict_exposure",)
+    assert far.band in ("Low", "Medium") and far.lifted_by == ()
+
+
+def test_an_expired_conflict_link_changes_nothing(world, policy):
+    base = assess(world, policy, [])
+    for expired in (
+        conflict("L1", "YP-1", "YP-2", evidence_grade="A", status="expired"),
+        conflict("L1", "YP-1", "YP-2", evidence_grade="A", expires_at="2026-10-31"),
+    ):
+        a = assess(world, policy, [expired])
+        assert a.to_json() == base.to_json()
+        assert a.inputs_hash == base.inputs_hash
+
+
+def test_old_conflict_evidence_weighs_less_than_fresh(world, policy):
+    fresh = assess(world, policy, [FRESH_A])
+    old = assess(world, policy, [conflict("L1", "YP-1", "YP-2", evidence_grade="A", age_days=240)])
+    # two half-lives: a quarter of the weight
+    assert old.factor("conflict_exposure").raw == pytest.approx(fresh.factor("conflict_exposure").raw / 4)
+    assert old.score < fresh.score
+    assert old.band == "Low" and fresh.band == "High"
+    assert old.inputs_hash != fresh.inputs_hash
+
+
+def test_associates_conflicts_count_less_than_direct_ones(world, policy):
+    point = (X0 + 2000, Y0)  # YP-4's hangout
+    direct = assess(world, policy, [conflict("C1", "YP-1", "YP-4", evidence_grade="A")], point=point)
+    via = assess(
+        world,
+        policy,
+        [
+            {"link_id": "A3", "from_key": "YP-1", "to_key": "YP-3", "type": "associates_with", "evidence_grade": "A"},
+            conflict("C3", "YP-3", "YP-4", evidence_grade="A"),
+        ],
+        point=point,
+    )
+    assert direct.factor("conflict_exposure").raw == pytest.approx(1.0)
+    assert via.factor("conflict_exposure").raw == pytest.approx(0.4)  # associate_conflict_factor
+    assert via.score < direct.score
+    assert "in conflict with people close to this young person" in via.reasons_housing[0]
+
+
+def test_parent_carer_grade_b_weighs_the_same_as_police_grade_b(world, policy):
+    police = assess(world, policy, [conflict("L1", "YP-1", "YP-2", evidence_grade="B", source_type="police")])
+    carer = assess(
+        world,
+        policy,
+        [conflict("L1", "YP-1", "YP-2", evidence_grade="B", source_type="parent_carer", source="mother")],
+    )
+    assert carer.to_json() == police.to_json()
+    assert carer.factor("conflict_exposure").raw == pytest.approx(0.8 * (1 + math.exp(-0.5 * 2.4**2)))
+
+
+def test_same_inputs_and_policy_give_identical_result_and_hash(world, policy):
+    links = [FRESH_A, EXPLOITS]
+    a = assess(world, policy, links, point=(X0 + 120, Y0 + 80))
+    b = assess(world, Policy.default(), links, point=(X0 + 120, Y0 + 80))
+    assert a == b
+    assert a.to_json() == b.to_json()
+    assert re.fullmatch(r"[0-9a-f]{64}", a.inputs_hash)
+    # shuffled frames make no difference either
+    frames = world(links=links)
+    frames = {k: v.iloc[::-1].reset_index(drop=True) if len(v) else v for k, v in frames.items()}
+    c = assess_location("YP-1", (X0 + 120, Y0 + 80), AS_OF, policy, area_percentile=QUIET, **frames)
+    assert c.to_json() == a.to_json()
+
+
+def test_inputs_hash_changes_with_point_date_policy_and_area(world, policy):
+    base = assess(world, policy, [FRESH_A])
+    other_policy = Policy.from_dict({**policy.to_dict(), "version": "test-2"})
+    assert assess(world, policy, [FRESH_A], point=(X0 + 1, Y0)).inputs_hash != base.inputs_hash
+    assert assess(world, policy, [FRESH_A], pct=6.0).inputs_hash != base.inputs_hash
+    assert assess(world, other_policy, [FRESH_A]).inputs_hash != base.inputs_hash
+    later = assess_location("YP-1", (X0, Y0), "2026-11-02", policy, area_percentile=QUIET, **world(links=[FRESH_A]))
+    assert later.inputs_hash != base.inputs_hash
+
+
+@pytest.mark.parametrize("column", ["ethnicity", "religion", "sex"])
+def test_protected_characteristics_change_no_score_and_no_hash(world, policy, column):
+    links = [FRESH_A, EXPLOITS]
+    frames = world(links=links)
+    points = [(X0, Y0), (X0 + 300, Y0 + 2900), (X0 + 3900, Y0 + 3900)]
+    before = rank_placements("YP-1", points, AS_OF, policy, area_percentiles=[5, 50, 95], **frames)
+    for value in ("group one", "group two", None):
+        changed = dict(frames)
+        changed["people"] = frames["people"].assign(**{column: value})
+        after = rank_placements("YP-1", points, AS_OF, policy, area_percentiles=[5, 50, 95], **changed)
+        assert after.to_json() == before.to_json()
+
+
+def test_exploitation_exposure_lifts_the_band(world, policy):
+    a = assess(world, policy, [EXPLOITS], point=(X0, Y0 + 3000))
+    assert a.factor("exploitation_exposure").raw == pytest.approx(1.0)
+    assert a.band == "High" and a.lifted_by == ("exploitation_exposure",)
+    assert a.factor("exploitation_site_proximity").raw == 0.0  # the exploiter's own site is not counted twice
+    assert any("people who may seek to exploit this young person" in r for r in a.reasons_housing)
+
+
+def test_unrelated_exploitation_site_adds_but_does_not_lift(world, policy):
+    a = assess(world, policy, [], point=(X0 + 4000, Y0 + 4000), pct=50.0)
+    # half weight for a site not linked to this young person's exploiters, linear kernel of 300 m
+    assert a.factor("exploitation_site_proximity").raw == pytest.approx(0.5)
+    assert a.factor("exploitation_site_proximity").value == pytest.approx(1 - math.exp(-1))
+    assert a.lifted_by == ()
+    assert a.score == pytest.approx(round(100 * (0.4 * 0.5 + 0.1 * (1 - math.exp(-1))) / 1.1, 1))
+    assert "Within 100 m of a place associated with the exploitation of young people." in a.reasons_housing
+
+
+def test_band_edges_take_the_higher_band(world, policy):
+    # area only: score = 100 * 0.4 * p / 1.1, so p = 68.75 gives exactly 25
+    a = assess(world, policy, [], pct=68.75)
+    assert (a.score, a.band) == (25.0, "Medium")
+    assert assess(world, policy, [], pct=100.0).band == "Medium"  # area alone tops out at 36.4
+
+
+def test_housing_reasons_name_no_one_and_homes_are_never_shown(world, policy):
+    links = [FRESH_A, EXPLOITS]
+    a = assess(world, policy, links, point=(X0 + 600, Y0))  # at YP-2's home
+    assert a.factor("conflict_exposure").lifts_band
+    housing = json.dumps(a.to_dict(audience="housing"))
+    for name in ("YP-2", "YP-3", "YP-4", "A-1", "L1", "X1", "P2", "H2", "S1", "grade", "evidence"):
+        assert name not in housing
+    full = a.to_json()
+    assert "H2" not in full  # a home is used, never displayed, even to analysts
+    assert "a place not displayed" in " ".join(a.reasons_analyst)
+    assert "L1" in a.evidence and "H2" not in a.evidence
+
+
+def test_analyst_reasons_carry_evidence_ids(world, policy):
+    a = assess(world, policy, [FRESH_A])
+    text = " ".join(a.reasons_analyst)
+    assert "YP-2" in text and "L1" in text and "P2" in text
+    assert a.evidence == ("L1", "P2")
+
+
+def test_to_dict_is_stable_and_rounded(world, policy):
+    a = assess(world, policy, [FRESH_A])
+    assert a.to_json() == a.to_json()
+    d = a.to_dict()
+    assert d["factors"][0]["value"] == round(d["factors"][0]["value"], 4)
+    assert list(json.loads(a.to_json())) == sorted(d)
+
+
+def test_confidence_follows_grade_freshness_and_count(world, policy):
+    two_places = [*PLACES, {"place_id": "P2b", "entity_key": "YP-2", "x": X0 + 50, "y": Y0, "evidence_grade": "A"}]
+    lone = [p for p in PLACES if p["entity_key"] != "YP-2"] + [PLACES[0]]
+    assert assess(world, policy, [FRESH_A], places=two_places).confidence == "high"
+    assert assess(world, policy, [FRESH_A], places=lone).confidence == "medium"  # one link, one place
+    grade_c = conflict("L1", "YP-1", "YP-2", evidence_grade="C")
+    assert assess(world, policy, [grade_c], places=two_places).confidence == "medium"
+    stale_c = conflict("L1", "YP-1", "YP-2", evidence_grade="C", age_days=200)
+    assert assess(world, policy, [stale_c], places=two_places, point=(X0 + 20, Y0)).confidence == "low"
+
+
+def test_confidence_without_child_specific_risk_rests_on_area_data(world, policy):
+    # no incidents given and nothing known of YP-8's network: low
+    a = assess_location("YP-8", (X0, Y0), AS_OF, policy, area_percentile=10, **world(links=[]))
+    assert a.confidence == "low"
+    assert a.freshness.latest_incident is None
+
+
+def test_rank_placements_orders_safest_first(world, policy):
+    frames = world(links=[FRESH_A])
+    candidates = [
+        Candidate("at the rival hangout", EastNorth(X0, Y0)),
+        Candidate("busy area", EastNorth(X0 + 9000, Y0)),
+        Candidate("quiet area", EastNorth(X0 + 9000, Y0 + 9000)),
+    ]
+    ranking = rank_placements("YP-1", candidates, AS_OF, policy, area_percentiles=[5, 95, 10], **frames)
+    assert [c.label for c in ranking.candidates] == ["quiet area", "busy area", "at the rival hangout"]
+    assert [c.rank for c in ranking.candidates] == [1, 2, 3]
+    assert [c.assessment.band for c in ranking.candidates] == ["Low", "Medium", "High"]
+    assert ranking.to_dict()["order"] == "safest first"
+
+
+def test_rank_placements_refuses_more_than_fifty(world, policy):
+    frames = world(links=[])
+    points = [(X0 + i, Y0) for i in range(51)]
+    with pytest.raises(ValidationError, match="51 candidates given; a placement check takes at most 50"):
+        rank_placements("YP-1", points, AS_OF, policy, area_percentiles=np.zeros(51), **frames)
+    ok = rank_placements("YP-1", points[:50], AS_OF, policy, area_percentiles=np.zeros(50), **frames)
+    assert len(ok.candidates) == 50
+
+
+def test_context_is_reused_and_checked(world, policy):
+    snapshot = ScoringSnapshot.from_frames(**world(links=[FRESH_A]))
+    context = snapshot.context("YP-1", AS_OF, policy)
+    a = assess_location("YP-1", (X0, Y0), AS_OF, policy, context=context, area_percentile=QUIET)
+    assert a == assess(world, policy, [FRESH_A])
+    with pytest.raises(ValidationError, match="another young person, date or policy"):
+        assess_location("YP-3", (X0, Y0), AS_OF, policy, context=context, area_percentile=QUIET)
+
+
+def test_input_errors_name_the_fix(world, policy):
+    frames = world(links=[])
+    with pytest.raises(NotFound, match="no person with pseudonym"):
+        assess_location("YP-404", (X0, Y0), AS_OF, policy, area_percentile=1, **frames)
+    with pytest.raises(ValidationError, match="not in Great Britain"):
+        assess_location("YP-1", (-2.6, 51.45), AS_OF, policy, area_percentile=1, **frames)
+    with pytest.raises(ValidationError, match="no area surface"):
+        assess_location("YP-1", (X0, Y0), AS_OF, policy, **frames)
+    with pytest.raises(ValidationError, match="between 0 and 100"):
+        assess_location("YP-1", (X0, Y0), AS_OF, policy, area_percentile=140, **frames)
+    with pytest.raises(ValidationError, match="as_of is required"):
+        assess_location("YP-1", (X0, Y0), None, policy, area_percentile=1, **frames)
