@@ -36,8 +36,8 @@ log = logging.getLogger(__name__)
 
 Tier = Literal["transport", "analyst"]
 TIERS = ("transport", "analyst")
-ConcernKind = Literal["adversary_activity", "exploitation_site"]
-CONCERN_KINDS = ("adversary_activity", "exploitation_site")
+ConcernKind = Literal["adversary_activity", "exploiter_activity", "exploitation_site"]
+CONCERN_KINDS = ("adversary_activity", "exploiter_activity", "exploitation_site")
 
 MEETS_BAR = "Meets the bar for assisted transport consideration"
 NOT_MEETS_BAR = "Does not meet the bar for assisted transport consideration"
@@ -47,6 +47,7 @@ ADVISORY = (
 )
 _CONCERN_WORDS = {
     "adversary_activity": "an area associated with a person or peer group in conflict with this young person",
+    "exploiter_activity": "an area associated with someone who may exploit this young person",
     "exploitation_site": "a place associated with the exploitation of young people",
 }
 _UNNAMED = "an unnamed path"
@@ -60,7 +61,8 @@ class ConcernSite:
     ----------
     kind
         ``"adversary_activity"`` (a place in the activity space of someone in
-        conflict with the young person) or ``"exploitation_site"``.
+        conflict with the young person), ``"exploiter_activity"`` (a place of
+        someone who may exploit them) or ``"exploitation_site"``.
     geometry
         Point or polygon in EPSG:27700.
     ref
@@ -79,14 +81,17 @@ class ConcernSite:
 
 @dataclass(frozen=True)
 class NearSegment:
-    """A stretch of a walk that passes close to a place of concern.
+    """A stretch of a walk along one street that passes close to a place of concern.
+
+    Consecutive street segments of the same street near the same kind of place
+    are one stretch.
 
     Attributes
     ----------
     street
-        Street name of the segment (or "an unnamed path").
-    segment_id
-        The street segment's id.
+        Street name (or "an unnamed path").
+    segment_ids
+        The street segments of the stretch, in walking order.
     kind
         Kind of concern (see :class:`ConcernSite`).
     distance_m
@@ -96,7 +101,7 @@ class NearSegment:
     """
 
     street: str
-    segment_id: int
+    segment_ids: tuple[int, ...]
     kind: ConcernKind
     distance_m: float
     refs: tuple[str, ...] = ()
@@ -109,7 +114,7 @@ class NearSegment:
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "street": self.street,
-            "segment_id": int(self.segment_id),
+            "segment_ids": [int(i) for i in self.segment_ids],
             "kind": self.kind,
             "distance_m": round(float(self.distance_m), 1),
             "text": self.text,
@@ -549,18 +554,7 @@ def _route(
                 if concerns[c].ref:
                     refs.add(str(concerns[c].ref))
                 found[key] = (min(best, d), refs)
-            for (p, kind), (d, refs) in sorted(found.items()):
-                e = int(walk.edges[p])
-                near.append(
-                    NearSegment(
-                        street=_street(graph, e),
-                        segment_id=int(graph.edge_segment_id[e]),
-                        kind=kind,  # type: ignore[arg-type]
-                        distance_m=float(d),
-                        refs=tuple(sorted(refs)) if tier == "analyst" else (),
-                    )
-                )
-
+            near = _merge_near(found, walk, graph, tier)
     shortest_m = plan.shortest.length_m
     return Route(
         role=role,
@@ -579,6 +573,38 @@ def _route(
         segments=segments,
         near=tuple(near),
     )
+
+
+def _merge_near(
+    found: dict[tuple[int, str], tuple[float, set[str]]], walk: Walk, graph: WalkGraph, tier: str
+) -> list[NearSegment]:
+    """One entry per run of consecutive pieces on the same street near the same kind of place."""
+    runs: list[dict[str, Any]] = []
+    last: dict[str, dict[str, Any]] = {}
+    for (p, kind), (d, refs) in sorted(found.items()):
+        e = int(walk.edges[p])
+        street = _street(graph, e)
+        prev = last.get(kind)
+        if prev is not None and prev["street"] == street and prev["last"] == p - 1:
+            prev["ids"].append(int(graph.edge_segment_id[e]))
+            prev["d"] = min(prev["d"], d)
+            prev["refs"] |= refs
+            prev["last"] = p
+            continue
+        run = {"first": p, "last": p, "kind": kind, "street": street, "ids": [int(graph.edge_segment_id[e])],
+               "d": d, "refs": set(refs)}
+        runs.append(run)
+        last[kind] = run
+    return [
+        NearSegment(
+            street=r["street"],
+            segment_ids=tuple(dict.fromkeys(r["ids"])),
+            kind=r["kind"],
+            distance_m=float(r["d"]),
+            refs=tuple(sorted(r["refs"])) if tier == "analyst" else (),
+        )
+        for r in sorted(runs, key=lambda r: (r["first"], r["kind"]))
+    ]
 
 
 def _streets_list(near: Sequence[NearSegment], kind: str) -> list[str]:
@@ -607,10 +633,15 @@ def _recommend(routes: list[Route], beyond: Route | None, plan: RoutePlan, polic
     ]
     if lowest is shortest:
         reasons.append("No lower-risk walk was found within the detour cap: the lowest-risk walk is the shortest.")
-    else:
+    elif lowest.detour_m >= 1.0:
         reasons.append(
             f"The shortest walk ({shortest.length_m:.0f} m) is {shortest.band}; the lowest-risk walk adds "
             f"{lowest.detour_m:.0f} m ({100 * lowest.detour_ratio:.0f} %)."
+        )
+    else:
+        reasons.append(
+            f"The shortest walk ({shortest.length_m:.0f} m) is {shortest.band}; the lowest-risk walk is as long "
+            "and passes less risk on the way."
         )
     if best is not lowest and bands.index(best.band) < bands.index(lowest.band):
         reasons.append(
@@ -624,10 +655,9 @@ def _recommend(routes: list[Route], beyond: Route | None, plan: RoutePlan, polic
     for kind, words in _CONCERN_WORDS.items():
         streets = _streets_list(lowest.near, kind)
         if streets:
-            count = sum(1 for n in lowest.near if n.kind == kind)
+            closest = min(n.distance_m for n in lowest.near if n.kind == kind)
             reasons.append(
-                f"{count} segment(s) of the lowest-risk walk pass within {rp.near_distance_m:.0f} m of {words}: "
-                f"near {', '.join(streets)}."
+                f"The lowest-risk walk passes within {closest:.0f} m of {words}: near {', '.join(streets)}."
             )
     if meets:
         reasons.append(

@@ -107,6 +107,11 @@ def test_transport_tier_names_streets_not_people(grid, policy):
     assert all(n.distance_m <= policy.routing.near_distance_m for n in near)
     assert all(n.refs == () for n in near)
     assert all(n.text.startswith("segment near ") for n in near)
+    # three consecutive segments of Row 3 Street pass the hangout: one stretch, closest approach 30 m
+    (stretch,) = [n for n in near if n.kind == "adversary_activity"]
+    assert stretch.street == "Row 3 Street"
+    assert len(stretch.segment_ids) == 3
+    assert stretch.distance_m == pytest.approx(30)
     text = result.to_json()
     assert "PL-0007" not in text and "PL-0012" not in text
     for word in ("gang", "nominal"):

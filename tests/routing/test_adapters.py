@@ -1,0 +1,145 @@
+"""Routing wired to the risk engine: a young person's risk along the streets (issue 5)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+from geo_risk.crs import EastNorth
+from geo_risk.network.testing import groups_frame, links_frame, people_frame, places_frame
+from geo_risk.routing import assess_route, build_walk_graph
+from geo_risk.routing.adapters import child_concern_sites, child_risk_fn, school_run_surface
+from geo_risk.scoring import ScoringSnapshot
+
+from .helpers import X0, Y0, grid_streets
+
+AS_OF = datetime(2025, 3, 1)
+
+
+def _incidents() -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(5)
+    n = 300
+    # a cluster of violence north of the grid's middle, plus scattered background
+    xy = np.vstack([rng.normal((X0 + 350, Y0 + 600), 60, size=(n // 2, 2)), rng.uniform((X0, Y0), (X0 + 700, Y0 + 700), size=(n // 2, 2))])
+    days = rng.integers(1, 200, size=n)
+    return gpd.GeoDataFrame(
+        {
+            "incident_id": np.arange(n),
+            "category": "Violence and sexual offences",
+            "occurred_at": pd.Timestamp(AS_OF) - pd.to_timedelta(days, unit="D"),
+            "has_time": False,
+            "geometry": [Point(x, y) for x, y in xy],
+        },
+        crs="EPSG:27700",
+    )
+
+
+def _context(policy):
+    people = people_frame(["YP-1", "YP-2", {"pseudonym": "AD-9", "is_child": False}])
+    links = links_frame(
+        [
+            {"link_id": "L1", "from_key": "YP-1", "to_key": "YP-2", "type": "in_conflict_with", "age_days": 20, "evidence_grade": "A"},
+            {"link_id": "L2", "from_key": "AD-9", "to_key": "YP-1", "type": "exploits", "age_days": 20, "evidence_grade": "A"},
+        ],
+        as_of=AS_OF,
+    )
+    places = places_frame(
+        [
+            {"place_id": "PL-H", "entity_key": "YP-2", "kind": "hangout", "x": X0 + 350, "y": Y0 + 330, "age_days": 10, "evidence_grade": "A"},
+            {"place_id": "PL-HOME", "entity_key": "YP-2", "kind": "home", "x": X0 + 150, "y": Y0 + 150, "age_days": 10},
+            {"place_id": "PL-X", "entity_key": "AD-9", "kind": "exploitation_site", "x": X0 + 600, "y": Y0 + 100, "age_days": 10},
+            {"place_id": "PL-Y", "entity_key": "AD-9", "kind": "hangout", "x": X0 + 100, "y": Y0 + 650, "age_days": 10},
+        ],
+        as_of=AS_OF,
+    )
+    incidents = _incidents()
+    surface = school_run_surface(incidents, AS_OF, policy)
+    snapshot = ScoringSnapshot.from_frames(
+        people=people, groups=groups_frame([]), links=links, places=places, incidents=incidents, surface=surface
+    )
+    return snapshot.context("YP-1", AS_OF, policy)
+
+
+@pytest.fixture(scope="module")
+def context(policy):
+    return _context(policy)
+
+
+@pytest.fixture(scope="module")
+def narrow_policy(policy):
+    """Activity spaces of 50 m: small enough for a walk within the detour cap to keep clear."""
+    return dataclasses.replace(policy, network=dataclasses.replace(policy.network, activity_bandwidth_m=50.0))
+
+
+def test_risk_along_streets_matches_the_placement_score(context):
+    rng = np.random.default_rng(1)
+    xy = rng.uniform((X0, Y0), (X0 + 700, Y0 + 700), size=(40, 2))
+    xy = np.vstack([xy, [[X0 + 350, Y0 + 330]]])  # right on the adversary's hangout: the band is lifted
+    risk = child_risk_fn(context, area="exact")(xy)
+    scores = np.array([a.score for a in context.assess(xy)])
+    bands = [a.band for a in context.assess(xy)]
+    lifted = np.array([bool(a.lifted_by) for a in context.assess(xy)])
+    assert lifted.any() and (~lifted).any()
+    np.testing.assert_allclose(100 * risk[~lifted], scores[~lifted], atol=0.051)
+    # where the placement check lifts the band, the risk is at least the High edge
+    assert np.all(100 * risk[lifted] >= 50.0)
+    assert all(b in ("High", "Very high") for b, lift in zip(bands, lifted) if lift)
+
+
+def test_grid_reading_is_close_to_the_exact_one(context):
+    rng = np.random.default_rng(2)
+    xy = rng.uniform((X0 + 50, Y0 + 50), (X0 + 650, Y0 + 650), size=(200, 2))
+    fast = child_risk_fn(context, area="grid")(xy)
+    exact = child_risk_fn(context, area="exact")(xy)
+    assert np.median(np.abs(fast - exact)) < 0.02
+
+
+def test_concern_sites_leave_out_homes(context):
+    sites = child_concern_sites(context)
+    kinds = {s.ref: s.kind for s in sites}
+    assert kinds == {"PL-H": "adversary_activity", "PL-X": "exploitation_site", "PL-Y": "exploiter_activity"}
+
+
+def _check(context, policy):
+    graph = build_walk_graph(grid_streets(8), sample_step_m=policy.routing.sample_step_m)
+    return assess_route(
+        "YP-1",
+        EastNorth(X0, Y0 + 350),
+        EastNorth(X0 + 700, Y0 + 350),
+        AS_OF,
+        policy,
+        graph=graph,
+        risk_fn=child_risk_fn(context),
+        concerns=child_concern_sites(context),
+    )
+
+
+def test_adversary_area_that_no_walk_within_the_cap_avoids_meets_the_bar(context, policy):
+    # with 250 m activity spaces the adversary's hangout lifts every street within ~360 m
+    result = _check(context, policy)
+    assert result.shortest.band in ("High", "Very high")
+    assert all(r.band in ("High", "Very high") for r in result.routes)
+    assert result.recommendation.meets_bar is True
+    assert any("in conflict with this young person" in r for r in result.recommendation.reasons)
+    assert any(n.kind == "adversary_activity" for n in result.shortest.near)
+    assert "PL-H" not in result.to_json()
+
+
+def test_walk_round_a_small_adversary_area_does_not_meet_the_bar(narrow_policy):
+    context = _context(narrow_policy)
+    result = _check(context, narrow_policy)
+    assert result.shortest.band in ("High", "Very high")
+    low = result.lowest_risk
+    assert low.role == "lowest_risk"
+    assert low.band in ("Low", "Medium")
+    assert low.length_m <= result.detour_cap_m
+    assert low.score < result.shortest.score
+    assert result.recommendation.meets_bar is False
+    # it still passes within 100 m of the area, and the officer is told so, without names
+    assert any("in conflict with this young person: near Row 4 Street" in r for r in result.recommendation.reasons)
