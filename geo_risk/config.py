@@ -160,6 +160,11 @@ class SurfacePolicy:
     # Reported violence and injuries weigh most; enforcement-discovered
     # categories (drugs, weapons possession) less, to limit the feedback loop.
     category_weights: Mapping[str, float] = field(default_factory=dict)
+    # Optional second, longer-memory term: intensity = (1 - long_share) * short term
+    # + long_share * term(long_bandwidth_m, long_half_life_days). long_share 0 disables it.
+    long_bandwidth_m: float = 0.0
+    long_half_life_days: float = 0.0
+    long_share: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -232,6 +237,24 @@ class BriefingPolicy:
     serious_categories: tuple[str, ...] = ("Violence and sexual offences", "Robbery", "Possession of weapons")
     suppress_below: int = 5
     levels: tuple[str, str, str, str] = ("Low", "Elevated", "High", "Critical")
+    # whole months of month-only data (police.uk) counted in each window; 0 = dated incidents only
+    month_windows: tuple[int, ...] = (0, 1, 3)
+    # the comparison period before the longest window, for dated and for month-only incidents
+    baseline_days: int = 365
+    baseline_months: int = 12
+    confidence: float = 0.95
+    injury_categories: tuple[str, ...] = ("ED assault injury",)
+    area_level: str = "lsoa"
+    trend_months: int = 12
+    shade_classes: int = 5
+    # tension rule: points, then level_points are the thresholds for Elevated, High, Critical
+    burst_7d: int = 5
+    min_serious_28d: int = 5
+    rr_elevated: float = 1.0
+    rr_high: float = 2.0
+    injuries_major: int = 5
+    conflict_recent_days: int = 90
+    level_points: tuple[int, int, int] = (1, 3, 5)
 
 
 @dataclass(frozen=True)
