@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 PLACE_KINDS = ("hangout", "exploitation_site", "incident_location", "home")
 PLACE_COLUMNS = ("place_id", "entity_kind", "entity_key", "kind", "geometry")
 KERNEL_CUTOFF_BANDWIDTHS = 4.0
+_NO_ROWS = np.zeros(0, dtype=np.int64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,7 +54,10 @@ class PlaceIndex:
     xy: np.ndarray
     evidence: EvidenceArrays
     by_entity: Mapping[Node, np.ndarray]
+    by_entity_away: Mapping[Node, np.ndarray]
     sites: np.ndarray
+    entity_code: np.ndarray
+    entities: tuple[Node, ...]
 
     @classmethod
     def from_frame(cls, places: gpd.GeoDataFrame) -> PlaceIndex:
@@ -93,10 +97,14 @@ class PlaceIndex:
             np.zeros((0, 2))
         )
         entity = tuple(zip(places["entity_kind"].astype(str), places["entity_key"].astype(str), strict=True))
-        groups: dict[Node, list[int]] = {}
-        for i, node in enumerate(entity):
-            groups.setdefault(node, []).append(i)
-        by_entity = {node: np.asarray(rows, dtype=np.int64) for node, rows in groups.items()}
+        entities = tuple(sorted(set(entity)))
+        code_of = {node: i for i, node in enumerate(entities)}
+        entity_code = np.fromiter((code_of[node] for node in entity), dtype=np.int64, count=len(entity))
+        order = np.argsort(entity_code, kind="stable")
+        bounds = np.searchsorted(entity_code[order], np.arange(len(entities) + 1))
+        by_entity = {node: order[bounds[i] : bounds[i + 1]] for i, node in enumerate(entities)}
+        away = kind != "home"
+        by_entity_away = {node: rows[away[rows]] for node, rows in by_entity.items()}
         return cls(
             place_ids=ids,
             kind=kind,
@@ -104,7 +112,10 @@ class PlaceIndex:
             xy=xy,
             evidence=EvidenceArrays.from_frame(places, "place_id", "places"),
             by_entity=by_entity,
+            by_entity_away=by_entity_away,
             sites=np.flatnonzero(kind == "exploitation_site"),
+            entity_code=entity_code,
+            entities=entities,
         )
 
     def __len__(self) -> int:
@@ -116,13 +127,9 @@ class PlaceIndex:
         return self.evidence.weights(t, policy.grade_weights, policy.place_half_life_days)
 
     def rows_for(self, node: Node, *, include_home: bool = True) -> np.ndarray:
-        """Row indices of ``node``'s places."""
-        rows = self.by_entity.get(node)
-        if rows is None:
-            return np.zeros(0, dtype=np.int64)
-        if not include_home:
-            rows = rows[self.kind[rows] != "home"]
-        return rows
+        """Row indices of ``node``'s places (without homes if ``include_home`` is false)."""
+        rows = (self.by_entity if include_home else self.by_entity_away).get(node)
+        return _NO_ROWS if rows is None else rows
 
 
 @dataclass(frozen=True, eq=False)
@@ -309,15 +316,14 @@ def site_field(
         msg = "policy [scoring] site_radius_m must be positive"
         raise ValidationError(msg)
     rows = places.sites[~np.isin(places.sites, exclude_rows)]
-    owners_list = sorted({places.entity[r] for r in rows})
-    owner_index = {node: k for k, node in enumerate(owners_list)}
-    owner = np.array([owner_index[places.entity[r]] for r in rows], dtype=np.int64)
+    rows = rows[place_weights[rows] > 0]
+    codes, owner = np.unique(places.entity_code[rows], return_inverse=True)
     return _field(
         [rows],
         [factor * place_weights[rows]],
-        [owner],
+        [owner.astype(np.int64)],
         [np.full(len(rows), "", dtype=object)],
-        tuple(owners_list),
+        tuple(places.entities[c] for c in codes),
         places,
         "triangular",
         radius_m,

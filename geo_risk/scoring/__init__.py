@@ -11,7 +11,13 @@ Scores are advisory. See :mod:`geo_risk.scoring.context` for how a point is scor
 """
 
 from geo_risk.scoring.assessment import Assessment, Factor, Freshness, PlacementRanking, RankedCandidate
-from geo_risk.scoring.context import ScoringContext, ScoringSnapshot, surface_fingerprint, validate_points
+from geo_risk.scoring.context import (
+    ScoringContext,
+    ScoringSnapshot,
+    fit_area_surface,
+    surface_fingerprint,
+    validate_points,
+)
 from geo_risk.scoring.placement import Candidate, assess_location, rank_placements
 
 __all__ = [
@@ -24,6 +30,7 @@ __all__ = [
     "ScoringContext",
     "ScoringSnapshot",
     "assess_location",
+    "fit_area_surface",
     "rank_placements",
     "surface_fingerprint",
     "validate_points",

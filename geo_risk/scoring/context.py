@@ -134,6 +134,25 @@ def surface_fingerprint(surface: Any) -> str:
     return h.hexdigest()
 
 
+def fit_area_surface(incidents: pd.DataFrame, as_of: Any, policy: Policy) -> AreaModel:
+    """Fit the area-intensity surface (``geo_risk.surface.IntensitySurface``) at ``as_of``.
+
+    Raises
+    ------
+    ValidationError
+        If the surface module is not available in this installation.
+    """
+    try:
+        from geo_risk.surface import IntensitySurface  # type: ignore[attr-defined]
+    except ImportError:
+        try:
+            from geo_risk.surface.intensity import IntensitySurface
+        except ImportError as exc:
+            msg = "the area surface (geo_risk.surface.IntensitySurface) is not available; pass area percentiles"
+            raise ValidationError(msg) from exc
+    return IntensitySurface(policy.surface).fit(incidents, as_timestamp(as_of))
+
+
 @dataclass(frozen=True, eq=False)
 class ScoringSnapshot:
     """Everything placement checks need from one data snapshot, indexed once.
@@ -249,9 +268,9 @@ class ScoringContext:
                 "kind": "placement",
                 "child": str(child),
                 "as_of": as_of.isoformat(),
-                "policy": {"version": policy.version, "digest": policy.digest},
-                "links": [_link_record(network, r) for r in link_rows],
-                "places": sorted(_place_record(places, r) for r in place_rows),
+                "policy": {"version": policy.version, "digest": policy_digest(policy)},
+                "links": _link_records(network, link_rows),
+                "places": _place_records(places, place_rows),
             }
         )
         return cls(
@@ -354,7 +373,7 @@ class ScoringContext:
                     "context": self.digest,
                     "point": [round(point.xy[0], 1), round(point.xy[1], 1)],
                     "area": area_keys[k],
-                    "sites": sorted(_place_record(self.snapshot.places, r) for r in site_rows),
+                    "sites": _place_records(self.snapshot.places, site_rows),
                 }
             )
             results.append(
@@ -432,29 +451,58 @@ def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
-def _link_record(network: PeerNetwork, row: int) -> list[Any]:
-    ev = network.evidence
-    return [
-        str(ev.ids[row]),
-        str(network.link_type[row]),
-        GRADES[int(ev.grade[row])],
-        days_to_iso(ev.first_seen[row], "s"),
-        days_to_iso(ev.last_seen[row], "s"),
-        days_to_iso(ev.expires_at[row], "s"),
-        bool(ev.expired[row]),
-    ]
+def _iso_seconds(days: np.ndarray) -> list[str | None]:
+    """Float days since 1970 -> ISO date-times to the second, vectorised (``None`` for NaN)."""
+    days = np.asarray(days, dtype=float)
+    ok = np.isfinite(days)
+    seconds = np.where(ok, np.round(np.where(ok, days, 0.0) * 86400.0), 0).astype(np.int64)
+    text = np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s").astype(object)
+    text[~ok] = None
+    return text.tolist()
 
 
-def _place_record(places: PlaceIndex, row: int) -> list[Any]:
-    ev = places.evidence
-    return [
-        str(ev.ids[row]),
-        str(places.kind[row]),
-        GRADES[int(ev.grade[row])],
-        days_to_iso(ev.first_seen[row], "s"),
-        days_to_iso(ev.last_seen[row], "s"),
-        days_to_iso(ev.expires_at[row], "s"),
-        bool(ev.expired[row]),
-        round(float(places.xy[row, 0]), 1),
-        round(float(places.xy[row, 1]), 1),
-    ]
+def _evidence_columns(ev: Any, rows: np.ndarray, kinds: np.ndarray) -> dict[str, list[Any]]:
+    """Hash inputs of links or places as columns, rows sorted by id."""
+    rows = np.asarray(rows, dtype=np.int64)
+    rows = rows[np.argsort(ev.ids[rows].astype(str), kind="stable")] if len(rows) else rows
+    return {
+        "id": ev.ids[rows].tolist(),
+        "kind": kinds[rows].tolist(),
+        "grade": "".join(GRADES[g] for g in ev.grade[rows]),
+        "first_seen": _iso_seconds(ev.first_seen[rows]),
+        "last_seen": _iso_seconds(ev.last_seen[rows]),
+        "expires_at": _iso_seconds(ev.expires_at[rows]),
+        "expired": ev.expired[rows].tolist(),
+        "rows": rows,  # removed before hashing
+    }
+
+
+def _link_records(network: PeerNetwork, rows: np.ndarray) -> dict[str, list[Any]]:
+    """Hash inputs of links: id, type, grade, first/last seen, expiry, expired status; sorted by id."""
+    columns = _evidence_columns(network.evidence, rows, network.link_type)
+    del columns["rows"]
+    return columns
+
+
+def _place_records(places: PlaceIndex, rows: np.ndarray) -> dict[str, list[Any]]:
+    """Hash inputs of places: as for links plus coordinates to 0.1 m; sorted by id."""
+    columns = _evidence_columns(places.evidence, rows, places.kind)
+    ordered = columns.pop("rows")
+    columns["x"] = np.round(places.xy[ordered, 0], 1).tolist() if len(ordered) else []
+    columns["y"] = np.round(places.xy[ordered, 1], 1).tolist() if len(ordered) else []
+    return columns
+
+
+_DIGESTS: dict[int, tuple[Policy, str]] = {}
+
+
+def policy_digest(policy: Policy) -> str:
+    """``policy.digest``, remembered per policy object (policies are frozen)."""
+    cached = _DIGESTS.get(id(policy))
+    if cached is not None and cached[0] is policy:
+        return cached[1]
+    digest = policy.digest
+    if len(_DIGESTS) > 64:
+        _DIGESTS.clear()
+    _DIGESTS[id(policy)] = (policy, digest)
+    return digest

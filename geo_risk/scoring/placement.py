@@ -16,7 +16,7 @@ from geo_risk.crs import EastNorth
 from geo_risk.errors import ValidationError
 from geo_risk.network._time import as_timestamp
 from geo_risk.scoring.assessment import Assessment, PlacementRanking, RankedCandidate
-from geo_risk.scoring.context import AreaModel, ScoringContext, ScoringSnapshot
+from geo_risk.scoring.context import AreaModel, ScoringContext, ScoringSnapshot, policy_digest
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,8 @@ def _resolve_context(
 ) -> ScoringContext:
     as_of = as_timestamp(as_of)
     if context is not None:
-        if context.child != str(child) or context.as_of != as_of or context.policy.digest != policy.digest:
+        same_policy = context.policy is policy or policy_digest(context.policy) == policy_digest(policy)
+        if context.child != str(child) or context.as_of != as_of or not same_policy:
             msg = "the scoring context was built for another young person, date or policy; build one for this check"
             raise ValidationError(msg)
         return context

@@ -1,0 +1,304 @@
+"""Benchmark: one placement check (one young person, 20 candidates) on a city-sized snapshot.
+
+Measured in one run, after the snapshot is loaded and indexed:
+
+- **full check**: build the young person's scoring context (adversaries, exploiters, activity
+  fields as KD-trees) and rank 20 candidates;
+- **hot path**: rank 20 candidates with a context already built;
+- **baseline**: the straightforward geopandas way, per candidate: buffer the point and
+  ``geopandas.sjoin`` it with the incident locations, the adversaries' places, the
+  exploiters' places and the exploitation sites, then sum the kernels over the joined rows.
+  It reuses the same adversary weights, so it does strictly less work than the full check.
+
+The two methods are checked to agree before anything is timed. The city is the ``city``
+synthetic size (17 x 15 km, 100,000 incidents over 24 months, 5,000 people, 20,000 links,
+40 peer groups), drawn here at random with a fixed seed until the synthetic city generator
+provides data-contract frames directly. Target: full check under 50 ms.
+
+Run: ``python bench/placement.py [--repeats 30] [--seed 7]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely import points as make_points
+
+from geo_risk.config import Policy
+from geo_risk.scoring import Candidate, ScoringSnapshot, fit_area_surface, rank_placements
+from geo_risk.crs import EastNorth
+
+AS_OF = pd.Timestamp("2026-11-01")
+ORIGIN = (392_000.0, 205_000.0)
+WIDTH, HEIGHT = 17_000.0, 15_000.0
+CATEGORIES = {
+    "Violence and sexual offences": 0.33,
+    "Anti-social behaviour": 0.20,
+    "Public order": 0.08,
+    "Criminal damage and arson": 0.07,
+    "Shoplifting": 0.07,
+    "Other theft": 0.06,
+    "Vehicle crime": 0.05,
+    "Burglary": 0.04,
+    "Drugs": 0.03,
+    "Robbery": 0.02,
+    "Possession of weapons": 0.015,
+    "Theft from the person": 0.015,
+    "Bicycle theft": 0.01,
+    "Other crime": 0.01,
+}
+
+
+def random_city(seed: int) -> dict[str, pd.DataFrame]:
+    """Data-contract frames of a random city the size of the synthetic ``city``."""
+    rng = np.random.default_rng(seed)
+    x0, y0 = ORIGIN
+
+    def uniform(n):
+        return np.column_stack([x0 + rng.uniform(0, WIDTH, n), y0 + rng.uniform(0, HEIGHT, n)])
+
+    # incidents: 60 % around 70 hotspots, 40 % background, over 24 months
+    n_inc = 100_000
+    hot = uniform(70)
+    k = int(n_inc * 0.6)
+    xy = np.vstack([hot[rng.integers(0, 70, k)] + rng.normal(0, 250, (k, 2)), uniform(n_inc - k)])
+    xy = np.round(xy / 20) * 20  # snap points, as police.uk
+    cats = rng.choice(list(CATEGORIES), size=n_inc, p=np.array(list(CATEGORIES.values())) / sum(CATEGORIES.values()))
+    days = rng.uniform(1, 730, n_inc)
+    occurred = (AS_OF - pd.to_timedelta(days, unit="D")).to_period("M").to_timestamp()
+    incidents = gpd.GeoDataFrame(
+        {
+            "incident_id": np.arange(n_inc),
+            "external_id": [None] * n_inc,
+            "category": cats,
+            "source": "synthetic police",
+            "source_type": "police",
+            "occurred_at": occurred.astype("datetime64[ns]"),
+            "has_time": False,
+            "precision": "snap_point",
+        },
+        geometry=make_points(xy),
+        crs=27700,
+    )
+
+    # people and groups
+    n_people, n_groups = 5_000, 40
+    people = pd.DataFrame(
+        {
+            "pseudonym": [f"YP-{i:05d}" for i in range(n_people)],
+            "is_child": rng.random(n_people) < 0.8,
+            "birth_month": None,
+            "cce_concern": rng.random(n_people) < 0.1,
+            "cse_concern": rng.random(n_people) < 0.05,
+            "looked_after": rng.random(n_people) < 0.05,
+            "sex": rng.choice(["female", "male"], n_people),
+            "ethnicity": rng.choice(["a", "b", "c", "d"], n_people),
+            "religion": rng.choice(["x", "y", "z"], n_people),
+        }
+    )
+    groups = pd.DataFrame({"code": [f"G{i:02d}" for i in range(n_groups)], "label": [f"peer group {i}" for i in range(n_groups)]})
+    territory = uniform(n_groups)
+
+    links = []
+    member_of = rng.integers(0, n_groups, n_people)
+    members = np.flatnonzero(rng.random(n_people) < 0.3)
+    for p in members:
+        links.append(("person", f"YP-{p:05d}", "group", f"G{member_of[p]:02d}", "member_of"))
+    pairs = set()
+    while len(pairs) < 30:
+        a, b = sorted(rng.choice(n_groups, 2, replace=False))
+        pairs.add((a, b))
+    for a, b in sorted(pairs):
+        links.append(("group", f"G{a:02d}", "group", f"G{b:02d}", "in_conflict_with"))
+    budget = 20_000 - len(links)
+    kinds = rng.choice(["associates_with", "in_conflict_with", "family", "exploits"], budget, p=[0.7, 0.12, 0.13, 0.05])
+    a = rng.integers(0, n_people, budget)
+    b = rng.integers(0, n_people, budget)
+    for t, u, v in zip(kinds, a, b, strict=True):
+        if u != v:
+            links.append(("person", f"YP-{u:05d}", "person", f"YP-{v:05d}", str(t)))
+    n_links = len(links)
+    last = AS_OF - pd.to_timedelta(rng.uniform(0, 600, n_links), unit="D")
+    link_df = pd.DataFrame(links, columns=["from_kind", "from_key", "to_kind", "to_key", "type"])
+    link_df.insert(0, "link_id", [f"L{i:06d}" for i in range(n_links)])
+    link_df["evidence_grade"] = rng.choice(list("ABCDE"), n_links)
+    link_df["source"] = "synthetic"
+    link_df["source_type"] = rng.choice(["police", "social_care", "parent_carer", "young_person"], n_links)
+    link_df["first_seen"] = (last - pd.Timedelta(days=60)).astype("datetime64[ns]")
+    link_df["last_seen"] = last.astype("datetime64[ns]")
+    link_df["review_by"] = (last + pd.Timedelta(days=180)).astype("datetime64[ns]")
+    link_df["expires_at"] = (last + pd.Timedelta(days=730)).astype("datetime64[ns]")
+    link_df["status"] = np.where(rng.random(n_links) < 0.1, "expired", "live")
+
+    # places: a home and 1-3 hangouts per person (members near their territory), 5 per group,
+    # 100 exploitation sites, 2,000 incident locations
+    rows = []
+    for p in range(n_people):
+        home = uniform(1)[0]
+        rows.append(("person", f"YP-{p:05d}", "home", home))
+        centre = territory[member_of[p]] if p in set(members) else home
+        for _ in range(rng.integers(1, 4)):
+            rows.append(("person", f"YP-{p:05d}", "hangout", centre + rng.normal(0, 400, 2)))
+    for g in range(n_groups):
+        for _ in range(5):
+            rows.append(("group", f"G{g:02d}", "hangout", territory[g] + rng.normal(0, 300, 2)))
+    for _ in range(100):
+        rows.append(("person", f"YP-{rng.integers(0, n_people):05d}", "exploitation_site", uniform(1)[0]))
+    for _ in range(2_000):
+        rows.append(("person", f"YP-{rng.integers(0, n_people):05d}", "incident_location", uniform(1)[0]))
+    n_places = len(rows)
+    last = AS_OF - pd.to_timedelta(rng.uniform(0, 600, n_places), unit="D")
+    places = gpd.GeoDataFrame(
+        {
+            "place_id": [f"P{i:06d}" for i in range(n_places)],
+            "entity_kind": [r[0] for r in rows],
+            "entity_key": [r[1] for r in rows],
+            "kind": [r[2] for r in rows],
+            "evidence_grade": rng.choice(list("ABCDE"), n_places),
+            "source": "synthetic",
+            "source_type": "police",
+            "first_seen": (last - pd.Timedelta(days=30)).astype("datetime64[ns]"),
+            "last_seen": last.astype("datetime64[ns]"),
+            "review_by": (last + pd.Timedelta(days=180)).astype("datetime64[ns]"),
+            "expires_at": (last + pd.Timedelta(days=730)).astype("datetime64[ns]"),
+            "status": "live",
+        },
+        geometry=make_points(np.array([r[3] for r in rows])),
+        crs=27700,
+    )
+    return {"incidents": incidents, "people": people, "groups": groups, "links": link_df, "places": places}
+
+
+def pick_child(snapshot: ScoringSnapshot, people: pd.DataFrame, policy: Policy) -> str:
+    """The child with the most adversaries and exploiters among a sample: a heavy, realistic case."""
+    best, best_n = None, -1
+    for p in people.loc[people["is_child"], "pseudonym"].head(400):
+        ctx = snapshot.context(p, AS_OF, policy)
+        n = len(ctx.conflict) + len(ctx.exploitation)
+        if n > best_n:
+            best, best_n = p, n
+    return str(best)
+
+
+def baseline(context, surface, xy: np.ndarray, policy: Policy) -> np.ndarray:
+    """Per candidate: buffer + sjoin against each layer, then kernel sums (the straightforward way)."""
+    from geo_risk.surface.kernel import gaussian_kernel
+
+    h = policy.network.activity_bandwidth_m
+    layers = {
+        "incidents": (gpd.GeoDataFrame({"j": np.arange(len(surface.xy_))}, geometry=make_points(surface.xy_), crs=27700),
+                      surface.radius_m_),
+        "conflict": (gpd.GeoDataFrame({"j": np.arange(len(context.conflict))}, geometry=make_points(context.conflict.xy)
+                                      if len(context.conflict) else [], crs=27700), 4 * h),
+        "exploitation": (gpd.GeoDataFrame({"j": np.arange(len(context.exploitation))},
+                                          geometry=make_points(context.exploitation.xy) if len(context.exploitation)
+                                          else [], crs=27700), 4 * h),
+        "sites": (gpd.GeoDataFrame({"j": np.arange(len(context.sites))}, geometry=make_points(context.sites.xy)
+                                   if len(context.sites) else [], crs=27700), policy.scoring.site_radius_m),
+    }
+    out = np.zeros((len(xy), 4))
+    for k, (x, y) in enumerate(xy):
+        point = gpd.GeoDataFrame({"candidate": [k]}, geometry=make_points([[x, y]]), crs=27700)
+        for m, (name, (layer, radius)) in enumerate(layers.items()):
+            zone = point.copy()
+            # a polygon buffer is inscribed in the circle: pad it, then keep exact distances <= radius
+            zone["geometry"] = point.buffer(radius * 1.01, quad_segs=16)
+            hits = gpd.sjoin(layer, zone, predicate="within")
+            if hits.empty:
+                continue
+            d = np.hypot(hits.geometry.x.to_numpy() - x, hits.geometry.y.to_numpy() - y)
+            keep = d <= radius
+            d, j = d[keep], hits["j"].to_numpy()[keep]
+            if name == "incidents":
+                value = sum(surface.weights_[j, t] @ gaussian_kernel(d, term.bandwidth_m)
+                            for t, term in enumerate(surface.terms_))
+                out[k, m] = surface.percentile_of(np.array([value]))[0]
+            elif name == "sites":
+                out[k, m] = np.sum(context.sites.weights[j] * np.clip(1 - d / radius, 0, None))
+            else:
+                field = getattr(context, name)
+                out[k, m] = np.sum(field.weights[j] * np.exp(-0.5 * (d / h) ** 2))
+    return out
+
+
+def median_ms(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--baseline-repeats", type=int, default=5)
+    parser.add_argument("--candidates", type=int, default=20)
+    args = parser.parse_args()
+    policy = Policy.default()
+
+    t0 = time.perf_counter()
+    frames = random_city(args.seed)
+    t_gen = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    surface = fit_area_surface(frames["incidents"], AS_OF, policy)
+    t_fit = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    snapshot = ScoringSnapshot.from_frames(**frames, surface=surface)
+    t_index = time.perf_counter() - t0
+    child = pick_child(snapshot, frames["people"], policy)
+    context = snapshot.context(child, AS_OF, policy)
+
+    rng = np.random.default_rng(args.seed + 1)
+    xy = np.column_stack([ORIGIN[0] + rng.uniform(0, WIDTH, args.candidates),
+                          ORIGIN[1] + rng.uniform(0, HEIGHT, args.candidates)])
+    # half the candidates near the young person's adversaries' places: the case that matters
+    if len(context.conflict):
+        near = context.conflict.xy[rng.integers(0, len(context.conflict), args.candidates // 2)]
+        xy[: args.candidates // 2] = near + rng.normal(0, 200, near.shape)
+    candidates = [Candidate(f"c{i}", EastNorth(float(x), float(y))) for i, (x, y) in enumerate(xy)]
+
+    # the two methods agree before anything is timed
+    ranked = rank_placements(child, candidates, AS_OF, policy, context=context)
+    by_label = {c.label: c.assessment for c in ranked.candidates}
+    ours = np.array([[by_label[f"c{i}"].factor(n).raw for n in
+                      ("area_intensity", "conflict_exposure", "exploitation_exposure", "exploitation_site_proximity")]
+                     for i in range(len(xy))])
+    base = baseline(context, surface, xy, policy)
+    np.testing.assert_allclose(ours, base, rtol=1e-9, atol=1e-9)
+
+    full = median_ms(
+        lambda: rank_placements(child, candidates, AS_OF, policy, context=snapshot.context(child, AS_OF, policy)),
+        args.repeats,
+    )
+    hot = median_ms(lambda: rank_placements(child, candidates, AS_OF, policy, context=context), args.repeats)
+    context_only = median_ms(lambda: snapshot.context(child, AS_OF, policy), args.repeats)
+    base_ms = median_ms(lambda: baseline(context, surface, xy, policy), args.baseline_repeats)
+
+    bands = pd.Series([c.assessment.band for c in ranked.candidates]).value_counts().to_dict()
+    print(f"city: {len(frames['incidents']):,} incidents, {len(frames['people']):,} people, "
+          f"{len(frames['links']):,} links, {len(frames['places']):,} places (random, seed {args.seed})")
+    print(f"setup (once per snapshot): generate {t_gen:.2f} s, surface fit {t_fit * 1000:.0f} ms, "
+          f"network + place index {t_index * 1000:.0f} ms")
+    print(f"young person {child}: {len(context.exposure.adversaries)} adversaries, "
+          f"{len(context.exposure.exploiters)} exploiters, {len(context.conflict)} adversary places, "
+          f"{len(context.exploitation)} exploiter places, {len(context.sites)} other exploitation sites")
+    print(f"bands of the {args.candidates} candidates: {bands}")
+    print(f"median of {args.repeats} runs, {args.candidates} candidates:")
+    print(f"  full check (context + rank):        {full:8.2f} ms   target < 50 ms: {'met' if full < 50 else 'NOT met'}")
+    print(f"  context build only:                 {context_only:8.2f} ms")
+    print(f"  rank with a prebuilt context:       {hot:8.2f} ms")
+    print(f"  baseline geopandas buffer + sjoin:  {base_ms:8.2f} ms (median of {args.baseline_repeats})")
+    print(f"  ratio baseline / full check:        {base_ms / full:8.1f} x")
+    print(f"  ratio baseline / prebuilt context:  {base_ms / hot:8.1f} x")
+
+
+if __name__ == "__main__":
+    main()

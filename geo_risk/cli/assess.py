@@ -1,0 +1,120 @@
+"""``geo-risk assess``: advisory checks for one young person.
+
+This module defines the ``assess`` group and its ``placement`` command; other command
+modules add theirs to the same group (``from geo_risk.cli.assess import assess``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import click
+
+from geo_risk.cli import _context, main
+from geo_risk.errors import ValidationError
+
+log = logging.getLogger(__name__)
+
+__all__ = ["assess", "placement"]
+
+ADVISORY = "Advisory only: bands support, and do not replace, professional judgement."
+
+
+@main.group()
+def assess() -> None:
+    """Advisory checks for one young person (placement, route)."""
+
+
+def parse_point(text: str) -> tuple[float, float]:
+    """``"E,N"`` (EPSG:27700 metres) -> ``(easting, northing)``."""
+    parts = [p.strip() for p in str(text).split(",")]
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        return float(parts[0]), float(parts[1])
+    except ValueError as exc:
+        msg = f"--point {text!r} must be EASTING,NORTHING in British National Grid metres, e.g. 358950,172800"
+        raise ValidationError(msg) from exc
+
+
+def parse_as_of(text: str | None) -> dt.datetime:
+    """``YYYY-MM-DD`` -> midnight of that day; ``None`` -> the start of today (UTC)."""
+    if text is None:
+        today = dt.datetime.now(dt.UTC).date()
+        return dt.datetime(today.year, today.month, today.day)
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError as exc:
+        msg = f"--as-of {text!r} must be a date as YYYY-MM-DD"
+        raise ValidationError(msg) from exc
+    return dt.datetime(day.year, day.month, day.day)
+
+
+@assess.command("placement")
+@click.option("--child", required=True, help="Pseudonym of the young person, e.g. YP-0042.")
+@click.option("--postcode", "postcodes", multiple=True, help="A candidate address's postcode (repeat).")
+@click.option("--point", "points", multiple=True, help="A candidate point as EASTING,NORTHING in EPSG:27700 (repeat).")
+@click.option("--as-of", "as_of_text", default=None, help="Date of the check, YYYY-MM-DD (default: today).")
+@click.option(
+    "--audience",
+    type=click.Choice(["housing", "analyst"]),
+    default="housing",
+    show_default=True,
+    help="Reasons for a housing officer (names no one) or for an analyst (with evidence ids).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the ranking as JSON.")
+def placement(
+    child: str, postcodes: tuple[str, ...], points: tuple[str, ...], as_of_text: str | None, audience: str, as_json: bool
+) -> None:
+    """Rank candidate addresses for CHILD, safest first, each banded Low / Medium / High / Very high."""
+    from geo_risk.scoring import Candidate, ScoringSnapshot, fit_area_surface, rank_placements
+    from geo_risk.crs import EastNorth
+    from geo_risk.store.snapshot import load_snapshot, resolve_postcodes
+
+    if not postcodes and not points:
+        msg = "give at least one candidate with --postcode or --point"
+        raise ValidationError(msg)
+    policy = _context.policy()
+    limit = int(policy.scoring.max_candidates)
+    if len(postcodes) + len(points) > limit:
+        msg = f"{len(postcodes) + len(points)} candidates given; a placement check takes at most {limit}"
+        raise ValidationError(msg)
+    as_of = parse_as_of(as_of_text)
+    parsed = [(p, parse_point(p)) for p in points]
+    engine = _context.migrated_engine()
+    located = resolve_postcodes(engine, list(postcodes)) if postcodes else {}
+    candidates = [Candidate(label, EastNorth(*located[label])) for label in postcodes]
+    candidates += [Candidate(label, EastNorth(*xy)) for label, xy in parsed]
+
+    snap = load_snapshot(engine)
+    snap.person(child)  # NotFound with a clear message
+    surface = fit_area_surface(snap.incidents, as_of, policy)
+    scoring = ScoringSnapshot.from_frames(
+        people=snap.people,
+        groups=snap.groups,
+        links=snap.links,
+        places=snap.places,
+        incidents=snap.incidents,
+        surface=surface,
+    )
+    ranking = rank_placements(child, candidates, as_of, policy, snapshot=scoring)
+    if as_json:
+        click.echo(ranking.to_json(audience=audience))
+        return
+    click.echo(f"Placement check for {child} as of {as_of.date().isoformat()} (policy {policy.version}); safest first.")
+    click.echo(ADVISORY)
+    rows = [("rank", "candidate", "band", "score", "confidence", "largest factor")]
+    for item in ranking.candidates:
+        a = item.assessment
+        rows.append((str(item.rank), item.label, a.band, f"{a.score:.1f}", a.confidence, a.factors[0].label))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        click.echo("  ".join(cell.ljust(w) if i != 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths))))
+    click.echo("")
+    for item in ranking.candidates:
+        a = item.assessment
+        reasons = a.reasons_analyst if audience == "analyst" else a.reasons_housing
+        click.echo(f"{item.rank}. {item.label}: {a.band} ({a.score:.1f})")
+        for reason in reasons:
+            click.echo(f"   - {reason.strip()}")
