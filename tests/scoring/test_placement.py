@@ -258,3 +258,56 @@ def test_input_errors_name_the_fix(world, policy):
         assess_location("YP-1", (X0, Y0), AS_OF, policy, area_percentile=140, **frames)
     with pytest.raises(ValidationError, match="as_of is required"):
         assess_location("YP-1", (X0, Y0), None, policy, area_percentile=1, **frames)
+
+
+# ---------------------------------------------------------------- with the real area surface
+
+
+def _incidents(n_busy: int, *, extra: int = 0):
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import Point
+
+    rng = np.random.default_rng(3)
+    xy = np.vstack(
+        [
+            np.column_stack([X0 + 5000 + rng.normal(0, 150, n_busy), Y0 + rng.normal(0, 150, n_busy)]),
+            np.column_stack([X0 + rng.uniform(2000, 9000, 200), Y0 + rng.uniform(-6000, 6000, 200)]),
+            np.full((extra, 2), [X0 + 100, Y0 + 100]),
+        ]
+    )
+    n = len(xy)
+    return gpd.GeoDataFrame(
+        {
+            "incident_id": np.arange(n),
+            "category": "Violence and sexual offences",
+            "occurred_at": pd.Timestamp("2026-09-01"),
+            "has_time": False,
+            "precision": "snap_point",
+        },
+        geometry=[Point(x, y) for x, y in xy],
+        crs=27700,
+    )
+
+
+def test_with_a_fitted_surface_quiet_area_inside_adversary_space_is_high(world, policy):
+    from geo_risk.scoring import fit_area_surface
+
+    incidents = _incidents(400)
+    surface = fit_area_surface(incidents, AS_OF, policy)
+    snapshot = ScoringSnapshot.from_frames(**world(links=[FRESH_A]), incidents=incidents, surface=surface)
+    context = snapshot.context("YP-1", AS_OF, policy)
+    quiet, busy = context.assess(np.array([[X0, Y0], [X0 + 5000, Y0]]))
+    assert quiet.factor("area_intensity").raw < 50 < busy.factor("area_intensity").raw
+    np.testing.assert_allclose(
+        [quiet.factor("area_intensity").raw, busy.factor("area_intensity").raw],
+        surface.percentile_at(np.array([[X0, Y0], [X0 + 5000, Y0]])),
+    )
+    assert quiet.band == "High" and quiet.lifted_by == ("conflict_exposure",)
+    assert quiet.freshness.latest_incident == "2026-09-01"
+    # the surface's data are part of the inputs hash
+    surface2 = fit_area_surface(_incidents(400, extra=1), AS_OF, policy)
+    snapshot2 = ScoringSnapshot.from_frames(**world(links=[FRESH_A]), surface=surface2)
+    again = snapshot2.context("YP-1", AS_OF, policy).assess(np.array([[X0, Y0]]))[0]
+    assert snapshot2.surface_fingerprint != snapshot.surface_fingerprint
+    assert again.inputs_hash != quiet.inputs_hash
