@@ -451,8 +451,23 @@ def assess_route(
         routes=tuple(routes),
         recommendation=recommendation,
         policy_version=policy.version,
-        policy_digest=policy.digest,
+        policy_digest=_digest(policy),
     )
+
+
+_DIGESTS: dict[int, tuple[Policy, str]] = {}
+
+
+def _digest(policy: Policy) -> str:
+    """``policy.digest``, remembered per policy object (it is frozen; hashing it costs milliseconds)."""
+    hit = _DIGESTS.get(id(policy))
+    if hit is not None and hit[0] is policy:
+        return hit[1]
+    digest = policy.digest
+    if len(_DIGESTS) > 16:
+        _DIGESTS.clear()
+    _DIGESTS[id(policy)] = (policy, digest)
+    return digest
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -88,6 +88,14 @@ class WalkGraph:
         Trapezoid weights; they sum to 1 over each edge, so a weighted sum is the edge mean.
     sample_step_m
         The spacing used for the samples.
+    sample_offsets
+        Samples of edge ``e`` are ``sample_offsets[e]:sample_offsets[e + 1]``.
+    coord_xy, coord_offsets
+        Vertices of every edge geometry, flat: edge ``e`` has ``coord_xy[coord_offsets[e]:coord_offsets[e + 1]]``.
+    csr_key
+        ``row * n_nodes + column`` of every stored CSR entry (sorted), to find edges by node pair.
+    length_matrix
+        The adjacency matrix weighted by edge length.
     dropped_segments
         Walkable segments left out because they are not in the largest connected component.
     """
@@ -109,6 +117,11 @@ class WalkGraph:
     sample_pos: np.ndarray
     sample_weight: np.ndarray
     sample_step_m: float
+    sample_offsets: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+    coord_xy: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+    coord_offsets: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+    csr_key: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+    length_matrix: sparse.csr_matrix = field(default=None, repr=False)  # type: ignore[assignment]
     dropped_segments: int = 0
     _tree: shapely.STRtree = field(default=None, repr=False)  # type: ignore[assignment]
 
@@ -147,13 +160,51 @@ class WalkGraph:
         """Edge index joining each pair of nodes ``a[i]``, ``b[i]`` (``-1`` where none)."""
         a = np.asarray(a, dtype=np.int64)
         b = np.asarray(b, dtype=np.int64)
-        out = np.full(a.shape, -1, dtype=np.int64)
-        for i, (na, nb) in enumerate(zip(a.tolist(), b.tolist())):
-            lo, hi = self.csr_indptr[na], self.csr_indptr[na + 1]
-            j = lo + int(np.searchsorted(self.csr_indices[lo:hi], nb))
-            if j < hi and self.csr_indices[j] == nb:
-                out[i] = self.csr_edge[j]
-        return out
+        key = a * self.n_nodes + b
+        pos = np.minimum(np.searchsorted(self.csr_key, key), self.csr_key.size - 1)
+        found = self.csr_key[pos] == key
+        return np.where(found, self.csr_edge[pos], -1)
+
+    def sample_index(self, edges: np.ndarray) -> np.ndarray:
+        """Indices of the sample points of the given edges (an index array), edge by edge."""
+        return _ranges(self.sample_offsets, np.asarray(edges, dtype=np.int64))
+
+    def coords_of(self, edges: np.ndarray, forward: np.ndarray) -> np.ndarray:
+        """Vertices of whole edges walked in order, joined (shared end points once).
+
+        Parameters
+        ----------
+        edges
+            Edge indices in walking order.
+        forward
+            True where the edge is walked from ``edge_u`` to ``edge_v``.
+        """
+        edges = np.asarray(edges, dtype=np.int64)
+        if edges.size == 0:
+            return np.zeros((0, 2))
+        starts = self.coord_offsets[edges]
+        counts = self.coord_offsets[edges + 1] - starts
+        idx = _ranges(self.coord_offsets, edges)
+        # reverse the ranges of edges walked backwards
+        first = np.repeat(np.cumsum(counts) - counts, counts)
+        local = np.arange(idx.size) - first
+        rev = ~np.repeat(np.asarray(forward, dtype=bool), counts)
+        idx = np.where(rev, np.repeat(starts + counts - 1, counts) - local, idx)
+        # drop the first vertex of every edge after the first (it repeats the last one)
+        keep = np.ones(idx.size, dtype=bool)
+        keep[first[local == 0][1:]] = False
+        return self.coord_xy[idx[keep]]
+
+
+def _ranges(offsets: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(offsets[i], offsets[i + 1])`` for each i in ``items``."""
+    starts = offsets[items]
+    counts = offsets[items + 1] - starts
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    shift = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+    return np.arange(total, dtype=np.int64) + shift
 
 
 @dataclass(frozen=True)
@@ -288,6 +339,13 @@ def build_walk_graph(
     length = np.maximum(shapely.length(geoms), MIN_EDGE_LENGTH_M)
     indptr, indices, csr_edge = _csr_structure(u, v, n)
     sample_xy, sample_edge, sample_pos, sample_weight = _edge_samples(geoms, length, sample_step_m)
+    sample_offsets = np.zeros(length.size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(sample_edge, minlength=length.size), out=sample_offsets[1:])
+    coord_xy, coord_index = shapely.get_coordinates(geoms, return_index=True)
+    coord_offsets = np.zeros(length.size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(coord_index, minlength=length.size), out=coord_offsets[1:])
+    csr_rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+    csr_key = csr_rows * n + indices.astype(np.int64)
 
     graph = WalkGraph(
         node_xy=_readonly(node_xy),
@@ -307,6 +365,13 @@ def build_walk_graph(
         sample_pos=_readonly(sample_pos),
         sample_weight=_readonly(sample_weight),
         sample_step_m=float(sample_step_m),
+        sample_offsets=_readonly(sample_offsets),
+        coord_xy=_readonly(coord_xy),
+        coord_offsets=_readonly(coord_offsets),
+        csr_key=_readonly(csr_key),
+        length_matrix=sparse.csr_matrix(
+            (np.maximum(length[csr_edge], MIN_EDGE_LENGTH_M), indices, indptr), shape=(n, n)
+        ),
         dropped_segments=dropped,
         _tree=shapely.STRtree(geoms),
     )

@@ -163,66 +163,45 @@ def plan_routes(
     -------
     RoutePlan
     """
-    step = policy.sample_step_m
-    runs = 0
-
-    # 1. shortest by length, and the corridor of nodes a capped walk can use
-    length = graph.edge_length
-    n = graph.n_nodes
+    # 1. shortest by length, and the corridor of edges on walks up to `reach`
+    d_o, pred_o, d_d, reach, runs = _bounded_distances(graph, origin, destination, policy)
     ones = np.ones(graph.n_edges)
-    ends = [(graph.edge_u[s.edge], graph.edge_v[s.edge]) for s in (origin, destination)]
-    full = _append_virtual(graph.weighted(length), graph, [origin, destination], ends, ones)
-    d_o, pred_o = dijkstra(full, directed=True, indices=n, return_predecessors=True)
-    runs += 1
     _, short_end = _arrival(graph, origin, destination, d_o, ones)
-    shortest_geo = _extract(graph, origin, destination, pred_o, n, short_end)
-    shortest = _measure(graph, *shortest_geo, alpha=0.0, risk_fn=risk_fn, step=step)
-    allowance = detour_allowance_m(shortest.length_m, policy)
-    cap = shortest.length_m + allowance
-    reach = (shortest.length_m + CORRIDOR_ALLOWANCES * allowance) * (1 + 1e-9) + 1e-6
-    d_d = dijkstra(full, directed=True, indices=n + 1, limit=reach)
-    runs += 1
+    shortest = _extract(graph, origin, destination, pred_o, graph.n_nodes, short_end, alpha=0.0)
+    cap = shortest.length_m + detour_allowance_m(shortest.length_m, policy)
 
+    length = graph.edge_length
     u, v = graph.edge_u, graph.edge_v
     via = np.minimum(d_o[u] + length + d_d[v], d_o[v] + length + d_d[u])
     usable = via <= reach
     usable[[origin.edge, destination.edge]] = True
-    log.debug("corridor: %d of %d edges on walks up to %.0f m", int(usable.sum()), graph.n_edges, reach)
+    corridor = np.flatnonzero(usable)
+    log.debug("corridor: %d of %d edges on walks up to %.0f m", corridor.size, graph.n_edges, reach)
 
     # 2. risk along the corridor's edges only
-    r_mean, _ = edge_risk(graph, risk_fn, usable)
-    sub = _Corridor(graph, usable, origin, destination)
+    r_mean, _ = edge_risk(graph, risk_fn, corridor)
+    sub = _Corridor(graph, corridor, origin, destination)
 
-    found: dict[tuple[int, ...], Walk] = {shortest.key: shortest}
+    found: dict[tuple[int, ...], _Found] = {shortest.key: shortest}
 
-    def run(alpha: float) -> Walk:
+    def run(alpha: float) -> _Found:
         nonlocal runs
         runs += 1
-        factor = 1.0 + alpha * r_mean
-        geo = sub.search(factor)
-        walk = _measure(graph, *geo, alpha=alpha, risk_fn=risk_fn, step=step)
-        if walk.key in found:
-            return found[walk.key]
-        found[walk.key] = walk
-        return walk
+        walk = sub.search(1.0 + alpha * r_mean, alpha)
+        return found.setdefault(walk.key, walk)
 
-    def fits(walk: Walk) -> bool:
+    def fits(walk: _Found) -> bool:
         return walk.length_m <= cap + 1e-6
 
-    # 3. the lowest-risk walk within the cap
+    # 3. the policy-alpha walk; if it breaks the cap, smaller alphas (halving, then bisecting)
     alpha0 = float(policy.alpha)
     first = run(alpha0) if alpha0 > 0 else shortest
-    unconstrained = None
-    if fits(first):
-        lowest = first
-    else:
-        unconstrained = first
-        feasible: list[Walk] = [shortest]
+    feasible: list[_Found] = [shortest]
+    if not fits(first):
         hi, lo = alpha0, 0.0
         for _ in range(CAP_SEARCH_HALVINGS):
             mid = hi / 2
-            walk = run(mid)
-            if fits(walk):
+            if fits(walk := run(mid)):
                 feasible.append(walk)
                 lo = mid
                 break
@@ -230,23 +209,30 @@ def plan_routes(
         if lo > 0:
             for _ in range(CAP_SEARCH_BISECTIONS):
                 mid = (lo + hi) / 2
-                walk = run(mid)
-                if fits(walk):
+                if fits(walk := run(mid)):
                     feasible.append(walk)
                     lo = mid
                 else:
                     hi = mid
-        lowest = min(feasible, key=lambda w: (round(w.exposure, 9), w.length_m, w.key))
 
-    # 4. alpha sweep -> Pareto alternatives within the cap
+    # 4. alpha sweep for the Pareto alternatives
     if alpha0 > 0:
         for f in SWEEP_FACTORS:
             run(alpha0 * f)
+
+    # every distinct walk found is measured with one call of risk_fn
+    walks = _measure_all(list(found.values()), risk_fn, policy.sample_step_m)
+    shortest = walks[shortest.key]
+    if fits(first):
+        lowest, unconstrained = walks[first.key], None
+    else:
+        unconstrained = walks[first.key]
+        lowest = min((walks[w.key] for w in feasible), key=lambda w: (round(w.exposure, 9), w.length_m, w.key))
     alternatives = _pareto_alternatives(
-        [w for w in found.values() if fits(w)],
+        [w for w in walks.values() if fits(w)],
         chosen=[shortest, lowest],
         limit=int(policy.alternatives),
-        max_overlap=float(getattr(policy, "alternative_max_overlap", 0.9)),
+        max_overlap=float(policy.alternative_max_overlap),
         graph=graph,
     )
     return RoutePlan(
@@ -256,49 +242,99 @@ def plan_routes(
         cap_m=float(cap),
         unconstrained=unconstrained,
         runs=runs,
-        corridor_edges=int(usable.sum()),
+        corridor_edges=int(corridor.size),
     )
 
 
 # ----------------------------------------------------------------------------- internals
 
 
+@dataclass(frozen=True, eq=False)
+class _Found:
+    """A walk found by a search, not yet measured against the risk."""
+
+    edges: np.ndarray
+    forward: np.ndarray
+    piece_length_m: np.ndarray
+    geometry: LineString
+    alpha: float
+
+    @property
+    def key(self) -> tuple[int, ...]:
+        return tuple(int(e) for e in self.edges)
+
+    @property
+    def length_m(self) -> float:
+        return float(self.piece_length_m.sum())
+
+
+def _bounded_distances(
+    graph: WalkGraph, origin: Snap, destination: Snap, policy: RoutingPolicy
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, int]:
+    """Length distances from the origin and from the destination, explored only as far as needed.
+
+    One Dijkstra call with both virtual nodes as sources, bounded by a guess from
+    the straight-line distance; the bound grows until it covers the shortest walk
+    plus ``CORRIDOR_ALLOWANCES`` detour allowances.
+    """
+    n = graph.n_nodes
+    ones = np.ones(graph.n_edges)
+    ends = [(graph.edge_u[s.edge], graph.edge_v[s.edge]) for s in (origin, destination)]
+    full = _append_virtual(graph.length_matrix, graph, [origin, destination], ends, ones)
+    straight = float(np.hypot(origin.joined.easting - destination.joined.easting,
+                              origin.joined.northing - destination.joined.northing))
+    guess = 1.5 * straight + 100.0
+    limit = guess + CORRIDOR_ALLOWANCES * detour_allowance_m(guess, policy)
+    runs = 0
+    while True:
+        dist, pred = dijkstra(full, directed=True, indices=[n, n + 1], return_predecessors=True, limit=limit)
+        runs += 2
+        cost, _ = _arrival(graph, origin, destination, dist[0], ones)
+        reach = cost + CORRIDOR_ALLOWANCES * detour_allowance_m(cost, policy) if np.isfinite(cost) else np.inf
+        if reach <= limit or not np.isfinite(limit):
+            break
+        limit = reach if np.isfinite(reach) else (np.inf if limit > 4 * guess + 10_000 else 2 * limit)
+    reach = reach * (1 + 1e-9) + 1e-6
+    return dist[0], pred[0], dist[1], float(reach), runs
+
+
 class _Corridor:
     """The usable edges relabelled as a small graph with a virtual origin node."""
 
-    def __init__(self, graph: WalkGraph, usable: np.ndarray, origin: Snap, destination: Snap) -> None:
+    def __init__(self, graph: WalkGraph, edges: np.ndarray, origin: Snap, destination: Snap) -> None:
         self.graph = graph
         self.origin = origin
         self.destination = destination
-        self.edges = np.flatnonzero(usable)
-        nodes = np.unique(np.concatenate([graph.edge_u[self.edges], graph.edge_v[self.edges]]))
-        self.nodes = nodes
+        self.edges = edges
+        nodes = np.unique(np.concatenate([graph.edge_u[edges], graph.edge_v[edges]]))
         self.local = np.full(graph.n_nodes, -1, dtype=np.int64)
         self.local[nodes] = np.arange(nodes.size)
         self.m = nodes.size
-        lu = self.local[graph.edge_u[self.edges]]
-        lv = self.local[graph.edge_v[self.edges]]
+        lu = self.local[graph.edge_u[edges]]
+        lv = self.local[graph.edge_v[edges]]
         rows = np.concatenate([lu, lv])
         cols = np.concatenate([lv, lu])
-        self.entry_edge = np.concatenate([self.edges, self.edges])
+        entry_edge = np.concatenate([edges, edges])
         order = np.lexsort((cols, rows))
-        self.rows, self.cols, self.entry_edge = rows[order], cols[order], self.entry_edge[order]
-        self.indptr = np.zeros(self.m + 1, dtype=np.int64)
-        np.cumsum(np.bincount(self.rows, minlength=self.m), out=self.indptr[1:])
-        # map from local node back to the graph, plus the virtual origin (m) and destination (m + 1)
+        self.cols = cols[order].astype(np.int32)
+        self.entry_edge = entry_edge[order]
+        self.entry_length = graph.edge_length[self.entry_edge]
+        self.indptr = np.zeros(self.m + 1, dtype=np.int32)
+        np.cumsum(np.bincount(rows, minlength=self.m), out=self.indptr[1:])
+        self.ends = [(self.local[graph.edge_u[s.edge]], self.local[graph.edge_v[s.edge]]) for s in (origin, destination)]
+        # local node -> graph node, then the virtual origin (m) and destination (m + 1)
         self.to_graph = np.concatenate([nodes, [graph.n_nodes, graph.n_nodes + 1]])
 
-    def search(self, factor: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float]:
+    def search(self, factor: np.ndarray, alpha: float) -> _Found:
         g = self.graph
-        data = np.maximum(g.edge_length[self.entry_edge] * factor[self.entry_edge], MIN_EDGE_LENGTH_M)
+        data = np.maximum(self.entry_length * factor[self.entry_edge], MIN_EDGE_LENGTH_M)
         mat = sparse.csr_matrix((data, self.cols, self.indptr), shape=(self.m, self.m))
-        ends = [
-            (self.local[g.edge_u[s.edge]], self.local[g.edge_v[s.edge]]) for s in (self.origin, self.destination)
-        ]
-        mat = _append_virtual(mat, g, [self.origin, self.destination], ends, factor)
+        mat = _append_virtual(mat, g, [self.origin, self.destination], self.ends, factor)
         dist, pred = dijkstra(mat, directed=True, indices=self.m, return_predecessors=True)
         _, end = _arrival(g, self.origin, self.destination, dist, factor, local=self.local)
-        return _extract(g, self.origin, self.destination, pred, self.m, end, local=self.local, to_graph=self.to_graph)
+        return _extract(
+            g, self.origin, self.destination, pred, self.m, end, alpha=alpha, local=self.local, to_graph=self.to_graph
+        )
 
 
 def _append_virtual(
@@ -355,10 +391,11 @@ def _extract(
     source: int,
     end: str,
     *,
+    alpha: float,
     local: np.ndarray | None = None,
     to_graph: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, LineString]:
-    """Edges, directions, metres per edge and geometry of the walk ending ``end``.
+) -> _Found:
+    """The walk ending ``end`` (``"u"``, ``"v"`` or ``"direct"``), from a predecessor array.
 
     ``pred`` and ``source`` are in the searched matrix's numbering; ``local``
     maps graph nodes to it and ``to_graph`` back (both None for the whole graph).
@@ -366,14 +403,12 @@ def _extract(
     eo, ed = origin.edge, destination.edge
     if end == "direct":
         fwd = destination.position_m >= origin.position_m
-        edges = np.array([eo])
+        edges = np.array([eo], dtype=np.int64)
         forward = np.array([fwd])
-        pieces = np.array([abs(destination.position_m - origin.position_m)])
         spans = [(origin.position_m, destination.position_m)]
-        return edges, forward, pieces, _geometry(graph, edges, forward, spans, origin, destination)
+        return _found(graph, edges, forward, spans, alpha)
 
     last_graph_node = graph.edge_u[ed] if end == "u" else graph.edge_v[ed]
-    # walk the predecessor chain back to the virtual origin, in the searched numbering
     node = int(local[last_graph_node]) if local is not None else int(last_graph_node)
     chain = [node]
     while True:
@@ -389,89 +424,86 @@ def _extract(
     if to_graph is not None:
         nodes = to_graph[nodes]
 
-    first_node = nodes[0]
-    first_forward = bool(first_node == graph.edge_v[eo])  # walked towards v means u->v direction
+    first_forward = bool(nodes[0] == graph.edge_v[eo])  # left the origin towards v: walked u -> v
     middle = graph.edge_between(nodes[:-1], nodes[1:]) if nodes.size > 1 else np.zeros(0, dtype=np.int64)
     middle_forward = graph.edge_u[middle] == nodes[:-1] if middle.size else np.zeros(0, dtype=bool)
-    last_forward = end == "u"  # arriving at u then walking along the edge towards v
-    lo_len, le_len = graph.edge_length[eo], graph.edge_length[ed]
+    last_forward = end == "u"  # reached u, then walked along the edge towards v
     edges = np.concatenate([[eo], middle, [ed]]).astype(np.int64)
     forward = np.concatenate([[first_forward], middle_forward, [last_forward]]).astype(bool)
-    first_span = (origin.position_m, lo_len if first_forward else 0.0)
-    last_span = (0.0, destination.position_m) if last_forward else (le_len, destination.position_m)
-    spans = [first_span] + [
-        (0.0, graph.edge_length[e]) if f else (graph.edge_length[e], 0.0) for e, f in zip(middle, middle_forward)
-    ] + [last_span]
+    first_span = (origin.position_m, graph.edge_length[eo] if first_forward else 0.0)
+    last_span = (0.0, destination.position_m) if last_forward else (graph.edge_length[ed], destination.position_m)
+    mid_len = graph.edge_length[middle]
+    spans = [first_span, *zip(np.where(middle_forward, 0.0, mid_len), np.where(middle_forward, mid_len, 0.0)), last_span]
+    # drop zero-length ends (a point joined exactly at a node)
     pieces = np.array([abs(b - a) for a, b in spans])
-    # drop zero-length ends (a point snapped exactly onto a node)
     keep = pieces > 1e-9
     keep[1:-1] = True
     if not keep.any():
         keep[0] = True
-    spans = [s for s, k in zip(spans, keep) if k]
-    edges, forward, pieces = edges[keep], forward[keep], pieces[keep]
-    return edges, forward, pieces, _geometry(graph, edges, forward, spans, origin, destination)
+    spans = [sp for sp, k in zip(spans, keep) if k]
+    return _found(graph, edges[keep], forward[keep], spans, alpha)
 
 
-def _geometry(
-    graph: WalkGraph,
-    edges: np.ndarray,
-    forward: np.ndarray,
-    spans: list[tuple[float, float]],
-    origin: Snap,
-    destination: Snap,
-) -> LineString:
-    parts = []
-    for i, (e, (a, b)) in enumerate(zip(edges.tolist(), spans)):
-        line = graph.edge_geometry[e]
-        length = graph.edge_length[e]
-        lo, hi = min(a, b), max(a, b)
-        if i in (0, len(spans) - 1) and (lo > 1e-9 or hi < length - 1e-9):
-            piece = substring(line, lo, hi)
-            coords = shapely.get_coordinates(piece)
-            if coords.shape[0] == 1:
-                coords = np.vstack([coords, coords])
-        else:
-            coords = shapely.get_coordinates(line)
-        if a > b:
-            coords = coords[::-1]
-        parts.append(coords)
+def _found(
+    graph: WalkGraph, edges: np.ndarray, forward: np.ndarray, spans: list[tuple[float, float]], alpha: float
+) -> _Found:
+    """Assemble a walk: metres on each edge and the geometry (partial first and last edges cut)."""
+    pieces = np.array([abs(float(b) - float(a)) for a, b in spans])
+    lengths = graph.edge_length[edges]
+    partial = np.abs(pieces - lengths) > 1e-9
+    parts: list[np.ndarray] = []
+    k = len(spans)
+    inner_from = 1 if partial[0] else 0
+    inner_to = k - 1 if (k > 1 and partial[-1]) else k
+    if partial[0]:
+        parts.append(_cut(graph, int(edges[0]), spans[0]))
+    if inner_to > inner_from:
+        parts.append(graph.coords_of(edges[inner_from:inner_to], forward[inner_from:inner_to]))
+    if k > 1 and partial[-1]:
+        parts.append(_cut(graph, int(edges[-1]), spans[-1]))
     xy = np.vstack(parts)
     if xy.shape[0] > 1:
         keep = np.concatenate([[True], np.any(np.abs(np.diff(xy, axis=0)) > 1e-9, axis=1)])
         xy = xy[keep]
     if xy.shape[0] == 1:
         xy = np.vstack([xy, xy])
-    return LineString(xy)
-
-
-def _measure(
-    graph: WalkGraph,
-    edges: np.ndarray,
-    forward: np.ndarray,
-    pieces: np.ndarray,
-    geometry: LineString,
-    *,
-    alpha: float,
-    risk_fn: RiskFn,
-    step: float,
-) -> Walk:
-    samples = sample_line(geometry, step)
-    risk = evaluate_risk(risk_fn, samples.xy)
-    exposure = float(np.dot(risk, samples.weight_m))
     for a in (edges, forward, pieces):
         a.setflags(write=False)
-    return Walk(
-        edges=edges,
-        forward=forward,
-        length_m=float(pieces.sum()),
-        alpha=float(alpha),
-        geometry=geometry,
-        piece_length_m=pieces,
-        samples=samples,
-        risk=risk,
-        exposure=exposure,
-    )
+    return _Found(edges=edges, forward=forward, piece_length_m=pieces, geometry=LineString(xy), alpha=float(alpha))
+
+
+def _cut(graph: WalkGraph, edge: int, span: tuple[float, float]) -> np.ndarray:
+    """Vertices of the part of ``edge`` from ``span[0]`` to ``span[1]`` metres (in that direction)."""
+    a, b = float(span[0]), float(span[1])
+    coords = shapely.get_coordinates(substring(graph.edge_geometry[edge], min(a, b), max(a, b)))
+    if coords.shape[0] == 1:
+        coords = np.vstack([coords, coords])
+    return coords[::-1] if a > b else coords
+
+
+def _measure_all(found: list[_Found], risk_fn: RiskFn, step: float) -> dict[tuple[int, ...], Walk]:
+    """Sample every walk every ``step`` metres and read the risk in one call of ``risk_fn``."""
+    samples = [sample_line(f.geometry, step) for f in found]
+    sizes = [s.xy.shape[0] for s in samples]
+    values = evaluate_risk(risk_fn, np.vstack([s.xy for s in samples]))
+    out: dict[tuple[int, ...], Walk] = {}
+    start = 0
+    for f, smp, size in zip(found, samples, sizes):
+        risk = values[start : start + size]
+        start += size
+        risk.setflags(write=False)
+        out[f.key] = Walk(
+            edges=f.edges,
+            forward=f.forward,
+            length_m=f.length_m,
+            alpha=f.alpha,
+            geometry=f.geometry,
+            piece_length_m=f.piece_length_m,
+            samples=smp,
+            risk=risk,
+            exposure=float(np.dot(risk, smp.weight_m)),
+        )
+    return out
 
 
 def _overlap(a: Walk, b: Walk, graph: WalkGraph) -> float:

@@ -73,7 +73,8 @@ def edge_risk(
     risk_fn
         Risk density per metre at points.
     edges
-        Optional boolean mask over edges; only these are evaluated (the others get 0).
+        Optional boolean mask over edges, or edge indices; only these are
+        evaluated (the others get 0).
 
     Returns
     -------
@@ -81,16 +82,16 @@ def edge_risk(
         Arrays of shape ``(n_edges,)``.
     """
     if edges is None:
-        sample_mask = slice(None)
         s_edge = graph.sample_edge
         s_xy = graph.sample_xy
         s_w = graph.sample_weight
     else:
-        edges = np.asarray(edges, dtype=bool)
-        sample_mask = edges[graph.sample_edge]
-        s_edge = graph.sample_edge[sample_mask]
-        s_xy = graph.sample_xy[sample_mask]
-        s_w = graph.sample_weight[sample_mask]
+        edges = np.asarray(edges)
+        chosen = np.flatnonzero(edges) if edges.dtype == bool else edges.astype(np.int64)
+        idx = graph.sample_index(chosen)
+        s_edge = graph.sample_edge[idx]
+        s_xy = graph.sample_xy[idx]
+        s_w = graph.sample_weight[idx]
     values = evaluate_risk(risk_fn, s_xy)
     mean = np.bincount(s_edge, weights=values * s_w, minlength=graph.n_edges)
     peak = np.zeros(graph.n_edges)
