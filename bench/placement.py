@@ -101,7 +101,9 @@ def random_city(seed: int) -> dict[str, pd.DataFrame]:
             "religion": rng.choice(["x", "y", "z"], n_people),
         }
     )
-    groups = pd.DataFrame({"code": [f"G{i:02d}" for i in range(n_groups)], "label": [f"peer group {i}" for i in range(n_groups)]})
+    groups = pd.DataFrame(
+        {"code": [f"G{i:02d}" for i in range(n_groups)], "label": [f"peer group {i}" for i in range(n_groups)]}
+    )
     territory = uniform(n_groups)
 
     links = []
@@ -190,25 +192,24 @@ def baseline(context, surface, xy: np.ndarray, policy: Policy) -> np.ndarray:
     from geo_risk.surface.kernel import gaussian_kernel
 
     h = policy.network.activity_bandwidth_m
+
+    def layer(xy: np.ndarray) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame({"j": np.arange(len(xy))}, geometry=make_points(xy) if len(xy) else [], crs=27700)
+
     layers = {
-        "incidents": (gpd.GeoDataFrame({"j": np.arange(len(surface.xy_))}, geometry=make_points(surface.xy_), crs=27700),
-                      surface.radius_m_),
-        "conflict": (gpd.GeoDataFrame({"j": np.arange(len(context.conflict))}, geometry=make_points(context.conflict.xy)
-                                      if len(context.conflict) else [], crs=27700), 4 * h),
-        "exploitation": (gpd.GeoDataFrame({"j": np.arange(len(context.exploitation))},
-                                          geometry=make_points(context.exploitation.xy) if len(context.exploitation)
-                                          else [], crs=27700), 4 * h),
-        "sites": (gpd.GeoDataFrame({"j": np.arange(len(context.sites))}, geometry=make_points(context.sites.xy)
-                                   if len(context.sites) else [], crs=27700), policy.scoring.site_radius_m),
+        "incidents": (layer(surface.xy_), surface.radius_m_),
+        "conflict": (layer(context.conflict.xy), 4 * h),
+        "exploitation": (layer(context.exploitation.xy), 4 * h),
+        "sites": (layer(context.sites.xy), policy.scoring.site_radius_m),
     }
     out = np.zeros((len(xy), 4))
     for k, (x, y) in enumerate(xy):
         point = gpd.GeoDataFrame({"candidate": [k]}, geometry=make_points([[x, y]]), crs=27700)
-        for m, (name, (layer, radius)) in enumerate(layers.items()):
+        for m, (name, (gdf, radius)) in enumerate(layers.items()):
             zone = point.copy()
             # a polygon buffer is inscribed in the circle: pad it, then keep exact distances <= radius
             zone["geometry"] = point.buffer(radius * 1.01, quad_segs=16)
-            hits = gpd.sjoin(layer, zone, predicate="within")
+            hits = gpd.sjoin(gdf, zone, predicate="within")
             if hits.empty:
                 continue
             d = np.hypot(hits.geometry.x.to_numpy() - x, hits.geometry.y.to_numpy() - y)

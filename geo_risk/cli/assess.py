@@ -65,7 +65,12 @@ def parse_as_of(text: str | None) -> dt.datetime:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the ranking as JSON.")
 def placement(
-    child: str, postcodes: tuple[str, ...], points: tuple[str, ...], as_of_text: str | None, audience: str, as_json: bool
+    child: str,
+    postcodes: tuple[str, ...],
+    points: tuple[str, ...],
+    as_of_text: str | None,
+    audience: str,
+    as_json: bool,
 ) -> None:
     """Rank candidate addresses for CHILD, safest first, each banded Low / Medium / High / Very high."""
     from geo_risk.scoring import Candidate, ScoringSnapshot, fit_area_surface, rank_placements

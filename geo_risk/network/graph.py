@@ -109,7 +109,9 @@ def build_network(people: pd.DataFrame, groups: pd.DataFrame, links: pd.DataFram
         (("person", str(p)), {"is_child": bool(c)}) for p, c in zip(people["pseudonym"], is_child, strict=True)
     )
     labels = groups["label"] if "label" in groups.columns else groups["code"]
-    graph.add_nodes_from((("group", str(g)), {"label": str(lab)}) for g, lab in zip(groups["code"], labels, strict=True))
+    graph.add_nodes_from(
+        (("group", str(g)), {"label": str(lab)}) for g, lab in zip(groups["code"], labels, strict=True)
+    )
 
     sources = list(zip(links["from_kind"].astype(str), links["from_key"].astype(str), strict=True))
     targets = list(zip(links["to_kind"].astype(str), links["to_key"].astype(str), strict=True))
