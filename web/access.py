@@ -1,0 +1,57 @@
+"""Finer access checks than the route table, and the audit write every read makes.
+
+- :func:`referral_for` resolves a referral id to a live referral of the signed-in user;
+  anything else (missing, someone else's, expired, revoked, wrong purpose) is the same
+  :class:`~geo_risk.errors.NotFound`, and the refused attempt is audited on its own.
+- :func:`school_for` does the same for a school user's own schools.
+- :func:`audit_read` writes one audit event in the caller's transaction: if it fails,
+  the transaction (and so the read) fails.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import g
+from sqlalchemy.orm import Session
+
+from geo_risk import accounts, audit
+from geo_risk.errors import NotFound
+from geo_risk.store.models import Referral
+from web.extensions import store
+
+log = logging.getLogger(__name__)
+
+
+def audit_read(session: Session, *, action: str, purpose: str, pseudonym: str | None,
+               outcome: str = "allowed") -> None:
+    user = g.user
+    audit.record(session, username=user.username if user else "-", role=user.role if user else "-",
+                 purpose=purpose, pseudonym=pseudonym, action=action, outcome=outcome,
+                 request_id=g.request_id, at=g.now)
+
+
+def audit_refusal(*, action: str, purpose: str, pseudonym: str | None = None) -> None:
+    """Record a refused read in its own transaction (the read's transaction is rolled back)."""
+    with store().transaction() as s:
+        audit_read(s, action=action, purpose=purpose, pseudonym=pseudonym, outcome="not_found")
+
+
+def referral_for(session: Session, referral_id: int, purpose: str, *, action: str) -> Referral:
+    user = accounts.get_user_by_id(session, g.user.id)
+    try:
+        if user is None:
+            raise NotFound("no such referral")
+        return accounts.live_referral(session, user, referral_id, g.now, purpose=purpose)
+    except NotFound:
+        audit_refusal(action=action, purpose=purpose)
+        raise
+
+
+def school_for(urn: str, *, action: str) -> str:
+    """``urn`` if the signed-in user may see that school (analysts: any), else NotFound."""
+    user = g.user
+    if user.role == "analyst" or urn in user.school_urns:
+        return urn
+    audit_refusal(action=action, purpose="briefing")
+    raise NotFound("no such school")

@@ -1,0 +1,259 @@
+"""Safeguarding analysts: incident map, the peer network of a young person, notices, referrals,
+briefings, back-testing and policy versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+
+from geo_risk import accounts
+from geo_risk.errors import ValidationError
+from web import drawing, maps, queries, services
+from web.access import audit_read
+from web.extensions import data, store
+
+bp = Blueprint("analyst", __name__, url_prefix="/analyst")
+
+
+def _full_bounds(d):
+    b = d.bounds
+    return services.bbox_ll_of_xy([[b[0], b[1]], [b[2], b[3]]], pad_m=0) if b else None
+
+
+@bp.get("/")
+def index():
+    d = data()
+    s = d.snapshot
+    counts = {"incidents": len(s.incidents), "young people": int(s.people["is_child"].sum()) if len(s.people) else 0,
+              "peer groups": len(s.groups), "links": len(s.links), "places": len(s.places), "schools": len(s.schools),
+              "street segments": len(s.streets)}
+    return render_template("analyst/index.html", counts=counts, as_of=d.as_of, synthetic=d.is_synthetic)
+
+
+@bp.get("/incidents")
+def incidents():
+    d = data()
+    months = services.incident_months(d)
+    cats = sorted(d.snapshot.incidents["category"].astype(str).unique().tolist()) if months else []
+    end = request.args.get("end", type=int)
+    end = len(months) - 1 if end is None or not 0 <= end < len(months) else end
+    window = request.args.get("window", default=3, type=int)
+    window = min(max(window or 1, 1), 24)
+    category = request.args.get("category") or ""
+    category = category if category in cats else ""
+    chosen = months[max(0, end - window + 1): end + 1] if months else []
+    grid = services.incident_grid(d, months=chosen, category=category or None)
+    bounds = _full_bounds(d)
+    m = maps.new_map(bounds, tile_url=current_app.config["GEO_RISK_TILE_URL"])
+    maps.add_base_layers(m, d, bounds)
+    maps.GeoJsonLayer(grid, name="incident-grid").add_to(m)
+    total = sum(f["properties"]["count"] for f in grid["features"])
+    return render_template("analyst/incidents.html", months=months, end=end, window=window, category=category,
+                           categories=cats, chosen=chosen, total=total, cells=len(grid["features"]),
+                           map=maps.render_map(m, g.csp_nonce), synthetic=d.is_synthetic)
+
+
+@bp.get("/people")
+def people():
+    with store().transaction() as s:
+        rows = queries.people(s)
+        audit_read(s, action="people.list", purpose="analysis", pseudonym=None)
+        listing = [(p.id, p.pseudonym, p.cce_concern, p.cse_concern, p.looked_after) for p in rows]
+    return render_template("analyst/people.html", people=listing, synthetic=data().is_synthetic)
+
+
+@bp.get("/people/<int:pid>")
+def person(pid: int):
+    d = data()
+    with store().transaction() as s:
+        person = queries.person_by_id(s, pid)
+        pseudonym = person.pseudonym
+        flags = {"CCE concern": person.cce_concern, "CSE concern": person.cse_concern,
+                 "looked after": person.looked_after}
+        chronology = [(c.occurred_at, c.kind, c.summary, c.evidence_grade, c.source_type)
+                      for c in queries.chronology(s, pseudonym)]
+        decisions = [(a.id, a.kind, a.created_at, a.policy_version) for a in queries.assessments_for(s, pseudonym)]
+        audit_read(s, action="network.view", purpose="analysis", pseudonym=pseudonym)
+    snap = d.snapshot
+    ego = drawing.ego_network(snap.links, snap.groups, pseudonym, d.as_of)
+    keys = {n[1] for n in ego.nodes}
+    links = snap.links[snap.links["from_key"].isin(keys) & snap.links["to_key"].isin(keys)] if len(snap.links) else snap.links
+    places = services.places_geojson(d, keys, as_of=d.as_of)
+    pts = [f["geometry"]["coordinates"] for f in places["features"]]
+    bounds = maps.bounds_of_points([p[1] for p in pts], [p[0] for p in pts], 0.01) if pts else _full_bounds(d)
+    m = maps.new_map(bounds, tile_url=current_app.config["GEO_RISK_TILE_URL"], height="440px")
+    maps.add_base_layers(m, d, bounds)
+    maps.GeoJsonLayer(places, name="places").add_to(m)
+    schools = [(str(u), str(n)) for u, n in zip(snap.schools["urn"], snap.schools["name"], strict=True)]
+    return render_template("analyst/person.html", pid=pid, pseudonym=pseudonym, flags=flags,
+                           svg=drawing.network_svg(ego, pseudonym), links=links.to_dict("records"),
+                           words=drawing.LINK_WORDS, chronology=chronology, decisions=decisions, schools=schools,
+                           map=maps.render_map(m, g.csp_nonce), synthetic=d.is_synthetic)
+
+
+@bp.post("/people/<int:pid>/placement")
+def placement(pid: int):
+    d = data()
+    with store().transaction() as s:
+        pseudonym = queries.person_by_id(s, pid).pseudonym
+        cands = services.candidates(s, services.parse_postcodes(request.form.get("postcodes")),
+                                    services.parse_points(request.form.get("points")))
+        ranking = services.placement_check(d, pseudonym, cands)
+        audit_read(s, action="placement.check", purpose="analysis", pseudonym=pseudonym)
+    rows = services.placement_rows(ranking, "analyst")
+    bounds = maps.bounds_of_points([r["lat"] for r in rows], [r["lon"] for r in rows])
+    m = maps.new_map(bounds, tile_url=current_app.config["GEO_RISK_TILE_URL"])
+    maps.add_base_layers(m, d, bounds)
+    maps.GeoJsonLayer(services.placement_geojson(rows), name="candidates").add_to(m)
+    return render_template("housing/result.html", referral=None, pseudonym=pseudonym, rows=rows, ranking=ranking,
+                           saved=None, map=maps.render_map(m, g.csp_nonce), synthetic=d.is_synthetic)
+
+
+@bp.post("/people/<int:pid>/route")
+def route(pid: int):
+    from web.transport import _result_page
+
+    d = data()
+    home = (request.form.get("home_postcode") or "").strip()
+    urn = (request.form.get("school_urn") or "").strip()
+    with store().transaction() as s:
+        pseudonym = queries.person_by_id(s, pid).pseudonym
+        origin = services.postcode_point(s, home)
+        result = services.route_check(d, pseudonym, origin, services.school_point(d, urn), tier="analyst")
+        audit_read(s, action="route.check", purpose="analysis", pseudonym=pseudonym)
+    return _result_page(d, result, pseudonym=pseudonym, home=home, urn=urn)
+
+
+# --------------------------------------------------------------------------- notices
+
+
+def _parse_dt(value: str | None, what: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(str(value))
+    except (TypeError, ValueError) as exc:
+        msg = f"{what} must be a date and time, e.g. 2026-11-26T08:00"
+        raise ValidationError(msg) from exc
+
+
+@bp.get("/notices")
+def notices():
+    d = data()
+    with store().transaction() as s:
+        rows = queries.notices(s)
+        acks = queries.ack_counts(s)
+        listing = [(n.id, n.title, n.valid_from, n.valid_to, acks.get(n.id, 0), n.valid_to > g.now) for n in rows]
+    schools = [(str(u), str(n)) for u, n in zip(d.snapshot.schools["urn"], d.snapshot.schools["name"], strict=True)]
+    return render_template("analyst/notices.html", notices=listing, schools=schools, now=g.now,
+                           synthetic=d.is_synthetic)
+
+
+@bp.post("/notices")
+def notice_create():
+    from web.notices import create_notice
+
+    d = data()
+    f = request.form
+    urns = f.getlist("school_urns")
+    if not urns:
+        raise ValidationError("choose at least one school whose area the notice covers")
+    with store().transaction() as s:
+        create_notice(s, d, title=f.get("title", ""), what_happened=f.get("what_happened", ""),
+                      what_to_do=f.get("what_to_do", ""), contact=f.get("contact", ""),
+                      valid_from=_parse_dt(f.get("valid_from"), "valid from"),
+                      valid_to=_parse_dt(f.get("valid_to"), "valid to"), school_urns=urns, user_id=g.user.id)
+    flash("Notice published to the schools in its area.", "ok")
+    return redirect(url_for("analyst.notices"), code=303)
+
+
+@bp.post("/notices/<int:nid>/end")
+def notice_end(nid: int):
+    with store().transaction() as s:
+        row = queries.notice(s, nid)
+        if row.valid_to > g.now:
+            row.valid_to = g.now
+    flash("Notice ended.", "ok")
+    return redirect(url_for("analyst.notices"), code=303)
+
+
+# --------------------------------------------------------------------------- referrals
+
+
+@bp.get("/referrals")
+def referrals():
+    with store().transaction() as s:
+        rows = [(r.id, r.child_pseudonym, username, r.purpose, r.created_at, r.expires_at, r.revoked_at,
+                 r.revoked_at is None and r.expires_at > g.now) for r, username in queries.referral_rows(s)]
+        officers = [(u.id, u.username, u.role) for u in queries.users_by_role(s, ("housing", "transport"))]
+        children = [p.pseudonym for p in queries.people(s)]
+        audit_read(s, action="referrals.list", purpose="referral", pseudonym=None)
+    return render_template("analyst/referrals.html", referrals=rows, officers=officers, children=children,
+                           synthetic=data().is_synthetic)
+
+
+@bp.post("/referrals")
+def referral_grant():
+    f = request.form
+    days = f.get("days", type=int) or 0
+    if not 1 <= days <= 365:
+        raise ValidationError("a referral lasts 1 to 365 days")
+    with store().transaction() as s:
+        officer = queries.current_user_row(s, f.get("user_id", type=int) or 0)
+        purpose = accounts.ROLE_PURPOSE.get(officer.role, "")
+        details = {}
+        if purpose == "placement":
+            details["postcodes"] = services.parse_postcodes(f.get("postcodes"))
+        elif purpose == "route":
+            if f.get("home_postcode"):
+                details["home_postcode"] = services.parse_postcodes(f.get("home_postcode"))[0]
+            if f.get("school_urn"):
+                details["school_urn"] = f.get("school_urn")
+        me = queries.current_user_row(s, g.user.id)
+        referral = accounts.grant_referral(s, (f.get("pseudonym") or "").strip(), officer, purpose,
+                                           g.now + dt.timedelta(days=days), details=details, created_by=me,
+                                           as_of=g.now)
+        audit_read(s, action="referral.grant", purpose="referral", pseudonym=referral.child_pseudonym)
+    flash("Referral granted.", "ok")
+    return redirect(url_for("analyst.referrals"), code=303)
+
+
+@bp.post("/referrals/<int:rid>/revoke")
+def referral_revoke(rid: int):
+    with store().transaction() as s:
+        referral = accounts.revoke_referral(s, rid, at=g.now)
+        audit_read(s, action="referral.revoke", purpose="referral", pseudonym=referral.child_pseudonym)
+    flash("Referral revoked.", "ok")
+    return redirect(url_for("analyst.referrals"), code=303)
+
+
+# --------------------------------------------------------------------------- briefings, back-test, policies
+
+
+@bp.get("/briefings")
+def briefings():
+    d = data()
+    sc = d.snapshot.schools
+    schools = [(str(u), str(n), str(p)) for u, n, p in zip(sc["urn"], sc["name"], sc["phase"], strict=True)]
+    return render_template("analyst/briefings.html", schools=schools, synthetic=d.is_synthetic)
+
+
+@bp.get("/backtest")
+def backtest():
+    d = data()
+    table = d.backtest_table()
+    return render_template("analyst/backtest.html", table=table, synthetic=d.is_synthetic)
+
+
+@bp.get("/policies")
+def policies():
+    import json
+
+    d = data()
+    with store().transaction() as s:
+        versions = queries.policy_versions(s)
+    policy = d.policy
+    return render_template("analyst/policies.html", policy=policy, versions=versions,
+                           policy_json=json.dumps(policy.to_dict(), indent=2, sort_keys=True),
+                           synthetic=d.is_synthetic)
+
+

@@ -1,0 +1,23 @@
+"""GET /api/v1/referrals: the caller's live referrals (housing and transport officers)."""
+
+from __future__ import annotations
+
+from flask import g, jsonify
+
+from web import queries
+from web.access import audit_read
+from web.api import bp
+from web.extensions import store
+
+PURPOSES = {"housing": "placement", "transport": "route"}
+
+
+@bp.get("/referrals")
+def referrals():
+    purpose = PURPOSES[g.user.role]
+    with store().transaction() as s:
+        rows = queries.my_live_referrals(s, g.user.id, g.now, purpose)
+        out = [{"id": r.id, "young_person": r.child_pseudonym, "purpose": r.purpose,
+                "expires_at": r.expires_at.isoformat(), "details": r.details or {}} for r in rows]
+        audit_read(s, action="api.referrals.list", purpose=purpose, pseudonym=None)
+    return jsonify(referrals=out)

@@ -1,0 +1,68 @@
+"""Sign in and out. Argon2id hashes, rate-limited failures, a new session on every sign-in."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import TooManyRequests
+
+from geo_risk import accounts, audit
+from web.extensions import store
+from web.policy import home_endpoint
+from web.ratelimit import SlidingWindowLimiter
+from web.security import safe_next, start_session
+
+log = logging.getLogger(__name__)
+bp = Blueprint("auth", __name__)
+
+
+def _limiters() -> tuple[SlidingWindowLimiter, SlidingWindowLimiter]:
+    ext = current_app.extensions
+    if "geo_risk.login_limiters" not in ext:
+        per_user = SlidingWindowLimiter(*current_app.config["GEO_RISK_LOGIN_LIMIT"])
+        per_ip = SlidingWindowLimiter(*current_app.config["GEO_RISK_LOGIN_IP_LIMIT"])
+        ext["geo_risk.login_limiters"] = (per_user, per_ip)
+    return ext["geo_risk.login_limiters"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    next_url = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if g.user is not None:
+            return redirect(next_url or url_for(home_endpoint(g.user.role)))
+        return render_template("login.html", next_url=next_url, error=None,
+                               ended=request.args.get("ended") in ("1",))
+    username = (request.form.get("username") or "").strip().lower()[:80]
+    password = request.form.get("password") or ""
+    per_user, per_ip = _limiters()
+    ip = request.remote_addr or "-"
+    if per_user.blocked(f"u:{username}") or per_ip.blocked(f"ip:{ip}"):
+        raise TooManyRequests("Too many failed sign-in attempts. Wait a few minutes and try again.")
+    with store().transaction() as s:
+        user = accounts.authenticate(s, username, password)
+        audit.record(s, username=username or "-", role=user.role if user else "-", purpose="authentication",
+                     pseudonym=None, action="auth.login", outcome="allowed" if user else "denied",
+                     request_id=g.request_id, at=g.now)
+        if user is not None:
+            start_session(user)
+    if user is None:
+        per_user.hit(f"u:{username}")
+        per_ip.hit(f"ip:{ip}")
+        log.info("request %s: failed sign-in", g.request_id)
+        return render_template("login.html", next_url=next_url, error="The username or password is not right.",
+                               ended=False), 401
+    per_user.reset(f"u:{username}")
+    return redirect(next_url or url_for(home_endpoint(user.role)))
+
+
+@bp.post("/logout")
+def logout():
+    """End the session everywhere: the old cookie is refused if replayed."""
+    with store().transaction() as s:
+        user = accounts.get_user_by_id(s, g.user.id)
+        if user is not None:
+            accounts.end_sessions(s, user)
+    session.clear()
+    return redirect(url_for("auth.login"))

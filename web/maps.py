@@ -1,0 +1,236 @@
+"""folium maps served entirely by the app: local Leaflet, no third-party tiles, canvas layers.
+
+- :class:`LocalMap` replaces folium's CDN asset URLs with the app's ``/static/vendor/`` copies
+  (installed by :mod:`web.assets`); no tile layer unless ``GEO_RISK_TILE_URL`` names a
+  self-hosted tile server.
+- The base map is drawn from the loaded streets and boundaries (:func:`add_base_layers`),
+  clipped to the view and simplified, on a canvas renderer.
+- :class:`GeoJsonLayer` is a small element: one ``L.geoJSON`` call with per-feature styles
+  from properties, and tooltips set as *text* (never HTML) so no data can inject markup.
+- :func:`render_map` splits the figure into head, body and script parts carrying the
+  page's CSP nonce.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import shapely
+from branca.element import MacroElement
+from flask import url_for
+from jinja2 import Template
+from markupsafe import Markup
+
+from web.assets import JQUERY_JS, LEAFLET_CSS, LEAFLET_JS
+
+COORD_DIGITS = 5  # about 1 m
+
+
+class LocalMap(folium.Map):
+    """A folium map whose Leaflet and jQuery come from the app, with no default tiles."""
+
+    def __init__(self, *args: Any, tile_url: str = "", **kwargs: Any) -> None:
+        kwargs.setdefault("tiles", None)
+        kwargs.setdefault("prefer_canvas", True)
+        kwargs.setdefault("control_scale", True)
+        super().__init__(*args, **kwargs)
+        self.default_js = [("leaflet", url_for("static", filename=LEAFLET_JS)),
+                           ("jquery", url_for("static", filename=JQUERY_JS))]
+        self.default_css = [("leaflet_css", url_for("static", filename=LEAFLET_CSS)),
+                            ("geo_risk_css", url_for("static", filename="map.css"))]
+        if tile_url:
+            folium.TileLayer(tiles=tile_url, attr="self-hosted tiles", name="tiles", max_zoom=19).add_to(self)
+
+
+class GeoJsonLayer(MacroElement):
+    """GeoJSON drawn with ``L.geoJSON``: base style, per-feature ``_style``, text tooltips."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = L.geoJSON({{ this.data_json }}, {
+    interactive: {{ this.interactive_json }},
+    style: function (f) { return Object.assign({}, {{ this.style_json }}, (f.properties && f.properties._style) || {}); },
+    pointToLayer: function (f, latlng) {
+        return L.circleMarker(latlng, Object.assign({}, {{ this.style_json }}, (f.properties && f.properties._style) || {}));
+    },
+    onEachFeature: function (f, layer) {
+        if (f.properties && f.properties._tip) {
+            var tip = document.createElement("div");
+            tip.textContent = String(f.properties._tip);
+            layer.bindTooltip(tip, {sticky: true});
+        }
+    }
+});
+{% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
+{% if this.layer_name %}
+window.geoRiskLayers = window.geoRiskLayers || {};
+window.geoRiskLayers[{{ this.layer_name_json }}] = {{ this.get_name() }};
+{% endif %}
+{% endmacro %}
+""")
+
+    def __init__(self, data: dict[str, Any], *, style: dict[str, Any] | None = None, name: str = "",
+                 show: bool = True, interactive: bool = True) -> None:
+        super().__init__()
+        self._name = "GeoJsonLayer"
+        self.data_json = Markup(_safe_json(data))
+        self.style_json = Markup(_safe_json(style or {}))
+        self.interactive_json = Markup("true" if interactive else "false")
+        self.layer_name = name
+        self.layer_name_json = Markup(_safe_json(name))
+        self.show = show
+        self.data = data
+
+
+class ClickToAdd(MacroElement):
+    """Clicking the map adds a candidate point to the page's form (see static/app.js)."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+{{ this._parent.get_name() }}.on("click", function (e) {
+    if (window.geoRisk) { window.geoRisk.addPoint(e.latlng.lat, e.latlng.lng); }
+});
+{% endmacro %}
+""")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ClickToAdd"
+
+
+class MapReady(MacroElement):
+    """Marks the map element once Leaflet has drawn it (tests and print wait for it)."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+{{ this._parent.get_name() }}.whenReady(function () {
+    var el = document.getElementById({{ this.map_id_json }});
+    if (el) { el.setAttribute("data-ready", "1"); }
+    window.geoRiskMap = {{ this._parent.get_name() }};
+});
+{% endmacro %}
+""")
+
+    def __init__(self, map_id: str) -> None:
+        super().__init__()
+        self._name = "MapReady"
+        self.map_id_json = Markup(_safe_json(map_id))
+
+
+def _safe_json(value: Any) -> str:
+    """JSON safe inside a <script> element."""
+    text = json.dumps(value, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def new_map(bounds_ll: Sequence[float] | None, *, tile_url: str = "", click_to_add: bool = False,
+            height: str = "520px") -> LocalMap:
+    """A map fitted to ``bounds_ll`` = (south, west, north, east)."""
+    m = LocalMap(location=None, zoom_start=13, tile_url=tile_url, height=height, width="100%")
+    if bounds_ll is not None:
+        s, w, n, e = bounds_ll
+        m.fit_bounds([[s, w], [n, e]])
+    if click_to_add:
+        ClickToAdd().add_to(m)
+    MapReady(m.get_name()).add_to(m)
+    return m
+
+
+def bounds_of_points(lat: Sequence[float], lon: Sequence[float], pad_deg: float = 0.004):
+    lat = np.asarray(lat, dtype=float)
+    lon = np.asarray(lon, dtype=float)
+    return (float(lat.min() - pad_deg), float(lon.min() - pad_deg), float(lat.max() + pad_deg),
+            float(lon.max() + pad_deg))
+
+
+def frame_to_geojson(gdf: gpd.GeoDataFrame, props: Sequence[str] = (), *, tip: str | None = None,
+                     style: Any = None) -> dict[str, Any]:
+    """A FeatureCollection with rounded coordinates; ``style`` a column name or callable(row) -> dict."""
+    geoms = shapely.set_precision(gdf.geometry.values, 10 ** -COORD_DIGITS) if len(gdf) else []
+    features = []
+    records = gdf.drop(columns=gdf.geometry.name).to_dict("records") if len(gdf) else []
+    for geom, rec in zip(geoms, records, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        p = {k: _plain(rec.get(k)) for k in props}
+        if tip:
+            p["_tip"] = _plain(rec.get(tip))
+        if style is not None:
+            p["_style"] = style(rec) if callable(style) else rec.get(style)
+        features.append({"type": "Feature", "geometry": shapely.geometry.mapping(geom), "properties": p})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return None if not np.isfinite(value) else float(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if value is None or isinstance(value, (str, int, float, bool, list, dict)):
+        if isinstance(value, float) and not np.isfinite(value):
+            return None
+        return value
+    return str(value)
+
+
+def add_base_layers(m: folium.Map, data, bounds_ll: Sequence[float] | None, *, max_streets: int = 20000) -> None:
+    """Streets and boundaries of the view, from the loaded data (no tiles)."""
+    level = data.boundary_level()
+    if level is not None:
+        areas = data.area_layer(level)
+        if bounds_ll is not None and len(areas):
+            s, w, n, e = _grow(bounds_ll)
+            areas = areas.cx[w:e, s:n]
+        GeoJsonLayer(frame_to_geojson(areas, tip="name"),
+                     style={"color": "#6b7a8f", "weight": 1, "fill": True, "fillColor": "#eef1f5",
+                            "fillOpacity": 0.5},
+                     name="boundaries", interactive=False).add_to(m)
+    streets = data.streets_serve
+    if bounds_ll is not None and len(streets):
+        s, w, n, e = _grow(bounds_ll)
+        streets = streets.cx[w:e, s:n]
+    if len(streets) > max_streets:
+        major = streets[~streets["highway"].isin(["footway", "path", "service", "steps", "track", "cycleway"])]
+        streets = major if len(major) <= max_streets else major.iloc[:max_streets]
+    GeoJsonLayer(frame_to_geojson(streets, style=_street_style),
+                 style={"color": "#9aa5b1", "weight": 1.5, "opacity": 0.9}, name="streets",
+                 interactive=False).add_to(m)
+
+
+def _grow(bounds_ll: Sequence[float], factor: float = 0.5) -> tuple[float, float, float, float]:
+    s, w, n, e = bounds_ll
+    dy, dx = (n - s) * factor, (e - w) * factor
+    return s - dy, w - dx, n + dy, e + dx
+
+
+def _street_style(rec: dict[str, Any]) -> dict[str, Any] | None:
+    hw = str(rec.get("highway") or "")
+    if hw in ("primary", "trunk", "secondary", "motorway"):
+        return {"weight": 3, "color": "#7b8794"}
+    if hw in ("footway", "path", "steps", "cycleway", "pedestrian"):
+        return {"weight": 1, "dashArray": "3 3"}
+    return None
+
+
+_SCRIPT_TAG = re.compile(r"<script\b")
+
+
+def render_map(m: folium.Map, nonce: str) -> dict[str, Markup]:
+    """Head, body and script parts of a map, with the CSP nonce on every script element."""
+    fig = m.get_root()
+    fig.render()
+    header = _SCRIPT_TAG.sub(f'<script nonce="{nonce}"', fig.header.render())
+    # folium's own viewport meta and page-wide CSS reset are the page's business, not the map's.
+    header = re.sub(r"<meta[^>]*>", "", header)
+    header = re.sub(r"<style>\s*(html, body|#map)\s*\{[^<]*</style>", "", header)
+    body = fig.html.render()
+    script = f'<script nonce="{nonce}">{fig.script.render()}</script>'
+    return {"head": Markup(header), "body": Markup(body), "script": Markup(script), "id": m.get_name()}

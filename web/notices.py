@@ -1,0 +1,44 @@
+"""Post-incident notices for schools: where they apply and who has acknowledged them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import shapely
+from geoalchemy2.shape import from_shape, to_shape
+from sqlalchemy.orm import Session
+
+from geo_risk.errors import ValidationError
+from geo_risk.store.models import Notice
+
+
+def create_notice(session: Session, data, *, title: str, what_happened: str, what_to_do: str, contact: str,
+                  valid_from: dt.datetime, valid_to: dt.datetime, school_urns: list[str], user_id: int) -> Notice:
+    """A notice covering the briefing areas (buffers) of ``school_urns``."""
+    problems = [name for name, value in (("title", title), ("what happened", what_happened),
+                                         ("what to do", what_to_do), ("contact", contact)) if not value.strip()]
+    if problems:
+        msg = f"fill in: {', '.join(problems)}"
+        raise ValidationError(msg)
+    if valid_to <= valid_from:
+        msg = "a notice must end after it starts"
+        raise ValidationError(msg)
+    buffer_m = float(data.policy.briefing.buffer_m)
+    shapes = []
+    for urn in school_urns:
+        row = data.snapshot.school(urn)
+        shapes.append(row.geometry.buffer(buffer_m))
+    area = shapely.union_all(shapes)
+    if area.geom_type == "Polygon":
+        area = shapely.MultiPolygon([area])
+    notice = Notice(title=title.strip()[:200], what_happened=what_happened.strip(), what_to_do=what_to_do.strip(),
+                    contact=contact.strip()[:200], valid_from=valid_from, valid_to=valid_to, created_by=user_id,
+                    geom=from_shape(area, srid=27700))
+    session.add(notice)
+    session.flush()
+    return notice
+
+
+def notices_for_point(notices: list[Notice], point) -> list[Notice]:
+    """The notices whose area contains ``point`` (EPSG:27700)."""
+    return [n for n in notices if to_shape(n.geom).intersects(point)]

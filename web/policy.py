@@ -1,0 +1,104 @@
+"""Who may call which route: the one route x role table.
+
+Every endpoint of the app has an entry here; anything missing is denied (and a test
+fails if any route in ``app.url_map`` has no entry). ``PUBLIC`` endpoints need no
+login; ``SIGNED_IN`` ones need any signed-in user; otherwise the entry lists the roles.
+Finer checks (a live referral, one's own school) happen in the views, through
+:mod:`web.access`, and answer 404 alike for "not yours" and "missing".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+PUBLIC = "public"
+SIGNED_IN = "signed-in"
+
+A, H, T, S, AD, P = "analyst", "housing", "transport", "school", "admin", "privacy_officer"
+
+ROUTE_POLICY: Mapping[str, str | frozenset[str]] = {
+    # no login
+    "static": PUBLIC,
+    "main.healthz": PUBLIC,
+    "auth.login": PUBLIC,
+    # any signed-in user
+    "main.index": SIGNED_IN,
+    "auth.logout": SIGNED_IN,
+    "api_v1.openapi": SIGNED_IN,
+    "api_v1.docs": SIGNED_IN,
+    # housing: placement checks for referred young people
+    "housing.index": frozenset({H}),
+    "housing.case": frozenset({H}),
+    "housing.check": frozenset({H}),
+    "housing.save": frozenset({H}),
+    "housing.decision": frozenset({H}),
+    # transport: route checks for referred young people
+    "transport.index": frozenset({T}),
+    "transport.case": frozenset({T}),
+    "transport.check": frozenset({T}),
+    "transport.save": frozenset({T}),
+    "transport.decision": frozenset({T}),
+    # school briefings: school users their own schools, analysts all
+    "schools.index": frozenset({S, A}),
+    "schools.briefing": frozenset({S, A}),
+    "schools.acknowledge": frozenset({S}),
+    # analysts
+    "analyst.index": frozenset({A}),
+    "analyst.incidents": frozenset({A}),
+    "analyst.people": frozenset({A}),
+    "analyst.person": frozenset({A}),
+    "analyst.placement": frozenset({A}),
+    "analyst.route": frozenset({A}),
+    "analyst.notices": frozenset({A}),
+    "analyst.notice_create": frozenset({A}),
+    "analyst.notice_end": frozenset({A}),
+    "analyst.referrals": frozenset({A}),
+    "analyst.referral_grant": frozenset({A}),
+    "analyst.referral_revoke": frozenset({A}),
+    "analyst.briefings": frozenset({A}),
+    "analyst.backtest": frozenset({A}),
+    "analyst.policies": frozenset({A}),
+    # admin: users and roles, no young people's data
+    "admin.users": frozenset({AD}),
+    "admin.user_create": frozenset({AD}),
+    "admin.user_disable": frozenset({AD}),
+    "admin.user_enable": frozenset({AD}),
+    "admin.user_token": frozenset({AD}),
+    # privacy officer: audit reports
+    "privacy.index": frozenset({P}),
+    "privacy.by_person": frozenset({P}),
+    "privacy.by_user": frozenset({P}),
+    # API v1 (token or session)
+    "api_v1.referrals": frozenset({H, T}),
+    "api_v1.placement": frozenset({H}),
+    "api_v1.route": frozenset({T}),
+    "api_v1.briefing": frozenset({S, A}),
+    "api_v1.incident_grid": frozenset({A}),
+    "api_v1.network": frozenset({A}),
+}
+
+
+def allowed(endpoint: str | None, role: str | None) -> bool:
+    """Whether ``role`` (None when signed out) may call ``endpoint``; unlisted means no."""
+    rule = ROUTE_POLICY.get(endpoint or "")
+    if rule is None:
+        return False
+    if rule == PUBLIC:
+        return True
+    if role is None:
+        return False
+    if rule == SIGNED_IN:
+        return True
+    return role in rule
+
+
+def home_endpoint(role: str) -> str:
+    """Where each role lands after signing in."""
+    return {
+        H: "housing.index",
+        T: "transport.index",
+        S: "schools.index",
+        A: "analyst.index",
+        AD: "admin.users",
+        P: "privacy.index",
+    }.get(role, "main.index")

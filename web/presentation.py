@@ -1,0 +1,62 @@
+"""Words and colours the pages share (the UI says "young person" and "peer group")."""
+
+from __future__ import annotations
+
+ROLE_LABELS = {
+    "admin": "Administrator",
+    "analyst": "Safeguarding analyst",
+    "housing": "Housing officer",
+    "transport": "Transport officer",
+    "school": "School",
+    "privacy_officer": "Privacy officer",
+}
+BAND_COLOURS = {"Low": "#1a9850", "Medium": "#fdae61", "High": "#d73027", "Very high": "#7f0000"}
+LEVEL_COLOURS = {"Low": "#1a9850", "Elevated": "#fdae61", "High": "#d73027", "Critical": "#7f0000"}
+ADVISORY = ("Scores are advisory: they support a professional's judgement and never replace it. "
+            "They are not a prediction about any young person's behaviour.")
+
+_NAV = {
+    "housing": [("housing.index", "My referred young people")],
+    "transport": [("transport.index", "My referred young people")],
+    "school": [("schools.index", "School briefing")],
+    "analyst": [
+        ("analyst.index", "Overview"),
+        ("analyst.incidents", "Incident map"),
+        ("analyst.people", "Young people"),
+        ("analyst.referrals", "Referrals"),
+        ("analyst.notices", "Notices"),
+        ("analyst.briefings", "Briefings"),
+        ("analyst.backtest", "Back-testing"),
+        ("analyst.policies", "Policy versions"),
+    ],
+    "admin": [("admin.users", "Users and roles")],
+    "privacy_officer": [("privacy.index", "Audit reports")],
+}
+
+
+def role_label(role: str) -> str:
+    return ROLE_LABELS.get(role, role)
+
+
+def nav_items(user) -> list[tuple[str, str]]:
+    if user is None:
+        return []
+    return list(_NAV.get(user.role, []))
+
+
+def band_colour(band: str | None) -> str:
+    return BAND_COLOURS.get(band or "", "#777777")
+
+
+def level_colour(level: str | None) -> str:
+    return LEVEL_COLOURS.get(level or "", "#777777")
+
+
+def grid_colour(share: float) -> str:
+    """Light yellow to dark red for 0..1."""
+    stops = [(255, 255, 204), (254, 217, 118), (253, 141, 60), (227, 26, 28), (128, 0, 38)]
+    share = min(max(share, 0.0), 1.0) * (len(stops) - 1)
+    i = min(int(share), len(stops) - 2)
+    t = share - i
+    r, g, b = (round(stops[i][k] + (stops[i + 1][k] - stops[i][k]) * t) for k in range(3))
+    return f"#{r:02x}{g:02x}{b:02x}"

@@ -1,0 +1,141 @@
+"""Small repository functions the views call (no SQL in views)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from geo_risk import accounts
+from geo_risk.errors import NotFound
+from geo_risk.store.models import (
+    Assessment,
+    ChronologyEntry,
+    Notice,
+    NoticeAck,
+    Person,
+    Referral,
+    User,
+)
+
+
+def current_user_row(session: Session, user_id: int) -> User:
+    user = accounts.get_user_by_id(session, user_id)
+    if user is None:
+        raise NotFound("no such user")
+    return user
+
+
+def my_live_referrals(session: Session, user_id: int, as_of: dt.datetime, purpose: str) -> list[Referral]:
+    return accounts.live_referrals(session, current_user_row(session, user_id), as_of, purpose=purpose)
+
+
+def save_assessment(session: Session, *, kind: str, pseudonym: str, inputs_hash: str, policy_version: str,
+                    result: dict[str, Any], user_id: int, at: dt.datetime) -> Assessment:
+    row = Assessment(kind=kind, child_pseudonym=pseudonym, inputs_hash=inputs_hash, policy_version=policy_version,
+                     result=result, user_id=user_id, created_at=at)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def own_assessment(session: Session, assessment_id: int, user_id: int, kind: str) -> Assessment:
+    row = session.get(Assessment, assessment_id)
+    if row is None or row.user_id != user_id or row.kind != kind:
+        raise NotFound("no such decision record")
+    return row
+
+
+def assessments_for(session: Session, pseudonym: str, *, user_id: int | None = None, limit: int = 50) -> list[Assessment]:
+    stmt = select(Assessment).where(Assessment.child_pseudonym == pseudonym)
+    if user_id is not None:
+        stmt = stmt.where(Assessment.user_id == user_id)
+    return list(session.execute(stmt.order_by(Assessment.id.desc()).limit(limit)).scalars())
+
+
+def policy_versions(session: Session) -> list[tuple[str, int, dt.datetime | None]]:
+    rows = session.execute(
+        select(Assessment.policy_version, func.count(), func.max(Assessment.created_at))
+        .group_by(Assessment.policy_version).order_by(Assessment.policy_version)
+    ).all()
+    return [(r[0], int(r[1]), r[2]) for r in rows]
+
+
+# --------------------------------------------------------------------------- people
+
+
+def people(session: Session, *, children_only: bool = True, limit: int = 2000) -> list[Person]:
+    stmt = select(Person).order_by(Person.pseudonym).limit(limit)
+    if children_only:
+        stmt = stmt.where(Person.is_child.is_(True))
+    return list(session.execute(stmt).scalars())
+
+
+def person_by_id(session: Session, person_id: int) -> Person:
+    person = session.get(Person, person_id)
+    if person is None or not person.is_child:
+        raise NotFound("no such young person")
+    return person
+
+
+def person_by_pseudonym(session: Session, pseudonym: str) -> Person | None:
+    return session.execute(select(Person).where(Person.pseudonym == pseudonym)).scalar_one_or_none()
+
+
+def chronology(session: Session, pseudonym: str, limit: int = 500) -> list[ChronologyEntry]:
+    return list(session.execute(
+        select(ChronologyEntry).where(ChronologyEntry.child_pseudonym == pseudonym)
+        .order_by(ChronologyEntry.occurred_at.desc()).limit(limit)
+    ).scalars())
+
+
+# --------------------------------------------------------------------------- notices
+
+
+def notices(session: Session, *, live_at: dt.datetime | None = None, limit: int = 200) -> list[Notice]:
+    stmt = select(Notice).order_by(Notice.valid_from.desc()).limit(limit)
+    if live_at is not None:
+        stmt = stmt.where(Notice.valid_from <= live_at, Notice.valid_to > live_at)
+    return list(session.execute(stmt).scalars())
+
+
+def notice(session: Session, notice_id: int) -> Notice:
+    row = session.get(Notice, notice_id)
+    if row is None:
+        raise NotFound("no such notice")
+    return row
+
+
+def acknowledged(session: Session, user_id: int, urn: str) -> set[int]:
+    return set(session.execute(
+        select(NoticeAck.notice_id).where(NoticeAck.user_id == user_id, NoticeAck.school_urn == urn)
+    ).scalars())
+
+
+def acknowledge(session: Session, notice_id: int, user_id: int, urn: str, at: dt.datetime) -> None:
+    exists = session.execute(select(NoticeAck.id).where(
+        NoticeAck.notice_id == notice_id, NoticeAck.user_id == user_id, NoticeAck.school_urn == urn)).first()
+    if exists is None:
+        session.add(NoticeAck(notice_id=notice_id, user_id=user_id, school_urn=urn, acknowledged_at=at))
+        session.flush()
+
+
+def ack_counts(session: Session) -> dict[int, int]:
+    rows = session.execute(select(NoticeAck.notice_id, func.count()).group_by(NoticeAck.notice_id)).all()
+    return {int(a): int(b) for a, b in rows}
+
+
+def referral_rows(session: Session, limit: int = 500) -> list[tuple[Referral, str]]:
+    rows = session.execute(
+        select(Referral, User.username).join(User, User.id == Referral.user_id)
+        .order_by(Referral.id.desc()).limit(limit)
+    ).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+def users_by_role(session: Session, roles: tuple[str, ...]) -> list[User]:
+    return list(session.execute(
+        select(User).where(User.role.in_(roles), User.disabled.is_(False)).order_by(User.username)
+    ).scalars())

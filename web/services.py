@@ -1,0 +1,277 @@
+"""Calls into the core for the views: parse inputs to EPSG:27700, run the check, shape the output.
+
+Views stay short; what is common to the pages and the API lives here. Reprojection to
+EPSG:4326 happens here (the web edge), never in the core.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import numpy as np
+import shapely
+from sqlalchemy.orm import Session
+
+from geo_risk.crs import STORE_CRS, EastNorth, LatLon, en_to_lonlat, point_to_store, to_serve
+from geo_risk.errors import ValidationError
+from geo_risk.store.snapshot import normalise_postcode, resolve_postcodes
+
+MAX_POINTS = 50
+_LATLON_RE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[, ]\s*(-?\d+(?:\.\d+)?)\s*$")
+
+
+@dataclass(frozen=True)
+class CandidateInput:
+    label: str
+    point: EastNorth
+
+
+def parse_postcodes(text: str | list[str] | None) -> list[str]:
+    if text is None:
+        return []
+    items = text if isinstance(text, list) else re.split(r"[\n;,]+", str(text))
+    out: list[str] = []
+    for item in items:
+        item = str(item).strip()
+        if item:
+            pc = normalise_postcode(item)
+            if pc not in out:
+                out.append(pc)
+    return out
+
+
+def parse_points(text: str | list[Any] | None) -> list[LatLon]:
+    """``lat, lon`` per line (from map clicks) or a list of [lat, lon] pairs."""
+    if text is None:
+        return []
+    pairs: list[tuple[float, float]] = []
+    if isinstance(text, list):
+        for item in text:
+            try:
+                lat, lon = item
+                pairs.append((float(lat), float(lon)))
+            except (TypeError, ValueError) as exc:
+                msg = "points must be [latitude, longitude] pairs"
+                raise ValidationError(msg) from exc
+    else:
+        for line in str(text).splitlines():
+            if not line.strip():
+                continue
+            m = _LATLON_RE.match(line)
+            if not m:
+                msg = f"{line.strip()[:40]!r} is not a point: write 'latitude, longitude' or click the map"
+                raise ValidationError(msg)
+            pairs.append((float(m.group(1)), float(m.group(2))))
+    return [LatLon(lat, lon) for lat, lon in pairs]
+
+
+def candidates(session: Session, postcodes: list[str], points: list[LatLon]) -> list[CandidateInput]:
+    if len(postcodes) + len(points) > MAX_POINTS:
+        msg = f"give at most {MAX_POINTS} candidate addresses in one check"
+        raise ValidationError(msg)
+    out: list[CandidateInput] = []
+    if postcodes:
+        found = resolve_postcodes(session.connection(), postcodes)
+        out += [CandidateInput(pc, point_to_store(EastNorth(*found[pc]))) for pc in postcodes]
+    out += [CandidateInput(f"map point {i + 1}", point_to_store(p)) for i, p in enumerate(points)]
+    if not out:
+        msg = "enter at least one postcode or click the map to add a candidate address"
+        raise ValidationError(msg)
+    return out
+
+
+def inputs_digest(data: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- placement
+
+
+def placement_check(data, pseudonym: str, cands: list[CandidateInput]):
+    """Rank candidate addresses for one young person (safest first)."""
+    from geo_risk.scoring import Candidate, rank_placements
+
+    ctx = data.context("placement", pseudonym)
+    return rank_placements(pseudonym, [Candidate(c.label, c.point) for c in cands], data.as_of, data.policy,
+                           context=ctx)
+
+
+def placement_rows(ranking, audience: str) -> list[dict[str, Any]]:
+    rows = []
+    for rc in ranking.candidates:
+        a = rc.assessment
+        lon, lat = en_to_lonlat(a.point[0], a.point[1])
+        d = a.to_dict(audience=audience)
+        rows.append({"rank": rc.rank, "label": rc.label, "band": a.band, "score": a.score,
+                     "reasons": d["reasons"] if audience != "analyst" else d.get("reasons_analyst") or d["reasons"],
+                     "confidence": a.confidence, "lat": float(lat), "lon": float(lon),
+                     "factors": d["factors"], "inputs_hash": a.inputs_hash})
+    return rows
+
+
+def placement_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    from web.presentation import band_colour
+
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(r["lon"], 6), round(r["lat"], 6)]},
+         "properties": {"rank": r["rank"], "label": r["label"], "band": r["band"], "score": r["score"],
+                        "confidence": r["confidence"], "reasons": r["reasons"],
+                        "_tip": f"{r['rank']}. {r['label']}: {r['band']} ({r['score']:.0f}, advisory)",
+                        "_style": {"radius": 9, "color": "#222", "weight": 1.5, "fillColor": band_colour(r["band"]),
+                                   "fillOpacity": 0.9}}}
+        for r in rows]}
+
+
+# --------------------------------------------------------------------------- routes
+
+
+def route_check(data, pseudonym: str, origin: EastNorth, destination: EastNorth, *, tier: str = "transport"):
+    from geo_risk.routing import assess_route
+    from geo_risk.routing.adapters import child_concern_sites, child_risk_fn
+
+    ctx = data.context("route", pseudonym)
+    return assess_route(pseudonym, origin, destination, data.as_of.to_pydatetime()
+                        if hasattr(data.as_of, "to_pydatetime") else data.as_of, data.policy,
+                        graph=data.walk_graph, risk_fn=child_risk_fn(ctx), concerns=child_concern_sites(ctx),
+                        tier=tier)
+
+
+ROUTE_COLOURS = {"shortest": "#1f5f8b", "lowest_risk": "#2b8a3e", "alternative": "#868e96", "beyond_cap": "#868e96"}
+ROUTE_LABELS = {"shortest": "Shortest walk", "lowest_risk": "Lowest-risk walk", "alternative": "Alternative walk",
+                "beyond_cap": "Lowest-risk walk beyond the detour cap"}
+
+
+def route_layers(data, result) -> tuple[dict[str, Any], dict[str, Any], tuple[float, float, float, float]]:
+    """Route lines (one per walk) and their segments coloured by segment band, in EPSG:4326."""
+    from web.presentation import band_colour
+
+    lines = []
+    seg_features = []
+    streets = data.snapshot.streets.set_index("segment_id", drop=False)
+    for route in result.routes:
+        lines.append({"role": route.role, "geometry": route.geometry})
+        ids = [s.segment_id for s in route.segments]
+        present = [i for i in ids if i in streets.index]
+        geoms = streets.loc[present, "geometry"] if present else []
+        segs = {s.segment_id: s for s in route.segments}
+        for sid, geom in zip(present, geoms, strict=False):
+            s = segs[sid]
+            seg_features.append({"role": route.role, "band": s.band, "street": s.street, "geometry": geom,
+                                 "peak": s.peak_risk})
+    lines_gdf = to_serve(gpd.GeoDataFrame(lines, geometry="geometry", crs=STORE_CRS))
+    segs_gdf = (to_serve(gpd.GeoDataFrame(seg_features, geometry="geometry", crs=STORE_CRS)) if seg_features
+                else gpd.GeoDataFrame({"geometry": []}, geometry="geometry", crs=4326))
+    line_fc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": shapely.geometry.mapping(shapely.set_precision(g, 1e-6)),
+         "properties": {"role": role, "_tip": ROUTE_LABELS.get(role, role),
+                        "_style": {"color": ROUTE_COLOURS.get(role, "#555"), "weight": 9 if role == "shortest" else 6,
+                                   "opacity": 0.35}}}
+        for role, g in zip(lines_gdf["role"], lines_gdf.geometry, strict=True)]}
+    seg_fc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": shapely.geometry.mapping(shapely.set_precision(g, 1e-6)),
+         "properties": {"role": role, "band": band, "_tip": f"{street}: {band} ({ROUTE_LABELS.get(role, role)})",
+                        "_style": {"color": band_colour(band), "weight": 4, "opacity": 0.95}}}
+        for role, band, street, g in zip(segs_gdf.get("role", []), segs_gdf.get("band", []),
+                                         segs_gdf.get("street", []), segs_gdf.geometry, strict=False)]}
+    b = lines_gdf.total_bounds
+    return line_fc, seg_fc, (float(b[1]), float(b[0]), float(b[3]), float(b[2]))
+
+
+def endpoints_geojson(result) -> dict[str, Any]:
+    feats = []
+    for ep, colour in ((result.origin, "#102a43"), (result.destination, "#5f3dc4")):
+        lon, lat = en_to_lonlat(ep.point.easting, ep.point.northing)
+        feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
+                      "properties": {"_tip": ep.label, "_style": {"radius": 8, "color": "#fff", "weight": 2,
+                                                                  "fillColor": colour, "fillOpacity": 1}}})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def school_point(data, urn: str) -> EastNorth:
+    row = data.snapshot.school(urn)
+    return EastNorth(float(row.geometry.x), float(row.geometry.y))
+
+
+def postcode_point(session: Session, postcode: str) -> EastNorth:
+    pc = normalise_postcode(postcode)
+    x, y = resolve_postcodes(session.connection(), [pc])[pc]
+    return point_to_store(EastNorth(x, y))
+
+
+def bbox_ll_of_xy(xy: np.ndarray, pad_m: float = 400.0) -> tuple[float, float, float, float]:
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    lon, lat = en_to_lonlat([xy[:, 0].min() - pad_m, xy[:, 0].max() + pad_m],
+                            [xy[:, 1].min() - pad_m, xy[:, 1].max() + pad_m])
+    return float(lat[0]), float(lon[0]), float(lat[1]), float(lon[1])
+
+
+# --------------------------------------------------------------------------- incidents (analysts)
+
+
+def incident_months(data) -> list[str]:
+    inc = data.snapshot.incidents
+    if not len(inc):
+        return []
+    return sorted(pd.to_datetime(inc["occurred_at"]).dt.strftime("%Y-%m").dropna().unique().tolist())
+
+
+def incident_grid(data, *, months: list[str], category: str | None, cell_m: float = 250.0) -> dict[str, Any]:
+    """Incidents counted on a square grid (server-side aggregation), as 4326 polygons."""
+    from web.presentation import grid_colour
+
+    inc = data.snapshot.incidents
+    if not len(inc) or not months:
+        return {"type": "FeatureCollection", "features": []}
+    month = pd.to_datetime(inc["occurred_at"]).dt.strftime("%Y-%m")
+    mask = month.isin(months).to_numpy()
+    if category:
+        mask = mask & (inc["category"].astype(str) == category).to_numpy()
+    xy = shapely.get_coordinates(inc.geometry.values[mask])
+    if not len(xy):
+        return {"type": "FeatureCollection", "features": []}
+    ij = np.floor(xy / cell_m).astype(np.int64)
+    cells, counts = np.unique(ij, axis=0, return_counts=True)
+    x0, y0 = cells[:, 0] * cell_m, cells[:, 1] * cell_m
+    lon0, lat0 = en_to_lonlat(x0, y0)
+    lon1, lat1 = en_to_lonlat(x0 + cell_m, y0 + cell_m)
+    top = float(np.quantile(counts, 0.98)) if len(counts) > 1 else float(counts.max())
+    feats = []
+    for a, b, c, d, n in zip(lon0, lat0, lon1, lat1, counts, strict=True):
+        ring = [[round(float(a), 6), round(float(b), 6)], [round(float(c), 6), round(float(b), 6)],
+                [round(float(c), 6), round(float(d), 6)], [round(float(a), 6), round(float(d), 6)],
+                [round(float(a), 6), round(float(b), 6)]]
+        feats.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+                      "properties": {"count": int(n), "_tip": f"{int(n)} incident(s)",
+                                     "_style": {"fillColor": grid_colour(float(n) / max(top, 1.0)), "weight": 0,
+                                                "fillOpacity": 0.7}}})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def places_geojson(data, keys: set[str], *, as_of) -> dict[str, Any]:
+    """Places of these entities (never homes), live ones solid, expired faint, in EPSG:4326."""
+    pl = data.snapshot.places
+    if not len(pl):
+        return {"type": "FeatureCollection", "features": []}
+    sel = pl[pl["entity_key"].isin(keys) & (pl["kind"].astype(str) != "home")]
+    if not len(sel):
+        return {"type": "FeatureCollection", "features": []}
+    ll = to_serve(sel)
+    colours = {"hangout": "#4c6ef5", "exploitation_site": "#7b2cbf", "incident_location": "#d73027"}
+    as_of = pd.Timestamp(as_of)
+    feats = []
+    for row in ll.itertuples(index=False):
+        live = str(row.status) == "live" and (pd.isna(row.expires_at) or pd.Timestamp(row.expires_at) > as_of)
+        feats.append({"type": "Feature",
+                      "geometry": {"type": "Point", "coordinates": [round(row.geometry.x, 6), round(row.geometry.y, 6)]},
+                      "properties": {"_tip": f"{row.place_id}: {str(row.kind).replace('_', ' ')} of {row.entity_key} "
+                                             f"(grade {row.evidence_grade or '?'}{'' if live else ', expired'})",
+                                     "_style": {"radius": 7, "color": "#222", "weight": 1,
+                                                "fillColor": colours.get(str(row.kind), "#868e96"),
+                                                "fillOpacity": 0.9 if live else 0.25}}})
+    return {"type": "FeatureCollection", "features": feats}

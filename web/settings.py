@@ -1,0 +1,60 @@
+"""Flask configuration from geo-risk :class:`~geo_risk.config.Settings`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from geo_risk.config import Settings
+from geo_risk.errors import ValidationError
+
+IDLE_TIMEOUT = dt.timedelta(minutes=30)
+ABSOLUTE_TIMEOUT = dt.timedelta(hours=12)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def configure(app: Flask, config: Mapping[str, Any] | None) -> None:
+    """Set the app's configuration: safe defaults, then settings, then ``config``."""
+    overrides = dict(config or {})
+    settings = overrides.get("GEO_RISK_SETTINGS")
+    if settings is None:
+        settings = Settings.load()
+    app.config.update(
+        DEBUG=False,
+        PROPAGATE_EXCEPTIONS=False,
+        SECRET_KEY=settings.secret_key or None,
+        SESSION_COOKIE_NAME="geo_risk_session",
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        PERMANENT_SESSION_LIFETIME=ABSOLUTE_TIMEOUT,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which times out itself
+        WTF_CSRF_SSL_STRICT=True,
+        GEO_RISK_SETTINGS=settings,
+        GEO_RISK_ENGINE=None,
+        GEO_RISK_POLICY=None,
+        GEO_RISK_CLOCK=utcnow,
+        GEO_RISK_IDLE_TIMEOUT=IDLE_TIMEOUT,
+        GEO_RISK_ABSOLUTE_TIMEOUT=ABSOLUTE_TIMEOUT,
+        GEO_RISK_LOGIN_LIMIT=(5, 300),  # failed logins per username per window (seconds)
+        GEO_RISK_LOGIN_IP_LIMIT=(30, 300),  # failed logins per client address per window
+        GEO_RISK_DATA_CHECK_SECONDS=5.0,  # how often to look for new data to rebuild the snapshot
+        GEO_RISK_TILE_URL=settings.tile_url,
+    )
+    app.config.update(overrides)
+    if app.config.get("DEBUG"):
+        msg = "the geo-risk web app never runs with DEBUG on: it would show personal data in tracebacks"
+        raise ValidationError(msg)
+    if not app.config.get("SECRET_KEY"):
+        if not app.config.get("TESTING"):
+            msg = "set GEO_RISK_SECRET_KEY (a long random string) to serve the web app"
+            raise ValidationError(msg)
+    logging.getLogger("web").setLevel(settings.log_level)

@@ -1,0 +1,238 @@
+"""The app's data snapshot, built once and rebuilt when data changes.
+
+A cheap query (max ids and counts of the tables the snapshot reads, plus the evidence
+review counter) gives a *data key*; it is checked at most every
+``GEO_RISK_DATA_CHECK_SECONDS`` per worker, and a new key (or a new day, since
+surfaces decay with time) builds a new :class:`AppData`. Indexes that only some pages
+need (area surfaces, the walk graph, base-map layers, per-young-person scoring
+contexts) are built lazily on first use and kept with the snapshot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections import OrderedDict
+from typing import Any, Callable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from flask import Flask
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from geo_risk.config import Policy
+from geo_risk.crs import to_serve
+from geo_risk.store.snapshot import Snapshot, load_snapshot
+
+log = logging.getLogger(__name__)
+
+_KEY_SQL = text(
+    "SELECT "
+    "(SELECT max(id) FROM import_run), (SELECT max(id) FROM evidence_review), "
+    "(SELECT count(*) FROM incident), (SELECT max(id) FROM incident), "
+    "(SELECT count(*) FROM link), (SELECT max(id) FROM link), "
+    "(SELECT count(*) FROM place), (SELECT max(id) FROM place), "
+    "(SELECT count(*) FROM person), (SELECT count(*) FROM peer_group), "
+    "(SELECT count(*) FROM street_segment), (SELECT count(*) FROM school), (SELECT count(*) FROM area)"
+)
+_CONTEXT_CACHE = 64
+
+
+def data_key(engine: Engine) -> tuple:
+    with engine.connect() as conn:
+        return tuple(conn.execute(_KEY_SQL).one())
+
+
+class AppData:
+    """One snapshot and what is built from it. Lazy parts are built once, under a lock."""
+
+    def __init__(self, snapshot: Snapshot, policy: Policy, as_of: dt.datetime, key: tuple) -> None:
+        self.snapshot = snapshot
+        self.policy = policy
+        self.as_of = as_of  # the day checks are made for (midnight UTC)
+        self.key = key
+        self._lock = threading.RLock()
+        self._lazy: dict[str, Any] = {}
+        self._contexts: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self.is_synthetic = _is_synthetic(snapshot)
+
+    def _get(self, name: str, build: Callable[[], Any]) -> Any:
+        value = self._lazy.get(name)
+        if value is None:
+            with self._lock:
+                value = self._lazy.get(name)
+                if value is None:
+                    t0 = time.perf_counter()
+                    value = build()
+                    self._lazy[name] = value
+                    log.info("built %s in %.0f ms", name, (time.perf_counter() - t0) * 1000)
+        return value
+
+    # ---------------------------------------------------------------- scoring and routing
+    @property
+    def surface(self):
+        from geo_risk.surface.intensity import IntensitySurface
+
+        return self._get("surface", lambda: IntensitySurface(self.policy.surface).fit(
+            self.snapshot.incidents, self.as_of, bounds=self.bounds))
+
+    @property
+    def scoring(self):
+        from geo_risk.scoring import ScoringSnapshot
+
+        s = self.snapshot
+        return self._get("scoring", lambda: ScoringSnapshot.from_frames(
+            people=s.people, groups=s.groups, links=s.links, places=s.places, incidents=s.incidents,
+            surface=self.surface))
+
+    @property
+    def route_scoring(self):
+        from geo_risk.routing.adapters import school_run_surface
+        from geo_risk.scoring import ScoringSnapshot
+
+        s = self.snapshot
+
+        def build():
+            surface = school_run_surface(s.incidents, self.as_of, self.policy, bounds=self.bounds)
+            return ScoringSnapshot.from_frames(people=s.people, groups=s.groups, links=s.links, places=s.places,
+                                               incidents=s.incidents, surface=surface)
+
+        return self._get("route_scoring", build)
+
+    @property
+    def walk_graph(self):
+        from geo_risk.routing import build_walk_graph
+
+        return self._get("walk_graph", lambda: build_walk_graph(
+            self.snapshot.streets, sample_step_m=self.policy.routing.sample_step_m))
+
+    def context(self, kind: str, pseudonym: str):
+        """The scoring context of one young person for ``kind`` ('placement' or 'route'), cached."""
+        key = (kind, pseudonym)
+        with self._lock:
+            ctx = self._contexts.get(key)
+            if ctx is not None:
+                self._contexts.move_to_end(key)
+                return ctx
+        base = self.scoring if kind == "placement" else self.route_scoring
+        ctx = base.context(pseudonym, self.as_of, self.policy)
+        with self._lock:
+            self._contexts[key] = ctx
+            while len(self._contexts) > _CONTEXT_CACHE:
+                self._contexts.popitem(last=False)
+        return ctx
+
+    # ---------------------------------------------------------------- map layers
+    @property
+    def bounds(self) -> tuple[float, float, float, float] | None:
+        def build():
+            frames = [f for f in (self.snapshot.areas, self.snapshot.streets) if len(f)]
+            if not frames:
+                return None
+            b = np.array([f.total_bounds for f in frames])
+            return (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max()))
+
+        value = self._get("bounds", lambda: build() or ())
+        return value or None
+
+    @property
+    def streets_serve(self) -> gpd.GeoDataFrame:
+        """Street lines simplified to ~3 m and in EPSG:4326, for the base map."""
+        def build():
+            st = self.snapshot.streets[["highway", "name", "geometry"]].copy()
+            st["geometry"] = st.geometry.simplify(3.0)
+            return to_serve(st)
+
+        return self._get("streets_serve", build)
+
+    def area_layer(self, level: str) -> gpd.GeoDataFrame:
+        """Boundaries of one level (newest version), simplified to ~10 m, in EPSG:4326."""
+        def build():
+            areas = self.snapshot.areas
+            areas = areas[areas["level"] == level]
+            if len(areas):
+                newest = sorted(areas["version"].astype(str).unique())[-1]
+                areas = areas[areas["version"].astype(str) == newest]
+            out = areas[["code", "name", "geometry"]].copy()
+            out["geometry"] = out.geometry.simplify(10.0)
+            return to_serve(out)
+
+        return self._get(f"areas_{level}", build)
+
+    def boundary_level(self) -> str | None:
+        """The finest area level loaded that the maps shade (LSOA if present)."""
+        levels = set(self.snapshot.areas["level"].astype(str)) if len(self.snapshot.areas) else set()
+        for level in ("lsoa", "ward", "msoa", "oa", "lad"):
+            if level in levels:
+                return level
+        return None
+
+    def backtest_table(self) -> list[dict[str, Any]]:
+        """Rolling back-test of the area model against the baselines (cached with the snapshot)."""
+        def build():
+            from geo_risk.surface.evaluate import backtest, summarise
+
+            inc = self.snapshot.incidents
+            areas = self.snapshot.areas
+            if len(inc) < 50 or not len(areas):
+                return []
+            boundary = shapely.union_all(areas.geometry.values)
+            table = backtest(inc, boundary, policy=self.policy.surface)
+            return summarise(table).to_dict("records")
+
+        return self._get("backtest", lambda: build() or [{}])
+
+    def people_ids(self) -> pd.DataFrame:
+        return self._get("people_ids", lambda: self.snapshot.people[["pseudonym", "is_child"]].copy())
+
+
+def _is_synthetic(snapshot: Snapshot) -> bool:
+    for frame, col in ((snapshot.areas, "name"), (snapshot.schools, "name")):
+        if len(frame) and frame[col].astype(str).str.contains("synthetic", case=False).any():
+            return True
+    return False
+
+
+class DataState:
+    """Holds the current :class:`AppData` of one worker."""
+
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+        self._current: AppData | None = None
+        self._checked_at = 0.0
+
+    def get(self, engine: Engine, policy: Policy) -> AppData:
+        now = time.monotonic()
+        current = self._current
+        interval = float(self._app.config["GEO_RISK_DATA_CHECK_SECONDS"])
+        clock = self._app.config["GEO_RISK_CLOCK"]
+        today = clock().replace(hour=0, minute=0, second=0, microsecond=0)
+        if current is not None and now - self._checked_at < interval and current.as_of == today:
+            return current
+        with self._lock:
+            current = self._current
+            if current is not None and time.monotonic() - self._checked_at < interval and current.as_of == today:
+                return current
+            key = data_key(engine)
+            if current is None or current.key != key or current.as_of != today:
+                t0 = time.perf_counter()
+                current = AppData(load_snapshot(engine), policy, today, key)
+                self._current = current
+                log.info("data snapshot loaded in %.0f ms", (time.perf_counter() - t0) * 1000)
+            self._checked_at = time.monotonic()
+            return current
+
+    def peek_synthetic(self) -> bool:
+        """Whether the loaded data is the synthetic city (False before any load)."""
+        current = self._current
+        return bool(current is not None and current.is_synthetic)
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._checked_at = 0.0

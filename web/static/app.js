@@ -1,0 +1,37 @@
+// geo-risk page helpers: no inline handlers (the CSP forbids them), no third-party code.
+(function () {
+  "use strict";
+  window.geoRisk = {
+    addPoint: function (lat, lon) {
+      var box = document.getElementById("points");
+      if (!box) { return; }
+      var line = lat.toFixed(6) + ", " + lon.toFixed(6);
+      box.value = (box.value.trim() ? box.value.trim() + "\n" : "") + line;
+      if (window.geoRiskMap && window.L) {
+        L.circleMarker([lat, lon], {radius: 6, color: "#1f5f8b", fillOpacity: 0.6}).addTo(window.geoRiskMap);
+      }
+    }
+  };
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-print]").forEach(function (el) {
+      el.addEventListener("click", function (ev) { ev.preventDefault(); window.print(); });
+    });
+    document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
+      form.querySelectorAll("input, select").forEach(function (input) {
+        input.addEventListener("change", function () { form.submit(); });
+      });
+    });
+    document.querySelectorAll("input[type=range][data-label]").forEach(function (range) {
+      var out = document.getElementById(range.getAttribute("data-label"));
+      var labels = JSON.parse(range.getAttribute("data-labels") || "[]");
+      var show = function () { if (out) { out.textContent = labels[range.value] || range.value; } };
+      range.addEventListener("input", show);
+      show();
+    });
+    document.querySelectorAll("[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (ev) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) { ev.preventDefault(); }
+      });
+    });
+  });
+})();
