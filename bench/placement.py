@@ -281,6 +281,10 @@ def main() -> None:
     )
     hot = median_ms(lambda: rank_placements(child, candidates, AS_OF, policy, context=context), args.repeats)
     context_only = median_ms(lambda: snapshot.context(child, AS_OF, policy), args.repeats)
+    fields_only = median_ms(
+        lambda: [f.evaluate(xy) for f in (context.conflict, context.exploitation, context.sites)], args.repeats
+    )
+    area_only = median_ms(lambda: surface.percentile_at(xy), args.repeats)
     base_ms = median_ms(lambda: baseline(context, surface, xy, policy), args.baseline_repeats)
 
     bands = pd.Series([c.assessment.band for c in ranked.candidates]).value_counts().to_dict()
@@ -296,6 +300,8 @@ def main() -> None:
     print(f"  full check (context + rank):        {full:8.2f} ms   target < 50 ms: {'met' if full < 50 else 'NOT met'}")
     print(f"  context build only:                 {context_only:8.2f} ms")
     print(f"  rank with a prebuilt context:       {hot:8.2f} ms")
+    print(f"    of which exposure fields:         {fields_only:8.2f} ms")
+    print(f"    of which area percentiles:        {area_only:8.2f} ms")
     print(f"  baseline geopandas buffer + sjoin:  {base_ms:8.2f} ms (median of {args.baseline_repeats})")
     print(f"  ratio baseline / full check:        {base_ms / full:8.1f} x")
     print(f"  ratio baseline / prebuilt context:  {base_ms / hot:8.1f} x")

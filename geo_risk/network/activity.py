@@ -227,6 +227,15 @@ class ExposureField:
             pairs=(i, j, contribution),
         )
 
+    def total_at(self, xy: np.ndarray) -> np.ndarray:
+        """Exposure at points ``xy`` without the per-owner and per-place detail (many points: routes, grids)."""
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        if self.tree is None or not len(xy):
+            return np.zeros(len(xy))
+        pairs = cKDTree(xy).sparse_distance_matrix(self.tree, self.cutoff_m, output_type="ndarray")
+        contribution = self.weights[pairs["j"]] * self._kernel(pairs["v"])
+        return np.bincount(pairs["i"].astype(np.int64), weights=contribution, minlength=len(xy))
+
     def _kernel(self, d: np.ndarray) -> np.ndarray:
         if self.kernel == "gaussian":
             return np.exp(-0.5 * (d / self.scale_m) ** 2)

@@ -165,6 +165,7 @@ def test_evaluate_matches_brute_force(policy):
         expected += np.where(d <= 4 * h, adv_w[key] * pw[row] * np.exp(-0.5 * (d / h) ** 2), 0.0)
     np.testing.assert_allclose(got.total, expected, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(got.by_owner.sum(axis=1), got.total, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(field.total_at(pts), expected, rtol=1e-12, atol=1e-15)
 
 
 def test_places_must_be_in_store_crs():
