@@ -77,9 +77,17 @@ class World:
 
     def river_distance(self, x: np.ndarray, y: np.ndarray, *, cap: float = 500.0) -> np.ndarray:
         """Distance in metres from each point to the river's centre line (to within 0.1 m), at most ``cap``."""
-        pts = np.column_stack([np.ravel(x), np.ravel(y)]).astype(float)
-        dist, _ = self.river_tree.query(pts, distance_upper_bound=cap)
-        return np.minimum(dist, cap).reshape(np.shape(x))
+        xf = np.ravel(np.asarray(x, dtype=float))
+        yf = np.ravel(np.asarray(y, dtype=float))
+        xs, ys = np.asarray(self.river.coords).T
+        # The vertical gap to the river line bounds the distance from above: only points
+        # within ``cap`` of it vertically need the exact (KD-tree) distance.
+        out = np.full(len(xf), cap)
+        near = np.abs(yf - np.interp(xf, xs, ys)) < cap
+        if near.any():
+            dist, _ = self.river_tree.query(np.column_stack([xf[near], yf[near]]), distance_upper_bound=cap)
+            out[near] = np.minimum(dist, cap)
+        return out.reshape(np.shape(x))
 
     def river_side(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """+1 for points north of the river, -1 for points south of it."""
