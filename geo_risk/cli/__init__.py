@@ -46,4 +46,5 @@ from geo_risk.cli import db as _db  # noqa: E402,F401
 from geo_risk.cli import evaluate as _evaluate  # noqa: E402,F401
 from geo_risk.cli import route as _route  # noqa: E402,F401
 from geo_risk.cli import serve as _serve  # noqa: E402,F401
+from geo_risk.cli import synth as _synth  # noqa: E402,F401
 from geo_risk.cli import users as _users  # noqa: E402,F401
