@@ -244,17 +244,13 @@ class ExposureField:
 
 def group_members(network: PeerNetwork, group: Node, link_weights: np.ndarray) -> list[tuple[Node, float, str]]:
     """Live members of ``group`` as ``(member, membership weight, link id)``, sorted."""
-    graph = network.graph
-    if group not in graph:
-        return []
     members: dict[Node, tuple[float, str]] = {}
-    for nbr, keyed in graph.adj[group].items():
-        for link_id, data in keyed.items():
-            if data["type"] != "member_of" or data["source"] != nbr or nbr == group:
-                continue
-            w = float(link_weights[data["row"]])
-            if w > 0.0 and (nbr not in members or w > members[nbr][0]):
-                members[nbr] = (w, link_id)
+    for nbr, link_id, row, kind, outgoing in network.incident.get(group, ()):
+        if kind != "member_of" or outgoing or nbr == group:
+            continue
+        w = float(link_weights[row])
+        if w > 0.0 and (nbr not in members or w > members[nbr][0]):
+            members[nbr] = (w, link_id)
     return sorted((m, w, lid) for m, (w, lid) in members.items())
 
 

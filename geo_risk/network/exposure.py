@@ -123,27 +123,27 @@ def find_exposure(network: PeerNetwork, child: str, as_of: Any, policy: NetworkP
     if node not in graph:
         msg = f"no person with pseudonym {child!r} in the snapshot; check the pseudonym (e.g. 'YP-0042')"
         raise NotFound(msg)
-    weights = network.link_weights(as_of, policy)
+    weights = network.link_weights(as_of, policy).tolist()
     associate_types = frozenset(policy.associate_link_types)
+    incident = network.incident
 
     def edges(n: Node):
-        for nbr, keyed in graph.adj[n].items():
-            for link_id, data in keyed.items():
-                w = float(weights[data["row"]])
-                if w > 0.0:
-                    yield nbr, link_id, data, w
+        """Live links of ``n``: ``(neighbour, link_id, type, n is the from end, weight)``."""
+        for nbr, link_id, row, kind, outgoing in incident.get(n, ()):
+            w = weights[row]
+            if w > 0.0:
+                yield nbr, link_id, kind, outgoing, w
 
     groups: dict[Node, tuple[float, str]] = {}
     associates: dict[Node, tuple[float, str]] = {}
     exploiters: dict[Node, tuple[float, tuple[str, ...]]] = {}
     direct: list[tuple[Node, float, str]] = []
-    for nbr, link_id, data, w in edges(node):
-        kind = data["type"]
-        if kind == "member_of" and data["source"] == node and nbr != node:
+    for nbr, link_id, kind, outgoing, w in edges(node):
+        if kind == "member_of" and outgoing and nbr != node:
             _keep_best(groups, nbr, w, link_id)
         elif kind == "in_conflict_with":
             direct.append((nbr, w, link_id))
-        elif kind == "exploits" and data["source"] != node:
+        elif kind == "exploits" and not outgoing:
             _keep_best(exploiters, nbr, w, (link_id,))
         if kind in associate_types and nbr != node:
             _keep_best(associates, nbr, w, link_id)
@@ -162,17 +162,17 @@ def find_exposure(network: PeerNetwork, child: str, as_of: Any, policy: NetworkP
         offer(nbr, w, "direct", (link_id,))
     g_factor = float(policy.group_conflict_factor)
     for group, (w_member, member_link) in sorted(groups.items()):
-        for nbr, link_id, data, w in edges(group):
-            if data["type"] == "in_conflict_with":
+        for nbr, link_id, kind, outgoing, w in edges(group):
+            if kind == "in_conflict_with":
                 offer(nbr, g_factor * w_member * w, "group", (member_link, link_id))
-            elif data["type"] == "member_of" and data["source"] == nbr and nbr != node:
-                for rival, conflict_id, data2, w2 in edges(nbr):
-                    if data2["type"] == "in_conflict_with":
+            elif kind == "member_of" and not outgoing and nbr != node:
+                for rival, conflict_id, kind2, _, w2 in edges(nbr):
+                    if kind2 == "in_conflict_with":
                         offer(rival, g_factor * w_member * w * w2, "group", (member_link, link_id, conflict_id))
     a_factor = float(policy.associate_conflict_factor)
     for associate, (w_assoc, assoc_link) in sorted(associates.items()):
-        for nbr, link_id, data, w in edges(associate):
-            if data["type"] == "in_conflict_with":
+        for nbr, link_id, kind, _, w in edges(associate):
+            if kind == "in_conflict_with":
                 offer(nbr, a_factor * w_assoc * w, "associate", (assoc_link, link_id))
 
     adversaries = tuple(

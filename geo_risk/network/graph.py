@@ -35,6 +35,7 @@ ENTITY_KINDS = ("person", "group")
 LINK_COLUMNS = ("link_id", "from_kind", "to_kind", "from_key", "to_key", "type")
 
 Node = tuple[str, str]
+Incidence = tuple[Node, str, int, str, bool]
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,12 +56,17 @@ class PeerNetwork:
         Link type of every row.
     row_of
         Row of each ``link_id``.
+    incident
+        For each node, its links as ``(neighbour, link_id, row, type, outgoing)`` with
+        ``outgoing`` true when the node is the link's ``from`` end: the same facts as
+        ``graph``, in plain tuples for fast per-child traversal.
     """
 
     graph: nx.MultiGraph
     evidence: EvidenceArrays
     link_type: np.ndarray
     row_of: Mapping[str, int]
+    incident: Mapping[Node, tuple[Incidence, ...]]
 
     def link_weights(self, as_of: Any, policy: NetworkPolicy) -> np.ndarray:
         """Evidence weight of every link at ``as_of`` (zero for links that are not live)."""
@@ -127,7 +133,17 @@ def build_network(people: pd.DataFrame, groups: pd.DataFrame, links: pd.DataFram
     evidence = EvidenceArrays.from_frame(links, "link_id", "links")
     log.debug("peer graph: %d nodes, %d links", graph.number_of_nodes(), graph.number_of_edges())
     row_of = {str(k): i for i, k in enumerate(ids)}
-    return PeerNetwork(graph=graph, evidence=evidence, link_type=types, row_of=row_of)
+    incident: dict[Node, list[Incidence]] = {}
+    for i, (u, v, k, t) in enumerate(zip(sources, targets, ids, types, strict=True)):
+        incident.setdefault(u, []).append((v, str(k), i, str(t), True))
+        incident.setdefault(v, []).append((u, str(k), i, str(t), False))
+    return PeerNetwork(
+        graph=graph,
+        evidence=evidence,
+        link_type=types,
+        row_of=row_of,
+        incident={n: tuple(edges) for n, edges in incident.items()},
+    )
 
 
 def _require_columns(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:

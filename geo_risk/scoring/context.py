@@ -259,9 +259,7 @@ class ScoringContext:
         horizon = float(policy.surface.horizon_days)
         in_horizon = upto - int(np.searchsorted(days, t - horizon, side="right"))
         node = ("person", str(child))
-        knows_network = any(
-            link_w[d["row"]] > 0 for keyed in network.graph.adj[node].values() for d in keyed.values()
-        )
+        knows_network = any(link_w[row] > 0 for _, _, row, _, _ in network.incident.get(node, ()))
 
         digest = sha256_json(
             {
@@ -339,6 +337,9 @@ class ScoringContext:
         high = list(sp.bands).index("High") if "High" in sp.bands else 2
         band_idx = np.where(lifts.any(axis=1), np.maximum(band_idx, high), band_idx)
 
+        # hash records of every exploitation site within reach of any point, built in one pass
+        near_sites = _place_record_map(self.snapshot.places, self.sites.rows[np.unique(sv.pairs[1])])
+
         results = []
         for k in range(n):
             factors = tuple(
@@ -368,12 +369,13 @@ class ScoringContext:
             )
             explained = _explain.explain(self, point, cv, xv, sv)
             site_rows = self.sites.rows[_explain.pair_slice(sv, k)[0]]
+            site_records = sorted(near_sites[int(r)] for r in site_rows)
             inputs_hash = sha256_json(
                 {
                     "context": self.digest,
                     "point": [round(point.xy[0], 1), round(point.xy[1], 1)],
                     "area": area_keys[k],
-                    "sites": _place_records(self.snapshot.places, site_rows),
+                    "sites": site_records,
                 }
             )
             results.append(
@@ -491,6 +493,19 @@ def _place_records(places: PlaceIndex, rows: np.ndarray) -> dict[str, list[Any]]
     columns["x"] = np.round(places.xy[ordered, 0], 1).tolist() if len(ordered) else []
     columns["y"] = np.round(places.xy[ordered, 1], 1).tolist() if len(ordered) else []
     return columns
+
+
+def _place_record_map(places: PlaceIndex, rows: np.ndarray) -> dict[int, list[Any]]:
+    """Hash record of each place row: ``[id, kind, grade, first, last, expires, expired, x, y]``."""
+    columns = _evidence_columns(places.evidence, rows, places.kind)
+    ordered = columns.pop("rows")
+    if not len(ordered):
+        return {}
+    columns["grade"] = list(columns["grade"])
+    columns["x"] = np.round(places.xy[ordered, 0], 1).tolist()
+    columns["y"] = np.round(places.xy[ordered, 1], 1).tolist()
+    records = zip(*columns.values(), strict=True)
+    return {int(r): list(rec) for r, rec in zip(ordered, records, strict=True)}
 
 
 _DIGESTS: dict[int, tuple[Policy, str]] = {}

@@ -311,3 +311,38 @@ def test_with_a_fitted_surface_quiet_area_inside_adversary_space_is_high(world, 
     again = snapshot2.context("YP-1", AS_OF, policy).assess(np.array([[X0, Y0]]))[0]
     assert snapshot2.surface_fingerprint != snapshot.surface_fingerprint
     assert again.inputs_hash != quiet.inputs_hash
+
+
+def test_inputs_hash_is_sha256_of_the_documented_canonical_json(world, policy):
+    """Pins the hash format: stored assessments stay reproducible only while it is unchanged."""
+    import hashlib
+
+    def sha(data):
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    a = assess(world, policy, [FRESH_A], point=(X0 + 4100.04, Y0 + 4000))  # within reach of site S9
+    seen = "2026-11-01T00:00:00"
+    context = sha(
+        {
+            "kind": "placement",
+            "child": "YP-1",
+            "as_of": "2026-11-01T00:00:00",
+            "policy": {"version": policy.version, "digest": policy.digest},
+            "links": {
+                "id": ["L1"], "kind": ["in_conflict_with"], "grade": "A", "first_seen": ["2026-10-02T00:00:00"],
+                "last_seen": [seen], "expires_at": ["2028-10-31T00:00:00"], "expired": [False],
+            },
+            "places": {
+                "id": ["H2", "P2"], "kind": ["home", "hangout"], "grade": "AA",
+                "first_seen": ["2026-10-02T00:00:00"] * 2, "last_seen": [seen] * 2,
+                "expires_at": ["2028-10-31T00:00:00"] * 2, "expired": [False, False],
+                "x": [X0 + 600, X0], "y": [Y0, Y0],
+            },
+        }
+    )
+    site = ["S9", "exploitation_site", "A", "2026-10-02T00:00:00", seen, "2028-10-31T00:00:00", False,
+            X0 + 4000, Y0 + 4000]
+    expected = sha({"context": context, "point": [X0 + 4100.0, Y0 + 4000], "area": {"percentile": QUIET},
+                    "sites": [site]})
+    assert a.inputs_hash == expected
