@@ -56,8 +56,8 @@ POI_SNAP = {
     "Robbery": (0.10, ("Shopping Area", "Bus/Coach Station")),
     "Criminal damage and arson": (0.08, ("Parking Area", "Park/Open Space", "Supermarket")),
 }
-SHARE_HOTSPOT = 0.50
-SHARE_REPEAT = 0.15
+SHARE_HOTSPOT = 0.45
+SHARE_REPEAT = 0.20
 
 
 @dataclass(frozen=True)
@@ -220,8 +220,8 @@ def make_incidents(
         n_par = max(1, len(sel) // 4)
         chosen = rng.choice(parents, n_par)
         par = chosen[rng.integers(n_par, size=len(sel))]
-        xy[sel] = xy[par] + rng.normal(0, 60, (len(sel), 2))
-        month[sel] = np.minimum(month[par] + (rng.uniform(0, 1, len(sel)) < 0.4), len(month_list()) - 1)
+        xy[sel] = xy[par] + rng.normal(0, 50, (len(sel), 2))
+        month[sel] = np.minimum(month[par] + (rng.uniform(0, 1, len(sel)) < 0.35), len(month_list()) - 1)
     # Anything that fell outside the city goes back to a resident's street.
     out = ~world.inside(xy[:, 0], xy[:, 1])
     xy[out] = areas.residents[rng.integers(len(areas.residents), size=int(out.sum()))]
