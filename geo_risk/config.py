@@ -160,11 +160,11 @@ class SurfacePolicy:
     # Reported violence and injuries weigh most; enforcement-discovered
     # categories (drugs, weapons possession) less, to limit the feedback loop.
     category_weights: Mapping[str, float] = field(default_factory=dict)
-    # Optional second, longer-memory term: intensity = (1 - long_share) * short term
-    # + long_share * term(long_bandwidth_m, long_half_life_days). long_share 0 disables it.
-    long_bandwidth_m: float = 0.0
-    long_half_life_days: float = 0.0
-    long_share: float = 0.0
+    # Optional second, neighbourhood-scale term: intensity = (1 - wide_share) * term(bandwidth_m,
+    # half_life_days) + wide_share * term(wide_bandwidth_m, wide_half_life_days); 0 disables it.
+    wide_bandwidth_m: float = 0.0
+    wide_half_life_days: float = 0.0
+    wide_share: float = 0.0
 
 
 @dataclass(frozen=True)

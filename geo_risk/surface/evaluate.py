@@ -172,7 +172,7 @@ Scorer = Callable[[pd.DataFrame, np.ndarray, pd.Timestamp, EvalGrid], np.ndarray
 def surface_cell_scores(surface_policy: SurfacePolicy, incidents: pd.DataFrame, as_of: pd.Timestamp, grid: EvalGrid):
     """Mean intensity over each evaluation cell (a fine grid of the fitted surface, block-averaged)."""
     finest = min([surface_policy.cell_m, surface_policy.bandwidth_m / 2]
-                 + ([surface_policy.long_bandwidth_m / 2] if surface_policy.long_share > 0 else []))
+                 + ([surface_policy.wide_bandwidth_m / 2] if surface_policy.wide_share > 0 else []))
     factor = max(1, int(np.ceil(grid.cell_m / finest - 1e-9)))
     fine = grid.cell_m / factor
     x0, y0, x1, y1 = grid.bounds

@@ -7,8 +7,8 @@ before ``as_of`` and within the horizon, the intensity at ``x`` is::
 
 with ``K_h`` a Gaussian of bandwidth ``h`` truncated at 3h (per km2) and ``m_i`` an
 optional time-of-day multiplier (column ``time_weight``; rows without a time of day
-are never time-weighted). With ``long_share > 0`` the policy adds a second, longer
-memory term: ``(1 - s) * short + s * long``.
+are never time-weighted). With ``wide_share > 0`` the policy adds a second term of
+its own bandwidth and half-life: ``(1 - s) * primary + s * wide``.
 
 Three ways to read the surface, all in the same units (weighted incidents per km2):
 
@@ -66,10 +66,10 @@ class KernelTerm:
 
 
 def policy_terms(policy: SurfacePolicy) -> tuple[KernelTerm, ...]:
-    """The kernel terms a policy describes (one, or two with a long-memory term)."""
-    share = float(policy.long_share)
+    """The kernel terms a policy describes (one, or two with a wide term)."""
+    share = float(policy.wide_share)
     if not 0.0 <= share <= 1.0:
-        msg = f"[surface] long_share must be between 0 and 1, got {share!r}"
+        msg = f"[surface] wide_share must be between 0 and 1, got {share!r}"
         raise ValidationError(msg)
     if not policy.bandwidth_m > 0:
         msg = f"[surface] bandwidth_m must be positive, got {policy.bandwidth_m!r}"
@@ -78,10 +78,10 @@ def policy_terms(policy: SurfacePolicy) -> tuple[KernelTerm, ...]:
     if share < 1.0:
         terms.append(KernelTerm(float(policy.bandwidth_m), float(policy.half_life_days), 1.0 - share))
     if share > 0.0:
-        if not policy.long_bandwidth_m > 0:
-            msg = "[surface] long_bandwidth_m must be positive when long_share > 0"
+        if not policy.wide_bandwidth_m > 0:
+            msg = "[surface] wide_bandwidth_m must be positive when wide_share > 0"
             raise ValidationError(msg)
-        terms.append(KernelTerm(float(policy.long_bandwidth_m), float(policy.long_half_life_days), share))
+        terms.append(KernelTerm(float(policy.wide_bandwidth_m), float(policy.wide_half_life_days), share))
     return tuple(terms)
 
 
@@ -93,7 +93,7 @@ class IntensitySurface:
     policy
         The ``[surface]`` policy: bandwidth, half-life, horizon, grid cell size,
         category weights (``default_weight`` for unlisted categories) and the
-        optional long-memory term.
+        optional wide (neighbourhood-scale) term.
 
     Attributes
     ----------
@@ -108,8 +108,11 @@ class IntensitySurface:
         Incidents that contribute (before ``as_of``, within the horizon, weight > 0).
     tree_ : scipy.spatial.cKDTree
         KD-tree over ``xy_`` for point queries.
+    bounds_ : tuple
+        ``(xmin, ymin, xmax, ymax)`` of the fitted area.
     grid_ : IntensityGrid
-        The fitted area's grid at the policy's ``cell_m``.
+        The fitted area's grid at the policy's ``cell_m``, built on first use (percentiles,
+        :meth:`sample`), so point queries alone never pay for it.
     reference_ : numpy.ndarray
         Sorted cell intensities of ``grid_``: the citywide distribution for percentiles.
 
@@ -194,12 +197,25 @@ class IntensitySurface:
         if bounds is None:
             bounds = self._default_bounds(xy)
         self.bounds_ = bounds
-        self.grid_ = self.grid(bounds, float(policy.cell_m))
-        self.reference_ = np.sort(self.grid_.values, axis=None)
-        log.debug(
-            "surface fitted: %d incidents at %d locations, grid %s", self.n_incidents_, len(uniq), self.grid_.shape
-        )
+        self._grid: IntensityGrid | None = None
+        self._reference: np.ndarray | None = None
+        log.debug("surface fitted: %d incidents at %d locations", self.n_incidents_, len(uniq))
         return self
+
+    @property
+    def grid_(self) -> IntensityGrid:
+        """The fitted area's grid at the policy's ``cell_m`` (built on first use, then kept)."""
+        self._check_fitted()
+        if self._grid is None:
+            self._grid = self.grid(self.bounds_, float(self.policy.cell_m))
+        return self._grid
+
+    @property
+    def reference_(self) -> np.ndarray:
+        """Sorted cell intensities of :attr:`grid_`: the citywide distribution for percentiles."""
+        if self._reference is None:
+            self._reference = np.sort(self.grid_.values, axis=None)
+        return self._reference
 
     def _default_bounds(self, xy: np.ndarray) -> Bounds:
         if not len(xy):

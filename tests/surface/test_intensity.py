@@ -110,10 +110,10 @@ def test_time_weight_multiplies_timed_rows_only(make_incidents):
     assert IntensitySurface(_policy()).fit(month_only, AS_OF).intensity_at(here)[0] == pytest.approx(plain)
 
 
-def test_long_memory_term_blends_two_kernels(make_incidents):
+def test_wide_term_blends_two_kernels(make_incidents):
     inc = make_incidents([[X0, Y0]], VIOLENCE, [AS_OF - pd.Timedelta(days=180)])
-    pol = _policy(bandwidth_m=50.0, half_life_days=90.0, long_bandwidth_m=300.0, long_half_life_days=360.0,
-                  long_share=0.25)
+    pol = _policy(bandwidth_m=50.0, half_life_days=90.0, wide_bandwidth_m=300.0, wide_half_life_days=360.0,
+                  wide_share=0.25)
     d = np.array([0.0, 120.0, 500.0])
     got = IntensitySurface(pol).fit(inc, AS_OF).intensity_at(np.column_stack([X0 + d, np.full(3, Y0)]))
     expected = 0.75 * 0.25 * gaussian_kernel(d, 50.0) + 0.25 * 2 ** (-0.5) * gaussian_kernel(d, 300.0)
@@ -180,8 +180,8 @@ def test_fit_returns_self_and_refuses_bad_input(make_incidents):
         IntensitySurface(_policy()).fit(inc.drop(columns="category"), AS_OF)
     with pytest.raises(ValidationError, match=r"\(n, 2\)"):
         est.intensity_at(np.array([1.0, 2.0, 3.0]))
-    with pytest.raises(ValidationError, match="long_share"):
-        IntensitySurface(_policy(long_share=1.5)).fit(inc, AS_OF)
+    with pytest.raises(ValidationError, match="wide_share"):
+        IntensitySurface(_policy(wide_share=1.5)).fit(inc, AS_OF)
 
 
 def test_no_incidents_gives_zero_surface(make_incidents):
