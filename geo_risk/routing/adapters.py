@@ -26,7 +26,6 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.spatial.distance import cdist
 
 from geo_risk.config import Policy
 from geo_risk.errors import ValidationError
@@ -167,25 +166,10 @@ def child_concern_sites(context: Any) -> list[ConcernSite]:
     return out
 
 
-# Dense distance matrices up to this many (point, place) pairs; a KD-tree pass beyond it.
-_DENSE_PAIRS = 2_000_000
-
-
 def _field_total(field: Any, xy: np.ndarray) -> np.ndarray:
-    """Total of an exposure field at points, without the per-place detail explanations need.
-
-    Fields of a few places (the usual case for one young person) are summed
-    with a dense distance matrix; larger ones use the field's own KD-tree pass.
-    Both give ``sum_p w_p * K(|x - p|)`` with the field's kernel and cut-off.
-    """
+    """Total of an exposure field at points, without the per-place detail explanations need."""
     if len(field) == 0 or field.tree is None:
         return np.zeros(len(xy))
-    if len(field) * len(xy) > _DENSE_PAIRS or field.kernel not in ("gaussian", "triangular"):
-        return np.asarray(field.evaluate(xy).total, dtype=float)
-    d = cdist(xy, field.xy)
-    if field.kernel == "gaussian":
-        k = np.exp(-0.5 * (d / field.scale_m) ** 2)
-    else:
-        k = np.clip(1.0 - d / field.scale_m, 0.0, None)
-    k[d > field.cutoff_m] = 0.0
-    return k @ field.weights
+    if hasattr(field, "total_at"):
+        return np.asarray(field.total_at(xy), dtype=float)
+    return np.asarray(field.evaluate(xy).total, dtype=float)

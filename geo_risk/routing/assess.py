@@ -23,12 +23,11 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import substring
 
 from geo_risk.config import Policy
 from geo_risk.crs import EastNorth, LatLon, point_to_store
 from geo_risk.errors import ValidationError
-from geo_risk.routing.graph import Snap, WalkGraph, snap_points
+from geo_risk.routing.graph import Snap, WalkGraph, cut_coords, snap_points
 from geo_risk.routing.paths import RoutePlan, Walk, detour_allowance_m, plan_routes
 from geo_risk.routing.risk import RiskFn, evaluate_risk, window_peak
 
@@ -501,9 +500,12 @@ def _piece_geometries(walk: Walk, graph: WalkGraph) -> np.ndarray:
     """The part of each edge actually walked."""
     geoms = np.array(graph.edge_geometry[walk.edges], dtype=object)
     cum = np.concatenate([[0.0], np.cumsum(walk.piece_length_m)])
+    coords = None
     for i in {0, len(geoms) - 1}:
         if abs(walk.piece_length_m[i] - graph.edge_length[walk.edges[i]]) > 1e-6:
-            geoms[i] = substring(walk.geometry, cum[i], cum[i + 1])
+            if coords is None:
+                coords = shapely.get_coordinates(walk.geometry)
+            geoms[i] = LineString(cut_coords(coords, cum[i], cum[i + 1]))
     return geoms
 
 

@@ -196,6 +196,38 @@ class WalkGraph:
         return self.coord_xy[idx[keep]]
 
 
+def cut_coords(coords: np.ndarray, start_m: float, end_m: float) -> np.ndarray:
+    """Vertices of a polyline between two distances along it (a fast ``shapely.ops.substring``).
+
+    Parameters
+    ----------
+    coords
+        Polyline vertices, shape ``(k, 2)``.
+    start_m, end_m
+        Distances from the first vertex; the result runs from ``start_m`` to
+        ``end_m`` (reversed when ``start_m > end_m``). Clipped to the line.
+
+    Returns
+    -------
+    numpy.ndarray
+        At least two vertices (equal ones for a zero-length cut).
+    """
+    seg = np.hypot(*np.diff(coords, axis=0).T)
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    lo, hi = sorted((float(start_m), float(end_m)))
+    lo, hi = max(lo, 0.0), min(hi, float(cum[-1]))
+    hi = max(hi, lo)
+
+    def at(d: float) -> np.ndarray:
+        i = int(np.clip(np.searchsorted(cum, d, side="right") - 1, 0, len(seg) - 1))
+        f = 0.0 if seg[i] <= 0 else (d - cum[i]) / seg[i]
+        return coords[i] + f * (coords[i + 1] - coords[i])
+
+    inner = coords[(cum > lo) & (cum < hi)]
+    out = np.vstack([at(lo), inner, at(hi)])
+    return out[::-1] if start_m > end_m else out
+
+
 def _ranges(offsets: np.ndarray, items: np.ndarray) -> np.ndarray:
     """Concatenated ``arange(offsets[i], offsets[i + 1])`` for each i in ``items``."""
     starts = offsets[items]

@@ -40,10 +40,9 @@ import shapely
 from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString
-from shapely.ops import substring
 
 from geo_risk.config import RoutingPolicy
-from geo_risk.routing.graph import MIN_EDGE_LENGTH_M, Snap, WalkGraph
+from geo_risk.routing.graph import MIN_EDGE_LENGTH_M, Snap, WalkGraph, cut_coords
 from geo_risk.routing.risk import LineSamples, RiskFn, edge_risk, evaluate_risk, sample_line
 
 log = logging.getLogger(__name__)
@@ -474,11 +473,8 @@ def _found(
 
 def _cut(graph: WalkGraph, edge: int, span: tuple[float, float]) -> np.ndarray:
     """Vertices of the part of ``edge`` from ``span[0]`` to ``span[1]`` metres (in that direction)."""
-    a, b = float(span[0]), float(span[1])
-    coords = shapely.get_coordinates(substring(graph.edge_geometry[edge], min(a, b), max(a, b)))
-    if coords.shape[0] == 1:
-        coords = np.vstack([coords, coords])
-    return coords[::-1] if a > b else coords
+    coords = graph.coord_xy[graph.coord_offsets[edge] : graph.coord_offsets[edge + 1]]
+    return cut_coords(coords, float(span[0]), float(span[1]))
 
 
 def _measure_all(found: list[_Found], risk_fn: RiskFn, step: float) -> dict[tuple[int, ...], Walk]:

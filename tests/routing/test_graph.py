@@ -144,3 +144,26 @@ def test_points_off_the_network_are_refused_with_a_clear_message():
     assert "school" in message and "home" not in message
     assert "500 m from the nearest walkable street" in message
     assert "snap_max_m" in message and "200 m" in message
+
+
+def test_cut_coords_matches_shapely_substring():
+    from shapely.geometry import LineString
+    from shapely.ops import substring
+
+    from geo_risk.routing.graph import cut_coords
+
+    coords = np.array([[0.0, 0.0], [30.0, 0.0], [30.0, 40.0], [100.0, 40.0]])
+    line = LineString(coords)
+    for a, b in [(0, 140), (10, 55), (55, 10), (30, 30), (35, 70), (-5, 500), (70, 35)]:
+        got = LineString(cut_coords(coords, a, b))
+        lo, hi = max(min(a, b), 0), min(max(a, b), line.length)
+        want = substring(line, lo, hi)
+        if a > b:
+            want = shapely.reverse(want)
+        if want.geom_type == "Point":
+            assert got.length == pytest.approx(0.0)
+            continue
+        assert got.equals_exact(want, 1e-9) or got.length == pytest.approx(want.length)
+        np.testing.assert_allclose(got.coords[0], want.coords[0])
+        np.testing.assert_allclose(got.coords[-1], want.coords[-1])
+        assert got.length == pytest.approx(want.length)
