@@ -296,6 +296,9 @@ class RouteAssessment:
         Shortest first, then the lowest-risk walk (when different), then alternatives.
     recommendation
         The advisory recommendation, with reasons and the policy version.
+    beyond_cap
+        The lower-risk walk the policy's alpha found when it is longer than the
+        detour cap (role ``"beyond_cap"``; not offered as a walk), else None.
     policy_version, policy_digest
         The policy the assessment was made under.
     advisory
@@ -312,6 +315,7 @@ class RouteAssessment:
     recommendation: Recommendation
     policy_version: str
     policy_digest: str
+    beyond_cap: Route | None = None
     advisory: str = ADVISORY
 
     @property
@@ -342,6 +346,7 @@ class RouteAssessment:
             "detour_cap_m": round(self.detour_cap_m, 1),
             "routes": [r.to_dict() for r in self.routes],
             "recommendation": self.recommendation.to_dict(),
+            "beyond_cap": self.beyond_cap.to_dict() if self.beyond_cap is not None else None,
             "policy_version": self.policy_version,
             "policy_digest": self.policy_digest,
             "advisory": self.advisory,
@@ -451,6 +456,7 @@ def assess_route(
         recommendation=recommendation,
         policy_version=policy.version,
         policy_digest=_digest(policy),
+        beyond_cap=unconstrained,
     )
 
 

@@ -91,6 +91,9 @@ def test_lower_risk_walk_beyond_the_cap_is_reported_but_not_taken(policy):
         "YP-0042", EastNorth(X0, Y0 - 5), EastNorth(X0 + 1000, Y0 - 5), AS_OF, policy, graph=graph, risk_fn=risk
     )
     assert [r.role for r in result.routes] == ["shortest"]
+    assert result.beyond_cap is not None and result.beyond_cap.role == "beyond_cap"
+    assert result.beyond_cap.detour_m == pytest.approx(500)
+    assert result.to_dict()["beyond_cap"]["length_m"] == pytest.approx(1500)
     assert result.lowest_risk is result.shortest
     assert result.recommendation.meets_bar is True
     reasons = " ".join(result.recommendation.reasons)
