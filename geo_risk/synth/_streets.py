@@ -231,21 +231,21 @@ def _add_spurs(
     length = np.hypot(*(b - a).T)
     mid0 = 0.5 * (a + b)
     dens = world.density(mid0[:, 0], mid0[:, 1])
-    prob = 0.5 * np.clip(1.15 - dens, 0.0, 1.0)
-    choose = np.flatnonzero(~no_spur & (length > 70.0) & (rng.uniform(0, 1, m_edges) < prob))
+    prob = 0.6 * np.clip(1.2 - dens, 0.0, 1.0)
+    choose = np.flatnonzero(~no_spur & (length > 50.0) & (rng.uniform(0, 1, m_edges) < prob))
     t = rng.uniform(0.35, 0.65, len(choose))[:, None]
     mpt = a[choose] * (1 - t) + b[choose] * t
     d = (b[choose] - a[choose]) / length[choose][:, None]
     normal = np.column_stack([-d[:, 1], d[:, 0]]) * rng.choice([-1.0, 1.0], len(choose))[:, None]
-    spur_len = rng.uniform(35.0, 90.0, len(choose))[:, None]
+    spur_len = np.clip(length[choose] * rng.uniform(0.45, 0.9, len(choose)), 25.0, 90.0)[:, None]
     end = mpt + normal * spur_len
     ok = world.inside(end[:, 0], end[:, 1]) & ~world.in_park(end[:, 0], end[:, 1])
     ok &= world.river_distance(end[:, 0], end[:, 1]) > world.river_width * 0.5 + 15.0
     ok &= world.river_side(end[:, 0], end[:, 1]) == world.river_side(mpt[:, 0], mpt[:, 1])
     dist, _ = cKDTree(xy).query(end)
-    ok &= dist > 25.0
+    ok &= dist > 0.45 * spur_len[:, 0]
     start = mpt + normal * 2.0
-    spur_lines = shapely.linestrings(np.stack([start, end + normal * 12.0], axis=1))
+    spur_lines = shapely.linestrings(np.stack([start, end + normal * 8.0], axis=1))
     street_lines = shapely.linestrings(np.stack([a, b], axis=1))
     hit = shapely.STRtree(street_lines).query(spur_lines, predicate="intersects")
     ok[np.unique(hit[0])] = False
@@ -255,7 +255,7 @@ def _add_spurs(
     clash = pair[:, pair[0] < pair[1]] if pair.size else pair
     ok[cand[np.unique(clash[1])]] = False
     cand = np.flatnonzero(ok)
-    close = cKDTree(end[cand]).query_pairs(40.0, output_type="ndarray")
+    close = cKDTree(end[cand]).query_pairs(25.0, output_type="ndarray")
     if len(close):
         ok[cand[np.unique(close.max(axis=1))]] = False
     sel = np.flatnonzero(ok)
@@ -383,7 +383,7 @@ def make_streets(world: World, rng: np.random.Generator) -> Streets:
     # planned neighbourhoods keep their lattice (Gabriel) edges.
     dens = world.density(mid[:, 0], mid[:, 1])
     extra = is_gab & ~is_rng & (rng.uniform(0, 1, len(edges)) < 0.25 * dens)
-    street = (is_rng | extra | (grid_edge & is_gab)) & mid_in & ~crosses
+    street = (is_rng | (extra & ~grid_edge)) & mid_in & ~crosses
     street &= length < 450.0
     # Cul-de-sacs: cut some suburban edges that are not needed to keep the network whole.
     street &= ~_cut_for_dead_ends(len(xy), p, q, length, street & ~grid_edge, dens, rng)
@@ -438,7 +438,7 @@ def make_streets(world: World, rng: np.random.Generator) -> Streets:
     u, v = new[u], new[v]
     n = len(xy)
 
-    u, v, xy, spur = _add_spurs(world, xy, u, v, foot | mid_park, rng)
+    u, v, xy, spur = _add_spurs(world, xy, u, v, foot | mid_park | is_bridge, rng)
     k = len(u) - len(foot)
     foot = np.r_[foot, np.zeros(k, dtype=bool)]
     mid_park = np.r_[mid_park, np.zeros(k, dtype=bool)]
