@@ -12,6 +12,7 @@ from geo_risk.errors import ValidationError
 
 _EPOCH = np.datetime64("1970-01-01T00:00:00", "ns")
 _DAY = np.timedelta64(1, "D")
+_PY_EPOCH = dt.datetime(1970, 1, 1)
 
 
 def as_timestamp(as_of: Any) -> pd.Timestamp:
@@ -62,5 +63,10 @@ def days_to_iso(days: float | None, unit: str = "D") -> str | None:
     """Float days since 1970-01-01 back to an ISO date (``unit="s"``: date and time); ``None`` for NaN."""
     if days is None or not np.isfinite(days):
         return None
-    stamp = _EPOCH + np.timedelta64(int(round(days * 86400)), "s")
-    return str(np.datetime_as_string(stamp, unit=unit))
+    stamp = _PY_EPOCH + dt.timedelta(seconds=round(float(days) * 86400))
+    if unit == "D":
+        return stamp.date().isoformat()
+    if unit == "s":
+        return stamp.isoformat(timespec="seconds")
+    msg = f"unit must be 'D' or 's', got {unit!r}"
+    raise ValueError(msg)

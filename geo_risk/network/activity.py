@@ -58,6 +58,10 @@ class PlaceIndex:
     sites: np.ndarray
     entity_code: np.ndarray
     entities: tuple[Node, ...]
+    entity_index: Mapping[Node, int]
+    entity_ptr: np.ndarray
+    entity_rows: np.ndarray
+    away: np.ndarray
 
     @classmethod
     def from_frame(cls, places: gpd.GeoDataFrame) -> PlaceIndex:
@@ -116,6 +120,10 @@ class PlaceIndex:
             sites=np.flatnonzero(kind == "exploitation_site"),
             entity_code=entity_code,
             entities=entities,
+            entity_index=code_of,
+            entity_ptr=bounds.astype(np.int64),
+            entity_rows=order.astype(np.int64),
+            away=away,
         )
 
     def __len__(self) -> int:
@@ -283,25 +291,43 @@ def activity_field(
     if bandwidth_m <= 0:
         msg = "policy [network] activity_bandwidth_m must be positive"
         raise ValidationError(msg)
-    rows_parts: list[np.ndarray] = []
-    weight_parts: list[np.ndarray] = []
-    owner_parts: list[np.ndarray] = []
-    via_parts: list[np.ndarray] = []
+    # sources: (entity code, weight, owner, via link, homes allowed); then one vectorised expansion
+    index = places.entity_index
+    codes: list[int] = []
+    src_w: list[float] = []
+    src_owner: list[int] = []
+    src_via: list[str] = []
+    src_home: list[bool] = []
+
+    def add(node: Node, weight: float, owner: int, via: str, homes: bool) -> None:
+        code = index.get(node)
+        if code is not None:
+            codes.append(code)
+            src_w.append(weight)
+            src_owner.append(owner)
+            src_via.append(via)
+            src_home.append(homes)
+
     for k, (node, w_entity) in enumerate(entities):
-        own = places.rows_for(node)
-        rows_parts.append(own)
-        weight_parts.append(w_entity * place_weights[own])
-        owner_parts.append(np.full(len(own), k, dtype=np.int64))
-        via_parts.append(np.full(len(own), "", dtype=object))
+        add(node, w_entity, k, "", True)
         if node[0] == "group":
             for member, w_member, link_id in group_members(network, node, link_weights):
-                rows = places.rows_for(member, include_home=False)
-                rows_parts.append(rows)
-                weight_parts.append(w_entity * w_member * place_weights[rows])
-                owner_parts.append(np.full(len(rows), k, dtype=np.int64))
-                via_parts.append(np.full(len(rows), link_id, dtype=object))
+                add(member, w_entity * w_member, k, link_id, False)
+    code_arr = np.asarray(codes, dtype=np.int64)
+    ptr = places.entity_ptr
+    counts = ptr[code_arr + 1] - ptr[code_arr]
+    src = np.repeat(np.arange(len(code_arr)), counts)
+    # row positions: each source's run entity_rows[ptr[code] : ptr[code + 1]], laid end to end
+    offsets = np.cumsum(counts) - counts
+    first = np.repeat(ptr[code_arr] - offsets, counts)
+    rows = places.entity_rows[first + np.arange(len(src))] if len(src) else np.zeros(0, dtype=np.int64)
+    keep = np.asarray(src_home, dtype=bool)[src] | places.away[rows]
+    rows, src = rows[keep], src[keep]
+    weights = np.asarray(src_w, dtype=float)[src] * place_weights[rows]
+    owner = np.asarray(src_owner, dtype=np.int64)[src]
+    via = np.asarray(src_via, dtype=object)[src] if len(src) else np.zeros(0, dtype=object)
     owners = tuple(node for node, _ in entities)
-    return _field(rows_parts, weight_parts, owner_parts, via_parts, owners, places, "gaussian", bandwidth_m)
+    return _field([rows], [weights], [owner], [via], owners, places, "gaussian", bandwidth_m)
 
 
 def site_field(

@@ -80,11 +80,10 @@ def _contributors(field: ExposureField, fv: FieldValues, k: int, owner_objs: tup
     place_rows = {int(r) for r in field.rows[j[significant]]}
     link_ids = {str(v) for v in field.via[j[significant]] if v}
     shares = fv.by_owner[k] / total if total > 0 else np.zeros(len(owner_objs))
-    order = sorted(range(len(owner_objs)), key=lambda m: (-shares[m], m))
+    strong = np.flatnonzero(shares >= SHARE)
+    strong = strong[np.lexsort((strong, -shares[strong]))]  # largest share first, ties by owner order
     owners = []
-    for m in order:
-        if shares[m] < SHARE:
-            break
+    for m in strong.tolist():
         link_ids.update(owner_objs[m].path)
         if len(owners) < TOP:
             owners.append((owner_objs[m], float(shares[m])))

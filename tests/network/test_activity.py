@@ -180,3 +180,21 @@ def test_bad_place_kind_is_rejected():
     gdf = places_frame([{"place_id": "P1", "entity_key": "YP-1", "x": X0, "y": Y0, "kind": "school"}], as_of=AS_OF)
     with pytest.raises(ValidationError, match="kind must be one of"):
         PlaceIndex.from_frame(gdf)
+
+
+def test_no_adversaries_or_no_places_give_an_empty_field(policy):
+    network, places = build(
+        [{"link_id": "L1", "from_key": "YP-1", "to_key": "YP-5", "type": "in_conflict_with"}],
+        [{"place_id": "P2", "entity_key": "YP-2", "x": X0, "y": Y0}],
+    )
+    common = {
+        "network": network,
+        "link_weights": network.link_weights(AS_OF, policy.network),
+        "bandwidth_m": 250.0,
+    }
+    weights = places.weights(AS_OF, policy.network)
+    for entities in ([], [(("person", "YP-5"), 1.0)], [(("group", "G1"), 1.0)]):
+        field = activity_field(entities, places, weights, **common)
+        assert len(field) == 0
+        assert field.evaluate(np.array([[X0, Y0]])).total.tolist() == [0.0]
+        assert field.total_at(np.array([[X0, Y0]])).tolist() == [0.0]
