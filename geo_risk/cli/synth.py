@@ -30,7 +30,7 @@ def generate(size: str, seed: int, out_dir: Path) -> None:
     click.echo(f"wrote {len(manifest.files)} files of the {size} synthetic city (seed {seed}) to {out_dir}")
     click.echo(
         f"  {counts['incidents']:,} incidents over {manifest.months[0]}..{manifest.months[1]}, "
-        f"{counts['street_edges']:,} street edges, {counts['lsoas']:,} LSOAs, {counts['schools']:,} schools, "
+        f"{counts['street_segments']:,} street segments, {counts['lsoas']:,} LSOAs, {counts['schools']:,} schools, "
         f"{counts['people']:,} people, {counts['links']:,} links"
     )
     click.echo(f"  as of {manifest.as_of}; {len(manifest.demo_cases)} demo cases in demo_cases.csv")

@@ -272,7 +272,7 @@ def generate_city(out_dir: str | os.PathLike[str], *, seed: int = DEFAULT_SEED, 
     expected.append(ExpectedImport("boundaries", n_areas, n_areas, 0, 0, 0))
     n_pc = _write_postcodes(city, put)
     expected.append(ExpectedImport("postcodes", n_pc, n_pc, 0, 0, 0))
-    n_ways = _write_streets(city, put)
+    n_ways, n_segments = _write_streets(city, put)
     expected.append(ExpectedImport("streets", n_ways, n_ways, 0, 0, 0))
     n_sch = _write_schools(city, put)
     expected.append(ExpectedImport("schools", n_sch, n_sch, 0, 0, 0))
@@ -309,6 +309,7 @@ def generate_city(out_dir: str | os.PathLike[str], *, seed: int = DEFAULT_SEED, 
         expected=tuple(expected),
         demo_cases=city.cases,
         counts=(
+            ("street_segments", int(n_segments)),
             ("street_edges", int(len(st.u))),
             ("street_nodes", int(len(st.xy))),
             ("lsoas", int(len(city.areas.lsoa_code))),
@@ -417,7 +418,7 @@ def _write_postcodes(city: City, put) -> int:  # type: ignore[no-untyped-def]
     return len(lines)
 
 
-def _write_streets(city: City, put) -> int:  # type: ignore[no-untyped-def]
+def _write_streets(city: City, put) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     st, world = city.streets, city.world
     seqs = W.chain_node_sequences(st.u, st.v, st.chain)
     # Representative edge per chain for its tags.
@@ -437,6 +438,9 @@ def _write_streets(city: City, put) -> int:  # type: ignore[no-untyped-def]
         ways.append((wid, [int(st.node_id[i]) for i in seq], tags))
         wid += 1
     n_highway = len(ways)
+    # Segments as an importer splits them: at both ends of a way and at every node used twice.
+    uses = np.bincount(np.concatenate([np.asarray(seq) for _, seq in seqs]), minlength=len(st.xy))
+    segments = sum(1 + int((uses[np.asarray(seq[1:-1], dtype=np.int64)] > 1).sum()) for _, seq in seqs)
     # The river (not a highway: skipped by the streets importer) and the city's place node.
     river = np.asarray(world.river.coords)
     next_id = int(st.node_id.max()) + 1
@@ -455,7 +459,7 @@ def _write_streets(city: City, put) -> int:  # type: ignore[no-untyped-def]
         ways=ways,
     )
     put("streets", "streets/synthetown.osm", data, n_highway)
-    return n_highway
+    return n_highway, segments
 
 
 GIAS_HEADER = [
