@@ -52,6 +52,8 @@ from geo_risk.surface.kernel import (
 log = logging.getLogger(__name__)
 
 REQUIRED_COLUMNS = ("category", "occurred_at", "geometry")
+#: The fitted area's grid (percentiles, fast sampling) is coarsened beyond this many cells.
+FITTED_GRID_MAX_CELLS = 8_000_000
 #: Pairs of (query point, incident location) evaluated per chunk in point queries.
 _PAIR_BUDGET = 4_000_000
 
@@ -111,8 +113,9 @@ class IntensitySurface:
     bounds_ : tuple
         ``(xmin, ymin, xmax, ymax)`` of the fitted area.
     grid_ : IntensityGrid
-        The fitted area's grid at the policy's ``cell_m``, built on first use (percentiles,
-        :meth:`sample`), so point queries alone never pay for it.
+        The fitted area's grid at the policy's ``cell_m`` (coarsened for very large areas,
+        see ``fitted_cell_m_``), built on first use (percentiles, :meth:`sample`), so point
+        queries alone never pay for it.
     reference_ : numpy.ndarray
         Sorted cell intensities of ``grid_``: the citywide distribution for percentiles.
 
@@ -177,21 +180,17 @@ class IntensitySurface:
         xy, age, base = xy[keep], age[keep], base[keep]
         weights = np.column_stack([t.share * base * decay_weights(age, t.half_life_days) for t in terms])
         # Police.uk snap points repeat: sum weights per distinct location.
-        if len(xy):
-            uniq, inverse = np.unique(xy, axis=0, return_inverse=True)
-            inverse = inverse.ravel()
-            summed = np.column_stack(
-                [np.bincount(inverse, weights=weights[:, k], minlength=len(uniq)) for k in range(len(terms))]
-            )
-        else:
-            uniq, summed = np.empty((0, 2)), np.empty((0, len(terms)))
+        uniq, inverse = _distinct_points(xy)
+        summed = np.column_stack(
+            [np.bincount(inverse, weights=weights[:, k], minlength=len(uniq)) for k in range(len(terms))]
+        ).reshape(len(uniq), len(terms))
 
         self.terms_ = terms
         self.as_of_ = as_of_ts
         self.xy_ = uniq
         self.weights_ = summed
         self.n_incidents_ = int(keep.sum())
-        self.tree_ = cKDTree(uniq)
+        self.tree_ = cKDTree(uniq, balanced_tree=False, compact_nodes=False)
         self.radius_m_ = TRUNCATE * max(t.bandwidth_m for t in terms)
 
         if bounds is None:
@@ -207,8 +206,21 @@ class IntensitySurface:
         """The fitted area's grid at the policy's ``cell_m`` (built on first use, then kept)."""
         self._check_fitted()
         if self._grid is None:
-            self._grid = self.grid(self.bounds_, float(self.policy.cell_m))
+            self._grid = self.grid(self.bounds_, self.fitted_cell_m_)
         return self._grid
+
+    @property
+    def fitted_cell_m_(self) -> float:
+        """Cell size of :attr:`grid_`: the policy's ``cell_m``, coarsened (by powers of two)
+        only if the fitted area would otherwise exceed ``FITTED_GRID_MAX_CELLS`` cells."""
+        self._check_fitted()
+        xmin, ymin, xmax, ymax = self.bounds_
+        cell = float(self.policy.cell_m)
+        while ((xmax - xmin) / cell + 1) * ((ymax - ymin) / cell + 1) > FITTED_GRID_MAX_CELLS:
+            cell *= 2.0
+        if cell != self.policy.cell_m:
+            log.info("surface: fitted-area grid coarsened from %g m to %g m cells", self.policy.cell_m, cell)
+        return cell
 
     @property
     def reference_(self) -> np.ndarray:
@@ -355,6 +367,18 @@ def _point_coords(incidents: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     ok = np.isfinite(xy).all(axis=1)
     xy[~ok] = 0.0
     return xy, ok
+
+
+def _distinct_points(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of ``xy`` and the index of each row's distinct point (hash-based, O(n))."""
+    if not len(xy):
+        return np.empty((0, 2)), np.empty(0, dtype=np.int64)
+    cx, ux = pd.factorize(xy[:, 0])
+    cy, uy = pd.factorize(xy[:, 1])
+    key = cx.astype(np.int64) * len(uy) + cy
+    inverse, ukey = pd.factorize(key)
+    uniq = np.column_stack([ux[ukey // len(uy)], uy[ukey % len(uy)]]).astype(float)
+    return uniq, inverse.astype(np.int64)
 
 
 def _area(xy: np.ndarray) -> float:

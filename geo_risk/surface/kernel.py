@@ -67,8 +67,11 @@ def category_weights(
     default_weight: float,
 ) -> np.ndarray:
     """Weight of each incident by its category (``default_weight`` for unlisted ones)."""
-    cats = pd.Series(np.asarray(categories, dtype=object))
-    return cats.map(dict(weights)).fillna(default_weight).to_numpy(dtype=float)
+    series = categories if isinstance(categories, pd.Series) else pd.Series(np.asarray(categories, dtype=object))
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    table = dict(weights)
+    per_category = np.array([float(table.get(c, default_weight)) for c in uniques] + [default_weight])
+    return per_category[codes]  # the sentinel -1 (missing category) picks default_weight
 
 
 def age_days(occurred_at: pd.Series | np.ndarray, as_of: np.datetime64 | pd.Timestamp) -> np.ndarray:
