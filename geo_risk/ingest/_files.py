@@ -209,7 +209,7 @@ def read_csv_strings(
 ) -> pd.DataFrame:
     """Read a CSV source as strings (empty cells are ``""``), with clear errors.
 
-    Column names are stripped of surrounding spaces. The row for a line number is
+    Column names and cells are stripped of surrounding spaces. The row for a line number is
     ``index + 2`` with a header and ``index + 1`` without.
     """
     text = decode_text(source)
@@ -235,6 +235,8 @@ def read_csv_strings(
         raise ValidationError(msg) from exc
     if header:
         df.columns = [str(c).strip() for c in df.columns]
+    for col in df.columns:
+        df[col] = df[col].str.strip()
     if len(df) == 0:
         msg = f"{source.name} has a header but no rows; export the data again with its rows"
         raise ValidationError(msg)

@@ -174,7 +174,7 @@ def _read_one(src: Source, file_index: int, area: object, errors: str) -> pd.Dat
     rows = np.arange(2, n + 2, dtype="int64")
     problems = Problems(src.name)
 
-    month_text = df["Month"].str.strip()
+    month_text = df["Month"]
     month = pd.to_datetime(month_text, format="%Y-%m", errors="coerce")
     bad_month = month.isna().to_numpy()
     if bad_month.any():
@@ -187,7 +187,7 @@ def _read_one(src: Source, file_index: int, area: object, errors: str) -> pd.Dat
     problems.add(rows[one_missing], "only one of Longitude/Latitude is given; give both or leave both empty")
     lonlat_swap_check(lon, lat, rows, problems, lon_col="Longitude", lat_col="Latitude")
 
-    category = df["Crime type"].str.strip()
+    category = df["Crime type"]
     no_cat = (category == "").to_numpy()
     problems.add(rows[no_cat], "Crime type is empty; every police.uk row has a crime type")
 
@@ -222,7 +222,7 @@ def _read_one(src: Source, file_index: int, area: object, errors: str) -> pd.Dat
         status[outside] = _OUT
         reason[outside] = REASON_OUTSIDE_AREA
 
-    crime_id = df["Crime ID"].str.strip()
+    crime_id = df["Crime ID"]
     has_id = (crime_id != "").to_numpy()
     key = crime_id.to_numpy(dtype=object).copy()
     if (~has_id).any():
@@ -240,17 +240,22 @@ def _read_one(src: Source, file_index: int, area: object, errors: str) -> pd.Dat
             "month_dt": month.to_numpy(),
             "month": month_text.to_numpy(dtype=object),
             "category": category.to_numpy(dtype=object),
-            "location_text": df["Location"].str.strip().to_numpy(dtype=object),
-            "lsoa_code": df["LSOA code"].str.strip().to_numpy(dtype=object),
-            "lsoa_name": df["LSOA name"].str.strip().to_numpy(dtype=object),
-            "outcome": df["Last outcome category"].str.strip().to_numpy(dtype=object),
-            "reported_by": df["Reported by"].str.strip().to_numpy(dtype=object),
-            "falls_within": df["Falls within"].str.strip().to_numpy(dtype=object),
+            "location_text": df["Location"].to_numpy(dtype=object),
+            "lsoa_code": df["LSOA code"].to_numpy(dtype=object),
+            "lsoa_name": df["LSOA name"].to_numpy(dtype=object),
+            "outcome": df["Last outcome category"].to_numpy(dtype=object),
+            "reported_by": df["Reported by"].to_numpy(dtype=object),
+            "falls_within": df["Falls within"].to_numpy(dtype=object),
             "x": x,
             "y": y,
         }
     )
     return out
+
+
+def _none_if_empty(values: pd.Series) -> np.ndarray:
+    arr = values.to_numpy(dtype=object)
+    return np.where(arr == "", None, arr)
 
 
 _HASH_FIELDS = ["Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location", "LSOA code", "Crime type"]
@@ -266,31 +271,41 @@ def _content_ids(df: pd.DataFrame) -> np.ndarray:
     return np.asarray(["h:" + hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts], dtype=object)
 
 
-def _lsoa_versions(allrows: pd.DataFrame, lsoa21_from: str) -> pd.Series:
+def _lsoa_versions(allrows: pd.DataFrame, lsoa21_from: str) -> np.ndarray:
     """LSOA version per row, decided per (file, month) from the codes, else from the month."""
-    codes = allrows["lsoa_code"]
-    prefix = codes.str[:3]
-    number = pd.to_numeric(codes.str[3:], errors="coerce")
-    limit = prefix.map(LSOA11_MAX)
-    new_only = (number > limit).fillna(False).astype(bool)
-    has_code = (codes != "") & limit.notna()
-    group = [allrows["file_index"], allrows["month"]]
-    any_new = new_only.groupby(group).transform("any").astype(bool)
-    n_codes = codes.where(has_code).groupby(group).transform("nunique")
-    cutoff = pd.Timestamp(lsoa21_from + "-01")
-    by_month = np.where(allrows["month_dt"] >= cutoff, "2021", "2011")
-    version = np.where(any_new, "2021", np.where(n_codes >= LSOA_EVIDENCE_MIN, "2011", by_month))
-    version = np.where(has_code, version, None)
-    return pd.Series(version, index=allrows.index, dtype=object)
+    code_idx, uniq = pd.factorize(allrows["lsoa_code"].to_numpy(dtype=object))
+    u = pd.Series(uniq, dtype=object)
+    limit = u.str[:3].map(LSOA11_MAX)
+    number = pd.to_numeric(u.str[3:], errors="coerce")
+    u_new = ((number > limit) & limit.notna()).to_numpy(dtype=bool)
+    u_has = (limit.notna() & (u != "")).to_numpy(dtype=bool)
+    has_code = u_has[code_idx]
+    new_only = u_new[code_idx]
+    g_idx, _ = pd.factorize(pd.MultiIndex.from_arrays([allrows["file_index"], allrows["month"]]))
+    n_groups = int(g_idx.max()) + 1 if len(g_idx) else 0
+    any_new = np.bincount(g_idx, weights=new_only, minlength=n_groups) > 0
+    pairs = np.unique(np.stack([g_idx[has_code], code_idx[has_code]]), axis=1) if has_code.any() else np.zeros((2, 0), int)
+    n_codes = np.bincount(pairs[0], minlength=n_groups)
+    cutoff = np.datetime64(lsoa21_from + "-01")
+    by_month = np.where(allrows["month_dt"].to_numpy() >= cutoff, "2021", "2011")
+    version = np.where(any_new[g_idx], "2021", np.where(n_codes[g_idx] >= LSOA_EVIDENCE_MIN, "2011", by_month))
+    return np.where(has_code, version, None).astype(object)
 
 
 def _finish(allrows: pd.DataFrame, files: list[str], lsoa21_from: str) -> ImportResult:
     # duplicates: across every file of the import; keep the best-status, earliest row of each id
-    order = allrows.sort_values(["external_id", "status", "file_index", "source_row"], kind="stable")
-    dup_sorted = order.duplicated("external_id", keep="first").to_numpy()
-    first_file = order.groupby("external_id", sort=False)["source_file"].transform("first")
-    first_row = order.groupby("external_id", sort=False)["source_row"].transform("first")
-    dup = pd.Series(dup_sorted, index=order.index).reindex(allrows.index).to_numpy()
+    key_idx, _ = pd.factorize(allrows["external_id"].to_numpy(dtype=object))
+    order = np.lexsort((allrows["source_row"].to_numpy(), allrows["file_index"].to_numpy(),
+                        allrows["status"].to_numpy(), key_idx))
+    ks = key_idx[order]
+    first_sorted = np.ones(len(ks), dtype=bool)
+    first_sorted[1:] = ks[1:] != ks[:-1]
+    dup = np.zeros(len(ks), dtype=bool)
+    dup[order[~first_sorted]] = True
+    kept_pos = np.empty(int(key_idx.max()) + 1 if len(key_idx) else 0, dtype="int64")
+    kept_pos[ks[first_sorted]] = order[first_sorted]
+    first_file = pd.Series(allrows["source_file"].to_numpy(dtype=object)[kept_pos[key_idx]], index=allrows.index)
+    first_row = pd.Series(allrows["source_row"].to_numpy()[kept_pos[key_idx]], index=allrows.index)
     allrows["lsoa_version"] = _lsoa_versions(allrows, lsoa21_from)
 
     rej_parts = []
@@ -332,10 +347,10 @@ def _finish(allrows: pd.DataFrame, files: list[str], lsoa21_from: str) -> Import
             "has_time": np.zeros(n, dtype=bool),
             "precision": np.full(n, "snap_point", dtype=object),
             "location_text": acc["location_text"].astype(object),
-            "lsoa_code": acc["lsoa_code"].replace("", None).astype(object),
-            "lsoa_name": acc["lsoa_name"].replace("", None).astype(object),
+            "lsoa_code": _none_if_empty(acc["lsoa_code"]),
+            "lsoa_name": _none_if_empty(acc["lsoa_name"]),
             "lsoa_version": acc["lsoa_version"].astype(object),
-            "outcome": acc["outcome"].replace("", None).astype(object),
+            "outcome": _none_if_empty(acc["outcome"]),
             "reported_by": acc["reported_by"].astype(object),
             "falls_within": acc["falls_within"].astype(object),
             "crime_id": acc["crime_id"].astype(object),
