@@ -49,7 +49,6 @@ class Store:
 def init_app(app: Flask) -> None:
     from web.state import DataState
 
-    csrf.init_app(app)
     app.extensions["geo_risk.store"] = Store(app)
     app.extensions["geo_risk.data"] = DataState(app)
 

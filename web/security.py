@@ -54,7 +54,12 @@ def init_app(app: Flask) -> None:
     app.before_request(_authorise)
     app.after_request(_finish)
     app.context_processor(_template_globals)
-    csrf.exempt(API_BLUEPRINT)
+    # CSRF runs after the request id and sign-in hooks; the token-authenticated API is exempt
+    # here and checks the header itself for session callers (see _authorise).
+    from web.api import bp as api_bp
+
+    csrf.init_app(app)
+    csrf.exempt(api_bp)
 
 
 def _start() -> None:
@@ -206,5 +211,5 @@ def _template_globals() -> dict:
         "role_label": presentation.role_label,
         "home_endpoint": policy.home_endpoint,
         "nav_items": presentation.nav_items(g.get("user")),
-        "synthetic": current_app.extensions["geo_risk.data"].peek_synthetic(),
+        "synthetic": current_app.extensions["geo_risk.data"].peek_synthetic(store().engine),
     }

@@ -206,6 +206,7 @@ class DataState:
         self._lock = threading.Lock()
         self._current: AppData | None = None
         self._checked_at = 0.0
+        self._synthetic: tuple[bool, float] | None = None
 
     def get(self, engine: Engine, policy: Policy) -> AppData:
         now = time.monotonic()
@@ -228,10 +229,22 @@ class DataState:
             self._checked_at = time.monotonic()
             return current
 
-    def peek_synthetic(self) -> bool:
-        """Whether the loaded data is the synthetic city (False before any load)."""
+    def peek_synthetic(self, engine: Engine) -> bool:
+        """Whether the data is the synthetic city, without loading the snapshot (cached a minute)."""
         current = self._current
-        return bool(current is not None and current.is_synthetic)
+        if current is not None:
+            return current.is_synthetic
+        now = time.monotonic()
+        cached = self._synthetic
+        if cached is not None and now - cached[1] < 60:
+            return cached[0]
+        with engine.connect() as conn:
+            flag = conn.execute(text(
+                "SELECT (SELECT count(*) FROM (SELECT 1 FROM area WHERE lower(name) LIKE '%synthetic%' LIMIT 1) a) + "
+                "(SELECT count(*) FROM (SELECT 1 FROM school WHERE lower(name) LIKE '%synthetic%' LIMIT 1) s)"
+            )).scalar_one()
+        self._synthetic = (bool(flag), now)
+        return bool(flag)
 
     def invalidate(self) -> None:
         with self._lock:

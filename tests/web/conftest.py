@@ -118,8 +118,7 @@ def sign_in(app, username: str | None, password: str = PASSWORD) -> Browser:
     if username is not None:
         resp = b.post("/login", {"username": username, "password": password})
         assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
-        b.get("/")
-        b.get("/login")  # a page with a fresh CSRF token for this session
+        b.get("/", follow_redirects=True)  # the landing page carries this session's CSRF token
     return b
 
 
