@@ -35,3 +35,16 @@ def generate(size: str, seed: int, out_dir: Path) -> None:
     )
     click.echo(f"  as of {manifest.as_of}; {len(manifest.demo_cases)} demo cases in demo_cases.csv")
     click.echo("  import order: " + ", ".join(f"{k} {p}" for k, p in manifest.import_paths))
+
+
+@synth.command("boundaries")
+@click.option("--size", type=click.Choice(["small", "city"]), default="small", show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=7, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the boundary GeoJSON files into.")
+def boundaries(size: str, seed: int, out_dir: Path) -> None:
+    """Write only the city's ONS-style boundary files (LSOA, MSOA, ward, LAD)."""
+    from geo_risk.synth.city import write_boundaries
+
+    for path in write_boundaries(out_dir, seed=seed, size=size):
+        click.echo(f"wrote {path}")

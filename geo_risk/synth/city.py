@@ -237,6 +237,25 @@ def draw_city(*, seed: int = DEFAULT_SEED, size: str = "small") -> City:
                 no_location, duplicated)
 
 
+def draw_areas(*, seed: int = DEFAULT_SEED, size: str = "small") -> Areas:
+    """Only the areas of the city ``draw_city(seed=seed, size=size)`` would draw (faster)."""
+    spec = size_spec(size)
+    streams = np.random.default_rng(int(seed)).spawn(12)
+    world = make_world(spec, streams[0])
+    streets = make_streets(world, streams[1])
+    return make_areas(world, streets, streams[2])
+
+
+def write_boundaries(out_dir: str | os.PathLike[str], *, seed: int = DEFAULT_SEED, size: str = "small") -> list[Path]:
+    """Write only the city's boundary GeoJSON files (as in ``data/boundaries``); return their paths."""
+    out = Path(out_dir)
+    written = []
+    for name, data in boundary_layers(draw_areas(seed=seed, size=size)).items():
+        W.write_bytes(out / name, data)
+        written.append(out / name)
+    return written
+
+
 def generate_city(out_dir: str | os.PathLike[str], *, seed: int = DEFAULT_SEED, size: str = "small") -> CityManifest:
     """Generate the synthetic city and write it in the real input formats.
 
