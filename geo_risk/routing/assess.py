@@ -50,6 +50,12 @@ _CONCERN_WORDS = {
     "exploitation_site": "a place associated with the exploitation of young people",
 }
 _UNNAMED = "an unnamed path"
+_MAX_STREETS = 6  # street names listed in one reason
+
+
+def _metres(distance_m: float) -> str:
+    """A distance in words: to the metre, but never "0 m" (a place on the street is "within 10 m")."""
+    return f"{max(distance_m, 10.0):.0f} m" if distance_m < 10.0 else f"{distance_m:.0f} m"
 
 
 @dataclass(frozen=True)
@@ -108,7 +114,7 @@ class NearSegment:
     @property
     def text(self) -> str:
         """Plain words for the transport tier: no person, group or intelligence named."""
-        return f"segment near {self.street} passes within {self.distance_m:.0f} m of {_CONCERN_WORDS[self.kind]}"
+        return f"segment near {self.street} passes within {_metres(self.distance_m)} of {_CONCERN_WORDS[self.kind]}"
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -666,10 +672,6 @@ def _recommend(routes: list[Route], beyond: Route | None, plan: RoutePlan, polic
             f"The shortest walk ({shortest.length_m:.0f} m) is {shortest.band}; the lowest-risk walk is as long "
             "and passes less risk on the way."
         )
-    if best is not lowest and bands.index(best.band) < bands.index(lowest.band):
-        reasons.append(
-            f"Another walk within the detour cap ({best.length_m:.0f} m) is {best.band} at its riskiest stretch."
-        )
     if beyond is not None:
         reasons.append(
             f"A lower-risk walk ({beyond.band}) exists but is {beyond.detour_m:.0f} m longer than the shortest, "
@@ -679,9 +681,10 @@ def _recommend(routes: list[Route], beyond: Route | None, plan: RoutePlan, polic
         streets = _streets_list(lowest.near, kind)
         if streets:
             closest = min(n.distance_m for n in lowest.near if n.kind == kind)
-            reasons.append(
-                f"The lowest-risk walk passes within {closest:.0f} m of {words}: near {', '.join(streets)}."
-            )
+            named = ", ".join(streets[:_MAX_STREETS])
+            if len(streets) > _MAX_STREETS:
+                named += f" and {len(streets) - _MAX_STREETS} other street(s)"
+            reasons.append(f"The lowest-risk walk passes within {_metres(closest)} of {words}: near {named}.")
     if meets:
         reasons.append(
             f"Every walk found within the detour cap ({allowance:.0f} m over the shortest) is {bar} or above, "

@@ -503,9 +503,9 @@ def _measure_all(found: list[_Found], risk_fn: RiskFn, step: float) -> dict[tupl
 
 
 def _overlap(a: Walk, b: Walk, graph: WalkGraph) -> float:
-    """Share of the shorter walk's full-edge length that the other walk also uses."""
-    shared = np.intersect1d(a.edges, b.edges)
-    common = float(graph.edge_length[shared].sum())
+    """Share of the shorter walk's length that the other walk also walks (same edges)."""
+    _, ia, ib = np.intersect1d(a.edges, b.edges, assume_unique=False, return_indices=True)
+    common = float(np.minimum(a.piece_length_m[ia], b.piece_length_m[ib]).sum())
     shorter = min(a.length_m, b.length_m)
     return common / shorter if shorter > 0 else 1.0
 
