@@ -4,6 +4,19 @@
 streets (``risk_fn``) and the places of concern come in as arguments, a frozen
 :class:`RouteAssessment` comes out. It is advisory and says so.
 
+The recommendation
+------------------
+Each walk's band is the band of its riskiest stretch of ``band_window_m``
+(100 m): the score there is ``100 x`` the mean risk density over the stretch.
+The case "meets the bar for assisted transport consideration" when every walk
+found within the detour cap -- the shortest, the lowest-risk walk and the
+alternatives -- is at or above ``policy.routing.assisted_transport_band``
+(``High``): no walk a young person could reasonably take stays below the bar.
+The reasons say how long the lowest-risk walk is, its band and where its
+riskiest stretch is, what it adds to the shortest walk, whether a lower-risk
+walk exists beyond the cap, which streets pass near places of concern, and the
+policy version.
+
 What the transport officer sees (``tier="transport"``) names no other person,
 peer group or piece of intelligence: a segment of concern reads "segment near
 <street name>" with the kind of concern in general words. The analyst tier

@@ -1,10 +1,11 @@
 """Shortest, lowest-risk and alternative walks over a :class:`~geo_risk.routing.graph.WalkGraph`.
 
-All searches are single-source Dijkstra runs from the origin
-(:func:`scipy.sparse.csgraph.dijkstra`) on CSR matrices. The origin and the
-destination are points on edges (see :func:`~geo_risk.routing.graph.snap_points`):
-the origin becomes a virtual node joined to both ends of its edge, and the
-destination is reached from either end of its edge.
+All searches are Dijkstra runs (:func:`scipy.sparse.csgraph.dijkstra`, with
+predecessors) from the origin on CSR matrices; nothing is computed for all
+pairs. The origin and the destination are points on edges (see
+:func:`~geo_risk.routing.graph.snap_points`): each becomes a virtual node joined
+to both ends of its edge, and a walk between two points of one edge may go
+straight along it.
 
 The detour cap
 --------------
@@ -17,17 +18,26 @@ kilometre or more (30 % of 4 km would be 1.2 km).
 
 The search
 ----------
-1. shortest by length (one run from the origin over the whole graph; a second
-   from the destination, bounded, gives the corridor of edges that walks up to
-   the cap plus one more allowance can use, the "ellipse");
-2. risk is read only along edges in that corridor; the lowest-risk walk
-   minimises ``length * (1 + alpha * risk)`` with the policy's ``alpha``;
-3. if that walk is longer than the cap, smaller alphas are tried (halving,
-   then bisecting) and the walk within the cap with the least exposure is
-   taken -- at worst the shortest walk itself;
-4. a sweep of alpha (policy alpha times 1/8 ... 8) gives candidate walks; the
-   distinct ones within the cap that no other candidate beats on both length
-   and exposure are the Pareto alternatives.
+1. shortest by length: one bounded run from the origin and the destination
+   together (the bound starts from the straight-line distance and grows until
+   it covers the shortest walk plus two detour allowances). Its two distance
+   rows give the corridor of edges on walks up to that length (the "ellipse");
+2. risk is read only along the corridor's edges (every ``sample_step_m``, see
+   :func:`~geo_risk.routing.risk.edge_risk`); the lowest-risk walk minimises
+   ``length * (1 + alpha * risk)`` with the policy's ``alpha`` on the corridor;
+3. if that walk is longer than the cap, it is kept as ``unconstrained`` (a
+   lower-risk walk that is too long), smaller alphas are tried (halving, then
+   bisecting) and the walk within the cap with the least exposure is taken --
+   at worst the shortest walk itself;
+4. a sweep of alpha (policy alpha times 1/8 ... 8) gives more candidate walks;
+   the distinct ones within the cap that no other candidate beats on both
+   length and exposure are the Pareto alternatives (at most
+   ``policy.alternatives``, each sharing less than ``alternative_max_overlap``
+   of its length with a walk already shown).
+
+Every distinct walk is then sampled along its own geometry and measured with
+one call of ``risk_fn``; exposure is the integral of the risk density along the
+walk (risk-metres).
 """
 
 from __future__ import annotations
