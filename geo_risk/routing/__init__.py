@@ -6,6 +6,7 @@ person's risk along the streets (a ``risk_fn``, see
 :func:`geo_risk.routing.adapters.child_risk_fn`) for each check.
 """
 
+from geo_risk.routing.adapters import child_concern_sites, child_risk_fn, school_run_surface
 from geo_risk.routing.assess import (
     ADVISORY,
     MEETS_BAR,
@@ -45,10 +46,13 @@ __all__ = [
     "assess_route",
     "band_of",
     "build_walk_graph",
+    "child_concern_sites",
+    "child_risk_fn",
     "detour_allowance_m",
     "edge_risk",
     "in_school_window",
     "plan_routes",
     "sample_line",
+    "school_run_surface",
     "snap_points",
 ]
