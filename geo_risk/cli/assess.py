@@ -16,7 +16,7 @@ from geo_risk.errors import ValidationError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["assess", "placement"]
+__all__ = ["assess", "parse_as_of", "parse_point", "placement"]
 
 ADVISORY = "Advisory only: bands support, and do not replace, professional judgement."
 
