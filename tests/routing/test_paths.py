@@ -149,3 +149,12 @@ def test_routes_are_identical_across_runs_and_row_orders(policy):
             assert a.geometry.equals_exact(b.geometry, 0.0)
             assert a.exposure == b.exposure
         assert [w.key for w in first.alternatives] == [w.key for w in plan.alternatives]
+
+
+@pytest.mark.parametrize(("a", "b"), [((50, 3), (50, 3)), ((0, 0), (0, 0)), ((100, 100), (100, 100.5))])
+def test_home_and_school_at_the_same_place_give_a_zero_length_walk(policy, a, b):
+    graph = build_walk_graph(grid_streets(3))
+    plan = _plan(graph, a, b, lambda xy: np.full(len(xy), 0.3), policy.routing)
+    assert plan.shortest.length_m == pytest.approx(abs(b[1] - a[1]))
+    assert plan.lowest_risk.key == plan.shortest.key
+    assert plan.alternatives == ()
