@@ -81,7 +81,8 @@ def _find_header_file(paths: PathsLike) -> Path | None:
         candidates: list[Path] = []
         if p.is_dir():
             candidates.extend(sorted(p.rglob(HEADER_FILE)))
-            candidates.extend([p.parent / "Doc" / HEADER_FILE, p.parent / "doc" / HEADER_FILE])
+            for up in (p.parent, p.parent.parent):  # Data/CSV/ beside Doc/ in the OS download
+                candidates.extend([up / "Doc" / HEADER_FILE, up / "doc" / HEADER_FILE])
         else:
             candidates.extend([p.parent / HEADER_FILE, p.parent.parent / "Doc" / HEADER_FILE,
                                p.parent.parent / "doc" / HEADER_FILE])
