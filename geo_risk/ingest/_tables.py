@@ -33,14 +33,16 @@ def norm_col(c: object) -> str:
     return re.sub(r"[^a-z0-9]+", "_", str(c).strip().lower()).strip("_")
 
 
-def refuse_identifier_columns(src: Source, columns: list[str], banned: dict[str, str], *, what: str) -> None:
+def refuse_identifier_columns(
+    src: Source, columns: list[str], banned: dict[str, str], *, what: str, fix: str = "keep pseudonyms only"
+) -> None:
     """Refuse a file that has any identifying column, before reading its values further."""
     hits = [(c, banned[norm_col(c)]) for c in columns if norm_col(c) in banned]
     if hits:
         listed = ", ".join(f"'{c}' ({why})" for c, why in hits)
         msg = (
             f"{src.name} has identifying column(s) {listed}; {what} must not identify anyone. "
-            "Delete these columns from the file (keep pseudonyms only) and import it again; nothing was imported"
+            f"Delete these columns from the file ({fix}) and import it again; nothing was imported"
         )
         raise ValidationError(msg)
 

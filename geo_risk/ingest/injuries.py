@@ -192,7 +192,8 @@ def _col(df: pd.DataFrame, names: tuple[str, ...]) -> str | None:
 
 def _read_one(src: Source, index: int, area: object, lookup: dict | None, errors: str) -> pd.DataFrame:
     raw = read_csv_strings(src, what="ED injury CSV")
-    refuse_identifier_columns(src, list(raw.columns), PATIENT_IDENTIFIERS, what="ED injury records")
+    refuse_identifier_columns(src, list(raw.columns), PATIENT_IDENTIFIERS, what="ED injury records",
+                              fix="share where, when and how, never who")
     df = canon_columns(raw)
     n = len(df)
     rows = np.arange(2, n + 2, dtype="int64")
