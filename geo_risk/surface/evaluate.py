@@ -104,8 +104,8 @@ def boundary_grid(boundary, cell_m: float) -> EvalGrid:
 
     from geo_risk.crs import to_store
 
-    if hasattr(boundary, "geometry") and hasattr(boundary, "crs"):
-        gdf = to_store(boundary if hasattr(boundary, "to_crs") else boundary)
+    if hasattr(boundary, "crs") and hasattr(boundary, "to_crs"):
+        gdf = to_store(boundary)
         geom = shapely.union_all(shapely.make_valid(np.asarray(gdf.geometry.values, dtype=object)))
     else:
         geom = shapely.make_valid(boundary)

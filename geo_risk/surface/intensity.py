@@ -206,7 +206,10 @@ class IntensitySurface:
         """The fitted area's grid at the policy's ``cell_m`` (built on first use, then kept)."""
         self._check_fitted()
         if self._grid is None:
-            self._grid = self.grid(self.bounds_, self.fitted_cell_m_)
+            cell = self.fitted_cell_m_
+            if cell != self.policy.cell_m:
+                log.info("surface: fitted-area grid coarsened from %g m to %g m cells", self.policy.cell_m, cell)
+            self._grid = self.grid(self.bounds_, cell)
         return self._grid
 
     @property
@@ -218,8 +221,6 @@ class IntensitySurface:
         cell = float(self.policy.cell_m)
         while ((xmax - xmin) / cell + 1) * ((ymax - ymin) / cell + 1) > FITTED_GRID_MAX_CELLS:
             cell *= 2.0
-        if cell != self.policy.cell_m:
-            log.info("surface: fitted-area grid coarsened from %g m to %g m cells", self.policy.cell_m, cell)
         return cell
 
     @property

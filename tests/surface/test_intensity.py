@@ -208,3 +208,16 @@ def test_many_point_queries_are_chunked_consistently(make_incidents, rng):
     whole = surface.intensity_at(q)
     parts = np.concatenate([surface.intensity_at(q[i : i + 7]) for i in range(0, 70, 7)])
     np.testing.assert_allclose(parts, whole[:70], rtol=1e-12)
+
+
+def test_fitted_grid_is_coarsened_only_for_huge_areas(make_incidents, monkeypatch):
+    from geo_risk.surface import intensity
+
+    inc = make_incidents([[X0, Y0], [X0 + 4000, Y0 + 3000]], VIOLENCE, AS_OF - pd.Timedelta(days=3))
+    surface = IntensitySurface(_policy(cell_m=25.0)).fit(inc, AS_OF)
+    assert surface.fitted_cell_m_ == 25.0
+    monkeypatch.setattr(intensity, "FITTED_GRID_MAX_CELLS", 10_000)
+    coarse = IntensitySurface(_policy(cell_m=25.0)).fit(inc, AS_OF)
+    assert coarse.fitted_cell_m_ in (50.0, 100.0, 200.0)
+    assert coarse.grid_.cell_m == coarse.fitted_cell_m_
+    assert coarse.grid_.values.size <= 10_000
