@@ -411,6 +411,48 @@ def make_peers(world: World, streets: Streets, areas: Areas, rng: np.random.Gene
                  home_xy=home, rivalries=live_rivals)
 
 
-def census_sample(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Ethnicity of ``n`` residents drawn from the 2021 census shares (for area denominators)."""
-    return _choice(rng, CENSUS_ETHNICITY, n)
+def make_population(world: World, areas: Areas, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Children per LSOA by ethnicity and by sex, census-like, for disproportionality monitoring.
+
+    Ethnic mix varies between areas (more diverse towards the centre) around the 2021
+    census shares; the peer network's cohort (:data:`COHORT_ETHNICITY`) over-represents
+    some groups against these denominators, as agency data often does.
+    """
+    n = len(areas.lsoa_code)
+    cent = shapely_points_xy(areas.lsoa_geom)
+    dens = world.density(cent[:, 0], cent[:, 1])
+    children = np.round(areas.lsoa_pop * rng.uniform(0.17, 0.25, n)).astype(np.int64)
+    labels = list(CENSUS_ETHNICITY)
+    base = np.asarray([CENSUS_ETHNICITY[k] for k in labels]) / 100.0
+    white = labels.index("White")
+    rows_code, rows_dim, rows_group, rows_count = [], [], [], []
+    for i in range(n):
+        p = base.copy()
+        other = np.arange(len(p)) != white
+        p[other] *= np.exp(rng.normal(0, 0.4, other.sum())) * (0.6 + 1.4 * dens[i])
+        p[white] = max(0.3, 1.0 - p[other].sum())
+        counts = rng.multinomial(children[i], p / p.sum())
+        female = rng.binomial(children[i], 0.488)
+        for g, c in zip(labels, counts.tolist(), strict=True):
+            rows_code.append(areas.lsoa_code[i])
+            rows_dim.append("ethnicity")
+            rows_group.append(g)
+            rows_count.append(c)
+        for g, c in (("Female", female), ("Male", children[i] - female)):
+            rows_code.append(areas.lsoa_code[i])
+            rows_dim.append("sex")
+            rows_group.append(g)
+            rows_count.append(int(c))
+    return {
+        "area_code": np.asarray(rows_code, dtype=object),
+        "dimension": np.asarray(rows_dim, dtype=object),
+        "group": np.asarray(rows_group, dtype=object),
+        "count": np.asarray(rows_count, dtype=np.int64),
+    }
+
+
+def shapely_points_xy(geoms: np.ndarray) -> np.ndarray:
+    """A point inside each polygon, as an ``(n, 2)`` array."""
+    import shapely
+
+    return shapely.get_coordinates(shapely.point_on_surface(geoms))

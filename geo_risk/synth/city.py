@@ -19,6 +19,8 @@ header file)
 ``injuries/ed_assaults_synthetown.csv``     Cardiff-model ED     ``injuries`` (needs
                                             assaults             the postcodes)
 ``demo_cases.csv``                          demo referrals       (the demo command)
+``population/children_by_lsoa.csv``         population           ``geo_risk.fairness.
+                                            denominators         read_population_csv``
 =========================================== ==================== =====================
 
 The city lies in the North Sea (British National Grid easting 590000-630000,
@@ -58,7 +60,7 @@ from geo_risk.synth._incidents import (
     make_snaps,
 )
 from geo_risk.synth._names import RIVER_NAME
-from geo_risk.synth._peers import Peers, make_peers
+from geo_risk.synth._peers import Peers, make_peers, make_population
 from geo_risk.synth._spec import (
     ALLOWED_BOX,
     AS_OF,
@@ -92,8 +94,8 @@ class CityFile:
     ----------
     kind
         The importer that reads it (``police_uk``, ``boundaries``, ``schools``,
-        ``postcodes``, ``streets``, ``network``, ``injuries``) or ``demo_cases`` /
-        ``readme``.
+        ``postcodes``, ``streets``, ``network``, ``injuries``) or ``demo_cases``,
+        ``population`` (denominators for disproportionality) or ``readme``.
     path
         Path relative to the output folder, with ``/`` separators.
     rows
@@ -177,6 +179,14 @@ class CityManifest:
         msg = f"no import path for {kind!r}; kinds are {', '.join(k for k, _ in self.import_paths)}"
         raise KeyError(msg)
 
+    def file(self, kind: str) -> Path:
+        """Absolute path of the one file of ``kind`` (e.g. ``"population"``, ``"demo_cases"``)."""
+        paths = [f.path for f in self.files if f.kind == kind]
+        if len(paths) != 1:
+            msg = f"{len(paths)} files of kind {kind!r}; use import_paths for importer folders"
+            raise KeyError(msg)
+        return self.out_dir / paths[0]
+
     def expected_for(self, kind: str) -> ExpectedImport:
         """The :class:`ExpectedImport` of importer ``kind``."""
         for e in self.expected:
@@ -206,6 +216,7 @@ class City:
     incidents: Incidents
     injuries: Injuries
     cases: tuple[DemoCase, ...]
+    population: dict[str, np.ndarray]  # children per LSOA by ethnicity and sex
     no_location: np.ndarray  # incidents published without a location (police.uk quirk)
     duplicated: np.ndarray  # crime incidents published twice (police.uk quirk)
 
@@ -216,7 +227,7 @@ def draw_city(*, seed: int = DEFAULT_SEED, size: str = "small") -> City:
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         msg = f"seed must be a non-negative integer, got {seed!r}"
         raise TypeError(msg)
-    streams = np.random.default_rng(int(seed)).spawn(12)
+    streams = np.random.default_rng(int(seed)).spawn(13)
     world = make_world(spec, streams[0])
     streets = make_streets(world, streams[1])
     areas = make_areas(world, streets, streams[2])
@@ -233,8 +244,9 @@ def draw_city(*, seed: int = DEFAULT_SEED, size: str = "small") -> City:
     no_location = np.sort(q.choice(n, spec.no_location_rows, replace=False))
     located_crime = np.setdiff1d(np.flatnonzero(incidents.crime_id != ""), no_location)
     duplicated = np.sort(q.choice(located_crime, spec.duplicate_rows, replace=False))
+    population = make_population(world, areas, streams[12])
     return City(spec, world, streets, areas, postcodes, schools, peers, snaps, incidents, injuries, cases,
-                no_location, duplicated)
+                population, no_location, duplicated)
 
 
 def draw_areas(*, seed: int = DEFAULT_SEED, size: str = "small") -> Areas:
@@ -300,6 +312,12 @@ def generate_city(out_dir: str | os.PathLike[str], *, seed: int = DEFAULT_SEED, 
     n_inj = _write_injuries(city.injuries, put)
     expected.append(ExpectedImport("injuries", n_inj, n_inj, 0, 0, 0))
     _write_cases(city.cases, put)
+    pop = city.population
+    put("population", "population/children_by_lsoa.csv",
+        W.csv_bytes(["area_code", "dimension", "group", "count"],
+                    [[a, d, g, str(c)] for a, d, g, c in zip(pop["area_code"], pop["dimension"], pop["group"],
+                                                              pop["count"].tolist(), strict=True)]),
+        len(pop["count"]))
     put("readme", "README.txt", _readme(city, seed).encode("utf-8"), 0)
 
     xmin, ymin, xmax, ymax = (float(v) for v in city.areas.lad_geom.bounds)
