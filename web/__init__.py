@@ -44,9 +44,11 @@ def _register_blueprints(app: Flask) -> None:
     from web.auth import bp as auth_bp
     from web.housing import bp as housing_bp
     from web.main import bp as main_bp
+    from web.oversight import bp as oversight_bp
     from web.privacy import bp as privacy_bp
     from web.schools import bp as schools_bp
     from web.transport import bp as transport_bp
 
-    for bp in (main_bp, auth_bp, housing_bp, transport_bp, schools_bp, analyst_bp, admin_bp, privacy_bp, api_bp):
+    for bp in (main_bp, auth_bp, housing_bp, transport_bp, schools_bp, analyst_bp, admin_bp, privacy_bp, api_bp,
+               oversight_bp):
         app.register_blueprint(bp)

@@ -58,6 +58,16 @@ ROUTE_POLICY: Mapping[str, str | frozenset[str]] = {
     "analyst.briefings": frozenset({A}),
     "analyst.backtest": frozenset({A}),
     "analyst.policies": frozenset({A}),
+    # analyst oversight (web/oversight): chronology, evidence reviews, disproportionality, data quality
+    "oversight.chronology": frozenset({A}),
+    "oversight.chronology_print": frozenset({A}),
+    "oversight.chronology_add": frozenset({A}),
+    "oversight.reviews": frozenset({A}),
+    "oversight.review_action": frozenset({A}),
+    "oversight.fairness": frozenset({A}),
+    "oversight.population_upload": frozenset({A}),
+    "oversight.quality": frozenset({A}),
+    "oversight.quality_csv": frozenset({A}),
     # admin: users and roles, no young people's data
     "admin.users": frozenset({AD}),
     "admin.user_create": frozenset({AD}),

@@ -74,6 +74,19 @@ def samples(info) -> dict[str, tuple[str, str, dict]]:
         "api_v1.briefing": ("GET", "/api/v1/schools/100001/briefing", {}),
         "api_v1.incident_grid": ("GET", "/api/v1/incidents/grid", {}),
         "api_v1.network": ("GET", f"/api/v1/people/{pid}/network", {}),
+        # analyst oversight (web/oversight)
+        "oversight.chronology": ("GET", f"/analyst/oversight/people/{pid}/chronology", {}),
+        "oversight.chronology_print": ("GET", f"/analyst/oversight/people/{pid}/chronology/export", {}),
+        "oversight.chronology_add": ("POST", f"/analyst/oversight/people/{pid}/chronology", {
+            "occurred_at": "2026-11-19", "kind": "concern", "summary": "Seen with older youths", "source": "Aunt",
+            "source_type": "parent_carer", "evidence_grade": "C"}),
+        "oversight.reviews": ("GET", "/analyst/oversight/reviews", {}),
+        "oversight.review_action": ("POST", "/analyst/oversight/reviews/link/L5", {
+            "action": "downgrade", "new_grade": "D", "reason": "single source"}),
+        "oversight.fairness": ("GET", "/analyst/oversight/fairness", {}),
+        "oversight.population_upload": ("POST", "/analyst/oversight/fairness/population", {}),
+        "oversight.quality": ("GET", "/analyst/oversight/quality", {}),
+        "oversight.quality_csv": ("GET", "/analyst/oversight/quality.csv", {}),
         "auth.logout": ("POST", "/logout", {}),  # last: it ends the session
     }
 
