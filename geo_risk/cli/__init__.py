@@ -29,12 +29,12 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--verbose", "-v", is_flag=True, help="Log debug messages.")
+@click.option("--verbose", "-v", count=True, help="Log progress (-v) or debug messages (-vv).")
 @click.version_option(package_name="geo-risk")
-def main(verbose: bool) -> None:
+def main(verbose: int) -> None:
     """geo-risk: how risky a place is for a particular young person (advisory)."""
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)],
         format="%(levelname)s %(name)s: %(message)s",
     )
 
@@ -43,8 +43,10 @@ def main(verbose: bool) -> None:
 from geo_risk.cli import assess as _assess  # noqa: E402,F401
 from geo_risk.cli import audit as _audit  # noqa: E402,F401
 from geo_risk.cli import db as _db  # noqa: E402,F401
+from geo_risk.cli import demo as _demo  # noqa: E402,F401
 from geo_risk.cli import evaluate as _evaluate  # noqa: E402,F401
 from geo_risk.cli import imports as _imports  # noqa: E402,F401
+from geo_risk.cli import oversight as _oversight  # noqa: E402,F401
 from geo_risk.cli import route as _route  # noqa: E402,F401
 from geo_risk.cli import serve as _serve  # noqa: E402,F401
 from geo_risk.cli import synth as _synth  # noqa: E402,F401

@@ -1,0 +1,65 @@
+"""``geo-risk demo``: the synthetic city, imported and served, in one command."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from pathlib import Path
+
+import click
+
+from geo_risk.cli import _context, main
+
+
+def _demo_secret(data_dir: Path) -> str:
+    """A per-installation session key kept in the data directory (created once, mode 600)."""
+    path = data_dir / "demo-secret-key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@main.command()
+@click.option("--reset", is_flag=True, help="Start over: regenerate the city and rebuild the database.")
+@click.option("--no-serve", is_flag=True, help="Prepare everything and exit (for scripts and tests).")
+@click.option("--size", type=click.Choice(["small", "city"]), default="small", show_default=True,
+              help="Size of the synthetic city.")
+@click.option("--seed", type=int, default=7, show_default=True, help="Seed of the synthetic city.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def demo(reset: bool, no_serve: bool, size: str, seed: int, host: str, port: int) -> None:
+    """Generate the synthetic city, import it, create demo users and serve the web app.
+
+    A second run reuses what exists and starts in seconds. The city is synthetic:
+    no real person or place is in it.
+    """
+    from geo_risk.demo import prepare_demo
+
+    settings = _context.settings()
+    data_dir = Path(settings.data_dir)
+    info = prepare_demo(_context.engine(), data_dir, size=size, seed=seed, reset=reset,
+                        progress=lambda line: click.echo(line, err=True))
+    click.echo("")
+    click.echo("Synthetown (synthetic) is ready. Scores are advisory.")
+    if info.referrals:
+        click.echo(f"{info.referrals} demo referral(s) granted to the housing and transport demo users.")
+    if info.new_passwords:
+        click.echo("Demo users (passwords are shown this once; `geo-risk demo --reset` makes new ones):")
+        for role, username in info.usernames.items():
+            click.echo(f"  {role:<16} {username:<22} {info.new_passwords.get(role, '(unchanged)')}")
+    else:
+        click.echo("Demo users: " + ", ".join(info.usernames.values())
+                   + " (passwords as printed on the first run; `geo-risk demo --reset` makes new ones)")
+    if no_serve:
+        return
+    from geo_risk.cli.serve import serve_app
+
+    overrides: dict[str, object] = {}
+    if not settings.secret_key:
+        overrides["secret_key"] = _demo_secret(data_dir)
+    if "GEO_RISK_COOKIE_SECURE" not in os.environ:
+        overrides["cookie_secure"] = False  # the demo is served over plain local HTTP
+    serve_app(host=host, port=port, settings=dataclasses.replace(settings, **overrides))
