@@ -14,7 +14,7 @@ KINDS = ["police-uk", "boundaries", "schools", "postcodes", "streets", "network"
 
 
 @main.command("import")
-@click.argument("kind", type=click.Choice(KINDS, case_sensitive=False), metavar="KIND")
+@click.argument("kind", type=click.Choice([*KINDS, "police_uk"], case_sensitive=False), metavar="KIND")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True), metavar="PATH...")
 @click.option("--report-csv", type=click.Path(dir_okay=False, writable=True),
               help="Write the row-level report (one line per file, then one per row left out) to this CSV.")
