@@ -83,8 +83,20 @@ def phase_baseline_write(out: Path, n: int) -> dict[str, object]:
 
     import numpy as np
 
-    header = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
-              "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context"]
+    header = [
+        "Crime ID",
+        "Month",
+        "Reported by",
+        "Falls within",
+        "Longitude",
+        "Latitude",
+        "Location",
+        "LSOA code",
+        "LSOA name",
+        "Crime type",
+        "Last outcome category",
+        "Context",
+    ]
     t = time.perf_counter()
     rng = np.random.default_rng(0)
     lon = rng.uniform(1.2, 1.5, n)
@@ -96,8 +108,20 @@ def phase_baseline_write(out: Path, n: int) -> dict[str, object]:
         w.writerow(header)
         ids = rng.integers(0, 256, size=(n, 32), dtype=np.uint8)
         w.writerows(
-            [ids[i].tobytes().hex(), "2026-10", "force", "force", f"{lon[i]:.6f}", f"{lat[i]:.6f}",
-             "On or near Street", "X01000001", "Synthetown 001A", f"category {cat[i]}", "", ""]
+            [
+                ids[i].tobytes().hex(),
+                "2026-10",
+                "force",
+                "force",
+                f"{lon[i]:.6f}",
+                f"{lat[i]:.6f}",
+                "On or near Street",
+                "X01000001",
+                "Synthetown 001A",
+                f"category {cat[i]}",
+                "",
+                "",
+            ]
             for i in range(n)
         )
     return {"seconds": time.perf_counter() - t}
@@ -156,9 +180,11 @@ def main() -> None:
         bw = _child(["--phase", "baseline-write", "--out", str(Path(tmp) / "baseline"), "--rows", str(n_rows)])
         br = _child(["--phase", "baseline-read", "--out", str(out)])
 
-    print(f"synthetic city '{args.size}' (seed {args.seed}): {counts['street_segments']:,} street segments, "
-          f"{counts['incidents']:,} incidents, {counts['schools']:,} schools, {counts['people']:,} people, "
-          f"{counts['links']:,} links, {counts['lsoas']:,} LSOAs, {counts['postcodes']:,} postcodes")
+    print(
+        f"synthetic city '{args.size}' (seed {args.seed}): {counts['street_segments']:,} street segments, "
+        f"{counts['incidents']:,} incidents, {counts['schools']:,} schools, {counts['people']:,} people, "
+        f"{counts['links']:,} links, {counts['lsoas']:,} LSOAs, {counts['postcodes']:,} postcodes"
+    )
     print(f"{'phase':<44}{'seconds':>10}{'peak MB':>10}")
     rows = [
         ("generate (generate_city, all files)", gen),
@@ -174,8 +200,10 @@ def main() -> None:
     print(f"ratio import / baseline-read:    {imp['seconds'] / br['seconds']:.1f}x")
     total = gen["seconds"] + imp["seconds"]
     peak = max(gen["peak_mb"], imp["peak_mb"])
-    print(f"generate + import: {total:.1f} s (target {TARGET_SECONDS:.0f} s: {total / TARGET_SECONDS:.2f} of it), "
-          f"peak {peak:.0f} MB (target {TARGET_MB:.0f} MB: {peak / TARGET_MB:.2f} of it)")
+    print(
+        f"generate + import: {total:.1f} s (target {TARGET_SECONDS:.0f} s: {total / TARGET_SECONDS:.2f} of it), "
+        f"peak {peak:.0f} MB (target {TARGET_MB:.0f} MB: {peak / TARGET_MB:.2f} of it)"
+    )
 
 
 if __name__ == "__main__":

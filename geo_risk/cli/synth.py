@@ -15,12 +15,27 @@ def synth() -> None:
 
 
 @synth.command("generate")
-@click.option("--size", type=click.Choice(["small", "city"]), default="small", show_default=True,
-              help="small: a few km2 for tests; city: about 100,000 street segments and incidents.")
-@click.option("--seed", type=click.IntRange(min=0), default=7, show_default=True,
-              help="Random seed: the same seed and size give the same files, byte for byte.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder to write into (created if missing).")
+@click.option(
+    "--size",
+    type=click.Choice(["small", "city"]),
+    default="small",
+    show_default=True,
+    help="small: a few km2 for tests; city: about 100,000 street segments and incidents.",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=7,
+    show_default=True,
+    help="Random seed: the same seed and size give the same files, byte for byte.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write into (created if missing).",
+)
 def generate(size: str, seed: int, out_dir: Path) -> None:
     """Generate the city "Synthetown (synthetic)" as police.uk, ONS, GIAS, Code-Point, OSM and network files."""
     from geo_risk.synth import generate_city
@@ -40,8 +55,13 @@ def generate(size: str, seed: int, out_dir: Path) -> None:
 @synth.command("boundaries")
 @click.option("--size", type=click.Choice(["small", "city"]), default="small", show_default=True)
 @click.option("--seed", type=click.IntRange(min=0), default=7, show_default=True)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder to write the boundary GeoJSON files into.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write the boundary GeoJSON files into.",
+)
 def boundaries(size: str, seed: int, out_dir: Path) -> None:
     """Write only the city's ONS-style boundary files (LSOA, MSOA, ward, LAD)."""
     from geo_risk.synth.city import write_boundaries

@@ -18,6 +18,7 @@ from scipy.spatial import cKDTree
 from geo_risk.synth import _names
 from geo_risk.synth._spec import (
     CITY_LABEL,
+    CITY_NAME,
     LABEL,
     LAD_PREFIX,
     LSOA_PREFIX,
@@ -25,7 +26,6 @@ from geo_risk.synth._spec import (
     POSTCODE_AREA,
     URN_START,
     WARD_PREFIX,
-    CITY_NAME,
 )
 from geo_risk.synth._streets import Streets
 from geo_risk.synth._world import World
@@ -193,9 +193,7 @@ def make_areas(world: World, streets: Streets, rng: np.random.Generator) -> Area
     lsoa_pop = np.bincount(seed_lsoa[res_seed], minlength=n_lsoa)
 
     cells = _voronoi_cells(seeds, world.outline)
-    lsoa_geom = np.array(
-        [shapely.coverage_union_all(cells[seed_lsoa == i]) for i in range(n_lsoa)], dtype=object
-    )
+    lsoa_geom = np.array([shapely.coverage_union_all(cells[seed_lsoa == i]) for i in range(n_lsoa)], dtype=object)
     lsoa_geom = shapely.set_precision(lsoa_geom, 0.01)
     cent = shapely.get_coordinates(shapely.point_on_surface(lsoa_geom))
 
@@ -208,9 +206,7 @@ def make_areas(world: World, streets: Streets, rng: np.random.Generator) -> Area
     m_rank = np.empty(n_msoa, dtype=np.int64)
     m_rank[np.lexsort((m_x, -m_y))] = np.arange(n_msoa)
     lsoa_msoa = m_rank[lsoa_msoa]
-    msoa_geom = np.array(
-        [shapely.coverage_union_all(lsoa_geom[lsoa_msoa == i]) for i in range(n_msoa)], dtype=object
-    )
+    msoa_geom = np.array([shapely.coverage_union_all(lsoa_geom[lsoa_msoa == i]) for i in range(n_msoa)], dtype=object)
     msoa_name = np.array([f"{CITY_NAME} {i + 1:03d} {LABEL}" for i in range(n_msoa)], dtype=object)
     msoa_code = np.array([f"{MSOA_PREFIX}{i + 1:06d}" for i in range(n_msoa)], dtype=object)
 
@@ -245,9 +241,7 @@ def make_areas(world: World, streets: Streets, rng: np.random.Generator) -> Area
     w_rank[w_order] = np.arange(n_ward)
     lsoa_ward = w_rank[lsoa_ward]
     stems = stems[w_order]
-    ward_geom = np.array(
-        [shapely.coverage_union_all(lsoa_geom[lsoa_ward == i]) for i in range(n_ward)], dtype=object
-    )
+    ward_geom = np.array([shapely.coverage_union_all(lsoa_geom[lsoa_ward == i]) for i in range(n_ward)], dtype=object)
     ward_name = np.array([f"{s} {LABEL}" for s in stems], dtype=object)
     ward_code = np.array([f"{WARD_PREFIX}{i + 1:06d}" for i in range(n_ward)], dtype=object)
 
@@ -298,9 +292,7 @@ def make_postcodes(world: World, areas: Areas, rng: np.random.Generator) -> Post
     _, lab = cKDTree(seeds).query(res)
     counts = np.bincount(lab, minlength=n_pc)
     ok = counts > 0
-    mean = np.column_stack(
-        [np.bincount(lab, weights=res[:, i], minlength=n_pc)[ok] / counts[ok] for i in (0, 1)]
-    )
+    mean = np.column_stack([np.bincount(lab, weights=res[:, i], minlength=n_pc)[ok] / counts[ok] for i in (0, 1)])
     # Code-Point places a unit at the address nearest the mean of its addresses.
     _, near = cKDTree(res).query(mean)
     xy = np.round(res[near]).astype(np.int64)
@@ -311,7 +303,9 @@ def make_postcodes(world: World, areas: Areas, rng: np.random.Generator) -> Post
     dist_lab = kmeans(xy.astype(float), n_dist, rng)
     n_dist = int(dist_lab.max()) + 1
     cx, cy = world.centre
-    d_cent = np.array([np.hypot(xy[dist_lab == i, 0].mean() - cx, xy[dist_lab == i, 1].mean() - cy) for i in range(n_dist)])
+    d_cent = np.array(
+        [np.hypot(xy[dist_lab == i, 0].mean() - cx, xy[dist_lab == i, 1].mean() - cy) for i in range(n_dist)]
+    )
     d_rank = np.empty(n_dist, dtype=np.int64)
     d_rank[np.argsort(d_cent, kind="stable")] = np.arange(n_dist)
     dist_lab = d_rank[dist_lab]
@@ -338,7 +332,7 @@ def _postcode_sort_key(codes: np.ndarray) -> np.ndarray:
     keys = []
     for c in codes:
         out, inw = c.split(" ")
-        keys.append(f"{int(out[len(POSTCODE_AREA):]):03d} {inw}")
+        keys.append(f"{int(out[len(POSTCODE_AREA) :]):03d} {inw}")
     return np.asarray(keys, dtype=object)
 
 
@@ -391,8 +385,10 @@ def make_schools(
         for c in range(int(lab.max()) + 1):
             centre = sub[lab == c].mean(axis=0)
             _, cand = node_tree.query(centre, k=8)
-            node = next((int(road_nodes[j]) for j in np.atleast_1d(cand) if int(road_nodes[j]) not in used_nodes),
-                        int(road_nodes[np.atleast_1d(cand)[0]]))
+            node = next(
+                (int(road_nodes[j]) for j in np.atleast_1d(cand) if int(road_nodes[j]) not in used_nodes),
+                int(road_nodes[np.atleast_1d(cand)[0]]),
+            )
             used_nodes.add(node)
             rows.append((phase, gias_phase, kind, lo, hi, streets.xy[node] + rng.normal(0, 15.0, 2)))
     # Order west to east, north to south within phase groups, then number URNs.

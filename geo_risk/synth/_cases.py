@@ -59,7 +59,9 @@ def _rival_hangouts_fn(peers: Peers):  # type: ignore[no-untyped-def]
     groups_of: dict[str, set[str]] = {}
     for a, b in zip(links["from_key"][mem].tolist(), links["to_key"][mem].tolist(), strict=True):
         groups_of.setdefault(a, set()).add(b)
-    conf = (links["type"] == "in_conflict_with") & live & (links["from_kind"] == "group") & (links["to_kind"] == "group")
+    conf = (
+        (links["type"] == "in_conflict_with") & live & (links["from_kind"] == "group") & (links["to_kind"] == "group")
+    )
     rivals_of: dict[str, set[str]] = {}
     for a, b in zip(links["from_key"][conf].tolist(), links["to_key"][conf].tolist(), strict=True):
         rivals_of.setdefault(a, set()).add(b)
@@ -116,8 +118,17 @@ def make_cases(
         picks = picks[rng.permutation(len(picks))]
         home = postcodes.code[postcodes.nearest(peers.home_xy[c])[0]]
         used.add(c)
-        cases.append(DemoCase("", str(people["pseudonym"][c]), "placement", str(home), "",
-                              tuple(str(p) for p in postcodes.code[picks]), str(expires)))
+        cases.append(
+            DemoCase(
+                "",
+                str(people["pseudonym"][c]),
+                "placement",
+                str(home),
+                "",
+                tuple(str(p) for p in postcodes.code[picks]),
+                str(expires),
+            )
+        )
     # Route cases: a secondary school 0.8-3 km away whose straight path passes a rival hangout.
     sec = np.flatnonzero(np.isin(schools.phase, ["Secondary", "All-through"]))
     best: list[tuple[float, int, int]] = []
@@ -138,11 +149,19 @@ def make_cases(
             continue
         used.add(c)
         home = postcodes.code[postcodes.nearest(peers.home_xy[c])[0]]
-        cases.append(DemoCase("", str(people["pseudonym"][c]), "route", str(home), str(schools.urn[s]), (),
-                              str(expires)))
+        cases.append(
+            DemoCase("", str(people["pseudonym"][c]), "route", str(home), str(schools.urn[s]), (), str(expires))
+        )
     cases.sort(key=lambda k: (k.purpose, k.pseudonym))
     return tuple(
-        DemoCase(f"CASE-{i + 1:02d}", k.pseudonym, k.purpose, k.home_postcode, k.school_urn,
-                 k.candidate_postcodes, k.referral_expires_at)
+        DemoCase(
+            f"CASE-{i + 1:02d}",
+            k.pseudonym,
+            k.purpose,
+            k.home_postcode,
+            k.school_urn,
+            k.candidate_postcodes,
+            k.referral_expires_at,
+        )
         for i, k in enumerate(cases)
     )

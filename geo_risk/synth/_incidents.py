@@ -22,8 +22,14 @@ from geo_risk.synth._world import World
 
 CATEGORIES = np.asarray(list(POLICE_UK_CATEGORY_SHARES), dtype=object)
 #: Seasonal amplitude per category (peak in July): anti-social behaviour swings most.
-SEASONAL_AMPLITUDE = {"Anti-social behaviour": 0.30, "Violence and sexual offences": 0.10, "Public order": 0.10,
-                      "Criminal damage and arson": 0.08, "Bicycle theft": 0.35, "Burglary": -0.08}
+SEASONAL_AMPLITUDE = {
+    "Anti-social behaviour": 0.30,
+    "Violence and sexual offences": 0.10,
+    "Public order": 0.10,
+    "Criminal damage and arson": 0.08,
+    "Bicycle theft": 0.35,
+    "Burglary": -0.08,
+}
 #: Which hotspot kinds each category is drawn to: (night centre, shops, peer-group turf, estates).
 HOTSPOT_AFFINITY = {
     "Violence and sexual offences": (1.0, 0.6, 1.0, 0.8),
@@ -48,8 +54,10 @@ POI_SNAP = {
     "Theft from the person": (0.45, ("Shopping Area", "Nightclub", "Bus/Coach Station")),
     "Other theft": (0.30, ("Shopping Area", "Supermarket", "Parking Area", "Hospital", "Sports/Recreation Area")),
     "Bicycle theft": (0.30, ("Parking Area", "Shopping Area", "Further/Higher Educational Building")),
-    "Violence and sexual offences": (0.10, ("Nightclub", "Shopping Area", "Hospital", "Sports/Recreation Area",
-                                            "Theatre/Concert Hall", "Police Station")),
+    "Violence and sexual offences": (
+        0.10,
+        ("Nightclub", "Shopping Area", "Hospital", "Sports/Recreation Area", "Theatre/Concert Hall", "Police Station"),
+    ),
     "Public order": (0.12, ("Nightclub", "Shopping Area", "Supermarket", "Hospital")),
     "Anti-social behaviour": (0.10, ("Park/Open Space", "Shopping Area", "Sports/Recreation Area")),
     "Drugs": (0.08, ("Park/Open Space", "Parking Area")),
@@ -155,10 +163,12 @@ def make_pois(world: World, streets: Streets, areas: Areas, rng: np.random.Gener
 def make_snaps(streets: Streets, pois: tuple[np.ndarray, np.ndarray]) -> Snaps:
     """Street snap points then POI snap points."""
     pxy, pkind = pois
-    label = np.concatenate([
-        np.array([f"On or near {n}" for n in streets.snap_name], dtype=object),
-        np.array([f"On or near {k}" for k in pkind], dtype=object),
-    ])
+    label = np.concatenate(
+        [
+            np.array([f"On or near {n}" for n in streets.snap_name], dtype=object),
+            np.array([f"On or near {k}" for k in pkind], dtype=object),
+        ]
+    )
     return Snaps(
         xy=np.vstack([np.round(streets.snap_xy, 1), pxy]),
         label=label,
@@ -175,9 +185,7 @@ def _seasonal_month_weights(category: str) -> np.ndarray:
     return w / w.sum()
 
 
-def make_incidents(
-    world: World, areas: Areas, hotspots: Hotspots, snaps: Snaps, rng: np.random.Generator
-) -> Incidents:
+def make_incidents(world: World, areas: Areas, hotspots: Hotspots, snaps: Snaps, rng: np.random.Generator) -> Incidents:
     """Draw the city's distinct police.uk incidents."""
     n = world.spec.incidents
     shares = np.asarray(list(POLICE_UK_CATEGORY_SHARES.values()))
@@ -264,11 +272,26 @@ class Injuries:
     location_type: np.ndarray
 
 
-WEAPONS = {"bodily force": 0.55, "knife or sharp object": 0.15, "blunt object": 0.10, "glass or bottle": 0.08,
-           "other": 0.06, "not known": 0.05, "firearm": 0.01}
+WEAPONS = {
+    "bodily force": 0.55,
+    "knife or sharp object": 0.15,
+    "blunt object": 0.10,
+    "glass or bottle": 0.08,
+    "other": 0.06,
+    "not known": 0.05,
+    "firearm": 0.01,
+}
 AGE_BANDS = {"10-14": 0.05, "15-17": 0.12, "18-24": 0.30, "25-34": 0.25, "35-44": 0.15, "45-54": 0.08, "55+": 0.05}
-LOCATION_TYPES = {"street": 0.45, "pub or club": 0.20, "home": 0.15, "park": 0.06, "shop": 0.05,
-                  "transport": 0.04, "school": 0.02, "other": 0.03}
+LOCATION_TYPES = {
+    "street": 0.45,
+    "pub or club": 0.20,
+    "home": 0.15,
+    "park": 0.06,
+    "shop": 0.05,
+    "transport": 0.04,
+    "school": 0.02,
+    "other": 0.03,
+}
 #: Assaults by hour of day (0-23): late evening and night heavy.
 HOUR_WEIGHTS = np.array([8, 7, 6, 4, 2, 1, 1, 1, 1, 1, 2, 2, 3, 3, 4, 5, 6, 6, 6, 7, 8, 9, 10, 10], dtype=float)
 #: Monday..Sunday.
@@ -276,8 +299,13 @@ DOW_WEIGHTS = np.array([0.10, 0.10, 0.11, 0.13, 0.18, 0.23, 0.15])
 
 
 def make_injuries(
-    world: World, areas: Areas, hotspots: Hotspots, peers: Peers, postcodes_xy: np.ndarray,
-    postcodes_code: np.ndarray, rng: np.random.Generator,
+    world: World,
+    areas: Areas,
+    hotspots: Hotspots,
+    peers: Peers,
+    postcodes_xy: np.ndarray,
+    postcodes_code: np.ndarray,
+    rng: np.random.Generator,
 ) -> Injuries:
     """Draw the ED assault records: night-time centre, peer-group turf, and the rest of the city."""
     n = world.spec.injuries

@@ -164,7 +164,9 @@ def make_peers(world: World, streets: Streets, areas: Areas, rng: np.random.Gene
         + [f"AD-{i + 1:04d}" for i in range(n_adult_concern + n_adult_family)],
         dtype=object,
     )
-    concern = np.r_[np.zeros(n_child, dtype=bool), np.ones(n_adult_concern, dtype=bool), np.zeros(n_adult_family, dtype=bool)]
+    concern = np.r_[
+        np.zeros(n_child, dtype=bool), np.ones(n_adult_concern, dtype=bool), np.zeros(n_adult_family, dtype=bool)
+    ]
 
     # Group membership: most young people and some adults of concern; sizes vary.
     size_w = rng.pareto(1.5, n_groups) + 1.0
@@ -204,8 +206,11 @@ def make_peers(world: World, streets: Streets, areas: Areas, rng: np.random.Gene
     sex = np.where(
         is_child,
         np.where(rng.uniform(0, 1, n_people) < 0.72, "Male", "Female"),
-        np.where(concern, np.where(rng.uniform(0, 1, n_people) < 0.85, "Male", "Female"),
-                 np.where(rng.uniform(0, 1, n_people) < 0.3, "Male", "Female")),
+        np.where(
+            concern,
+            np.where(rng.uniform(0, 1, n_people) < 0.85, "Male", "Female"),
+            np.where(rng.uniform(0, 1, n_people) < 0.3, "Male", "Female"),
+        ),
     ).astype(object)
     ethnicity = _choice(rng, COHORT_ETHNICITY, n_people)
     religion = _choice(rng, CENSUS_RELIGION, n_people)
@@ -216,8 +221,16 @@ def make_peers(world: World, streets: Streets, areas: Areas, rng: np.random.Gene
     link_rows: list[dict[str, np.ndarray]] = []
     used: set[tuple[str, str, str]] = set()
 
-    def add(kind_from: str, keys_from: np.ndarray, kind_to: str, keys_to: np.ndarray, typ: str,
-            dates: dict[str, np.ndarray], limit: int | None = None, symmetric: bool = True) -> int:
+    def add(
+        kind_from: str,
+        keys_from: np.ndarray,
+        kind_to: str,
+        keys_to: np.ndarray,
+        typ: str,
+        dates: dict[str, np.ndarray],
+        limit: int | None = None,
+        symmetric: bool = True,
+    ) -> int:
         keep = []
         for i, (a, b) in enumerate(zip(keys_from.tolist(), keys_to.tolist(), strict=True)):
             if a == b:
@@ -269,8 +282,15 @@ def make_peers(world: World, streets: Streets, areas: Areas, rng: np.random.Gene
 
     # Membership.
     mem = np.flatnonzero(member_of >= 0)
-    add("person", pseud[mem], "group", group_code[member_of[mem]], "member_of",
-        _dates(rng, len(mem), recent_days=220.0, active_days=150.0), symmetric=False)
+    add(
+        "person",
+        pseud[mem],
+        "group",
+        group_code[member_of[mem]],
+        "member_of",
+        _dates(rng, len(mem), recent_days=220.0, active_days=150.0),
+        symmetric=False,
+    )
 
     # Exploitation: adults of concern -> young people, preferring members near them.
     adults = np.flatnonzero(concern)
@@ -284,18 +304,37 @@ def make_peers(world: World, streets: Streets, areas: Areas, rng: np.random.Gene
         exp_from.extend([a] * len(victims))
         exp_to.extend(victims.tolist())
     exp_from_a, exp_to_a = np.asarray(exp_from), np.asarray(exp_to)
-    n_exp = add("person", pseud[exp_from_a], "person", pseud[exp_to_a], "exploits",
-                _dates(rng, len(exp_from_a), recent_days=200.0, active_days=90.0), symmetric=False)
+    add(
+        "person",
+        pseud[exp_from_a],
+        "person",
+        pseud[exp_to_a],
+        "exploits",
+        _dates(rng, len(exp_from_a), recent_days=200.0, active_days=90.0),
+        symmetric=False,
+    )
     exploited = np.zeros(n_people, dtype=bool)
     exploited[exp_to_a] = True
 
     # Family: siblings, and a parent/carer-type adult for some young people.
     fam_adults = np.flatnonzero(~is_child & ~concern)
     fam_kids = rng.choice(child_idx, len(fam_adults), replace=False)
-    add("person", pseud[sib_a], "person", pseud[sib_b], "family",
-        _dates(rng, len(sib_a), recent_days=300.0, active_days=300.0))
-    add("person", pseud[fam_adults], "person", pseud[fam_kids], "family",
-        _dates(rng, len(fam_adults), recent_days=300.0, active_days=300.0))
+    add(
+        "person",
+        pseud[sib_a],
+        "person",
+        pseud[sib_b],
+        "family",
+        _dates(rng, len(sib_a), recent_days=300.0, active_days=300.0),
+    )
+    add(
+        "person",
+        pseud[fam_adults],
+        "person",
+        pseud[fam_kids],
+        "family",
+        _dates(rng, len(fam_adults), recent_days=300.0, active_days=300.0),
+    )
 
     # Person-to-person conflict across live rivalries; then associations fill the budget.
     budget = n_links - sum(len(r["type"]) for r in link_rows)
@@ -317,8 +356,15 @@ def make_peers(world: World, streets: Streets, areas: Areas, rng: np.random.Gene
         cf.append(p)
         ct.append(int(rng.choice(members_by_group[g])))
     cf_a, ct_a = np.asarray(cf, dtype=np.int64), np.asarray(ct, dtype=np.int64)
-    add("person", pseud[cf_a], "person", pseud[ct_a], "in_conflict_with",
-        _dates(rng, len(cf_a), recent_days=150.0, active_days=60.0), limit=n_conf)
+    add(
+        "person",
+        pseud[cf_a],
+        "person",
+        pseud[ct_a],
+        "in_conflict_with",
+        _dates(rng, len(cf_a), recent_days=150.0, active_days=60.0),
+        limit=n_conf,
+    )
     # A few young people in conflict with a whole rival group.
     pg_from = rng.choice(mem, min(len(mem), max(3, n_groups))) if len(mem) else np.zeros(0, dtype=np.int64)
     pg_to = []
@@ -329,8 +375,15 @@ def make_peers(world: World, streets: Streets, areas: Areas, rng: np.random.Gene
             pg_keep.append(p)
             pg_to.append(rivals_g[int(rng.integers(len(rivals_g)))])
     if pg_keep:
-        add("person", pseud[np.asarray(pg_keep)], "group", group_code[np.asarray(pg_to)], "in_conflict_with",
-            _dates(rng, len(pg_keep), recent_days=150.0, active_days=60.0), symmetric=False)
+        add(
+            "person",
+            pseud[np.asarray(pg_keep)],
+            "group",
+            group_code[np.asarray(pg_to)],
+            "in_conflict_with",
+            _dates(rng, len(pg_keep), recent_days=150.0, active_days=60.0),
+            symmetric=False,
+        )
 
     budget = n_links - sum(len(r["type"]) for r in link_rows)
     # Associations: mostly within a group, some across, some with non-members.
@@ -340,8 +393,15 @@ def make_peers(world: World, streets: Streets, areas: Areas, rng: np.random.Gene
     same = np.array([rng.choice(members_by_group[member_of[a]]) for a in a_idx.tolist()]) if len(mem) else a_idx
     other = rng.choice(child_idx, m)
     b_idx = np.where(kind < 0.75, same, other)
-    add("person", pseud[a_idx], "person", pseud[b_idx], "associates_with",
-        _dates(rng, m, recent_days=200.0, active_days=120.0), limit=budget)
+    add(
+        "person",
+        pseud[a_idx],
+        "person",
+        pseud[b_idx],
+        "associates_with",
+        _dates(rng, m, recent_days=200.0, active_days=120.0),
+        limit=budget,
+    )
 
     links = {c: np.concatenate([r[c] for r in link_rows]) for c in link_rows[0]}
     n_l = len(links["type"])
@@ -360,9 +420,17 @@ def make_peers(world: World, streets: Streets, areas: Areas, rng: np.random.Gene
 
     def add_places(kind_e: str, keys: np.ndarray, kind_p: str, xy: np.ndarray, dates: dict[str, np.ndarray]) -> None:
         prov = _provenance(rng, len(keys))
-        pl.append({"entity_kind": np.full(len(keys), kind_e, dtype=object), "entity_key": keys,
-                   "kind": np.full(len(keys), kind_p, dtype=object), **prov, **dates,
-                   "x": np.round(xy[:, 0], 1), "y": np.round(xy[:, 1], 1)})
+        pl.append(
+            {
+                "entity_kind": np.full(len(keys), kind_e, dtype=object),
+                "entity_key": keys,
+                "kind": np.full(len(keys), kind_p, dtype=object),
+                **prov,
+                **dates,
+                "x": np.round(xy[:, 0], 1),
+                "y": np.round(xy[:, 1], 1),
+            }
+        )
 
     n_hang = rng.integers(2, 5, n_groups)
     hg = np.repeat(np.arange(n_groups), n_hang)
@@ -373,21 +441,34 @@ def make_peers(world: World, streets: Streets, areas: Areas, rng: np.random.Gene
     n_site = rng.integers(1, 3, len(adults))
     sa = np.repeat(adults, n_site)
     _, rj = res_tree.query(home_xy[sa] + rng.normal(0, 400.0, (len(sa), 2)))
-    add_places("person", pseud[sa], "exploitation_site", res[rj], _dates(rng, len(sa), recent_days=180.0, active_days=90.0))
-    add_places("person", pseud[child_idx], "home", home_xy[child_idx],
-               _dates(rng, len(child_idx), recent_days=250.0, active_days=250.0))
+    add_places(
+        "person", pseud[sa], "exploitation_site", res[rj], _dates(rng, len(sa), recent_days=180.0, active_days=90.0)
+    )
+    add_places(
+        "person",
+        pseud[child_idx],
+        "home",
+        home_xy[child_idx],
+        _dates(rng, len(child_idx), recent_days=250.0, active_days=250.0),
+    )
     inc_p = rng.choice(mem, max(1, len(mem) // 8), replace=False) if len(mem) else child_idx[:1]
     _, ij = node_tree.query(home_xy[inc_p] + rng.normal(0, 600.0, (len(inc_p), 2)))
-    add_places("person", pseud[inc_p], "incident_location", nodes[ij],
-               _dates(rng, len(inc_p), recent_days=120.0, active_days=10.0))
+    add_places(
+        "person",
+        pseud[inc_p],
+        "incident_location",
+        nodes[ij],
+        _dates(rng, len(inc_p), recent_days=120.0, active_days=10.0),
+    )
     places = {c: np.concatenate([r[c] for r in pl]) for c in pl[0]}
     places["place_id"] = np.array([f"P{i + 1:06d}" for i in range(len(places["kind"]))], dtype=object)
     places["evidence"] = np.full(len(places["kind"]), "recorded by a partner (synthetic record)", dtype=object)
 
     # Flags.
     cce = exploited | (is_child & (rng.uniform(0, 1, n_people) < 0.04))
-    cse = is_child & (((sex == "Female") & (rng.uniform(0, 1, n_people) < 0.15)) |
-                      (exploited & (rng.uniform(0, 1, n_people) < 0.15)))
+    cse = is_child & (
+        ((sex == "Female") & (rng.uniform(0, 1, n_people) < 0.15)) | (exploited & (rng.uniform(0, 1, n_people) < 0.15))
+    )
     looked_after = is_child & (rng.uniform(0, 1, n_people) < np.where(exploited, 0.2, 0.06))
     p_prov = _provenance(rng, n_people)
     people = {
@@ -404,11 +485,16 @@ def make_peers(world: World, streets: Streets, areas: Areas, rng: np.random.Gene
         "source": p_prov["source"],
         "source_type": p_prov["source_type"],
     }
-    groups = {"code": group_code, "label": group_label, "source": g_prov["source"], "source_type": g_prov["source_type"]}
+    groups = {
+        "code": group_code,
+        "label": group_label,
+        "source": g_prov["source"],
+        "source_type": g_prov["source_type"],
+    }
     home = np.where(is_child[:, None], home_xy, np.nan)
-    _ = n_exp
-    return Peers(people=people, groups=groups, links=links, places=places, group_xy=group_xy,
-                 home_xy=home, rivalries=live_rivals)
+    return Peers(
+        people=people, groups=groups, links=links, places=places, group_xy=group_xy, home_xy=home, rivalries=live_rivals
+    )
 
 
 def make_population(world: World, areas: Areas, rng: np.random.Generator) -> dict[str, np.ndarray]:

@@ -202,7 +202,12 @@ def _direction_field(world: World, pts: np.ndarray, rng: np.random.Generator) ->
 
 
 def _cut_for_dead_ends(
-    n: int, p: np.ndarray, q: np.ndarray, length: np.ndarray, cand: np.ndarray, dens: np.ndarray,
+    n: int,
+    p: np.ndarray,
+    q: np.ndarray,
+    length: np.ndarray,
+    cand: np.ndarray,
+    dens: np.ndarray,
     rng: np.random.Generator,
 ) -> np.ndarray:
     """Edges to remove so suburbs get cul-de-sacs; the minimum spanning tree is never cut."""
@@ -309,9 +314,7 @@ def _nearest_node(xy: np.ndarray, mask: np.ndarray, points: np.ndarray) -> np.nd
     return idx[j]
 
 
-def _pair_edges(
-    xy: np.ndarray, u: np.ndarray, v: np.ndarray, group: np.ndarray, max_turn_deg: float
-) -> np.ndarray:
+def _pair_edges(xy: np.ndarray, u: np.ndarray, v: np.ndarray, group: np.ndarray, max_turn_deg: float) -> np.ndarray:
     """Pair edges that continue each other straight through a node; return (k, 2) edge pairs."""
     m = len(u)
     ends = np.r_[u, v]
@@ -351,9 +354,7 @@ def _pair_edges(
 
 def _chains(n_edges: int, pairs: np.ndarray) -> np.ndarray:
     """Chain id per edge: connected components of the edge-pairing graph, numbered by first edge."""
-    adj = sparse.coo_matrix(
-        (np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n_edges, n_edges)
-    ).tocsr()
+    adj = sparse.coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n_edges, n_edges)).tocsr()
     _, labels = csgraph.connected_components(adj, directed=False)
     # Renumber by first appearance so chain ids follow edge order.
     _, first = np.unique(labels, return_index=True)
@@ -415,9 +416,7 @@ def make_streets(world: World, rng: np.random.Generator) -> Streets:
     foot = cut | alley | park_path
     # One footbridge among the crossing edges away from the road bridges.
     if len(cross_idx) and world.spec.name != "small":
-        far = [
-            int(e) for e in cross_idx if all(abs(mid[e, 0] - mid[b, 0]) > 400.0 for b in bridges)
-        ]
+        far = [int(e) for e in cross_idx if all(abs(mid[e, 0] - mid[b, 0]) > 400.0 for b in bridges)]
         if far:
             fb = far[int(rng.integers(len(far)))]
             foot[fb] = True
@@ -438,7 +437,7 @@ def make_streets(world: World, rng: np.random.Generator) -> Streets:
     u, v = new[u], new[v]
     n = len(xy)
 
-    u, v, xy, spur = _add_spurs(world, xy, u, v, foot | mid_park | is_bridge, rng)
+    u, v, xy, _spur = _add_spurs(world, xy, u, v, foot | mid_park | is_bridge, rng)
     k = len(u) - len(foot)
     foot = np.r_[foot, np.zeros(k, dtype=bool)]
     mid_park = np.r_[mid_park, np.zeros(k, dtype=bool)]
@@ -505,7 +504,6 @@ def make_streets(world: World, rng: np.random.Generator) -> Streets:
     my = np.arange(ymin, ymax + 1.0, 180.0)
     mxs = mx0 + 0.04 * (xmax - xmin) * np.sin(np.pi * (my - ymin) / (ymax - ymin)) + rng.normal(0, 3.0, my.size)
     mway = np.column_stack([mxs, my])
-    # Keep junctions clear of the motorway line.
     m_start = n
     xy = np.vstack([xy, mway])
     mu = np.arange(m_start, m_start + len(mway) - 1)
@@ -523,15 +521,23 @@ def make_streets(world: World, rng: np.random.Generator) -> Streets:
 
     u = np.r_[u, mu, lu]
     v = np.r_[v, mv, lv]
-    highway = np.r_[highway, np.full(len(mu), "motorway", dtype=object), np.full(len(lu), "motorway_link", dtype=object)]
+    highway = np.r_[
+        highway, np.full(len(mu), "motorway", dtype=object), np.full(len(lu), "motorway_link", dtype=object)
+    ]
     is_bridge = np.r_[is_bridge, m_bridge, np.zeros(len(lu), dtype=bool)]
     n = len(xy)
 
     # Ways: chains of edges that continue each other, within one class of road.
     cls_group = np.select(
-        [np.isin(highway, ["primary"]), np.isin(highway, ["secondary"]), np.isin(highway, ["tertiary"]),
-         np.isin(highway, ["residential", "pedestrian"]), highway == "service",
-         np.isin(highway, ["footway", "path", "steps"]), highway == "motorway"],
+        [
+            np.isin(highway, ["primary"]),
+            np.isin(highway, ["secondary"]),
+            np.isin(highway, ["tertiary"]),
+            np.isin(highway, ["residential", "pedestrian"]),
+            highway == "service",
+            np.isin(highway, ["footway", "path", "steps"]),
+            highway == "motorway",
+        ],
         [0, 1, 2, 3, 4, 5, 6],
         7,
     )
@@ -580,9 +586,13 @@ def _name_chains(
     first[chain[::-1]] = np.arange(len(chain))[::-1]
     kind = highway[first]
     stems = np.asarray(_names.STEMS, dtype=object)[rng.integers(len(_names.STEMS), size=n_chain)]
-    s_through = np.asarray(_names.THROUGH_SUFFIXES, dtype=object)[rng.integers(len(_names.THROUGH_SUFFIXES), size=n_chain)]
+    s_through = np.asarray(_names.THROUGH_SUFFIXES, dtype=object)[
+        rng.integers(len(_names.THROUGH_SUFFIXES), size=n_chain)
+    ]
     s_close = np.asarray(_names.CLOSE_SUFFIXES, dtype=object)[rng.integers(len(_names.CLOSE_SUFFIXES), size=n_chain)]
-    s_art = np.asarray(_names.ARTERIAL_SUFFIXES, dtype=object)[rng.integers(len(_names.ARTERIAL_SUFFIXES), size=n_chain)]
+    s_art = np.asarray(_names.ARTERIAL_SUFFIXES, dtype=object)[
+        rng.integers(len(_names.ARTERIAL_SUFFIXES), size=n_chain)
+    ]
     s_path = np.asarray(_names.PATH_SUFFIXES, dtype=object)[rng.integers(len(_names.PATH_SUFFIXES), size=n_chain)]
     named_path = rng.uniform(0, 1, n_chain) < 0.15
     named_service = rng.uniform(0, 1, n_chain) < 0.2

@@ -20,8 +20,18 @@ import shapely
 from geo_risk.crs import en_to_lonlat
 
 POLICE_UK_HEADER = [
-    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location", "LSOA code",
-    "LSOA name", "Crime type", "Last outcome category", "Context",
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
 ]
 CODEPOINT_HEADER_LINES = (
     "PC,PQ,EA,NO,CY,RH,LH,CC,DC,WC\r\n"
@@ -80,7 +90,9 @@ def _json_str(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def ons_geojson_bytes(layer: str, fields: Sequence[str], rows: Sequence[Sequence[str]], geoms: Sequence[shapely.Geometry]) -> bytes:
+def ons_geojson_bytes(
+    layer: str, fields: Sequence[str], rows: Sequence[Sequence[str]], geoms: Sequence[shapely.Geometry]
+) -> bytes:
     """An ONS-style boundary GeoJSON (CRS84, one feature per line, like the ONS downloads)."""
     lines = [
         "{",
@@ -92,7 +104,7 @@ def ons_geojson_bytes(layer: str, fields: Sequence[str], rows: Sequence[Sequence
     feats = []
     for row, geom in zip(rows, geoms, strict=True):
         props = ", ".join(f"{_json_str(f)}: {_json_str(v)}" for f, v in zip(fields, row, strict=True))
-        feats.append('{ "type": "Feature", "properties": { ' + props + " }, \"geometry\": " + geometry_text(geom) + " }")
+        feats.append('{ "type": "Feature", "properties": { ' + props + ' }, "geometry": ' + geometry_text(geom) + " }")
     lines.append(",\n".join(feats))
     lines += ["]", "}", ""]
     return "\n".join(lines).encode("utf-8")
@@ -111,10 +123,11 @@ def osm_xml_bytes(
     lon, lat = en_to_lonlat(node_xy[:, 0], node_xy[:, 1])
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
-        f"<osm version=\"0.6\" generator={quoteattr(generator)}>",
+        f'<osm version="0.6" generator={quoteattr(generator)}>',
         f"<note>{_xml_text(note)}</note>",
         "",
-        f'  <bounds minlat="{lat.min():.7f}" minlon="{lon.min():.7f}" maxlat="{lat.max():.7f}" maxlon="{lon.max():.7f}"/>',
+        f'  <bounds minlat="{lat.min():.7f}" minlon="{lon.min():.7f}" '
+        f'maxlat="{lat.max():.7f}" maxlon="{lon.max():.7f}"/>',
         "",
     ]
     for i, (nid, a, b) in enumerate(zip(node_ids.tolist(), lat.tolist(), lon.tolist(), strict=True)):

@@ -245,8 +245,22 @@ def draw_city(*, seed: int = DEFAULT_SEED, size: str = "small") -> City:
     located_crime = np.setdiff1d(np.flatnonzero(incidents.crime_id != ""), no_location)
     duplicated = np.sort(q.choice(located_crime, spec.duplicate_rows, replace=False))
     population = make_population(world, areas, streams[12])
-    return City(spec, world, streets, areas, postcodes, schools, peers, snaps, incidents, injuries, cases,
-                population, no_location, duplicated)
+    return City(
+        spec,
+        world,
+        streets,
+        areas,
+        postcodes,
+        schools,
+        peers,
+        snaps,
+        incidents,
+        injuries,
+        cases,
+        population,
+        no_location,
+        duplicated,
+    )
 
 
 def draw_areas(*, seed: int = DEFAULT_SEED, size: str = "small") -> Areas:
@@ -297,8 +311,11 @@ def generate_city(out_dir: str | os.PathLike[str], *, seed: int = DEFAULT_SEED, 
         files.append(CityFile(kind, rel, rows, W.write_bytes(out / rel, data)))
 
     police_rows, police_quirks = _write_police(city, put)
-    expected.append(ExpectedImport("police_uk", police_rows, police_rows - sum(police_quirks), police_quirks[0],
-                                   police_quirks[1], 0))
+    expected.append(
+        ExpectedImport(
+            "police_uk", police_rows, police_rows - sum(police_quirks), police_quirks[0], police_quirks[1], 0
+        )
+    )
     n_areas = _write_boundaries(city.areas, out, put)
     expected.append(ExpectedImport("boundaries", n_areas, n_areas, 0, 0, 0))
     n_pc = _write_postcodes(city, put)
@@ -313,11 +330,20 @@ def generate_city(out_dir: str | os.PathLike[str], *, seed: int = DEFAULT_SEED, 
     expected.append(ExpectedImport("injuries", n_inj, n_inj, 0, 0, 0))
     _write_cases(city.cases, put)
     pop = city.population
-    put("population", "population/children_by_lsoa.csv",
-        W.csv_bytes(["area_code", "dimension", "group", "count"],
-                    [[a, d, g, str(c)] for a, d, g, c in zip(pop["area_code"], pop["dimension"], pop["group"],
-                                                              pop["count"].tolist(), strict=True)]),
-        len(pop["count"]))
+    put(
+        "population",
+        "population/children_by_lsoa.csv",
+        W.csv_bytes(
+            ["area_code", "dimension", "group", "count"],
+            [
+                [a, d, g, str(c)]
+                for a, d, g, c in zip(
+                    pop["area_code"], pop["dimension"], pop["group"], pop["count"].tolist(), strict=True
+                )
+            ],
+        ),
+        len(pop["count"]),
+    )
     put("readme", "README.txt", _readme(city, seed).encode("utf-8"), 0)
 
     xmin, ymin, xmax, ymax = (float(v) for v in city.areas.lad_geom.bounds)
@@ -331,8 +357,12 @@ def generate_city(out_dir: str | os.PathLike[str], *, seed: int = DEFAULT_SEED, 
         as_of=AS_OF.isoformat(),
         months=(month_label(months[0]), month_label(months[-1])),
         bbox=(round(xmin, 2), round(ymin, 2), round(xmax, 2), round(ymax, 2)),
-        bbox_lonlat=(round(float(lon.min()), 6), round(float(lat.min()), 6), round(float(lon.max()), 6),
-                     round(float(lat.max()), 6)),
+        bbox_lonlat=(
+            round(float(lon.min()), 6),
+            round(float(lat.min()), 6),
+            round(float(lon.max()), 6),
+            round(float(lat.max()), 6),
+        ),
         files=tuple(files),
         import_paths=(
             ("boundaries", "boundaries"),
@@ -402,32 +432,64 @@ def _write_police(city: City, put) -> tuple[int, tuple[int, int]]:  # type: igno
         missing = missing[np.lexsort((inc.crime_id[missing], inc.category[missing]))]
         rows = []
         for i in np.r_[located, missing].tolist():
-            row = [inc.crime_id[i], label, FORCE_NAME, FORCE_NAME, lon_s[i], lat_s[i], location[i], lsoa_code[i],
-                   lsoa_name[i], inc.category[i], inc.outcome[i], ""]
+            row = [
+                inc.crime_id[i],
+                label,
+                FORCE_NAME,
+                FORCE_NAME,
+                lon_s[i],
+                lat_s[i],
+                location[i],
+                lsoa_code[i],
+                lsoa_name[i],
+                inc.category[i],
+                inc.outcome[i],
+                "",
+            ]
             rows.append(row)
             if i in dup:
                 rows.append(list(row))
         total += len(rows)
-        put("police_uk", f"police_uk/{label}/{label}-{FORCE_SLUG}-street.csv", W.csv_bytes(W.POLICE_UK_HEADER, rows),
-            len(rows))
+        put(
+            "police_uk",
+            f"police_uk/{label}/{label}-{FORCE_SLUG}-street.csv",
+            W.csv_bytes(W.POLICE_UK_HEADER, rows),
+            len(rows),
+        )
     return total, (int(spec.no_location_rows), int(spec.duplicate_rows))
 
 
 def _write_boundaries(areas: Areas, out: Path, put) -> int:  # type: ignore[no-untyped-def]
     lad = areas.lad_code
     layers = [
-        (f"lsoa_by_lad_{lad}", ["LSOA11CD", "LSOA11NM"], list(zip(areas.lsoa_code, areas.lsoa_name, strict=True)),
-         areas.lsoa_geom),
-        (f"msoa_by_lad_{lad}", ["MSOA11CD", "MSOA11NM"], list(zip(areas.msoa_code, areas.msoa_name, strict=True)),
-         areas.msoa_geom),
-        (f"wards_by_lad_{lad}", ["WD13CD", "WD13NM"], list(zip(areas.ward_code, areas.ward_name, strict=True)),
-         areas.ward_geom),
+        (
+            f"lsoa_by_lad_{lad}",
+            ["LSOA11CD", "LSOA11NM"],
+            list(zip(areas.lsoa_code, areas.lsoa_name, strict=True)),
+            areas.lsoa_geom,
+        ),
+        (
+            f"msoa_by_lad_{lad}",
+            ["MSOA11CD", "MSOA11NM"],
+            list(zip(areas.msoa_code, areas.msoa_name, strict=True)),
+            areas.msoa_geom,
+        ),
+        (
+            f"wards_by_lad_{lad}",
+            ["WD13CD", "WD13NM"],
+            list(zip(areas.ward_code, areas.ward_name, strict=True)),
+            areas.ward_geom,
+        ),
         (f"lad_{lad}", ["LAD11CD", "LAD11NM"], [(lad, areas.lad_name)], [areas.lad_geom]),
     ]
     total = 0
     for layer, fields, rows, geoms in layers:
-        put("boundaries", f"boundaries/{layer}.geojson", W.ons_geojson_bytes(layer, fields, rows, list(geoms)),
-            len(rows))
+        put(
+            "boundaries",
+            f"boundaries/{layer}.geojson",
+            W.ons_geojson_bytes(layer, fields, rows, list(geoms)),
+            len(rows),
+        )
         total += len(rows)
     return total
 
@@ -500,9 +562,22 @@ def _write_streets(city: City, put) -> tuple[int, int]:  # type: ignore[no-untyp
 
 
 GIAS_HEADER = [
-    "URN", "LA (code)", "LA (name)", "EstablishmentNumber", "EstablishmentName", "TypeOfEstablishment (name)",
-    "EstablishmentStatus (name)", "PhaseOfEducation (name)", "StatutoryLowAge", "StatutoryHighAge", "Gender (name)",
-    "Street", "Town", "Postcode", "Easting", "Northing",
+    "URN",
+    "LA (code)",
+    "LA (name)",
+    "EstablishmentNumber",
+    "EstablishmentName",
+    "TypeOfEstablishment (name)",
+    "EstablishmentStatus (name)",
+    "PhaseOfEducation (name)",
+    "StatutoryLowAge",
+    "StatutoryHighAge",
+    "Gender (name)",
+    "Street",
+    "Town",
+    "Postcode",
+    "Easting",
+    "Northing",
 ]
 
 
@@ -511,22 +586,79 @@ def _write_schools(city: City, put) -> int:  # type: ignore[no-untyped-def]
     base = {"Primary": 2000, "Secondary": 4000, "All-through": 4500, "16 plus": 6000, "Not applicable": 7000}
     rows = []
     for i in range(len(s.urn)):
-        rows.append([
-            s.urn[i], LA_CODE, CITY_LABEL, str(base[s.phase[i]] + i + 1), s.name[i], s.kind[i], "Open", s.phase[i],
-            str(s.low_age[i]), str(s.high_age[i]), "Mixed", s.street[i], CITY_LABEL, s.postcode[i],
-            str(int(s.xy[i, 0])), str(int(s.xy[i, 1])),
-        ])
+        rows.append(
+            [
+                s.urn[i],
+                LA_CODE,
+                CITY_LABEL,
+                str(base[s.phase[i]] + i + 1),
+                s.name[i],
+                s.kind[i],
+                "Open",
+                s.phase[i],
+                str(s.low_age[i]),
+                str(s.high_age[i]),
+                "Mixed",
+                s.street[i],
+                CITY_LABEL,
+                s.postcode[i],
+                str(int(s.xy[i, 0])),
+                str(int(s.xy[i, 1])),
+            ]
+        )
     put("schools", "schools/edubase_synthetown.csv", W.csv_bytes(GIAS_HEADER, rows), len(rows))
     return len(rows)
 
 
-PEOPLE_COLUMNS = ["pseudonym", "is_child", "birth_month", "cce_concern", "cse_concern", "looked_after", "sex",
-                  "ethnicity", "religion", "home_area_code", "source", "source_type"]
+PEOPLE_COLUMNS = [
+    "pseudonym",
+    "is_child",
+    "birth_month",
+    "cce_concern",
+    "cse_concern",
+    "looked_after",
+    "sex",
+    "ethnicity",
+    "religion",
+    "home_area_code",
+    "source",
+    "source_type",
+]
 GROUP_COLUMNS = ["code", "label", "source", "source_type"]
-LINK_COLUMNS = ["link_id", "from_kind", "from_key", "to_kind", "to_key", "type", "evidence_grade", "evidence",
-                "source", "source_type", "first_seen", "last_seen", "review_by", "expires_at", "status"]
-PLACE_COLUMNS = ["place_id", "entity_kind", "entity_key", "kind", "x", "y", "evidence_grade", "evidence", "source",
-                 "source_type", "first_seen", "last_seen", "review_by", "expires_at", "status"]
+LINK_COLUMNS = [
+    "link_id",
+    "from_kind",
+    "from_key",
+    "to_kind",
+    "to_key",
+    "type",
+    "evidence_grade",
+    "evidence",
+    "source",
+    "source_type",
+    "first_seen",
+    "last_seen",
+    "review_by",
+    "expires_at",
+    "status",
+]
+PLACE_COLUMNS = [
+    "place_id",
+    "entity_kind",
+    "entity_key",
+    "kind",
+    "x",
+    "y",
+    "evidence_grade",
+    "evidence",
+    "source",
+    "source_type",
+    "first_seen",
+    "last_seen",
+    "review_by",
+    "expires_at",
+    "status",
+]
 
 
 def _cell(v: object) -> str:
@@ -562,29 +694,64 @@ def _write_network(peers: Peers, put) -> int:  # type: ignore[no-untyped-def]
     return total
 
 
-INJURY_COLUMNS = ["record_id", "date", "time_band", "x", "y", "incident_postcode", "weapon", "age_band",
-                  "location_type"]
+INJURY_COLUMNS = [
+    "record_id",
+    "date",
+    "time_band",
+    "x",
+    "y",
+    "incident_postcode",
+    "weapon",
+    "age_band",
+    "location_type",
+]
 
 
 def _write_injuries(inj: Injuries, put) -> int:  # type: ignore[no-untyped-def]
     xs = W.fmt(inj.xy[:, 0], "{:.0f}")
     ys = W.fmt(inj.xy[:, 1], "{:.0f}")
     rows = [
-        [inj.record_id[i], str(inj.date[i]), f"{inj.hour[i]:02d}:00-{inj.hour[i]:02d}:59", xs[i], ys[i],
-         inj.postcode[i], inj.weapon[i], inj.age_band[i], inj.location_type[i]]
+        [
+            inj.record_id[i],
+            str(inj.date[i]),
+            f"{inj.hour[i]:02d}:00-{inj.hour[i]:02d}:59",
+            xs[i],
+            ys[i],
+            inj.postcode[i],
+            inj.weapon[i],
+            inj.age_band[i],
+            inj.location_type[i],
+        ]
         for i in range(len(inj.record_id))
     ]
     put("injuries", "injuries/ed_assaults_synthetown.csv", W.csv_bytes(INJURY_COLUMNS, rows), len(rows))
     return len(rows)
 
 
-CASE_COLUMNS = ["case_id", "pseudonym", "purpose", "home_postcode", "school_urn", "candidate_postcodes",
-                "referral_expires_at"]
+CASE_COLUMNS = [
+    "case_id",
+    "pseudonym",
+    "purpose",
+    "home_postcode",
+    "school_urn",
+    "candidate_postcodes",
+    "referral_expires_at",
+]
 
 
 def _write_cases(cases: tuple[DemoCase, ...], put) -> None:  # type: ignore[no-untyped-def]
-    rows = [[c.case_id, c.pseudonym, c.purpose, c.home_postcode, c.school_urn, ";".join(c.candidate_postcodes),
-             c.referral_expires_at] for c in cases]
+    rows = [
+        [
+            c.case_id,
+            c.pseudonym,
+            c.purpose,
+            c.home_postcode,
+            c.school_urn,
+            ";".join(c.candidate_postcodes),
+            c.referral_expires_at,
+        ]
+        for c in cases
+    ]
     put("demo_cases", "demo_cases.csv", W.csv_bytes(CASE_COLUMNS, rows), len(rows))
 
 

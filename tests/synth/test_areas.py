@@ -71,7 +71,7 @@ def test_lsoas_hold_about_1500_residents_and_tile_the_city(small_drawn: City) ->
 
 def test_lsoa_names_follow_the_ons_pattern(small_drawn: City) -> None:
     a = small_drawn.areas
-    for code, name, msoa in zip(a.lsoa_code, a.lsoa_name, a.lsoa_msoa, strict=True):
+    for name, msoa in zip(a.lsoa_name, a.lsoa_msoa, strict=True):
         m = re.fullmatch(r"Synthetown (\d{3})([A-Z]) \(synthetic\)", name)
         assert m, name
         assert int(m.group(1)) == msoa + 1
@@ -111,8 +111,15 @@ def test_schools_are_gias_rows_with_unreal_urns(small_city: CityManifest, postco
     with open(small_city.out_dir / "schools" / "edubase_synthetown.csv", newline="", encoding="utf-8") as fh:
         schools = list(csv.DictReader(fh))
     assert len(schools) == SIZES["small"].schools
-    for col in ("URN", "EstablishmentName", "PhaseOfEducation (name)", "TypeOfEstablishment (name)", "Postcode",
-                "Easting", "Northing"):
+    for col in (
+        "URN",
+        "EstablishmentName",
+        "PhaseOfEducation (name)",
+        "TypeOfEstablishment (name)",
+        "Postcode",
+        "Easting",
+        "Northing",
+    ):
         assert col in schools[0]
     assert all(re.fullmatch(r"9\d{5}", s["URN"]) for s in schools)
     assert all(s["EstablishmentName"].endswith("(synthetic)") for s in schools)

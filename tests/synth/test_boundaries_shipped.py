@@ -14,8 +14,11 @@ FIX = "run `geo-risk synth boundaries --size {size} --seed 7 --out data/boundari
 
 def test_small_boundaries_match_the_generated_city(small_city: CityManifest) -> None:
     folder = SHIPPED / "synthetown-small-seed7"
-    generated = {f.path.split("/")[-1]: (small_city.out_dir / f.path).read_bytes()
-                 for f in small_city.files if f.kind == "boundaries"}
+    generated = {
+        f.path.split("/")[-1]: (small_city.out_dir / f.path).read_bytes()
+        for f in small_city.files
+        if f.kind == "boundaries"
+    }
     shipped = {p.name: p.read_bytes() for p in sorted(folder.glob("*.geojson"))}
     assert shipped == generated, FIX.format(size="small")
 

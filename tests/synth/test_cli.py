@@ -30,8 +30,12 @@ def test_boundaries_command_writes_the_four_layers(small_city: CityManifest, tmp
     result = CliRunner().invoke(main, ["synth", "boundaries", "--size", "small", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in tmp_path.glob("*.geojson"))
-    assert names == ["lad_X06000001.geojson", "lsoa_by_lad_X06000001.geojson", "msoa_by_lad_X06000001.geojson",
-                     "wards_by_lad_X06000001.geojson"]
+    assert names == [
+        "lad_X06000001.geojson",
+        "lsoa_by_lad_X06000001.geojson",
+        "msoa_by_lad_X06000001.geojson",
+        "wards_by_lad_X06000001.geojson",
+    ]
     for name in names:
         assert (tmp_path / name).read_bytes() == (small_city.out_dir / "boundaries" / name).read_bytes()
 

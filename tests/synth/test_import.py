@@ -24,7 +24,11 @@ def test_importer_accepts_everything_but_the_planted_quirks(
     rep = result.report
     exp = small_city.expected_for(kind)
     assert (rep.rows_read, rep.accepted, rep.n_rejected, rep.duplicates, rep.out_of_area) == (
-        exp.rows_read, exp.accepted, exp.rejected, exp.duplicates, exp.out_of_area
+        exp.rows_read,
+        exp.accepted,
+        exp.rejected,
+        exp.duplicates,
+        exp.out_of_area,
     ), rep.reason_counts()
     if kind == "police_uk":
         reasons = rep.reason_counts()

@@ -47,8 +47,17 @@ def test_injury_records_carry_no_patient_identifiers(small_city: CityManifest) -
     with open(small_city.out_dir / "injuries" / "ed_assaults_synthetown.csv", newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         rows = list(reader)
-    assert reader.fieldnames == ["record_id", "date", "time_band", "x", "y", "incident_postcode", "weapon",
-                                 "age_band", "location_type"]
+    assert reader.fieldnames == [
+        "record_id",
+        "date",
+        "time_band",
+        "x",
+        "y",
+        "incident_postcode",
+        "weapon",
+        "age_band",
+        "location_type",
+    ]
     assert all(re.fullmatch(r"\d{2}:00-\d{2}:59", r["time_band"]) for r in rows)
     by_postcode = [r for r in rows if r["x"] == ""]
     assert 0 < len(by_postcode) < len(rows) / 3

@@ -9,8 +9,8 @@ import re
 import pytest
 
 from geo_risk.synth import CityManifest
-from geo_risk.synth._spec import AS_OF, CENSUS_RELIGION, SIZES, SOURCE_TYPES
 from geo_risk.synth._peers import COHORT_ETHNICITY
+from geo_risk.synth._spec import AS_OF, CENSUS_RELIGION, SIZES, SOURCE_TYPES
 
 SPEC = SIZES["small"]
 
@@ -26,12 +26,37 @@ def net(small_city: CityManifest) -> dict[str, list[dict[str, str]]]:
 
 
 def test_contract_columns(net: dict[str, list[dict[str, str]]]) -> None:
-    assert list(net["people"][0]) == ["pseudonym", "is_child", "birth_month", "cce_concern", "cse_concern",
-                                      "looked_after", "sex", "ethnicity", "religion", "home_area_code", "source",
-                                      "source_type"]
+    assert list(net["people"][0]) == [
+        "pseudonym",
+        "is_child",
+        "birth_month",
+        "cce_concern",
+        "cse_concern",
+        "looked_after",
+        "sex",
+        "ethnicity",
+        "religion",
+        "home_area_code",
+        "source",
+        "source_type",
+    ]
     assert list(net["groups"][0]) == ["code", "label", "source", "source_type"]
-    for col in ("link_id", "from_kind", "from_key", "to_kind", "to_key", "type", "evidence_grade", "source",
-                "source_type", "first_seen", "last_seen", "review_by", "expires_at", "status"):
+    for col in (
+        "link_id",
+        "from_kind",
+        "from_key",
+        "to_kind",
+        "to_key",
+        "type",
+        "evidence_grade",
+        "source",
+        "source_type",
+        "first_seen",
+        "last_seen",
+        "review_by",
+        "expires_at",
+        "status",
+    ):
         assert col in net["links"][0]
     for col in ("place_id", "entity_kind", "entity_key", "kind", "x", "y", "evidence_grade", "expires_at", "status"):
         assert col in net["places"][0]
@@ -46,14 +71,18 @@ def test_sizes_and_keys(net: dict[str, list[dict[str, str]]]) -> None:
     keys = {p["pseudonym"] for p in people} | {g["code"] for g in groups}
     assert all(lk["from_key"] in keys and lk["to_key"] in keys for lk in links)
     assert len({lk["link_id"] for lk in links}) == len(links)
-    pairs = [(lk["type"], *sorted((lk["from_key"], lk["to_key"]))) for lk in links
-             if lk["type"] in ("associates_with", "in_conflict_with", "family")]
+    pairs = [
+        (lk["type"], *sorted((lk["from_key"], lk["to_key"])))
+        for lk in links
+        if lk["type"] in ("associates_with", "in_conflict_with", "family")
+    ]
     assert len(pairs) == len(set(pairs))
 
 
 def test_rivalries_as_requested(net: dict[str, list[dict[str, str]]]) -> None:
-    group_conflicts = [lk for lk in net["links"] if lk["type"] == "in_conflict_with"
-                       and lk["from_kind"] == lk["to_kind"] == "group"]
+    group_conflicts = [
+        lk for lk in net["links"] if lk["type"] == "in_conflict_with" and lk["from_kind"] == lk["to_kind"] == "group"
+    ]
     live = [lk for lk in group_conflicts if lk["status"] == "live"]
     assert len(live) == SPEC.rivalries
     assert any(lk["status"] == "expired" for lk in group_conflicts)

@@ -14,8 +14,10 @@ from geo_risk.crs import lonlat_to_en
 from geo_risk.synth import CityManifest
 from geo_risk.synth._spec import POLICE_UK_CATEGORY_SHARES, SIZES
 
-HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
-          "Last outcome category,Context")
+HEADER = (
+    "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
+    "Last outcome category,Context"
+)
 SPEC = SIZES["small"]
 
 
@@ -126,8 +128,12 @@ def test_snap_points_are_shared(rows: list[dict[str, str]]) -> None:
     for r in rows:
         if r["Longitude"]:
             assert label.setdefault((r["Longitude"], r["Latitude"]), r["Location"]) == r["Location"]
-    pois = {r["Location"] for r in rows} & {"On or near Supermarket", "On or near Shopping Area",
-                                            "On or near Parking Area", "On or near Nightclub"}
+    pois = {r["Location"] for r in rows} & {
+        "On or near Supermarket",
+        "On or near Shopping Area",
+        "On or near Parking Area",
+        "On or near Nightclub",
+    }
     assert len(pois) >= 3
 
 
