@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import fftconvolve
+from scipy.signal import convolve
 
 from geo_risk.errors import ValidationError
 
@@ -197,11 +197,12 @@ def bin_linear(
 
 
 def smooth(binned: np.ndarray, stencil: np.ndarray) -> np.ndarray:
-    """Convolve binned weights with a centred odd-sized stencil by FFT; tiny FFT noise is set to 0."""
+    """Convolve binned weights with a centred odd-sized stencil (FFT or direct); tiny FFT noise is set to 0."""
     if stencil.shape == (1, 1):
         out = binned * stencil[0, 0]
     else:
-        out = fftconvolve(binned, stencil, mode="same")
+        # FFT for wide stencils, direct sums for tiny ones (scipy chooses by operation count)
+        out = convolve(binned, stencil, mode="same", method="auto")
     top = float(np.abs(out).max()) if out.size else 0.0
     out[out < top * 1e-10] = 0.0
     return out

@@ -374,12 +374,16 @@ def _distinct_points(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct rows of ``xy`` and the index of each row's distinct point (hash-based, O(n))."""
     if not len(xy):
         return np.empty((0, 2)), np.empty(0, dtype=np.int64)
-    cx, ux = pd.factorize(xy[:, 0])
-    cy, uy = pd.factorize(xy[:, 1])
-    key = cx.astype(np.int64) * len(uy) + cy
+    # Points closer than 1 cm are one location: an integer key per centimetre cell.
+    cm = np.round((xy - xy.min(axis=0)) * 100.0)
+    if cm.max() >= 2**31:
+        msg = "incident coordinates span more than 20,000 km; are they in EPSG:27700 metres?"
+        raise ValidationError(msg)
+    key = (cm[:, 0].astype(np.int64) << 31) | cm[:, 1].astype(np.int64)
     inverse, ukey = pd.factorize(key)
-    uniq = np.column_stack([ux[ukey // len(uy)], uy[ukey % len(uy)]]).astype(float)
-    return uniq, inverse.astype(np.int64)
+    first = np.empty(len(ukey), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(xy) - 1, -1, -1)
+    return xy[first], inverse.astype(np.int64)
 
 
 def _area(xy: np.ndarray) -> float:
