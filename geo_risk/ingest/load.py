@@ -30,7 +30,8 @@ import datetime as dt
 import hashlib
 import logging
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -298,7 +299,6 @@ def _bulk_insert(conn: Connection, table: str, columns: list[str], data: list[li
         _copy_rows(conn, table, [*columns, "geom"], zip(*data, wkb, strict=True), progress)
         return n
     cols = ", ".join(f'"{c}"' for c in [*columns, "geom"])
-    conn.exec_driver_sql("PRAGMA cache_size = -65536")  # 64 MB page cache for this connection's index work
     if points:
         geom_sql = f"MakePoint(?, ?, {STORE_SRID})"
         values: list[list[object]] = [*data, shapely.get_x(geoms).tolist(), shapely.get_y(geoms).tolist()]
@@ -412,6 +412,32 @@ def _store_files(engine: Engine, kind: str, result: ImportResult, progress: Prog
     return outcomes  # type: ignore[return-value]
 
 
+@contextmanager
+def _bulk_session(conn: Connection) -> Iterator[None]:
+    """SpatiaLite settings for one bulk import transaction, restored afterwards.
+
+    A 64 MB page cache for the index work, and ``synchronous = NORMAL``: in WAL mode the
+    database stays consistent after a crash, only the last committed import may need to be
+    run again (imports are idempotent). No-op on PostGIS.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    sync = conn.exec_driver_sql("PRAGMA synchronous").scalar_one()
+    cache = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    conn.exec_driver_sql("PRAGMA synchronous = NORMAL")
+    conn.exec_driver_sql("PRAGMA cache_size = -65536")
+    conn.commit()
+    try:
+        yield
+    finally:
+        if conn.in_transaction():
+            conn.rollback()
+        conn.exec_driver_sql(f"PRAGMA synchronous = {int(sync)}")
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")
+        conn.commit()
+
+
 # --- one file ------------------------------------------------------------------------------------
 
 def _store_file(engine: Engine, kind: str, result: ImportResult, file: str, progress: Progress | None) -> StoredFile:
@@ -423,10 +449,10 @@ def _store_file(engine: Engine, kind: str, result: ImportResult, file: str, prog
     rej = rej[rej["file"] == file]
     store = _STORES[kind]
     try:
-        with engine.begin() as conn:
-            run_id = _start_run(conn, kind, file, fr)
-            inserted, already = store(conn, part, run_id, progress)
-            _finish_run(conn, run_id, inserted, rej)
+        with engine.connect() as outer, _bulk_session(outer), outer.begin():
+            run_id = _start_run(outer, kind, file, fr)
+            inserted, already = store(outer, part, run_id, progress)
+            _finish_run(outer, run_id, inserted, rej)
     except (ValidationError, DataSourceError):
         raise
     except Exception as exc:  # database errors: the transaction is rolled back
