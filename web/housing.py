@@ -46,7 +46,8 @@ def case(rid: int):
     with store().transaction() as s:
         referral = referral_for(s, rid, PURPOSE, action="placement.form")
         audit_read(s, action="placement.form", purpose=PURPOSE, pseudonym=referral.child_pseudonym)
-    postcodes = "\n".join((referral.details or {}).get("postcodes", []))
+    details = referral.details or {}
+    postcodes = "\n".join(details.get("postcodes") or details.get("candidate_postcodes") or [])
     return render_template("housing/case.html", referral=referral, postcodes=postcodes, points="", error=None,
                            map=_case_map(d), synthetic=d.is_synthetic)
 
