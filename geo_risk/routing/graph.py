@@ -94,6 +94,10 @@ class WalkGraph:
         Vertices of every edge geometry, flat: edge ``e`` has ``coord_xy[coord_offsets[e]:coord_offsets[e + 1]]``.
     csr_key
         ``row * n_nodes + column`` of every stored CSR entry (sorted), to find edges by node pair.
+    sample_point, point_xy
+        Distinct sample locations: the nodes, then every sample inside an edge.
+        ``point_xy[sample_point[k]]`` is sample ``k``; a node shared by several
+        edges is one point, so the risk is read there once.
     length_matrix
         The adjacency matrix weighted by edge length.
     dropped_segments
@@ -121,6 +125,8 @@ class WalkGraph:
     coord_xy: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
     coord_offsets: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
     csr_key: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+    sample_point: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+    point_xy: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
     length_matrix: sparse.csr_matrix = field(default=None, repr=False)  # type: ignore[assignment]
     dropped_segments: int = 0
     _tree: shapely.STRtree = field(default=None, repr=False)  # type: ignore[assignment]
@@ -373,6 +379,15 @@ def build_walk_graph(
     sample_xy, sample_edge, sample_pos, sample_weight = _edge_samples(geoms, length, sample_step_m)
     sample_offsets = np.zeros(length.size + 1, dtype=np.int64)
     np.cumsum(np.bincount(sample_edge, minlength=length.size), out=sample_offsets[1:])
+    # distinct sample locations: nodes first, then interior samples
+    local = np.arange(sample_edge.size) - sample_offsets[sample_edge]
+    last = local == (sample_offsets[sample_edge + 1] - sample_offsets[sample_edge] - 1)
+    interior = (local > 0) & ~last
+    sample_point = np.empty(sample_edge.size, dtype=np.int64)
+    sample_point[local == 0] = u[sample_edge[local == 0]]
+    sample_point[last] = v[sample_edge[last]]
+    sample_point[interior] = n + np.arange(int(interior.sum()))
+    point_xy = np.vstack([node_xy, sample_xy[interior]])
     coord_xy, coord_index = shapely.get_coordinates(geoms, return_index=True)
     coord_offsets = np.zeros(length.size + 1, dtype=np.int64)
     np.cumsum(np.bincount(coord_index, minlength=length.size), out=coord_offsets[1:])
@@ -401,6 +416,8 @@ def build_walk_graph(
         coord_xy=_readonly(coord_xy),
         coord_offsets=_readonly(coord_offsets),
         csr_key=_readonly(csr_key),
+        sample_point=_readonly(sample_point),
+        point_xy=_readonly(point_xy),
         length_matrix=sparse.csr_matrix(
             (np.maximum(length[csr_edge], MIN_EDGE_LENGTH_M), indices, indptr), shape=(n, n)
         ),

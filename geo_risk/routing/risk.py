@@ -82,17 +82,16 @@ def edge_risk(
         Arrays of shape ``(n_edges,)``.
     """
     if edges is None:
-        s_edge = graph.sample_edge
-        s_xy = graph.sample_xy
-        s_w = graph.sample_weight
+        idx = np.arange(graph.sample_edge.size)
     else:
         edges = np.asarray(edges)
         chosen = np.flatnonzero(edges) if edges.dtype == bool else edges.astype(np.int64)
         idx = graph.sample_index(chosen)
-        s_edge = graph.sample_edge[idx]
-        s_xy = graph.sample_xy[idx]
-        s_w = graph.sample_weight[idx]
-    values = evaluate_risk(risk_fn, s_xy)
+    s_edge = graph.sample_edge[idx]
+    s_w = graph.sample_weight[idx]
+    # a node shared by several edges is read once
+    points, inverse = np.unique(graph.sample_point[idx], return_inverse=True)
+    values = evaluate_risk(risk_fn, graph.point_xy[points])[inverse.ravel()]
     mean = np.bincount(s_edge, weights=values * s_w, minlength=graph.n_edges)
     peak = np.zeros(graph.n_edges)
     np.maximum.at(peak, s_edge, values)

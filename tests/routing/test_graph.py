@@ -113,6 +113,9 @@ def test_samples_every_step_along_each_edge_including_the_middle():
     np.testing.assert_allclose(np.bincount(graph.sample_edge, weights=graph.sample_weight), 1.0)
     # the short edge has its two ends
     assert (graph.sample_edge != long_edge).sum() == 2
+    # samples at a shared node are one distinct point
+    np.testing.assert_allclose(graph.point_xy[graph.sample_point], graph.sample_xy)
+    assert graph.point_xy.shape[0] == graph.sample_xy.shape[0] - 1
 
 
 def test_wrong_crs_and_missing_columns_are_refused():
