@@ -206,11 +206,13 @@ def read_csv_strings(
     header: bool = True,
     names: Sequence[str] | None = None,
     what: str = "CSV",
+    strip: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Read a CSV source as strings (empty cells are ``""``), with clear errors.
 
-    Column names and cells are stripped of surrounding spaces. The row for a line number is
-    ``index + 2`` with a header and ``index + 1`` without.
+    Column names are stripped of surrounding spaces and cells of leading ones; trailing
+    spaces are stripped from the columns in ``strip`` (default: every column). The row for
+    a line number is ``index + 2`` with a header and ``index + 1`` without.
     """
     text = decode_text(source)
     try:
@@ -223,6 +225,7 @@ def read_csv_strings(
             names=list(names) if names is not None else None,
             engine="c",
             skip_blank_lines=True,
+            skipinitialspace=True,
         )
     except pd.errors.ParserError as exc:
         msg = (
@@ -235,7 +238,7 @@ def read_csv_strings(
         raise ValidationError(msg) from exc
     if header:
         df.columns = [str(c).strip() for c in df.columns]
-    for col in df.columns:
+    for col in df.columns if strip is None else [c for c in strip if c in df.columns]:
         df[col] = df[col].str.strip()
     if len(df) == 0:
         msg = f"{source.name} has a header but no rows; export the data again with its rows"

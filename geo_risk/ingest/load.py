@@ -214,11 +214,14 @@ def _none(values: pd.Series) -> list[object]:
 
 
 def _ts(values: pd.Series, spatialite: bool) -> list[object]:
-    """Datetimes as the text each backend stores (SQLAlchemy's SQLite format; ISO for COPY)."""
-    s = pd.to_datetime(values)
+    """Datetimes as the text each backend stores (SQLAlchemy's SQLite format; ISO for COPY).
+
+    Formatted once per distinct value (an import of monthly data has a handful).
+    """
+    codes, uniq = pd.factorize(pd.to_datetime(values))
     fmt = "%Y-%m-%d %H:%M:%S.%f" if spatialite else "%Y-%m-%d %H:%M:%S"
-    text = s.dt.strftime(fmt)
-    return _none(text.where(s.notna(), None))
+    texts = np.array([None if pd.isna(u) else u.strftime(fmt) for u in uniq] + [None], dtype=object)
+    return texts[np.where(codes < 0, len(uniq), codes)].tolist()
 
 
 def _point_ewkb_hex(x: np.ndarray, y: np.ndarray) -> list[str]:

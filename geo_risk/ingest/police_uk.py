@@ -165,7 +165,8 @@ def read_police_uk(
 
 def _read_one(src: Source, file_index: int, area: object, errors: str) -> pd.DataFrame:
     """Parse one file into a per-row frame with status, reason, key and fields (no dedupe yet)."""
-    df = read_csv_strings(src, what="police.uk CSV")
+    # leading spaces go in the parser; trailing ones matter only in identifiers and categories
+    df = read_csv_strings(src, what="police.uk CSV", strip=["Crime ID", "Month", "Crime type", "LSOA code"])
     require_columns(src, df, REQUIRED, hint=HINT)
     for col in OPTIONAL:
         if col not in df.columns:

@@ -273,3 +273,9 @@ def test_real_police_uk_area_of_interest(shared_data: Path) -> None:
     assert r.report.accepted == inside
     assert r.report.out_of_area > 0
     assert r.report.accepted + r.report.out_of_area + r.report.n_rejected + r.report.duplicates == 14828
+
+
+def test_surrounding_spaces_do_not_change_ids(tmp_path: Path) -> None:
+    f = write(tmp_path / "s.csv", row(" x1 ", month=" 2025-01", lon=" -2.5900", ctype="Burglary "))
+    g = read_police_uk(f).gdf
+    assert g[["external_id", "month", "category"]].iloc[0].tolist() == ["x1", "2025-01", "Burglary"]
