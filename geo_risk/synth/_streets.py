@@ -144,8 +144,9 @@ def _delaunay_edges(xy: np.ndarray) -> tuple[np.ndarray, Delaunay]:
     s = tri.simplices
     e = np.vstack([s[:, [0, 1]], s[:, [1, 2]], s[:, [0, 2]]])
     e.sort(axis=1)
-    e = np.unique(e, axis=0)
-    return e, tri
+    n = np.int64(len(xy))
+    code = np.unique(e[:, 0].astype(np.int64) * n + e[:, 1])
+    return np.column_stack([code // n, code % n]), tri
 
 
 def _proximity_filters(
