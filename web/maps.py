@@ -75,11 +75,12 @@ window.geoRiskLayers[{{ this.layer_name_json }}] = {{ this.get_name() }};
 {% endmacro %}
 """)
 
-    def __init__(self, data: dict[str, Any], *, style: dict[str, Any] | None = None, name: str = "",
+    def __init__(self, data: dict[str, Any] | str, *, style: dict[str, Any] | None = None, name: str = "",
                  show: bool = True, interactive: bool = True) -> None:
         super().__init__()
         self._name = "GeoJsonLayer"
-        self.data_json = Markup(_safe_json(data))
+        # A str is GeoJSON text already made safe for a script element (see FeatureIndex).
+        self.data_json = Markup(data if isinstance(data, str) else _safe_json(data))
         self.style_json = Markup(_safe_json(style or {}))
         self.interactive_json = Markup("true" if interactive else "false")
         self.layer_name = name
@@ -181,26 +182,58 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def add_base_layers(m: folium.Map, data, bounds_ll: Sequence[float] | None, *, max_streets: int = 20000) -> None:
+MINOR_HIGHWAYS = ("footway", "path", "service", "steps", "track", "cycleway", "pedestrian", "bridleway",
+                  "living_street", "unclassified", "residential")
+
+
+class FeatureIndex:
+    """Features serialised once, selected per request by bounding box (no per-request geometry work).
+
+    Built once per data snapshot from an EPSG:4326 frame: each feature's GeoJSON text,
+    its bounds, and whether it is a minor feature (left out of wide views).
+    """
+
+    def __init__(self, gdf: gpd.GeoDataFrame, *, tip: str | None = None, style=None,
+                 minor: np.ndarray | None = None) -> None:
+        fc = frame_to_geojson(gdf, tip=tip, style=style)
+        self.strings = np.array([_safe_json(f) for f in fc["features"]], dtype=object)
+        kept = [g for g in gdf.geometry.values if g is not None and not g.is_empty]
+        self.bounds = shapely.bounds(np.array(kept, dtype=object)) if kept else np.zeros((0, 4))
+        keep_mask = np.array([g is not None and not g.is_empty for g in gdf.geometry.values], dtype=bool)
+        self.minor = (np.asarray(minor, dtype=bool)[keep_mask] if minor is not None
+                      else np.zeros(len(self.strings), dtype=bool))
+
+    def __len__(self) -> int:
+        return len(self.strings)
+
+    def select(self, bounds_ll: Sequence[float] | None, *, limit: int, wide_deg2: float = 0.0025) -> str:
+        """FeatureCollection text of the features meeting ``bounds_ll`` (south, west, north, east)."""
+        if not len(self.strings):
+            return '{"type":"FeatureCollection","features":[]}'
+        mask = np.ones(len(self.strings), dtype=bool)
+        if bounds_ll is not None:
+            s_, w, n, e = bounds_ll
+            b = self.bounds
+            mask = (b[:, 0] <= e) & (b[:, 2] >= w) & (b[:, 1] <= n) & (b[:, 3] >= s_)
+            wide = (n - s_) * (e - w) > wide_deg2
+        else:
+            wide = True
+        if wide or mask.sum() > limit:
+            mask = mask & ~self.minor
+        idx = np.flatnonzero(mask)[:limit]
+        return '{"type":"FeatureCollection","features":[' + ",".join(self.strings[idx]) + "]}"
+
+
+def add_base_layers(m: folium.Map, data, bounds_ll: Sequence[float] | None, *, max_streets: int = 6000) -> None:
     """Streets and boundaries of the view, from the loaded data (no tiles)."""
-    level = data.boundary_level()
-    if level is not None:
-        areas = data.area_layer(level)
-        if bounds_ll is not None and len(areas):
-            s, w, n, e = _grow(bounds_ll)
-            areas = areas.cx[w:e, s:n]
-        GeoJsonLayer(frame_to_geojson(areas, tip="name"),
+    view = _grow(bounds_ll) if bounds_ll is not None else None
+    areas = data.area_index()
+    if areas is not None:
+        GeoJsonLayer(areas.select(view, limit=2000, wide_deg2=1e9),
                      style={"color": "#6b7a8f", "weight": 1, "fill": True, "fillColor": "#eef1f5",
                             "fillOpacity": 0.5},
                      name="boundaries", interactive=False).add_to(m)
-    streets = data.streets_serve
-    if bounds_ll is not None and len(streets):
-        s, w, n, e = _grow(bounds_ll)
-        streets = streets.cx[w:e, s:n]
-    if len(streets) > max_streets:
-        major = streets[~streets["highway"].isin(["footway", "path", "service", "steps", "track", "cycleway"])]
-        streets = major if len(major) <= max_streets else major.iloc[:max_streets]
-    GeoJsonLayer(frame_to_geojson(streets, style=_street_style),
+    GeoJsonLayer(data.street_index().select(view, limit=max_streets),
                  style={"color": "#9aa5b1", "weight": 1.5, "opacity": 0.9}, name="streets",
                  interactive=False).add_to(m)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
 
 from geo_risk.errors import NotFound
-from web import briefings, drawing, maps, queries
+from web import drawing, maps, queries
 from web.access import audit_read, school_for
 from web.extensions import data, store
 from web.notices import notices_for_point
@@ -33,7 +33,7 @@ def briefing(urn: str):
         school = d.snapshot.school(urn)
     except NotFound:
         raise NotFound("no such school") from None
-    b = briefings.build(d, urn)
+    b = d.briefing(urn)
     with store().transaction() as s:
         live = notices_for_point(queries.notices(s, live_at=g.now), school.geometry)
         acked = queries.acknowledged(s, g.user.id, urn)

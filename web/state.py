@@ -187,6 +187,31 @@ class AppData:
 
         return self._get("backtest", lambda: build() or [{}])
 
+    def street_index(self):
+        """The base map's streets, serialised once (see :class:`web.maps.FeatureIndex`)."""
+        from web.maps import MINOR_HIGHWAYS, FeatureIndex, _street_style
+
+        def build():
+            st = self.streets_serve
+            return FeatureIndex(st, style=_street_style, minor=st["highway"].isin(MINOR_HIGHWAYS).to_numpy())
+
+        return self._get("street_index", build)
+
+    def area_index(self):
+        """The base map's boundaries (finest level loaded), serialised once; None without boundaries."""
+        from web.maps import FeatureIndex
+
+        level = self.boundary_level()
+        if level is None:
+            return None
+        return self._get("area_index", lambda: FeatureIndex(self.area_layer(level), tip="name"))
+
+    def briefing(self, urn: str):
+        """A school's briefing for the day, built once per snapshot and school."""
+        from web import briefings
+
+        return self._get(f"briefing:{urn}", lambda: briefings.build(self, urn))
+
     def people_ids(self) -> pd.DataFrame:
         return self._get("people_ids", lambda: self.snapshot.people[["pseudonym", "is_child"]].copy())
 

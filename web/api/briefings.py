@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from web import briefings as briefing_pages
 from web.access import audit_read, school_for
 from web.api import bp
 from web.extensions import data, store
@@ -14,7 +13,7 @@ from web.extensions import data, store
 def briefing(urn: str):
     school_for(urn, action="api.briefing.view")
     d = data()
-    b = briefing_pages.build(d, urn)
+    b = d.briefing(urn)
     with store().transaction() as s:
         audit_read(s, action="api.briefing.view", purpose="briefing", pseudonym=None)
     shading = {"type": "FeatureCollection", "features": [
