@@ -7,6 +7,7 @@ any; a route case's walk from home to school passes near a rival group's hangout
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,7 +52,7 @@ class DemoCase:
     referral_expires_at: str
 
 
-def _rival_hangouts_fn(peers: Peers):  # type: ignore[no-untyped-def]
+def _rival_hangouts_fn(peers: Peers) -> Callable[[int], np.ndarray]:
     """A function: person index -> hangout points of the live rivals of the person's groups."""
     links = peers.links
     live = links["status"] == "live"

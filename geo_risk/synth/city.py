@@ -40,6 +40,7 @@ import datetime as dt
 import json
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -80,6 +81,9 @@ from geo_risk.synth._streets import Streets, make_streets
 from geo_risk.synth._world import World, make_world
 
 log = logging.getLogger(__name__)
+
+#: Writes one file: ``put(kind, relative_path, data, rows)``.
+Put = Callable[[str, str, bytes, int], None]
 
 DEFAULT_SEED = 7
 MANIFEST_NAME = "manifest.json"
@@ -401,7 +405,7 @@ def generate_city(out_dir: str | os.PathLike[str], *, seed: int = DEFAULT_SEED, 
 # --- writers -----------------------------------------------------------------------------------------
 
 
-def _write_police(city: City, put) -> tuple[int, tuple[int, int]]:  # type: ignore[no-untyped-def]
+def _write_police(city: City, put: Put) -> tuple[int, tuple[int, int]]:
     """Write the 24 monthly police.uk files; return (rows written, (no-location rows, duplicate rows))."""
     inc, snaps, areas, spec = city.incidents, city.snaps, city.areas, city.spec
     sxy = snaps.xy[inc.snap]
@@ -459,7 +463,7 @@ def _write_police(city: City, put) -> tuple[int, tuple[int, int]]:  # type: igno
     return total, (int(spec.no_location_rows), int(spec.duplicate_rows))
 
 
-def _write_boundaries(areas: Areas, out: Path, put) -> int:  # type: ignore[no-untyped-def]
+def _write_boundaries(areas: Areas, out: Path, put: Put) -> int:
     lad = areas.lad_code
     layers = [
         (
@@ -505,7 +509,7 @@ def boundary_layers(areas: Areas) -> dict[str, bytes]:
     return out
 
 
-def _write_postcodes(city: City, put) -> int:  # type: ignore[no-untyped-def]
+def _write_postcodes(city: City, put: Put) -> int:
     pc, areas = city.postcodes, city.areas
     ward = areas.ward_code[areas.lsoa_ward[pc.lsoa]]
     lines = [
@@ -517,7 +521,7 @@ def _write_postcodes(city: City, put) -> int:  # type: ignore[no-untyped-def]
     return len(lines)
 
 
-def _write_streets(city: City, put) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def _write_streets(city: City, put: Put) -> tuple[int, int]:
     st, world = city.streets, city.world
     seqs = W.chain_node_sequences(st.u, st.v, st.chain)
     # Representative edge per chain for its tags.
@@ -581,7 +585,7 @@ GIAS_HEADER = [
 ]
 
 
-def _write_schools(city: City, put) -> int:  # type: ignore[no-untyped-def]
+def _write_schools(city: City, put: Put) -> int:
     s = city.schools
     base = {"Primary": 2000, "Secondary": 4000, "All-through": 4500, "16 plus": 6000, "Not applicable": 7000}
     rows = []
@@ -680,7 +684,7 @@ def _table(cols: list[str], data: dict[str, np.ndarray]) -> bytes:
     return W.csv_bytes(cols, rows)
 
 
-def _write_network(peers: Peers, put) -> int:  # type: ignore[no-untyped-def]
+def _write_network(peers: Peers, put: Put) -> int:
     total = 0
     for name, cols, data in (
         ("people", PEOPLE_COLUMNS, peers.people),
@@ -707,7 +711,7 @@ INJURY_COLUMNS = [
 ]
 
 
-def _write_injuries(inj: Injuries, put) -> int:  # type: ignore[no-untyped-def]
+def _write_injuries(inj: Injuries, put: Put) -> int:
     xs = W.fmt(inj.xy[:, 0], "{:.0f}")
     ys = W.fmt(inj.xy[:, 1], "{:.0f}")
     rows = [
@@ -739,7 +743,7 @@ CASE_COLUMNS = [
 ]
 
 
-def _write_cases(cases: tuple[DemoCase, ...], put) -> None:  # type: ignore[no-untyped-def]
+def _write_cases(cases: tuple[DemoCase, ...], put: Put) -> None:
     rows = [
         [
             c.case_id,
