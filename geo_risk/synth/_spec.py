@@ -122,7 +122,8 @@ class SizeSpec:
     population
         Residents (LSOAs hold about 1,500 each).
     target_nodes
-        Street junctions to sample; segments come out at about 1.35 times this.
+        Street junctions to sample before cul-de-sacs are added; the streets importer's
+        segments (split at junctions) come out at about twice this.
     incidents
         Distinct police.uk incidents over the 24 months (planted duplicate rows
         come on top).

@@ -3,8 +3,9 @@
 Junctions are sampled with a spacing that follows population density (and on
 rotated lattices in planned neighbourhoods); streets are the relative
 neighbourhood graph of the junctions' Delaunay triangulation, plus some extra
-Gabriel edges for loops. That gives a planar network with dead ends, long
-blocks, irregular angles and a few grids, much like a British city. The river
+Gabriel edges for loops, measured in a locally stretched metric so blocks come out
+long; short cul-de-sacs then branch off into the blocks. That gives a planar network
+with dead ends, long blocks, irregular angles and a few grids, much like a British city. The river
 cuts every edge across it except a few bridges; arterials are shortest paths
 between the centre, district centres and the city edge; footpaths cut through
 between dead ends and cross the parks; a motorway passes by the west side and
