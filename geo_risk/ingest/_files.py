@@ -218,7 +218,7 @@ def read_csv_strings(
     try:
         df = pd.read_csv(
             io.StringIO(text),
-            dtype=str,
+            dtype=object,
             keep_default_na=False,
             na_filter=False,
             header=0 if header else None,
@@ -320,19 +320,23 @@ class Problems:
 
 def parse_numbers(values: pd.Series, rows: np.ndarray, problems: Problems, column: str) -> np.ndarray:
     """Parse a string column to floats: empty cells are NaN; non-numbers and NaN/inf text are problems."""
-    s = values.astype(str).str.strip()
-    empty = (s == "").to_numpy()
-    nums = pd.to_numeric(s.where(~empty, None), errors="coerce").to_numpy(dtype=float)
-    bad = ~empty & ~np.isfinite(nums)
-    if bad.any():
-        examples = s[bad].unique()[:3]
-        problems.add(
-            rows[bad],
-            f"{column} is not a finite number (e.g. {', '.join(repr(e) for e in examples)}); "
-            "write a plain decimal number, or leave the cell empty when the location is unknown",
-        )
+    raw = values.to_numpy(dtype=object)
+    nums = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    notfinite = ~np.isfinite(nums)
+    if notfinite.any():
+        text = pd.Series(raw[notfinite], dtype=object).astype(str).str.strip()
+        empty_sub = (text == "").to_numpy()
+        bad = np.zeros(len(raw), dtype=bool)
+        bad[np.flatnonzero(notfinite)[~empty_sub]] = True
+        if bad.any():
+            examples = pd.unique(raw[bad])[:3]
+            problems.add(
+                rows[bad],
+                f"{column} is not a finite number (e.g. {', '.join(repr(e) for e in examples)}); "
+                "write a plain decimal number, or leave the cell empty when the location is unknown",
+            )
         nums = nums.copy()
-        nums[bad] = np.nan
+        nums[notfinite] = np.nan
     return nums
 
 

@@ -264,12 +264,13 @@ _HASH_FIELDS = ["Month", "Reported by", "Falls within", "Longitude", "Latitude",
 
 def _content_ids(df: pd.DataFrame) -> np.ndarray:
     """Stable ids for rows without Crime ID: hash of the fields plus the ordinal among identical rows."""
-    content = df[_HASH_FIELDS[0]].str.strip()
-    for col in _HASH_FIELDS[1:]:
-        content = content + "\x1f" + df[col].str.strip()
-    ordinal = content.groupby(content, sort=False).cumcount().astype(str)
-    texts = (content + "\x1e" + ordinal).tolist()
-    return np.asarray(["h:" + hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts], dtype=object)
+    cols = [df[c].to_numpy(dtype=object) for c in _HASH_FIELDS]
+    content = ["\x1f".join(parts) for parts in zip(*cols, strict=True)]
+    ordinal = pd.Series(content).groupby(content, sort=False).cumcount().to_numpy()
+    return np.asarray(
+        ["h:" + hashlib.sha1(f"{c}\x1e{o}".encode()).hexdigest() for c, o in zip(content, ordinal, strict=True)],
+        dtype=object,
+    )
 
 
 def _lsoa_versions(allrows: pd.DataFrame, lsoa21_from: str) -> np.ndarray:
@@ -282,11 +283,12 @@ def _lsoa_versions(allrows: pd.DataFrame, lsoa21_from: str) -> np.ndarray:
     u_has = (limit.notna() & (u != "")).to_numpy(dtype=bool)
     has_code = u_has[code_idx]
     new_only = u_new[code_idx]
-    g_idx, _ = pd.factorize(pd.MultiIndex.from_arrays([allrows["file_index"], allrows["month"]]))
+    month_idx, months = pd.factorize(allrows["month"].to_numpy(dtype=object))
+    g_idx, _ = pd.factorize(allrows["file_index"].to_numpy().astype("int64") * (len(months) + 1) + month_idx)
     n_groups = int(g_idx.max()) + 1 if len(g_idx) else 0
     any_new = np.bincount(g_idx, weights=new_only, minlength=n_groups) > 0
-    pairs = np.unique(np.stack([g_idx[has_code], code_idx[has_code]]), axis=1) if has_code.any() else np.zeros((2, 0), int)
-    n_codes = np.bincount(pairs[0], minlength=n_groups)
+    pairs = np.unique(g_idx[has_code].astype("int64") * (len(uniq) + 1) + code_idx[has_code])
+    n_codes = np.bincount(pairs // (len(uniq) + 1), minlength=n_groups)
     cutoff = np.datetime64(lsoa21_from + "-01")
     by_month = np.where(allrows["month_dt"].to_numpy() >= cutoff, "2021", "2011")
     version = np.where(any_new[g_idx], "2021", np.where(n_codes[g_idx] >= LSOA_EVIDENCE_MIN, "2011", by_month))
@@ -332,7 +334,7 @@ def _finish(allrows: pd.DataFrame, files: list[str], lsoa21_from: str) -> Import
     notes: dict[str, dict[str, str]] = {}
     for f, part in allrows.groupby("source_file", sort=False):
         versions = sorted({v for v in part["lsoa_version"].dropna().unique()})
-        months = sorted(set(part["month"]) - {""})
+        months = sorted(set(part["month"].unique()) - {""})
         notes[str(f)] = {"lsoa_version": "/".join(versions), "months": "/".join(months)}
     report = build_report(KIND, files, rows_read, accepted, rejections, notes)
 
