@@ -8,9 +8,11 @@ what this importer does with each:
 - **rows without coordinates** (``Location`` is "No Location"; also the 0,0 points
   police.uk writes when no snap point lies within 20 km): rejected, reason
   ``no coordinates``;
-- **points far outside the force area** (a few dozen a month): with an ``area`` of
-  interest they are ``out_of_area``; without one, points anywhere in Great Britain are
-  accepted and points outside it are ``out_of_area``;
+- **points far outside the force area** (10-33 a month in the shared files): with an
+  ``area`` of interest they are ``out_of_area``; without one, points anywhere in Great
+  Britain are accepted and points outside it are ``out_of_area``; ``max_km_from_centre``
+  drops points that far from the median point of their file, and every file's notes
+  count those beyond 80 km (``far_points_80km``);
 - **duplicate Crime IDs** (sometimes with different locations, sometimes once with and
   once without coordinates): counted once, across all the files of one import; the
   kept row is the first located, in-area one; the others are ``duplicate``;
@@ -112,6 +114,7 @@ def read_police_uk(
     errors: Literal["raise", "reject"] = "raise",
     max_bytes: int | None = DEFAULT_MAX_BYTES,
     lsoa21_from: str = "2024-01",
+    max_km_from_centre: float | None = None,
 ) -> ImportResult:
     """Read police.uk street-level crime CSVs into validated incidents.
 
@@ -134,6 +137,11 @@ def read_police_uk(
     lsoa21_from
         First month (``YYYY-MM``) taken as using 2021 LSOA codes when the codes alone
         cannot tell.
+    max_km_from_centre
+        Without an area of interest, treat located points farther than this from the
+        median point of their file (the force's centre) as ``out_of_area``: the few dozen
+        a month police.uk places far outside the force. ``None`` (default) keeps them;
+        the count beyond 80 km is always in the file's notes (``far_points_80km``).
 
     Returns
     -------
@@ -158,12 +166,17 @@ def read_police_uk(
         paths_or_path, suffixes=[".csv"], prefer_suffix="-street.csv", max_bytes=max_bytes, what="police.uk CSV"
     )
     geom_area = resolve_area(area)
-    frames = [_read_one(src, i, geom_area, errors) for i, src in enumerate(sources)]
+    if max_km_from_centre is not None and not max_km_from_centre > 0:
+        msg = f"max_km_from_centre must be a positive number of kilometres, got {max_km_from_centre!r}"
+        raise ValueError(msg)
+    frames = [_read_one(src, i, geom_area, errors, max_km_from_centre) for i, src in enumerate(sources)]
     allrows = pd.concat(frames, ignore_index=True)
     return _finish(allrows, [s.name for s in sources], lsoa21_from)
 
 
-def _read_one(src: Source, file_index: int, area: object, errors: str) -> pd.DataFrame:
+def _read_one(
+    src: Source, file_index: int, area: object, errors: str, max_km: float | None = None
+) -> pd.DataFrame:
     """Parse one file into a per-row frame with status, reason, key and fields (no dedupe yet)."""
     # leading spaces go in the parser; trailing ones matter only in identifiers and categories
     df = read_csv_strings(src, what="police.uk CSV", strip=["Crime ID", "Month", "Crime type", "LSOA code"])
@@ -222,6 +235,15 @@ def _read_one(src: Source, file_index: int, area: object, errors: str) -> pd.Dat
         outside = (status == _OK) & ~in_area(x, y, area)
         status[outside] = _OUT
         reason[outside] = REASON_OUTSIDE_AREA
+    ok = status == _OK
+    far80 = np.zeros(n, dtype=bool)
+    if ok.any():
+        dist_km = np.hypot(x - np.median(x[ok]), y - np.median(y[ok])) / 1000.0
+        far80 = ok & (dist_km > 80.0)
+        if max_km is not None:
+            far = ok & (dist_km > max_km)
+            status[far] = _OUT
+            reason[far] = f"more than {max_km:g} km from the median point of its file (outside the force area)"
 
     crime_id = df["Crime ID"]
     has_id = (crime_id != "").to_numpy()
@@ -249,6 +271,7 @@ def _read_one(src: Source, file_index: int, area: object, errors: str) -> pd.Dat
             "falls_within": df["Falls within"].to_numpy(dtype=object),
             "x": x,
             "y": y,
+            "far80": far80,
         }
     )
     return out
@@ -335,7 +358,8 @@ def _finish(allrows: pd.DataFrame, files: list[str], lsoa21_from: str) -> Import
     for f, part in allrows.groupby("source_file", sort=False):
         versions = sorted({v for v in part["lsoa_version"].dropna().unique()})
         months = sorted(set(part["month"].unique()) - {""})
-        notes[str(f)] = {"lsoa_version": "/".join(versions), "months": "/".join(months)}
+        notes[str(f)] = {"lsoa_version": "/".join(versions), "months": "/".join(months),
+                         "far_points_80km": str(int(part["far80"].sum()))}
     report = build_report(KIND, files, rows_read, accepted, rejections, notes)
 
     n = len(acc)

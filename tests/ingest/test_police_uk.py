@@ -279,3 +279,29 @@ def test_surrounding_spaces_do_not_change_ids(tmp_path: Path) -> None:
     f = write(tmp_path / "s.csv", row(" x1 ", month=" 2025-01", lon=" -2.5900", ctype="Burglary "))
     g = read_police_uk(f).gdf
     assert g[["external_id", "month", "category"]].iloc[0].tolist() == ["x1", "2025-01", "Burglary"]
+
+
+# measured independently with pandas + pyproj: located rows more than 80 km from the median
+# point of their file, in British National Grid metres
+FAR_80KM = {"2014-05-avon-and-somerset-street.csv": 10, "2023-01-avon-and-somerset-street.csv": 18,
+            "2025-01-avon-and-somerset-street.csv": 30, "2025-02-avon-and-somerset-street.csv": 33,
+            "2025-03-avon-and-somerset-street.csv": 31, "2025-04-avon-and-somerset-street.csv": 23,
+            "2014-05-gloucestershire-street.csv": 0, "2014-05-thames-valley-street.csv": 2}
+
+
+@pytest.mark.realdata
+def test_real_points_far_outside_the_force(shared_data: Path) -> None:
+    kept = read_police_uk(shared_data / "police_uk")
+    dropped = read_police_uk(shared_data / "police_uk", max_km_from_centre=80)
+    for name, far in FAR_80KM.items():
+        assert kept.report.file_report(name).notes["far_points_80km"] == str(far)
+        # one of the 31 in 2025-03 repeats a Crime ID and is counted as a duplicate instead
+        assert dropped.report.file_report(name).out_of_area == (30 if name.startswith("2025-03") else far)
+    assert dropped.report.accepted == 94_115 - 146
+    assert set(dropped.report.reason_counts("out_of_area")) == {
+        "more than 80 km from the median point of its file (outside the force area)"}
+
+
+def test_max_km_from_centre_validated(month_file: Path) -> None:
+    with pytest.raises(ValueError, match="positive number of kilometres"):
+        read_police_uk(month_file, max_km_from_centre=0)
