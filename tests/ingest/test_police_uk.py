@@ -305,3 +305,11 @@ def test_real_points_far_outside_the_force(shared_data: Path) -> None:
 def test_max_km_from_centre_validated(month_file: Path) -> None:
     with pytest.raises(ValueError, match="positive number of kilometres"):
         read_police_uk(month_file, max_km_from_centre=0)
+
+
+def test_a_2_gb_file_is_refused_before_reading(tmp_path: Path) -> None:
+    big = tmp_path / "2025-01-huge-street.csv"
+    with big.open("wb") as fh:  # sparse: takes no disk space, and is never read
+        fh.truncate(2 * 1024**3)
+    with pytest.raises(DataSourceError, match=r"huge-street\.csv is 2\.0 GB, over the 1\.0 GB limit for one file; split it"):
+        read_police_uk(big)
