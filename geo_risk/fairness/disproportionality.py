@@ -235,6 +235,7 @@ def relative_rate_index(
     c, n0 = int(events[ref_i]), int(pop[ref_i])
     z = z_value(confidence)
     rr, low, high = katz_interval(events, pop, c, n0, z=z)
+    low[ref_i] = high[ref_i] = np.nan  # the reference against itself has no interval
     with np.errstate(divide="ignore", invalid="ignore"):
         rates = np.where(pop > 0, events / np.maximum(pop, 1), np.nan)
     ref_rate = c / n0 if n0 > 0 else math.nan
