@@ -22,7 +22,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from flask import url_for
 from jinja2 import Template
 from markupsafe import Markup
@@ -30,6 +30,28 @@ from markupsafe import Markup
 from web.assets import JQUERY_JS, LEAFLET_CSS, LEAFLET_JS
 
 COORD_DIGITS = 5  # about 1 m
+
+
+def _cache_branca_templates() -> None:
+    """Compile each of branca's per-instance template strings once, not on every map.
+
+    ``branca.element.Element(template=...)`` builds a ``jinja2.Template`` from its string
+    for every element of every figure (about 10 compilations, ~80 ms, per map page).
+    Templates are immutable once compiled and safe to share between threads, so an LRU
+    cache keyed on the source gives the same output for a fraction of the time.
+    """
+    import functools
+
+    import branca.element as branca_element
+    from jinja2 import Template as JinjaTemplate
+
+    if not getattr(branca_element.Template, "_geo_risk_cached", False):
+        cached = functools.lru_cache(maxsize=512)(JinjaTemplate)
+        cached._geo_risk_cached = True  # type: ignore[attr-defined]
+        branca_element.Template = cached  # type: ignore[assignment]
+
+
+_cache_branca_templates()
 
 
 class LocalMap(folium.Map):
@@ -48,7 +70,33 @@ class LocalMap(folium.Map):
             folium.TileLayer(tiles=tile_url, attr="self-hosted tiles", name="tiles", max_zoom=19).add_to(self)
 
 
-class GeoJsonLayer(MacroElement):
+class _RawScript(Element):
+    """Script text added to the figure as it is (never compiled as a template)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self._text
+
+
+class _DataElement(MacroElement):
+    """A macro element whose rendered script goes into the figure as plain text.
+
+    branca's ``MacroElement.render`` wraps each rendered macro in a new ``Element(text)``,
+    which compiles that text as a Jinja template: data in it (street names, reasons)
+    would be parsed as template code, and slowly. These elements skip that step.
+    """
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        script = self._template.module.__dict__.get("script")
+        if script is not None:
+            figure.script.add_child(_RawScript(str(script(self, kwargs))), name=self.get_name())
+
+
+class GeoJsonLayer(_DataElement):
     """GeoJSON drawn with ``L.geoJSON``: base style, per-feature ``_style``, text tooltips."""
 
     _template = Template("""
@@ -89,7 +137,7 @@ window.geoRiskLayers[{{ this.layer_name_json }}] = {{ this.get_name() }};
         self.data = data
 
 
-class ClickToAdd(MacroElement):
+class ClickToAdd(_DataElement):
     """Clicking the map adds a candidate point to the page's form (see static/app.js)."""
 
     _template = Template("""
@@ -105,7 +153,7 @@ class ClickToAdd(MacroElement):
         self._name = "ClickToAdd"
 
 
-class MapReady(MacroElement):
+class MapReady(_DataElement):
     """Marks the map element once Leaflet has drawn it (tests and print wait for it)."""
 
     _template = Template("""

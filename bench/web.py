@@ -1,0 +1,421 @@
+"""Web app under load: placement checks, route checks and briefing views on PostGIS under gunicorn.
+
+Setup: the demo's synthetic city (``--size city`` by default) in a PostGIS database, the
+app under gunicorn (2 workers) on 127.0.0.1, and bench users (housing, transport and
+school officers) with referrals to young people of the city.
+
+Load: ``--users`` virtual users (default 20) on a bounded thread pool, for ``--seconds``
+(default 60). Each signs in once, then repeats its own kind of request: housing officers
+POST placement checks (3 candidate postcodes), transport officers POST route checks (home
+postcode to a school), school users GET their briefing. Between requests a user pauses
+``--think`` seconds (uniform 0.5x..1.5x; default 2 s, as a person reading a result
+would; ``--think 0`` is a closed loop with no pause).
+
+Reported: per kind, requests, p50 / p95 / max latency (ms), errors (target 0), against the
+targets (placement p95 < 300 ms, route p95 < 600 ms, briefing p95 < 300 ms); the audit rows
+written during the run against the number of reads made (must be equal); and, as named
+baselines measured in the same run, the same work called in-process on the same snapshot
+("core-only": no HTTP, no page, no audit) and the round trip of ``/healthz``; the ratio
+web p50 / core-only p50 shows what the web layer adds.
+
+Usage::
+
+    python bench/web.py [--postgis postgresql+psycopg://postgres@127.0.0.1:5432/georisk_bench]
+                        [--size city] [--users 20] [--seconds 60] [--think 2] [--workers 2]
+
+Only loopback addresses are used. Every loop is bounded in time and count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+TARGETS_MS = {"placement": 300.0, "route": 600.0, "briefing": 300.0}
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+MAX_REQUESTS_PER_USER = 5000
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    k = (len(values) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _ensure_database(url: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": u.database}).first():
+            conn.execute(text(f'CREATE DATABASE "{u.database}"'))
+    admin.dispose()
+
+
+# --------------------------------------------------------------------------- setup
+
+
+def prepare(url: str, data_dir: Path, size: str, n_users: int, seed: int):
+    """The city, bench users with referrals, and the work each user will do."""
+    from sqlalchemy import select, text
+
+    from geo_risk import accounts
+    from geo_risk.demo import prepare_demo
+    from geo_risk.store.engine import create_store_engine, session_scope
+    from geo_risk.store.models import Person, Postcode, Referral, User
+
+    _ensure_database(url)
+    engine = create_store_engine(url)
+    t0 = time.perf_counter()
+    prepare_demo(engine, data_dir, size=size, seed=seed, progress=lambda m: None)
+    print(f"city ({size}) ready in {time.perf_counter() - t0:.1f} s")
+    rng = random.Random(seed)
+    password = secrets.token_urlsafe(16)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    n_housing = round(n_users * 0.35)
+    n_transport = round(n_users * 0.35)
+    n_school = n_users - n_housing - n_transport
+    plan: list[dict] = []
+    with session_scope(engine) as s:
+        children = list(s.scalars(select(Person.pseudonym).where(Person.is_child.is_(True)).order_by(Person.pseudonym)))
+        postcodes = [(pc, x, y) for pc, x, y in s.execute(
+            text("SELECT postcode, ST_X(geom), ST_Y(geom) FROM postcode ORDER BY postcode")).all()]
+        schools = [(u, x, y) for u, x, y in s.execute(
+            text("SELECT urn, ST_X(geom), ST_Y(geom) FROM school ORDER BY urn")).all()]
+        s.execute(Referral.__table__.delete().where(Referral.user_id.in_(
+            select(User.id).where(User.username.like("bench-%")))))
+        existing = {u.username: u for u in s.scalars(select(User).where(User.username.like("bench-%")))}
+        analyst = s.scalars(select(User).where(User.role == "analyst")).first()
+
+        def user(name: str, role: str, urns=()):
+            if name in existing:
+                u = existing[name]
+                accounts.set_password(s, u, password)
+                accounts.set_disabled(s, u, False)
+                if role == "school":
+                    u.school_urns = ",".join(urns)
+                return u
+            return accounts.create_user(s, name, role, password, school_urns=urns)
+
+        sample = rng.sample(children, min(len(children), 40))
+        for i in range(n_housing):
+            u = user(f"bench-housing-{i}", "housing")
+            refs = []
+            for child in rng.sample(sample, 4):
+                r = accounts.grant_referral(s, child, u, "placement", now + dt.timedelta(days=7), created_by=analyst,
+                                            as_of=now)
+                refs.append(r.id)
+            plan.append({"kind": "placement", "username": u.username, "referrals": refs})
+        for i in range(n_transport):
+            u = user(f"bench-transport-{i}", "transport")
+            refs = []
+            for child in rng.sample(sample, 4):
+                r = accounts.grant_referral(s, child, u, "route", now + dt.timedelta(days=7), created_by=analyst,
+                                            as_of=now)
+                refs.append(r.id)
+            plan.append({"kind": "route", "username": u.username, "referrals": refs})
+        for i in range(n_school):
+            urn = schools[rng.randrange(len(schools))][0]
+            u = user(f"bench-school-{i}", "school", (urn,))
+            plan.append({"kind": "briefing", "username": u.username, "urn": urn})
+    # Route trips: a postcode and a school 0.6-2.5 km apart (a walk to school).
+    trips = []
+    for _ in range(20000):
+        pc, x, y = postcodes[rng.randrange(len(postcodes))]
+        urn, sx, sy = schools[rng.randrange(len(schools))]
+        if 600 <= ((x - sx) ** 2 + (y - sy) ** 2) ** 0.5 <= 2500:
+            trips.append((pc, urn))
+        if len(trips) >= 200:
+            break
+    candidate_sets = [[postcodes[rng.randrange(len(postcodes))][0] for _ in range(3)] for _ in range(200)]
+    return engine, password, plan, trips, candidate_sets
+
+
+def audit_reads(engine) -> int:
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM audit_event WHERE action <> 'auth.login'")).scalar_one())
+
+
+# --------------------------------------------------------------------------- server
+
+
+def start_gunicorn(url: str, data_dir: Path, port: int, workers: int, threads: int) -> subprocess.Popen:
+    env = dict(os.environ, GEO_RISK_DATABASE_URL=url, GEO_RISK_SECRET_KEY=secrets.token_urlsafe(32),
+               GEO_RISK_COOKIE_SECURE="false", GEO_RISK_DATA_DIR=str(data_dir), GEO_RISK_LOG_LEVEL="WARNING")
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    cmd = [str(gunicorn), "--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{port}",
+           "--timeout", "300", "--log-level", "warning", "web:create_app()"]
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    import requests
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return proc
+        except requests.RequestException:
+            time.sleep(0.3)
+    proc.kill()
+    sys.exit("gunicorn did not start within 60 s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+# --------------------------------------------------------------------------- virtual users
+
+
+class VirtualUser:
+    def __init__(self, base: str, spec: dict, password: str, trips, candidate_sets, rng: random.Random) -> None:
+        import requests
+
+        self.base, self.spec, self.password = base, spec, password
+        self.trips, self.candidate_sets, self.rng = trips, candidate_sets, rng
+        self.http = requests.Session()
+        self.token = ""
+        self.reads = 0  # requests that read data and so must each write one audit row
+
+    def _get(self, path: str):
+        resp = self.http.get(self.base + path, timeout=60, allow_redirects=False)
+        m = CSRF_RE.search(resp.text)
+        if m:
+            self.token = m.group(1)
+        return resp
+
+    def sign_in(self) -> None:
+        self._get("/login")
+        resp = self.http.post(self.base + "/login", data={"username": self.spec["username"],
+                                                          "password": self.password, "csrf_token": self.token},
+                              timeout=60, allow_redirects=False)
+        if resp.status_code != 302:
+            raise RuntimeError(f"sign-in failed for {self.spec['username']}: {resp.status_code}")
+        kind = self.spec["kind"]
+        if kind == "placement":
+            self._get(f"/housing/referrals/{self.spec['referrals'][0]}")
+            self.reads += 1
+        elif kind == "route":
+            self._get(f"/transport/referrals/{self.spec['referrals'][0]}")
+            self.reads += 1
+
+    def once(self) -> tuple[str, float, int]:
+        kind = self.spec["kind"]
+        t0 = time.perf_counter()
+        if kind == "placement":
+            rid = self.rng.choice(self.spec["referrals"])
+            pcs = self.rng.choice(self.candidate_sets)
+            resp = self.http.post(f"{self.base}/housing/referrals/{rid}/check",
+                                  data={"postcodes": "\n".join(pcs), "points": "", "csrf_token": self.token},
+                                  timeout=60, allow_redirects=False)
+            ok = resp.status_code == 200 and "data-band=" in resp.text
+        elif kind == "route":
+            rid = self.rng.choice(self.spec["referrals"])
+            home, urn = self.rng.choice(self.trips)
+            resp = self.http.post(f"{self.base}/transport/referrals/{rid}/check",
+                                  data={"home_postcode": home, "school_urn": urn, "csrf_token": self.token},
+                                  timeout=60, allow_redirects=False)
+            ok = resp.status_code == 200 and 'data-role="shortest"' in resp.text
+        else:
+            resp = self.http.get(f"{self.base}/schools/{self.spec['urn']}", timeout=60, allow_redirects=False)
+            ok = resp.status_code == 200 and "tension-level" in resp.text
+        elapsed = (time.perf_counter() - t0) * 1000
+        if resp.status_code == 200:
+            self.reads += 1
+        return kind, elapsed, 0 if ok else (resp.status_code or 1)
+
+
+def run_load(base: str, plan, password: str, trips, candidate_sets, seconds: float, think: float, seed: int,
+             warmup_rounds: int):
+    users = [VirtualUser(base, spec, password, trips, candidate_sets, random.Random(seed + i))
+             for i, spec in enumerate(plan)]
+    with ThreadPoolExecutor(max_workers=len(users)) as pool:
+        list(pool.map(lambda u: u.sign_in(), users))
+        # Warm-up (not timed): each worker process loads the snapshot and builds its indexes.
+        for _ in range(warmup_rounds):
+            list(pool.map(lambda u: u.once(), users))
+    results: dict[str, list[float]] = defaultdict(list)
+    errors: dict[str, list[int]] = defaultdict(list)
+    lock = threading.Lock()
+    start = time.monotonic()
+    deadline = start + seconds
+
+    def loop(u: VirtualUser) -> None:
+        rng = random.Random(id(u))
+        for _ in range(MAX_REQUESTS_PER_USER):
+            if time.monotonic() >= deadline:
+                return
+            kind, ms, err = u.once()
+            with lock:
+                if err:
+                    errors[kind].append(err)
+                else:
+                    results[kind].append(ms)
+            if think > 0:
+                time.sleep(min(think * rng.uniform(0.5, 1.5), max(0.0, deadline - time.monotonic())))
+
+    with ThreadPoolExecutor(max_workers=len(users)) as pool:
+        list(pool.map(loop, users))
+    wall = time.monotonic() - start
+    return results, errors, sum(u.reads for u in users), wall
+
+
+# --------------------------------------------------------------------------- baselines
+
+
+def core_only(engine, trips, candidate_sets, plan, repeat: int = 30) -> dict[str, list[float]]:
+    """The same work in-process on the same snapshot: no HTTP, no page, no audit."""
+    from flask import Flask
+
+    from geo_risk.config import Settings
+    from geo_risk.store.snapshot import load_snapshot
+    from web import briefings, services
+    from web.state import AppData, data_key
+
+    policy = Settings().load_policy()
+    today = dt.datetime.now(dt.UTC).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
+    d = AppData(load_snapshot(engine), policy, today, data_key(engine))
+    children = d.snapshot.people.loc[d.snapshot.people["is_child"], "pseudonym"].tolist()[:repeat]
+    out: dict[str, list[float]] = defaultdict(list)
+    from geo_risk.store.engine import session_scope
+
+    app = Flask("bench")
+    with app.app_context(), session_scope(engine) as s:
+        # build the lazy parts first, as the warm-up does for the server
+        services.placement_check(d, children[0], services.candidates(s, candidate_sets[0], []))
+        home, urn = trips[0]
+        services.route_check(d, children[0], services.postcode_point(s, home), services.school_point(d, urn))
+        for i in range(repeat):
+            child = children[i % len(children)]
+            d.context("placement", child)
+            d.context("route", child)
+            t0 = time.perf_counter()
+            cands = services.candidates(s, candidate_sets[i % len(candidate_sets)], [])
+            services.placement_check(d, child, cands)
+            out["placement"].append((time.perf_counter() - t0) * 1000)
+            home, urn = trips[i % len(trips)]
+            t0 = time.perf_counter()
+            services.route_check(d, child, services.postcode_point(s, home), services.school_point(d, urn))
+            out["route"].append((time.perf_counter() - t0) * 1000)
+        urns = [p["urn"] for p in plan if p["kind"] == "briefing"]
+        for i in range(repeat):
+            t0 = time.perf_counter()
+            briefings.build(d, urns[i % len(urns)])
+            out["briefing"].append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def healthz(base: str, n: int = 50) -> list[float]:
+    import requests
+
+    http = requests.Session()
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        http.get(base + "/healthz", timeout=10)
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgis", default=os.environ.get(
+        "GEO_RISK_BENCH_POSTGIS_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/georisk_bench"))
+    parser.add_argument("--size", default="city", choices=["small", "city"])
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--think", type=float, default=2.0, help="mean pause between a user's requests (s)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed rounds per user before the run")
+    parser.add_argument("--data-dir", type=Path, default=REPO / "var" / "bench-web")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    if not 1 <= args.users <= 200 or not 1 <= args.seconds <= 600:
+        sys.exit("--users must be 1..200 and --seconds 1..600")
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+
+    engine, password, plan, trips, candidate_sets = prepare(args.postgis, args.data_dir, args.size, args.users,
+                                                            args.seed)
+    port = _free_port()
+    proc = start_gunicorn(args.postgis, args.data_dir, port, args.workers, args.threads)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        before = audit_reads(engine)
+        results, errors, reads, wall = run_load(base, plan, password, trips, candidate_sets, args.seconds,
+                                                args.think, args.seed, args.warmup)
+        after = audit_reads(engine)
+        hz = healthz(base)
+    finally:
+        stop(proc)
+        err_tail = proc.stderr.read().decode(errors="replace")[-2000:] if proc.stderr else ""
+    core = core_only(engine, trips, candidate_sets, plan)
+
+    kinds = ("placement", "route", "briefing")
+    total = sum(len(results[k]) for k in kinds)
+    print(f"\nweb app under gunicorn ({args.workers} workers x {args.threads} thread), {args.size} city on PostGIS, "
+          f"{args.users} users, {args.seconds:.0f} s, think {args.think:g} s: {total} timed requests in {wall:.1f} s "
+          f"({total / wall:.1f}/s)")
+    print(f"{'kind':<10} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'errors':>7} {'target p95':>11}  "
+          f"{'core p50':>9} {'web/core':>9}")
+    ok = True
+    for k in kinds:
+        v = results[k]
+        p50, p95 = _percentile(v, 0.5), _percentile(v, 0.95)
+        c50 = statistics.median(core[k]) if core[k] else float("nan")
+        hit = p95 < TARGETS_MS[k] and not errors[k]
+        ok &= hit
+        print(f"{k:<10} {len(v):>6} {p50:>8.1f} {p95:>8.1f} {max(v) if v else float('nan'):>8.1f} "
+              f"{len(errors[k]):>7} {'<' + format(TARGETS_MS[k], '.0f'):>11}{' ok' if hit else ' MISS'} "
+              f"{c50:>9.1f} {p50 / c50 if c50 else float('nan'):>9.2f}")
+    print(f"baseline healthz round trip: p50 {statistics.median(hz):.1f} ms, p95 {_percentile(hz, 0.95):.1f} ms")
+    audited = after - before
+    print(f"audit rows written during the run: {audited}; reads made: {reads}: "
+          f"{'equal' if audited == reads else 'NOT EQUAL'}")
+    ok &= audited == reads
+    if any(errors.values()):
+        print("errors by kind:", {k: sorted(set(v)) for k, v in errors.items() if v})
+        if err_tail:
+            print("server stderr (tail):", err_tail)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
