@@ -176,14 +176,14 @@ def fairness_rri(dimension: str, population_path: str | None, outcomes: tuple[st
             current = (r.outcome, r.area)
             where = "" if r.area == "all" else f" in {r.area}"
             click.echo(f"\n{OUTCOME_LABELS[r.outcome]}{where}:")
-            click.echo(f"  {'group':<28} {'events':>7} {'population':>11} {'per 1,000':>10} {'RRI':>7} "
+            click.echo(f"  {'group':<44} {'events':>7} {'population':>11} {'per 1,000':>10} {'RRI':>7} "
                        f"{'interval':>17}")
         ci = "-" if r.ci_low != r.ci_low else f"{r.ci_low:.2f} - {r.ci_high:.2f}"
         rri = "-" if r.rri != r.rri else f"{r.rri:.2f}"
         rate = "-" if r.rate != r.rate else f"{1000 * r.rate:.2f}"
         flag = "  ABOVE 1" if r.significant else ""
         note = f"  ({r.note})" if r.note and r.note != "reference group" else ""
-        click.echo(f"  {r.group[:28]:<28} {r.events:>7} {r.population:>11} {rate:>10} {rri:>7} {ci:>17}{flag}{note}")
+        click.echo(f"  {r.group[:44]:<44} {r.events:>7} {r.population:>11} {rate:>10} {rri:>7} {ci:>17}{flag}{note}")
     if csv_path:
         result.to_frame().to_csv(csv_path, index=False)
         click.echo(f"\nwritten: {csv_path}")
@@ -209,8 +209,10 @@ def quality_report_cmd(out_path: str) -> None:
     n = write_report_csv(report, out_path)
     s = report.summary
     click.echo(f"import runs: {s['import_runs']} ({s['rows_read']:,} rows read, {s['rows_rejected']:,} rejected)")
-    for r in report.rejections.head(10).itertuples():
-        click.echo(f"  run {r.import_run}: {r.count:>7,}  {r.reason}")
+    if len(report.rejections):
+        by_reason = report.rejections.groupby("reason")["count"].sum().sort_values(ascending=False, kind="stable")
+        for reason, n in by_reason.head(10).items():
+            click.echo(f"  {n:>9,}  {reason}")
     click.echo(f"incidents: {s['incidents']:,}; not at an exact location: {s['incidents_not_exact']:,} "
                f"({s['incidents_not_exact_share']:.0%})")
     click.echo(f"coverage: {s['months_covered']} month(s); {s['coverage_gaps']} month(s) where a source sent nothing")
