@@ -99,7 +99,13 @@ def parse_points(
 
 
 def classify_points(
-    x: np.ndarray, y: np.ndarray, status: np.ndarray, reason: np.ndarray, area: object, *, missing_ok: np.ndarray | None = None
+    x: np.ndarray,
+    y: np.ndarray,
+    status: np.ndarray,
+    reason: np.ndarray,
+    area: object,
+    *,
+    missing_ok: np.ndarray | None = None,
 ) -> None:
     """Mark rows without a point as rejected and rows outside GB / the area as out of area (in place).
 

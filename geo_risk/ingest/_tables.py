@@ -64,7 +64,9 @@ def require(src: Source, df: pd.DataFrame, required: list[str], *, doc: str) -> 
         raise ValidationError(msg)
 
 
-def parse_bool(df: pd.DataFrame, col: str, rows: np.ndarray, problems: Problems, *, default: bool = False) -> np.ndarray:
+def parse_bool(
+    df: pd.DataFrame, col: str, rows: np.ndarray, problems: Problems, *, default: bool = False
+) -> np.ndarray:
     if col not in df.columns:
         return np.full(len(df), default, dtype=bool)
     v = df[col].str.strip().str.lower()

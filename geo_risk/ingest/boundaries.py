@@ -171,7 +171,8 @@ def read_boundaries(
             rej_parts.append(make_rejections(str(f), part["source_row"].to_numpy(), "duplicate", part["_r"].to_numpy()))
     gdf = allrows.loc[~dup].reset_index(drop=True)
     gdf = gpd.GeoDataFrame(gdf, geometry="geometry", crs=STORE_CRS)[OUTPUT_COLUMNS]
-    rejections = pd.concat([r for r in rej_parts if len(r)], ignore_index=True) if any(len(r) for r in rej_parts) else empty_rejections()
+    parts = [r for r in rej_parts if len(r)]
+    rejections = pd.concat(parts, ignore_index=True) if parts else empty_rejections()
     accepted = gdf.groupby("source_file", sort=False).size().to_dict()
     report = build_report(KIND, [s.name for s in sources], rows_read, accepted, rejections, notes)
     log.info("%s", report.summary())

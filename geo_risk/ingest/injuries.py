@@ -37,7 +37,15 @@ import pandas as pd
 
 from geo_risk.crs import STORE_CRS
 from geo_risk.errors import ValidationError
-from geo_risk.ingest._files import DEFAULT_MAX_BYTES, PathsLike, Problems, Source, expand_sources, read_csv_strings, resolve_area
+from geo_risk.ingest._files import (
+    DEFAULT_MAX_BYTES,
+    PathsLike,
+    Problems,
+    Source,
+    expand_sources,
+    read_csv_strings,
+    resolve_area,
+)
 from geo_risk.ingest._points import classify_points, find_coordinate_columns, parse_points
 from geo_risk.ingest._report import OK, REJECTED, ImportResult, build_report, settle
 from geo_risk.ingest._tables import canon_columns, refuse_identifier_columns
@@ -81,7 +89,10 @@ PATIENT_IDENTIFIERS = {
     "patient_postcode": "the postcode of residence",
     "residence_postcode": "the postcode of residence",
     "postcode_of_residence": "the postcode of residence",
-    "postcode": "a postcode that may be the patient's home (rename it incident_postcode if it is where the assault happened)",
+    "postcode": (
+        "a postcode that may be the patient's home "
+        "(rename it incident_postcode if it is where the assault happened)"
+    ),
     "gp": "a GP practice", "gp_practice": "a GP practice",
     "phone": "a phone number",
     "phone_number": "a phone number",
@@ -179,8 +190,12 @@ def parse_time_bands(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndar
         + ":" + pd.Series(m1.astype(int)).map("{:02d}".format).to_numpy(dtype=object),
         "",
     )
-    band = np.where(ok & has_end, band + "-" + pd.Series(np.nan_to_num(h2).astype(int)).map("{:02d}".format).to_numpy(dtype=object)
-                    + ":" + pd.Series(m2.astype(int)).map("{:02d}".format).to_numpy(dtype=object), band)
+    end = (
+        pd.Series(np.nan_to_num(h2).astype(int)).map("{:02d}".format).to_numpy(dtype=object)
+        + ":"
+        + pd.Series(m2.astype(int)).map("{:02d}".format).to_numpy(dtype=object)
+    )
+    band = np.where(ok & has_end, band + "-" + end, band)
     valid = empty | ok
     start = np.where(empty, -1, start)
     return start, valid, band.astype(object)
@@ -263,8 +278,14 @@ def _read_one(src: Source, index: int, area: object, lookup: dict | None, errors
     classify_points(x, y, status, reason, area)
     minutes = pd.to_timedelta(np.maximum(start, 0), unit="min")
     occurred = (date + minutes).to_numpy()
-    extras = {c: (df[c].str.strip().replace("", None).to_numpy(dtype=object) if c in df.columns else np.full(n, None, dtype=object))
-              for c in ("weapon", "age_band", "location_type")}
+    extras = {
+        c: (
+            df[c].str.strip().replace("", None).to_numpy(dtype=object)
+            if c in df.columns
+            else np.full(n, None, dtype=object)
+        )
+        for c in ("weapon", "age_band", "location_type")
+    }
     if "record_id" in df.columns:
         rid = df["record_id"].str.strip()
         key = np.where(rid != "", "ed:" + rid, None).astype(object)

@@ -521,7 +521,8 @@ def _store_areas(conn: Connection, df: pd.DataFrame, run_id: int, progress: Prog
         new[df.index.get_indexer(idx)] = ~sub["code"].isin(stored).to_numpy()
     todo = df.loc[new]
     data = [_none(todo["code"]), [str(v)[:200] for v in todo["name"]], _none(todo["level"]), _none(todo["version"])]
-    inserted = _bulk_insert(conn, "area", ["code", "name", "level", "version"], data, todo.geometry.to_numpy(), progress)
+    inserted = _bulk_insert(conn, "area", ["code", "name", "level", "version"], data, todo.geometry.to_numpy(),
+                            progress)
     return inserted, int((~new).sum())
 
 

@@ -42,7 +42,15 @@ import pandas as pd
 
 from geo_risk.crs import STORE_CRS
 from geo_risk.errors import ValidationError
-from geo_risk.ingest._files import DEFAULT_MAX_BYTES, PathsLike, Problems, Source, expand_sources, read_csv_strings, resolve_area
+from geo_risk.ingest._files import (
+    DEFAULT_MAX_BYTES,
+    PathsLike,
+    Problems,
+    Source,
+    expand_sources,
+    read_csv_strings,
+    resolve_area,
+)
 from geo_risk.ingest._points import classify_points, find_coordinate_columns, parse_points
 from geo_risk.ingest._report import OK, ImportResult, build_report, empty_rejections
 from geo_risk.ingest._tables import (
@@ -278,7 +286,10 @@ def _evidence_and_dates(df: pd.DataFrame, rows: np.ndarray, p: Problems) -> dict
     p.add(rows[order], "first_seen is after last_seen; swap them")
     early = (dates["expires_at"].notna() & fs.notna() & (dates["expires_at"] < fs)).to_numpy()
     p.add(rows[early], "expires_at is before first_seen; set an expiry after the evidence was first seen")
-    status = df["status"].str.strip().str.lower() if "status" in df.columns else pd.Series([""] * len(df), index=df.index)
+    if "status" in df.columns:
+        status = df["status"].str.strip().str.lower()
+    else:
+        status = pd.Series([""] * len(df), index=df.index)
     status = status.replace("", "live")
     bad = ~status.isin(STATUSES).to_numpy()
     p.add(rows[bad], f"status must be one of {', '.join(STATUSES)} (empty means live)")
@@ -295,12 +306,16 @@ def _endpoint_check(kind: np.ndarray, key: pd.Series, people: pd.DataFrame, grou
     unknown_person = (kind == "person") & ~np.isin(k, list(known_p)) & (k != "")
     unknown_group = (kind == "group") & ~np.isin(k, list(known_g)) & (k != "")
     if unknown_person.any():
-        p.add(rows[unknown_person], f"{col} names a person not in people.csv ({', '.join(sorted(set(k[unknown_person]))[:3])}); add them or fix the pseudonym")
+        names = ", ".join(sorted(set(k[unknown_person]))[:3])
+        p.add(rows[unknown_person], f"{col} names a person not in people.csv ({names}); add them or fix the pseudonym")
     if unknown_group.any():
-        p.add(rows[unknown_group], f"{col} names a group not in groups.csv ({', '.join(sorted(set(k[unknown_group]))[:3])}); add it or fix the code")
+        codes = ", ".join(sorted(set(k[unknown_group]))[:3])
+        p.add(rows[unknown_group], f"{col} names a group not in groups.csv ({codes}); add it or fix the code")
 
 
-def _links(src: Source, df: pd.DataFrame, people: pd.DataFrame, groups: pd.DataFrame, out: list[Problems]) -> pd.DataFrame:
+def _links(
+    src: Source, df: pd.DataFrame, people: pd.DataFrame, groups: pd.DataFrame, out: list[Problems]
+) -> pd.DataFrame:
     require(src, df, ["link_id", "from_kind", "from_key", "to_kind", "to_key", "type", "evidence_grade", "source",
                       "source_type", "expires_at"], doc=DOC)
     p = Problems(src.name)
@@ -322,7 +337,8 @@ def _links(src: Source, df: pd.DataFrame, people: pd.DataFrame, groups: pd.DataF
     fam = typ == "family"
     p.add(rows[fam & ((fk != "person") | (tk != "person"))], "family links join two people")
     expl = typ == "exploits"
-    p.add(rows[expl & (tk != "person")], "exploits goes from the exploiter to the young person exploited (to_kind person)")
+    p.add(rows[expl & (tk != "person")],
+          "exploits goes from the exploiter to the young person exploited (to_kind person)")
     selfl = ((fk == tk) & (from_key == to_key).to_numpy() & (from_key != "").to_numpy())
     p.add(rows[selfl], "a link cannot join an entity to itself")
     source, st = _provenance(df, rows, p)

@@ -341,7 +341,9 @@ def _finish(allrows: pd.DataFrame, files: list[str], lsoa21_from: str) -> Import
         kept = "; kept line " + first_row.loc[dups.index].astype(str) + " of " + first_file.loc[dups.index].astype(str)
         reasons = pd.Series(what, index=dups.index) + kept
         for f, part in dups.assign(_reason=reasons).groupby("source_file", sort=False):
-            rej_parts.append(make_rejections(str(f), part["source_row"].to_numpy(), "duplicate", part["_reason"].to_numpy()))
+            rej_parts.append(
+                make_rejections(str(f), part["source_row"].to_numpy(), "duplicate", part["_reason"].to_numpy())
+            )
     for status, label in ((_REJ, "rejected"), (_OUT, "out_of_area")):
         sel = allrows.loc[~dup & (allrows["status"] == status).to_numpy()]
         for f, part in sel.groupby("source_file", sort=False):

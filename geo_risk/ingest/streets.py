@@ -261,19 +261,28 @@ def _from_lines(src: Source, crs: object) -> _Ways:
     try:
         raw = gpd.read_file(src.local_path())
     except Exception as exc:  # pyogrio's own error types
-        msg = f"{src.name} cannot be read as a line file ({type(exc).__name__}: {exc}); give GeoJSON or GeoPackage lines"
+        msg = (
+            f"{src.name} cannot be read as a line file ({type(exc).__name__}: {exc}); "
+            "give GeoJSON or GeoPackage lines"
+        )
         raise ValidationError(msg) from exc
     if len(raw) == 0:
         msg = f"{src.name} has no features"
         raise ValidationError(msg)
     if raw.crs is None:
         if crs is None:
-            msg = f"{src.name} has no coordinate reference system; geo-risk never guesses one: pass crs='EPSG:27700' (or the right one)"
+            msg = (
+                f"{src.name} has no coordinate reference system; geo-risk never guesses one: "
+                "pass crs='EPSG:27700' (or the right one)"
+            )
             raise CRSError(msg)
         raw = raw.set_crs(crs)
     raw = to_store(raw)
     if "highway" not in raw.columns:
-        msg = f"{src.name} has no 'highway' column (it has {', '.join(map(str, raw.columns))}); export OSM highways with their tags"
+        msg = (
+            f"{src.name} has no 'highway' column (it has {', '.join(map(str, raw.columns))}); "
+            "export OSM highways with their tags"
+        )
         raise ValidationError(msg)
     geoms = raw.geometry.to_numpy()
     tag_cols = [c for c in raw.columns if c != raw.geometry.name]
