@@ -61,10 +61,20 @@ def _generate(city_dir: Path, size: str, seed: int) -> None:
 def _import_city(engine: Engine, city_dir: Path, progress: Callable[[str], None]) -> None:
     from geo_risk.ingest.load import load
 
-    for kind, rel in _manifest(city_dir)["import_paths"]:
+    manifest = _manifest(city_dir)
+    for kind, rel in manifest["import_paths"]:
         progress(f"importing {kind.replace('_', '-')}: {rel}")
         result = load(kind, city_dir / rel, engine)
         progress(f"  {result.summary()}")
+    # Population denominators for the disproportionality monitor (fairness only).
+    from geo_risk.fairness.population import read_population_csv, save_population
+
+    for entry in manifest["files"]:
+        if entry["kind"] == "population":
+            progress(f"importing population denominators: {entry['path']}")
+            with session_scope(engine) as s:
+                n = save_population(s, read_population_csv(city_dir / entry["path"]))
+            progress(f"  {n} population count(s) stored")
 
 
 def _create_users(engine: Engine, school_urns: list[str]) -> tuple[dict[str, str], dict[str, str]]:

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from geo_risk.demo import DEMO_ROLES, prepare_demo
-from geo_risk.store.models import Incident, Link, Person, Referral, StreetSegment, User
+from geo_risk.store.models import Incident, Link, Person, PopulationCount, Referral, StreetSegment, User
 
 NOW = dt.datetime(2026, 11, 2, 9, 0)
 
@@ -23,6 +23,7 @@ def test_prepare_demo_then_reuse_then_reset(db, tmp_path):
         assert conn.execute(select(func.count(StreetSegment.id))).scalar_one() > 1000
         assert conn.execute(select(func.count(Person.id))).scalar_one() > 100
         assert conn.execute(select(func.count(Link.id)).where(Link.status == "expired")).scalar_one() > 0
+        assert conn.execute(select(func.count(PopulationCount.id))).scalar_one() > 0
         purposes = dict(conn.execute(select(Referral.purpose, func.count()).group_by(Referral.purpose)).all())
         roles = set(conn.execute(select(User.role)).scalars())
     assert purposes.get("placement", 0) >= 1 and purposes.get("route", 0) >= 1
