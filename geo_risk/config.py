@@ -165,6 +165,9 @@ class SurfacePolicy:
     wide_bandwidth_m: float = 0.0
     wide_half_life_days: float = 0.0
     wide_share: float = 0.0
+    # Area intensity is the mean over a square block of this side centred on the place
+    # (0: the kernel value at the point itself).
+    support_m: float = 0.0
 
 
 @dataclass(frozen=True)

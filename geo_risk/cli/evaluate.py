@@ -123,8 +123,11 @@ def surface() -> None:
 @click.option("--points", "points_path", required=True, type=click.Path(exists=True, dir_okay=False),
               help="CSV with columns id,x,y (EPSG:27700 metres).")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Output CSV id,score.")
-@click.option("--kind", type=click.Choice(["intensity", "percentile"]), default="intensity", show_default=True,
-              help="intensity: weighted incidents per km2 (exact kernel sum); percentile: citywide 0-100.")
+@click.option("--kind", type=click.Choice(["intensity", "point", "percentile"]), default="intensity",
+              show_default=True,
+              help="intensity: area intensity (weighted incidents per km2, mean over the policy's support_m "
+                   "block around the point, exact); point: the kernel sum at the point itself; "
+                   "percentile: citywide 0-100 of the area intensity.")
 def score(
     incidents: tuple[str, ...],
     more_incidents: tuple[str, ...],
@@ -151,7 +154,10 @@ def score(
         click.secho(f"warning: {int((~ok).sum())} point(s) have no usable x,y and score 0", fg="yellow", err=True)
     values = np.zeros(len(points))
     if ok.any():
-        values[ok] = fitted.intensity_at(xy[ok]) if kind == "intensity" else fitted.percentile_at(xy[ok])
+        if kind == "percentile":
+            values[ok] = fitted.percentile_at(xy[ok])
+        else:
+            values[ok] = fitted.intensity_at(xy[ok], support_m=0.0 if kind == "point" else None)
     values = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
     pd.DataFrame({"id": points["id"], "score": values}).to_csv(out_path, index=False, float_format="%.10g")
     click.echo(f"scored {len(points)} point(s) at {as_of:%Y-%m-%d} from {fitted.n_incidents_} incidents -> {out_path}")

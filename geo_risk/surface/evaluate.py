@@ -18,7 +18,7 @@ Methods:
 
 ``model``
     :class:`IntensitySurface` with the given policy; a cell's score is the mean
-    intensity over the cell (a fine grid averaged into the evaluation cells).
+    intensity over the cell (exact: the kernel integrated over the cell).
 ``previous_month``
     Count of target incidents in the cell in the month before ``m``.
 ``all_prior``
@@ -30,7 +30,6 @@ Methods:
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,19 +169,13 @@ Scorer = Callable[[pd.DataFrame, np.ndarray, pd.Timestamp, EvalGrid], np.ndarray
 
 
 def surface_cell_scores(surface_policy: SurfacePolicy, incidents: pd.DataFrame, as_of: pd.Timestamp, grid: EvalGrid):
-    """Mean intensity over each evaluation cell (a fine grid of the fitted surface, block-averaged)."""
-    finest = min([surface_policy.cell_m, surface_policy.bandwidth_m / 2]
-                 + ([surface_policy.wide_bandwidth_m / 2] if surface_policy.wide_share > 0 else []))
-    factor = max(1, int(np.ceil(grid.cell_m / finest - 1e-9)))
-    fine = grid.cell_m / factor
+    """Mean intensity over each evaluation cell: the surface's exact area intensity at the
+    cell centres with a block (``support_m``) of exactly one cell."""
     x0, y0, x1, y1 = grid.bounds
-    inner = (x0 + fine / 2, y0 + fine / 2, x1 - fine / 2, y1 - fine / 2)
-    fitted = IntensitySurface(dataclasses.replace(surface_policy, cell_m=fine)).fit(incidents, as_of, bounds=inner)
-    coarse = fitted.grid_.aggregate(factor)
-    if coarse.shape != (grid.ny, grid.nx) or abs(coarse.x0 - grid.x0) > 1e-6 or abs(coarse.y0 - grid.y0) > 1e-6:
-        msg = "internal error: the fine grid does not align with the evaluation grid"
-        raise ValidationError(msg)
-    return coarse.values.ravel()[grid.inside]
+    fitted = IntensitySurface(surface_policy).fit(incidents, as_of, bounds=(x0, y0, x1, y1))
+    rows, cols = np.divmod(grid.inside, grid.nx)
+    centres = np.column_stack([x0 + (cols + 0.5) * grid.cell_m, y0 + (rows + 0.5) * grid.cell_m])
+    return fitted.intensity_at(centres, support_m=grid.cell_m)
 
 
 def plain_kde_policy(bandwidth_m: float = PLAIN_KDE_BANDWIDTH_M, targets: Sequence[str] = TARGET_CATEGORIES):

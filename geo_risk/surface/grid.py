@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import convolve
+from scipy.signal import convolve, oaconvolve
 
 from geo_risk.errors import ValidationError
 
@@ -203,6 +203,20 @@ def smooth(binned: np.ndarray, stencil: np.ndarray) -> np.ndarray:
     else:
         # FFT for wide stencils, direct sums for tiny ones (scipy chooses by operation count)
         out = convolve(binned, stencil, mode="same", method="auto")
+    top = float(np.abs(out).max()) if out.size else 0.0
+    out[out < top * 1e-10] = 0.0
+    return out
+
+
+def smooth_separable(binned: np.ndarray, kx: np.ndarray, ky: np.ndarray) -> np.ndarray:
+    """Convolve with the separable stencil ``outer(ky, kx)`` one axis at a time (odd, centred
+    1-D kernels); tiny FFT noise is set to 0."""
+    out = binned
+    if len(kx) > 1 or kx[0] != 1.0:
+        out = oaconvolve(out, kx[np.newaxis, :], mode="same", axes=1)
+    if len(ky) > 1 or ky[0] != 1.0:
+        out = oaconvolve(out, ky[:, np.newaxis], mode="same", axes=0)
+    out = np.array(out, dtype=float, copy=True)
     top = float(np.abs(out).max()) if out.size else 0.0
     out[out < top * 1e-10] = 0.0
     return out

@@ -10,7 +10,12 @@ optional time-of-day multiplier (column ``time_weight``; rows without a time of 
 are never time-weighted). With ``wide_share > 0`` the policy adds a second term of
 its own bandwidth and half-life: ``(1 - s) * primary + s * wide``.
 
-Three ways to read the surface, all in the same units (weighted incidents per km2):
+*Area* intensity, what the service reports, averages this over a square block of side
+``support_m`` centred on the place (exactly, in closed form); ``support_m = 0`` is the
+kernel value at the point itself.
+
+Three ways to read the surface, all in the same units (weighted incidents per km2) and
+with the same ``support_m``:
 
 - :meth:`IntensitySurface.intensity_at`: exact kernel sums via a KD-tree (the reference);
 - :meth:`IntensitySurface.grid`: binning plus FFT convolution on a regular grid (cell
@@ -37,14 +42,15 @@ from geo_risk.surface.grid import (
     _as_xy,
     aligned_grid_spec,
     bin_linear,
-    smooth,
+    smooth_separable,
 )
 from geo_risk.surface.kernel import (
-    TRUNCATE,
+    M2_PER_KM2,
     age_days,
+    block_kernel,
     category_weights,
     decay_weights,
-    gaussian_kernel,
+    kernel_reach,
     kernel_stencil,
     time_multipliers,
 )
@@ -191,7 +197,8 @@ class IntensitySurface:
         self.weights_ = summed
         self.n_incidents_ = int(keep.sum())
         self.tree_ = cKDTree(uniq, balanced_tree=False, compact_nodes=False)
-        self.radius_m_ = TRUNCATE * max(t.bandwidth_m for t in terms)
+        self.support_m_ = _support(policy.support_m)
+        self.radius_m_ = float(np.sqrt(2.0) * max(kernel_reach(t.bandwidth_m) for t in terms))
 
         if bounds is None:
             bounds = self._default_bounds(xy)
@@ -246,50 +253,65 @@ class IntensitySurface:
 
     # ------------------------------------------------------------------ queries
 
-    def intensity_at(self, xy: np.ndarray) -> np.ndarray:
-        """Exact intensity at points (KD-tree kernel sums).
+    def intensity_at(self, xy: np.ndarray, *, support_m: float | None = None) -> np.ndarray:
+        """Exact area intensity at points (KD-tree kernel sums).
 
         Parameters
         ----------
         xy
             ``(n, 2)`` eastings and northings in EPSG:27700.
+        support_m
+            Side of the square block, centred on each point, over which the intensity is
+            averaged; default the policy's ``support_m``. ``0`` gives the kernel sum at the
+            point itself.
 
         Returns
         -------
         numpy.ndarray
-            Weighted incidents per km2 at each point; 0 where no incident is within 3 bandwidths.
+            Weighted incidents per km2 at each point; 0 where no incident is within reach
+            (3 bandwidths, plus half the block's diagonal).
         """
         self._check_fitted()
+        support = self.support_m_ if support_m is None else _support(support_m)
         xy = _as_xy(xy)
         out = np.zeros(len(xy))
         if not len(self.xy_) or not len(xy):
             return out
+        # the kernel is cut per axis, so candidates lie within the square's half-diagonal
+        reach = float(np.sqrt(2.0) * max(kernel_reach(t.bandwidth_m, support) for t in self.terms_))
         # Keep the number of candidate pairs per chunk bounded.
         density = len(self.xy_) / max(_area(self.xy_), 1.0)
-        per_point = max(density * np.pi * self.radius_m_**2, 1.0)
+        per_point = max(density * np.pi * reach**2, 1.0)
         chunk = int(np.clip(_PAIR_BUDGET / per_point, 256, 200_000))
         for start in range(0, len(xy), chunk):
             part = xy[start : start + chunk]
             qtree = cKDTree(part)
-            pairs = qtree.sparse_distance_matrix(self.tree_, self.radius_m_, output_type="ndarray")
+            pairs = qtree.sparse_distance_matrix(self.tree_, reach, output_type="ndarray")
             if not len(pairs):
                 continue
+            i, j = pairs["i"], pairs["j"]
+            dx = part[i, 0] - self.xy_[j, 0]
+            dy = part[i, 1] - self.xy_[j, 1]
             contrib = np.zeros(len(pairs))
             for k, term in enumerate(self.terms_):
-                contrib += self.weights_[pairs["j"], k] * gaussian_kernel(pairs["v"], term.bandwidth_m)
-            out[start : start + len(part)] = np.bincount(pairs["i"], weights=contrib, minlength=len(part))
+                contrib += self.weights_[j, k] * block_kernel(dx, dy, term.bandwidth_m, support)
+            out[start : start + len(part)] = np.bincount(i, weights=contrib, minlength=len(part))
         return out
 
-    def grid(self, bounds: Bounds, cell_m: float) -> IntensityGrid:
-        """Intensity on a regular grid covering ``bounds`` (binning + FFT convolution).
+    def grid(self, bounds: Bounds, cell_m: float, *, support_m: float | None = None) -> IntensityGrid:
+        """Area intensity on a regular grid covering ``bounds`` (binning + FFT convolution).
 
         Parameters
         ----------
         bounds
             ``(xmin, ymin, xmax, ymax)`` in EPSG:27700; the grid is aligned to multiples of ``cell_m``.
         cell_m
-            Cell size in metres; keep it at most half the smallest bandwidth for agreement
-            with :meth:`intensity_at` within a few per cent.
+            Cell size in metres. Incidents are binned at a finer internal resolution where
+            a term's bandwidth needs it (at most h / 2, or h with a block support), so the
+            values agree with :meth:`intensity_at` within a few per cent at any cell size.
+        support_m
+            Block side as in :meth:`intensity_at` (default the policy's). With
+            ``support_m == cell_m`` each value is the mean intensity over its own cell.
 
         Returns
         -------
@@ -298,21 +320,30 @@ class IntensitySurface:
             ``bounds`` but within reach of the kernel still contribute.
         """
         self._check_fitted()
+        support = self.support_m_ if support_m is None else _support(support_m)
         x0, y0, nx, ny = aligned_grid_spec(bounds, cell_m)
         total = np.zeros((ny, nx))
         for k, term in enumerate(self.terms_):
-            stencil = kernel_stencil(term.bandwidth_m, cell_m)
-            r = stencil.shape[0] // 2
-            shape = (ny + 2 * r, nx + 2 * r)
-            binned = bin_linear(self.xy_, self.weights_[:, k], x0 - r * cell_m, y0 - r * cell_m, cell_m, shape)
-            total += smooth(binned, stencil)[r : r + ny, r : r + nx]
+            # Bin finely enough for this term's bandwidth (h / 2, or h with a block
+            # support, which is smooth), then read the values at the requested centres.
+            finest = term.bandwidth_m if support > 0 else term.bandwidth_m / 2
+            factor = max(1, int(np.ceil(cell_m / finest - 1e-9)))
+            factor += 1 - factor % 2  # odd, so that coarse centres are fine centres
+            fine = cell_m / factor
+            k1 = kernel_stencil(term.bandwidth_m, fine, support)
+            r = len(k1) // 2
+            shape = (ny * factor + 2 * r, nx * factor + 2 * r)
+            binned = bin_linear(self.xy_, self.weights_[:, k], x0 - r * fine, y0 - r * fine, fine, shape)
+            smoothed = smooth_separable(binned, k1 * M2_PER_KM2, k1)
+            off = r + factor // 2
+            total += smoothed[off : off + ny * factor : factor, off : off + nx * factor : factor]
         return IntensityGrid(x0, y0, float(cell_m), total)
 
     def sample(self, xy: np.ndarray) -> np.ndarray:
-        """Fast approximate intensity at many points: bilinear interpolation on ``grid_``.
+        """Fast approximate area intensity at many points: bilinear interpolation on ``grid_``.
 
-        Use this for 1e5+ points (route sampling); :meth:`intensity_at` is the exact one.
-        Points outside the fitted area get 0.
+        Use this for 1e5+ points (route sampling); :meth:`intensity_at` is the exact one
+        (same units, same policy ``support_m``). Points outside the fitted area get 0.
         """
         self._check_fitted()
         return self.grid_.sample(xy, method="bilinear")
@@ -326,12 +357,20 @@ class IntensitySurface:
         return 100.0 * np.searchsorted(self.reference_, values, side="left") / n
 
     def percentile_at(self, xy: np.ndarray) -> np.ndarray:
-        """Citywide percentile (0-100) of the exact intensity at points.
+        """Citywide percentile (0-100) of the exact area intensity at points.
 
-        The reference distribution is the intensity of every cell of the fitted grid
-        (the data extent, or the ``bounds`` given to :meth:`fit`).
+        The reference distribution is the area intensity of every cell of the fitted grid
+        (the data extent, or the ``bounds`` given to :meth:`fit`), with the same ``support_m``.
         """
         return self.percentile_of(self.intensity_at(xy))
+
+
+def _support(value: float) -> float:
+    value = float(value)
+    if not np.isfinite(value) or value < 0:
+        msg = f"support_m must be a finite number of metres >= 0, got {value!r}; set [surface] support_m"
+        raise ValidationError(msg)
+    return value
 
 
 def _as_timestamp(value: pd.Timestamp | str | np.datetime64) -> pd.Timestamp:

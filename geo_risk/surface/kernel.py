@@ -1,8 +1,14 @@
 """Kernels and incident weights for the area intensity.
 
-The kernel is an isotropic Gaussian truncated at ``TRUNCATE`` bandwidths, in
-weighted incidents per square kilometre. Point queries and grids use the very
-same truncated kernel, so the two agree up to the grid's discretisation.
+The kernel is an isotropic Gaussian, in weighted incidents per square kilometre,
+written as a product of two one-dimensional kernels and cut off where either offset
+exceeds ``TRUNCATE`` bandwidths (a square cut: separable, so grids can be smoothed
+one axis at a time). Point queries and grids use the very same kernel, so the two
+agree up to the grid's discretisation.
+
+*Area* intensity averages the kernel over a square block (``support_m``) centred on
+the place: the mean intensity of the block around an address rather than the value
+at one point. For a Gaussian this average has a closed form (:func:`block_kernel`).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr
 
 from geo_risk.errors import ValidationError
 
@@ -49,16 +56,46 @@ def gaussian_kernel(distance_m: np.ndarray, bandwidth_m: float) -> np.ndarray:
     return out
 
 
-def kernel_stencil(bandwidth_m: float, cell_m: float) -> np.ndarray:
-    """The kernel sampled on a square grid of ``cell_m`` spacing, centred, in km^-2.
+def kernel_reach(bandwidth_m: float, support_m: float = 0.0) -> float:
+    """Per-axis cut-off of the kernel: 0 where ``|dx|`` or ``|dy|`` exceeds ``3h + s / 2``."""
+    return TRUNCATE * bandwidth_m + (0.5 * support_m if support_m > 0 else 0.0)
 
-    The stencil has odd size ``2r + 1`` with ``r = floor(TRUNCATE * h / cell)``; samples
-    beyond the truncation radius are zero, exactly as for point queries.
+
+def kernel_1d(t: np.ndarray, bandwidth_m: float, support_m: float = 0.0) -> np.ndarray:
+    """One axis of the separable kernel, per metre (the 2-D kernel is ``1e6 * k(dx) * k(dy)`` per km2).
+
+    With ``support_m`` 0 this is the normal density ``phi(t / h) / h``; with a block of side
+    ``s`` it is the mean of that density over ``[t - s/2, t + s/2]``, i.e.
+    ``(Phi((t + s/2) / h) - Phi((t - s/2) / h)) / s`` (exact). Zero beyond :func:`kernel_reach`.
     """
-    radius = int(np.floor(TRUNCATE * bandwidth_m / cell_m))
+    if not bandwidth_m > 0:
+        msg = f"bandwidth_m must be positive, got {bandwidth_m!r}; set [surface] bandwidth_m in the policy"
+        raise ValidationError(msg)
+    t = np.asarray(t, dtype=float)
+    h = float(bandwidth_m)
+    if support_m > 0:
+        half = 0.5 * float(support_m)
+        out = (ndtr((t + half) / h) - ndtr((t - half) / h)) / float(support_m)
+    else:
+        out = np.exp(-0.5 * (t / h) ** 2) / (np.sqrt(2.0 * np.pi) * h)
+    return np.where(np.abs(t) > kernel_reach(bandwidth_m, support_m), 0.0, out)
+
+
+def block_kernel(dx: np.ndarray, dy: np.ndarray, bandwidth_m: float, support_m: float = 0.0) -> np.ndarray:
+    """The 2-D kernel at offsets ``(dx, dy)``, per km2: the Gaussian, or its mean over a
+    ``support_m`` square centred at the offset; separable, cut off per axis at :func:`kernel_reach`.
+
+    Along an axis (``dy = 0``) and with no support this equals :func:`gaussian_kernel`.
+    """
+    return M2_PER_KM2 * kernel_1d(dx, bandwidth_m, support_m) * kernel_1d(dy, bandwidth_m, support_m)
+
+
+def kernel_stencil(bandwidth_m: float, cell_m: float, support_m: float = 0.0) -> np.ndarray:
+    """One axis of the kernel sampled at ``cell_m`` spacing, centred (odd length ``2r + 1``),
+    per metre; the 2-D stencil is ``1e6 * outer(k, k)`` per km2, exactly as for point queries."""
+    radius = int(np.floor(kernel_reach(bandwidth_m, support_m) / cell_m))
     offsets = np.arange(-radius, radius + 1, dtype=float) * cell_m
-    dx, dy = np.meshgrid(offsets, offsets)
-    return gaussian_kernel(np.hypot(dx, dy), bandwidth_m)
+    return kernel_1d(offsets, bandwidth_m, support_m)
 
 
 def category_weights(

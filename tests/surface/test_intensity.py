@@ -145,7 +145,8 @@ def test_grid_mass_is_conserved_for_points_inside(make_incidents):
     surface = IntensitySurface(_policy(half_life_days=0.0)).fit(inc, AS_OF)
     grid = surface.grid((X0 - 1000, Y0 - 1000, X0 + 1000, Y0 + 1000), 25.0)
     mass = grid.values.sum() * 25.0**2 / 1e6
-    assert mass == pytest.approx(1 - np.exp(-4.5), rel=5e-3)
+    # the kernel is cut where |dx| or |dy| exceeds 3h: (1 - 2 * (1 - Phi(3)))^2 of the mass is kept
+    assert mass == pytest.approx((1 - 2 * 0.0013499) ** 2, rel=2e-3)
 
 
 def test_percentiles_and_far_points(make_incidents, rng):
@@ -221,3 +222,46 @@ def test_fitted_grid_is_coarsened_only_for_huge_areas(make_incidents, monkeypatc
     assert coarse.fitted_cell_m_ in (50.0, 100.0, 200.0)
     assert coarse.grid_.cell_m == coarse.fitted_cell_m_
     assert coarse.grid_.values.size <= 10_000
+
+
+def test_block_support_is_the_mean_over_the_block(make_incidents):
+    from scipy.special import ndtr
+
+    inc = make_incidents([[X0, Y0]], VIOLENCE, [AS_OF - pd.Timedelta(days=1)])
+    pol = _policy(bandwidth_m=40.0, half_life_days=0.0, support_m=250.0)
+    surface = IntensitySurface(pol).fit(inc, AS_OF)
+    q = np.array([[X0, Y0], [X0 + 100.0, Y0 - 30.0], [X0 + 160.0, Y0], [X0 + 400.0, Y0]])
+    got = surface.intensity_at(q)
+    # by hand: Gaussian mass inside the 250 m block around each point, per km2 of block
+    h, half = 40.0, 125.0
+    dx, dy = q[:, 0] - X0, q[:, 1] - Y0
+    mass = (ndtr((dx + half) / h) - ndtr((dx - half) / h)) * (ndtr((dy + half) / h) - ndtr((dy - half) / h))
+    expected = mass / 0.0625
+    expected[3] = 0.0  # beyond 3h + half the block along x
+    np.testing.assert_allclose(got, expected, rtol=1e-9)
+    assert got[0] == pytest.approx(1 / 0.0625, rel=0.005)  # nearly all the mass is in the block
+    # brute force: the mean of point values over the block
+    step = 2.5
+    g = np.arange(-half + step / 2, half, step)
+    bx, by = np.meshgrid(g, g)
+    block = np.column_stack([bx.ravel() + X0 + 100.0, by.ravel() + Y0 - 30.0])
+    # (the point kernel is cut at 3h per axis, about 0.5 % of the mass)
+    assert surface.intensity_at(block, support_m=0.0).mean() == pytest.approx(got[1], rel=0.01)
+
+
+def test_grid_with_support_agrees_with_point_queries(make_incidents, rng):
+    xy = rng.normal([X0, Y0], [800.0, 600.0], size=(2000, 2))
+    inc = make_incidents(xy, rng.choice([VIOLENCE, "Drugs"], size=len(xy)), AS_OF - pd.Timedelta(days=10))
+    pol = _policy(bandwidth_m=25.0, wide_bandwidth_m=150.0, wide_half_life_days=90.0, wide_share=0.3,
+                  support_m=250.0, cell_m=12.5)
+    surface = IntensitySurface(pol).fit(inc, AS_OF)
+    grid = surface.grid((X0 - 1500, Y0 - 1000, X0 + 1500, Y0 + 1000), 12.5)
+    centres = grid.centres_xy()
+    pick = rng.choice(len(centres), 3000, replace=False)
+    exact = surface.intensity_at(centres[pick])
+    np.testing.assert_allclose(grid.values.ravel()[pick], exact, atol=0.01 * exact.max(), rtol=0.02)
+    # a cell-sized block at cell centres is the mean over each cell
+    cells = surface.grid((X0 - 1000, Y0 - 1000, X0 + 1000, Y0 + 1000), 250.0, support_m=250.0)
+    fine = surface.grid((X0 - 1000, Y0 - 1000, X0 + 1000, Y0 + 1000), 12.5, support_m=0.0).aggregate(20)
+    assert fine.shape == cells.shape
+    np.testing.assert_allclose(cells.values, fine.values, atol=0.01 * cells.values.max(), rtol=0.03)
