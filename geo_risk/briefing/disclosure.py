@@ -1,0 +1,698 @@
+"""Disclosure control: the one module every area output goes through.
+
+Rules
+-----
+- **Primary suppression.** A count of 1 to ``threshold - 1`` (1-4 by default) is shown as
+  ``"<5"``. Zeros are published: a zero identifies no one, so ``"<5"`` means 1-4.
+- **Secondary suppression.** A suppressed cell must not be recoverable from the totals and
+  the other cells. After primary suppression every suppressed cell is *audited*: it is safe
+  only if the published table is consistent with at least two values of it. While a cell is
+  not safe, the smallest published non-zero cell of a line (row, column or total) through it,
+  or through a cell it is ordered against, is suppressed as well and shown ``"[c]"``; repeat.
+  A table that cannot be protected this way (e.g. four cells of 1 whose grand total is
+  "<5" and so must be 4) is withheld whole: every cell ``"[x]"``.
+  A rows/columns-with-one-suppressed-cell rule alone is not enough (a ``"<5"`` of 1 beside
+  a ``"[c]"`` of 5 in a line of total 6 is pinned at 1), hence the audit.
+- **Derived values** (rates, rate ratios, intervals, expected counts, shading classes) are
+  published only when every count they are computed from is published
+  (:func:`publish_derived`), so they never add information about a suppressed cell.
+- **School users never see incident points**: :func:`check_school_payload` refuses a
+  payload holding coordinates, incident ids or people.
+
+What an attacker is assumed to know (the audit's model of "consistent")
+--------------------------------------------------------------------------
+Every published number exactly; that ``"<5"`` is 1-4; that ``"[c]"`` is at least
+``threshold`` (zeros are never hidden as ``"[c]"``, so a hidden cell is known not to be 0
+or 1-4: the strongest reading of the markers); every additive relation of the table (cells
+sum to their totals) and every ordering between cells (a 7-day count is at most the 28-day
+count of the same row). Not modelled: the tie-breaking order of the secondary choice, and
+differences between tables of other geographies (a buffer against whole LSOAs), which share
+no exact relation.
+
+The audit first looks for a witness cheaply (the true table with one suppressed cell moved
+by one and a partner moved to compensate, checked with array algebra); cells without such
+a witness go to a small exact search (bounds propagation and branching over the linear
+constraints). A search that runs out of budget counts as "pinned", so the audit errs on
+the side of suppressing more.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from geo_risk.errors import ValidationError
+
+log = logging.getLogger(__name__)
+
+SHOWN = "shown"
+PRIMARY = "primary"
+SECONDARY = "secondary"
+WITHHELD = "withheld"
+SECONDARY_MARK = "[c]"
+WITHHELD_MARK = "[x]"
+NOT_APPLICABLE = "n/a"
+
+_SEARCH_BUDGET = 5_000
+
+
+def primary_mark(threshold: int = 5) -> str:
+    """The text shown for a primary-suppressed count, ``"<5"`` for the default threshold."""
+    return f"<{threshold}"
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """The linear structure of a table of ``n`` non-negative integer cells.
+
+    Parameters
+    ----------
+    n
+        Number of cells (totals included).
+    equations
+        ``(parts, total)`` pairs: the cells ``parts`` sum to the cell ``total``.
+    inequalities
+        ``(a, b)`` pairs: cell ``a`` is at most cell ``b`` (nested time windows).
+    """
+
+    n: int
+    equations: tuple[tuple[tuple[int, ...], int], ...] = ()
+    inequalities: tuple[tuple[int, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        for parts, total in self.equations:
+            for i in (*parts, total):
+                if not 0 <= i < self.n:
+                    msg = f"equation cell {i} is outside 0..{self.n - 1}"
+                    raise ValidationError(msg)
+        for a, b in self.inequalities:
+            if not (0 <= a < self.n and 0 <= b < self.n):
+                msg = f"inequality cells ({a}, {b}) are outside 0..{self.n - 1}"
+                raise ValidationError(msg)
+
+    def matrices(self) -> tuple[np.ndarray, np.ndarray]:
+        """Equation matrix ``A`` (``A @ x == 0``) and inequality matrix ``G`` (``G @ x <= 0``)."""
+        a = np.zeros((len(self.equations), self.n), dtype=np.int64)
+        for e, (parts, total) in enumerate(self.equations):
+            for i in parts:
+                a[e, i] += 1
+            a[e, total] -= 1
+        g = np.zeros((len(self.inequalities), self.n), dtype=np.int64)
+        for k, (lo_cell, hi_cell) in enumerate(self.inequalities):
+            g[k, lo_cell] += 1
+            g[k, hi_cell] -= 1
+        return a, g
+
+    @property
+    def totals(self) -> frozenset[int]:
+        return frozenset(total for _, total in self.equations)
+
+
+@dataclass(frozen=True)
+class Protected:
+    """A table after disclosure control.
+
+    ``values`` are the true counts (analyst tier only); ``status`` says for each cell whether
+    it is ``shown``, ``primary`` (``"<5"``), ``secondary`` (``"[c]"``) or ``withheld``.
+    """
+
+    values: tuple[int, ...]
+    status: tuple[str, ...]
+    threshold: int = 5
+
+    def shown(self, i: int) -> str:
+        """The published text of cell ``i``."""
+        status = self.status[i]
+        if status == SHOWN:
+            return str(self.values[i])
+        if status == PRIMARY:
+            return primary_mark(self.threshold)
+        if status == WITHHELD:
+            return WITHHELD_MARK
+        return SECONDARY_MARK
+
+    def published(self, i: int) -> int | None:
+        """The published number of cell ``i``, or None when it is suppressed."""
+        return self.values[i] if self.status[i] == SHOWN else None
+
+    def is_published(self, i: int) -> bool:
+        return self.status[i] == SHOWN
+
+    @property
+    def n_suppressed(self) -> int:
+        return sum(s != SHOWN for s in self.status)
+
+
+def protect(
+    values: Sequence[int] | np.ndarray,
+    constraints: Constraints,
+    *,
+    threshold: int = 5,
+) -> Protected:
+    """Apply primary and audited secondary suppression to a table.
+
+    Parameters
+    ----------
+    values
+        True non-negative integer counts, one per cell (totals included).
+    constraints
+        The table's sums and orderings; the true values must satisfy them.
+    threshold
+        Counts from 1 to ``threshold - 1`` are suppressed.
+
+    Returns
+    -------
+    Protected
+        Every suppressed cell is consistent with at least two values given what is published.
+    """
+    v = np.asarray(values, dtype=np.int64).ravel()
+    if v.size != constraints.n:
+        msg = f"got {v.size} values for a table of {constraints.n} cells"
+        raise ValidationError(msg)
+    if (v < 0).any():
+        msg = "counts must not be negative"
+        raise ValidationError(msg)
+    if threshold < 1:
+        msg = f"threshold must be at least 1, got {threshold}"
+        raise ValidationError(msg)
+    a, g = constraints.matrices()
+    if a.size and (a @ v != 0).any():
+        msg = "the counts do not add up to their totals; fix the table before disclosure control"
+        raise ValidationError(msg)
+    if g.size and (g @ v > 0).any():
+        msg = "the counts break an ordering of the table (e.g. a 7-day count above its 28-day count)"
+        raise ValidationError(msg)
+    status = np.where((v > 0) & (v < threshold), PRIMARY, SHOWN).astype(object)
+    auditor = _Auditor(v, a, g, threshold)
+    own_lines, related_lines = _neighbourhoods(constraints)
+    totals = constraints.totals
+    # Hiding more never narrows what a hidden cell could be, so a cell found safe stays
+    # safe: only cells not yet found safe are audited again.
+    safe: set[int] = set()
+    while True:
+        pinned = auditor.pinned(status, skip=safe)
+        safe |= {int(i) for i in np.flatnonzero(status != SHOWN)} - set(pinned)
+        if not pinned:
+            break
+        cell = pinned[0]
+        pick = _choose_secondary(cell, status, v, auditor, own_lines, related_lines, totals)
+        if pick is None:
+            log.warning("a table could not be protected by suppression; withholding it")
+            status[:] = WITHHELD
+            break
+        status[pick] = SECONDARY
+    return Protected(tuple(int(x) for x in v), tuple(str(s) for s in status), threshold)
+
+
+def _choose_secondary(
+    cell: int,
+    status: np.ndarray,
+    v: np.ndarray,
+    auditor: _Auditor,
+    own_lines: list[list[int]],
+    related_lines: list[list[int]],
+    totals: frozenset[int],
+    *,
+    tries: int = 6,
+) -> int | None:
+    """The smallest published non-zero cell whose suppression frees ``cell``.
+
+    Cells of the lines through ``cell`` come first, then those of the lines through cells
+    it is ordered against, then any. If none of the first few frees it on its own, the
+    smallest is taken anyway and the audit goes round again.
+    """
+
+    def open_cells(pool: Iterable[int]) -> list[int]:
+        cells = [j for j in pool if status[j] == SHOWN and v[j] > 0]
+        return sorted(cells, key=lambda j: (int(v[j]), j in totals, j))
+
+    ordered: list[int] = []
+    for pool in (own_lines[cell], related_lines[cell], range(v.size)):
+        for j in open_cells(pool):
+            if j not in ordered:
+                ordered.append(j)
+    if not ordered:
+        return None
+    for j in ordered[:tries]:
+        trial = status.copy()
+        trial[j] = SECONDARY
+        if auditor.is_safe(cell, trial):
+            return j
+    return ordered[0]
+
+
+def _neighbourhoods(constraints: Constraints) -> tuple[list[list[int]], list[list[int]]]:
+    """For each cell: the cells sharing a line with it, and those sharing a line with a cell
+    it is ordered against."""
+    lines: list[set[int]] = [set() for _ in range(constraints.n)]
+    for parts, total in constraints.equations:
+        members = {*parts, total}
+        for i in members:
+            lines[i] |= members
+    related: list[set[int]] = [set() for _ in range(constraints.n)]
+    for a, b in constraints.inequalities:
+        related[a].add(b)
+        related[b].add(a)
+    own, near = [], []
+    for i in range(constraints.n):
+        own.append(sorted(lines[i] - {i}))
+        cells: set[int] = set(related[i])
+        for j in related[i]:
+            cells |= lines[j]
+        near.append(sorted(cells - {i}))
+    return own, near
+
+
+class _Auditor:
+    """Decides which suppressed cells the published table pins to one value."""
+
+    def __init__(self, v: np.ndarray, a: np.ndarray, g: np.ndarray, threshold: int) -> None:
+        self.v = v
+        self.a = a
+        self.g = g
+        self.t = threshold
+        self.slack = -(g @ v) if g.size else np.zeros(0, dtype=np.int64)
+
+    def domains(self, status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lo = self.v.astype(float).copy()
+        hi = self.v.astype(float).copy()
+        prim = status == PRIMARY
+        sec = status == SECONDARY
+        lo[prim], hi[prim] = 1.0, float(self.t - 1)
+        lo[sec], hi[sec] = float(self.t), math.inf
+        gone = status == WITHHELD
+        lo[gone], hi[gone] = 0.0, math.inf
+        return lo, hi
+
+    def pinned(self, status: np.ndarray, *, skip: set[int] | frozenset[int] = frozenset()) -> list[int]:
+        """Hidden cells (other than ``skip``) that the published table pins to one value."""
+        hidden = np.flatnonzero(status != SHOWN)
+        todo = [int(i) for i in hidden if int(i) not in skip]
+        if not todo:
+            return []
+        lo, hi = self.domains(status)
+        ok = self._pair_witnesses(hidden, lo, hi)
+        witnessed = {int(i) for i, good in zip(hidden, ok) if good}
+        out = []
+        for i in todo:
+            if i in witnessed:
+                continue
+            if not self._search_alternative(i, hidden, lo, hi):
+                out.append(i)
+        return out
+
+    def is_safe(self, cell: int, status: np.ndarray) -> bool:
+        """Whether ``cell`` has a second consistent value under ``status``."""
+        hidden = np.flatnonzero(status != SHOWN)
+        lo, hi = self.domains(status)
+        ok = self._pair_witnesses(hidden, lo, hi)
+        k = int(np.searchsorted(hidden, cell))
+        if ok[k]:
+            return True
+        return self._search_alternative(cell, hidden, lo, hi)
+
+    def _pair_witnesses(self, hidden: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """True where moving the cell by one, alone or with one partner, stays consistent."""
+        k = hidden.size
+        vals = self.v[hidden].astype(float)
+        a_h = self.a[:, hidden]
+        g_h = self.g[:, hidden]
+        ok = np.zeros(k, dtype=bool)
+        for si in (-1, 1):
+            dom_i = (vals + si >= lo[hidden]) & (vals + si <= hi[hidden])
+            # alone (a cell in no sum)
+            eq_alone = (a_h * si == 0).all(axis=0) if a_h.size else np.ones(k, dtype=bool)
+            ineq_alone = (g_h * si <= self.slack[:, None]).all(axis=0) if g_h.size else np.ones(k, dtype=bool)
+            ok |= dom_i & eq_alone & ineq_alone
+            for sj in (-1, 1):
+                dom_j = (vals + sj >= lo[hidden]) & (vals + sj <= hi[hidden])
+                if a_h.size:
+                    eq = ((a_h[:, :, None] * si + a_h[:, None, :] * sj) == 0).all(axis=0)
+                else:
+                    eq = np.ones((k, k), dtype=bool)
+                if g_h.size:
+                    ineq = ((g_h[:, :, None] * si + g_h[:, None, :] * sj) <= self.slack[:, None, None]).all(axis=0)
+                else:
+                    ineq = np.ones((k, k), dtype=bool)
+                pair = eq & ineq & dom_i[:, None] & dom_j[None, :]
+                np.fill_diagonal(pair, False)
+                ok |= pair.any(axis=1)
+        return ok
+
+    def _search_alternative(self, cell: int, hidden: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> bool:
+        true = float(self.v[cell])
+        # An alternative far above every true count is never needed to show ambiguity;
+        # capping open domains keeps the search finite (missing one only suppresses more).
+        cap = float(2 * int(self.v.sum()) + 2 * self.t + 10)
+        lo = lo.copy()
+        hi = np.minimum(hi, cap)
+        for side in ("below", "above"):
+            lo2, hi2 = lo.copy(), hi.copy()
+            if side == "below":
+                hi2[cell] = true - 1
+            else:
+                lo2[cell] = true + 1
+            if lo2[cell] > hi2[cell]:
+                continue
+            search = _Search(self.a, self.g, hidden, self.v)
+            found = search.feasible(lo2, hi2)
+            if found is None:
+                log.debug("disclosure audit search ran out of budget on cell %d; treating it as pinned", cell)
+                continue
+            if found:
+                return True
+        return False
+
+
+class _Search:
+    """Integer feasibility of ``A x = 0, G x <= 0, lo <= x <= hi`` by propagation and branching."""
+
+    def __init__(self, a: np.ndarray, g: np.ndarray, hidden: np.ndarray, v: np.ndarray) -> None:
+        self.v = v
+        self.nodes = 0
+        hidden_set = set(int(i) for i in hidden)
+        self.eqs: list[list[tuple[int, int]]] = []
+        for row in a:
+            terms = [(int(i), int(row[i])) for i in np.flatnonzero(row)]
+            self.eqs.append(terms)
+        self.ineqs: list[tuple[int, int]] = []
+        for row in g:
+            plus = [int(i) for i in np.flatnonzero(row > 0)]
+            minus = [int(i) for i in np.flatnonzero(row < 0)]
+            if plus and minus:
+                self.ineqs.append((plus[0], minus[0]))
+        self.hidden = sorted(hidden_set)
+
+    def feasible(self, lo: np.ndarray, hi: np.ndarray) -> bool | None:
+        lo = list(lo)
+        hi = list(hi)
+        return self._dfs(lo, hi)
+
+    def _propagate(self, lo: list[float], hi: list[float]) -> bool:
+        for _ in range(200):
+            changed = False
+            for terms in self.eqs:
+                # sum(c_i x_i) == 0 with c_i in {+1, -1}
+                mins = [(lo[i] if c > 0 else -hi[i]) for i, c in terms]
+                maxs = [(hi[i] if c > 0 else -lo[i]) for i, c in terms]
+                n_inf_max = sum(1 for m in maxs if m == math.inf)
+                n_inf_min = sum(1 for m in mins if m == -math.inf)
+                fin_max = sum(m for m in maxs if m != math.inf)
+                fin_min = sum(m for m in mins if m != -math.inf)
+                for (i, c), mn, mx in zip(terms, mins, maxs):
+                    rest_max = math.inf if n_inf_max - (mx == math.inf) > 0 else fin_max - (0 if mx == math.inf else mx)
+                    rest_min = (
+                        -math.inf if n_inf_min - (mn == -math.inf) > 0 else fin_min - (0 if mn == -math.inf else mn)
+                    )
+                    # c x_i = -rest
+                    if c > 0:
+                        new_lo, new_hi = -rest_max, -rest_min
+                    else:
+                        new_lo, new_hi = rest_min, rest_max
+                    new_lo = math.ceil(new_lo) if new_lo != -math.inf else new_lo
+                    new_hi = math.floor(new_hi) if new_hi != math.inf else new_hi
+                    if new_lo > lo[i]:
+                        lo[i] = new_lo
+                        changed = True
+                    if new_hi < hi[i]:
+                        hi[i] = new_hi
+                        changed = True
+                    if lo[i] > hi[i]:
+                        return False
+            for a_cell, b_cell in self.ineqs:
+                if hi[b_cell] < hi[a_cell]:
+                    hi[a_cell] = hi[b_cell]
+                    changed = True
+                if lo[a_cell] > lo[b_cell]:
+                    lo[b_cell] = lo[a_cell]
+                    changed = True
+                if lo[a_cell] > hi[a_cell] or lo[b_cell] > hi[b_cell]:
+                    return False
+            if not changed:
+                return True
+        return True
+
+    def _dfs(self, lo: list[float], hi: list[float]) -> bool | None:
+        self.nodes += 1
+        if self.nodes > _SEARCH_BUDGET:
+            return None
+        if not self._propagate(lo, hi):
+            return False
+        open_cells = [i for i in self.hidden if lo[i] < hi[i]]
+        if not open_cells:
+            return True
+        cell = min(open_cells, key=lambda i: (hi[i] - lo[i], i))
+        true = float(self.v[cell])
+        if hi[cell] == math.inf:
+            mid = max(lo[cell], min(true, lo[cell] + 8))
+        else:
+            mid = math.floor((lo[cell] + hi[cell]) / 2)
+        halves = [(lo[cell], mid), (mid + 1, hi[cell])]
+        if not (halves[0][0] <= true <= halves[0][1]):
+            halves.reverse()
+        unknown = False
+        for h_lo, h_hi in halves:
+            if h_lo > h_hi:
+                continue
+            lo2, hi2 = list(lo), list(hi)
+            lo2[cell], hi2[cell] = h_lo, h_hi
+            result = self._dfs(lo2, hi2)
+            if result:
+                return True
+            if result is None:
+                unknown = True
+        return None if unknown else False
+
+
+# --------------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True)
+class TableLayout:
+    """Where each cell of an ``R x C`` matrix with a total row (and column) lives in a flat table."""
+
+    n_rows: int
+    n_cols: int
+    index: tuple[tuple[int | None, ...], ...]
+    total_row: tuple[int, ...]
+    total_col: tuple[int, ...] | None
+    constraints: Constraints
+
+
+def table_layout(
+    mask: np.ndarray,
+    *,
+    column_totals: bool = True,
+    row_totals: bool = False,
+    nested_columns: Iterable[tuple[int, int]] = (),
+) -> TableLayout:
+    """Lay out a table of counts with margins for :func:`protect`.
+
+    Parameters
+    ----------
+    mask
+        ``R x C`` booleans: False for cells that do not exist (shown ``"n/a"``).
+    column_totals
+        Add a total row (each column's cells sum to it).
+    row_totals
+        Add a total column (each row's cells sum to it; the grand total closes both).
+    nested_columns
+        ``(a, b)`` column pairs where every row's cell in ``a`` is at most its cell in ``b``
+        (a 7-day window inside a 28-day one).
+    """
+    mask = np.asarray(mask, dtype=bool)
+    n_rows, n_cols = mask.shape
+    index: list[list[int | None]] = []
+    k = 0
+    for r in range(n_rows):
+        row: list[int | None] = []
+        for c in range(n_cols):
+            if mask[r, c]:
+                row.append(k)
+                k += 1
+            else:
+                row.append(None)
+        index.append(row)
+    total_col: list[int] | None = None
+    if row_totals:
+        total_col = list(range(k, k + n_rows))
+        k += n_rows
+    total_row = list(range(k, k + n_cols)) if column_totals else []
+    k += len(total_row)
+    grand = None
+    if column_totals and row_totals:
+        grand = k
+        k += 1
+    equations: list[tuple[tuple[int, ...], int]] = []
+    if column_totals:
+        for c in range(n_cols):
+            parts = tuple(index[r][c] for r in range(n_rows) if index[r][c] is not None)
+            equations.append((parts, total_row[c]))
+    if row_totals and total_col is not None:
+        for r in range(n_rows):
+            parts = tuple(i for i in index[r] if i is not None)
+            equations.append((parts, total_col[r]))
+        if grand is not None:
+            equations.append((tuple(total_row), grand))
+    inequalities: list[tuple[int, int]] = []
+    for ca, cb in nested_columns:
+        for r in range(n_rows):
+            ia, ib = index[r][ca], index[r][cb]
+            if ia is not None and ib is not None:
+                inequalities.append((ia, ib))
+        if column_totals:
+            inequalities.append((total_row[ca], total_row[cb]))
+    if grand is not None:
+        total_row = [*total_row, grand]
+    return TableLayout(
+        n_rows,
+        n_cols,
+        tuple(tuple(r) for r in index),
+        tuple(total_row),
+        tuple(total_col) if total_col is not None else None,
+        Constraints(k, tuple(equations), tuple(inequalities)),
+    )
+
+
+@dataclass(frozen=True)
+class ProtectedTable:
+    """A matrix of counts with its total row after disclosure control."""
+
+    layout: TableLayout
+    protected: Protected
+
+    def cell(self, r: int, c: int) -> str:
+        """Published text of body cell ``(r, c)``; ``"n/a"`` where the cell does not exist."""
+        i = self.layout.index[r][c]
+        return NOT_APPLICABLE if i is None else self.protected.shown(i)
+
+    def total(self, c: int) -> str:
+        return self.protected.shown(self.layout.total_row[c])
+
+    def row_total(self, r: int) -> str:
+        if self.layout.total_col is None:
+            msg = "this table has no row totals"
+            raise ValidationError(msg)
+        return self.protected.shown(self.layout.total_col[r])
+
+    def is_published(self, r: int, c: int) -> bool:
+        i = self.layout.index[r][c]
+        return i is not None and self.protected.is_published(i)
+
+    def total_published(self, c: int) -> bool:
+        return self.protected.is_published(self.layout.total_row[c])
+
+    def value(self, r: int, c: int) -> int | None:
+        """True value (analyst tier); None where the cell does not exist."""
+        i = self.layout.index[r][c]
+        return None if i is None else self.protected.values[i]
+
+    def rows_shown(self) -> list[list[str]]:
+        return [[self.cell(r, c) for c in range(self.layout.n_cols)] for r in range(self.layout.n_rows)]
+
+    def totals_shown(self) -> list[str]:
+        return [self.total(c) for c in range(self.layout.n_cols)]
+
+
+def protect_table(
+    counts: np.ndarray,
+    *,
+    mask: np.ndarray | None = None,
+    column_totals: bool = True,
+    row_totals: bool = False,
+    nested_columns: Iterable[tuple[int, int]] = (),
+    threshold: int = 5,
+) -> ProtectedTable:
+    """Protect an ``R x C`` matrix of counts together with its totals.
+
+    Totals are computed here from the cells, so they always add up.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    if counts.ndim != 2:
+        msg = f"counts must be a 2-D matrix, got {counts.ndim} dimensions"
+        raise ValidationError(msg)
+    if mask is None:
+        mask = np.ones(counts.shape, dtype=bool)
+    layout = table_layout(mask, column_totals=column_totals, row_totals=row_totals, nested_columns=nested_columns)
+    body = np.where(mask, counts, 0)
+    values = np.zeros(layout.constraints.n, dtype=np.int64)
+    for r in range(layout.n_rows):
+        for c in range(layout.n_cols):
+            i = layout.index[r][c]
+            if i is not None:
+                values[i] = body[r, c]
+    if layout.total_col is not None:
+        values[list(layout.total_col)] = body.sum(axis=1)
+    if column_totals:
+        values[list(layout.total_row[: layout.n_cols])] = body.sum(axis=0)
+        if layout.total_col is not None:
+            values[layout.total_row[-1]] = body.sum()
+    return ProtectedTable(layout, protect(values, layout.constraints, threshold=threshold))
+
+
+def publish_derived(value: float | None, inputs_published: Iterable[bool]) -> float | None:
+    """``value`` if every count it is computed from is published, else None (suppressed)."""
+    return value if all(inputs_published) else None
+
+
+def show_count(value: int, *, threshold: int = 5) -> str:
+    """Primary suppression of a lone count that belongs to no table."""
+    if 0 < value < threshold:
+        return primary_mark(threshold)
+    return str(int(value))
+
+
+# --------------------------------------------------------------------------- school-tier guard
+
+#: Keys a school-user payload may never contain: points, ids that lead to points, people.
+FORBIDDEN_SCHOOL_KEYS = frozenset(
+    {
+        "easting",
+        "northing",
+        "x",
+        "y",
+        "lat",
+        "lon",
+        "latitude",
+        "longitude",
+        "geometry",
+        "coordinates",
+        "wkt",
+        "points",
+        "incidents",
+        "incident_id",
+        "incident_ids",
+        "external_id",
+        "place_id",
+        "link_id",
+        "link_ids",
+        "pseudonym",
+        "people",
+        "person",
+        "raw_counts",
+        "set_by",
+    }
+)
+
+
+def check_school_payload(payload: Mapping[str, Any] | Sequence[Any]) -> None:
+    """Raise :class:`ValidationError` if a school-user payload holds points, ids or people."""
+    stack: list[tuple[str, Any]] = [("", payload)]
+    while stack:
+        where, node = stack.pop()
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                if str(key).lower() in FORBIDDEN_SCHOOL_KEYS:
+                    msg = (
+                        f"a school-user payload may not contain {where}/{key}; school users see "
+                        "area-level figures only: build it with tier='school'"
+                    )
+                    raise ValidationError(msg)
+                stack.append((f"{where}/{key}", value))
+        elif isinstance(node, (list, tuple)):
+            stack.extend((f"{where}[{i}]", item) for i, item in enumerate(node))

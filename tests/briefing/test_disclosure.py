@@ -1,0 +1,129 @@
+"""Disclosure control: nothing 1-4 is published, and no suppressed cell can be worked out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from geo_risk.briefing.disclosure import (
+    PRIMARY,
+    SECONDARY,
+    SHOWN,
+    Constraints,
+    check_school_payload,
+    protect,
+    protect_table,
+    publish_derived,
+    show_count,
+)
+from geo_risk.errors import ValidationError
+from tests.briefing._enumerate import consistent_values
+
+SMALL = st.integers(min_value=0, max_value=12) | st.integers(min_value=0, max_value=4)
+
+
+@st.composite
+def small_tables(draw):
+    n_rows = draw(st.integers(1, 4))
+    n_cols = draw(st.integers(1, 3))
+    counts = np.array([[draw(SMALL) for _ in range(n_cols)] for _ in range(n_rows)], dtype=np.int64)
+    nested = draw(st.booleans()) and n_cols > 1
+    row_totals = draw(st.booleans()) and not nested
+    if nested:
+        # make each row non-decreasing across columns, like 7 / 28 / 90-day windows
+        counts = np.cumsum(counts, axis=1)
+    mask = np.ones_like(counts, dtype=bool)
+    if nested and draw(st.booleans()):
+        # month-only rows have no 7-day cell
+        mask[draw(st.integers(0, n_rows - 1)), 0] = False
+    return counts, mask, nested, row_totals
+
+
+def _published_texts(table) -> list[str]:
+    return [table.protected.shown(i) for i in range(table.layout.constraints.n)]
+
+
+@given(small_tables())
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_no_published_count_is_small_and_no_suppressed_cell_is_recoverable(case):
+    counts, mask, nested, row_totals = case
+    nested_columns = [(c, c + 1) for c in range(counts.shape[1] - 1)] if nested else []
+    table = protect_table(counts, mask=mask, nested_columns=nested_columns, row_totals=row_totals)
+    prot = table.protected
+    texts = _published_texts(table)
+    for text in texts:
+        if text.isdigit():
+            assert not 1 <= int(text) <= 4, texts
+    cap = int(sum(prot.values)) + 5
+    feasible = consistent_values(texts, table.layout.constraints, cap=cap)
+    for i, status in enumerate(prot.status):
+        # the truth is always among the consistent values (the model is sound) ...
+        assert prot.values[i] in feasible[i]
+        if status != SHOWN:
+            # ... and a suppressed cell never has only one
+            assert len(feasible[i]) > 1, (counts.tolist(), texts, i, feasible[i])
+
+
+def test_the_one_line_rule_alone_would_pin_a_cell_so_the_audit_picks_a_cell_that_protects():
+    # hiding the 5 beside a "<5" of 1 would leave 1 + [c] = 6, which pins the 1 (the [c]
+    # cannot be 1-4): the audit hides the smallest cell that leaves the 1 ambiguous, the 9
+    table = protect_table(np.array([[1], [5], [9], [30]]))
+    assert table.rows_shown() == [["<5"], ["5"], ["[c]"], ["30"]]
+    feasible = consistent_values(_published_texts(table), table.layout.constraints, cap=60)
+    assert feasible[0] == {1, 2, 3, 4}
+
+
+def test_secondary_is_the_smallest_other_non_zero_cell():
+    table = protect_table(np.array([[3], [0], [40], [12], [25]]))
+    assert table.rows_shown() == [["<5"], ["0"], ["40"], ["[c]"], ["25"]]
+    assert table.total(0) == "80"
+
+
+def test_zeros_are_published_and_never_hidden_as_secondary():
+    table = protect_table(np.array([[2], [0], [0], [9]]))
+    assert table.cell(1, 0) == "0" and table.cell(2, 0) == "0"
+    assert table.cell(3, 0) == "[c]"
+
+
+def test_a_line_of_two_fours_is_not_left_pinned():
+    # 4 + 4 = 8 published would pin both at 4
+    table = protect_table(np.array([[4], [4], [6]]))
+    feasible = consistent_values(_published_texts(table), table.layout.constraints, cap=30)
+    assert all(len(feasible[i]) > 1 for i, s in enumerate(table.protected.status) if s != SHOWN)
+
+
+def test_nesting_is_part_of_the_audit():
+    # 7-day <= 28-day for the same row: the audit must keep both ambiguous
+    counts = np.array([[3, 3, 10], [1, 6, 8], [0, 9, 30]])
+    table = protect_table(counts, nested_columns=[(0, 1), (1, 2)])
+    feasible = consistent_values(_published_texts(table), table.layout.constraints, cap=80)
+    for i, s in enumerate(table.protected.status):
+        if s != SHOWN:
+            assert len(feasible[i]) > 1
+
+
+def test_statuses_are_primary_for_small_and_secondary_for_complements():
+    table = protect_table(np.array([[2], [7], [8]]))
+    status = table.protected.status
+    assert status[0] == PRIMARY and SECONDARY in status
+
+
+def test_protect_refuses_tables_that_do_not_add_up():
+    with pytest.raises(ValidationError, match="do not add up"):
+        protect([1, 2, 4], Constraints(3, (((0, 1), 2),)))
+
+
+def test_derived_values_are_suppressed_with_their_counts():
+    assert publish_derived(2.5, [True, True]) == 2.5
+    assert publish_derived(2.5, [True, False]) is None
+    assert show_count(3) == "<5" and show_count(0) == "0" and show_count(5) == "5"
+
+
+def test_school_payload_guard_refuses_points():
+    check_school_payload({"counts": [{"category": "Robbery", "28d": "<5"}]})
+    with pytest.raises(ValidationError, match="area-level"):
+        check_school_payload({"incidents": [{"easting": 1.0}]})
+    with pytest.raises(ValidationError):
+        check_school_payload({"conflicts": [{"places": [{"x": 1, "y": 2}]}]})
