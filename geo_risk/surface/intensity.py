@@ -116,6 +116,11 @@ class IntensitySurface:
         Incidents that contribute (before ``as_of``, within the horizon, weight > 0).
     tree_ : scipy.spatial.cKDTree
         KD-tree over ``xy_`` for point queries.
+    support_m_ : float
+        Side of the block that area intensity averages over (the policy's ``support_m``).
+    radius_m_, reach_m_ : float
+        Distance beyond which an incident adds nothing to the point value (``radius_m_``)
+        or to the area intensity with ``support_m_`` (``reach_m_``).
     bounds_ : tuple
         ``(xmin, ymin, xmax, ymax)`` of the fitted area.
     grid_ : IntensityGrid
@@ -199,6 +204,7 @@ class IntensitySurface:
         self.tree_ = cKDTree(uniq, balanced_tree=False, compact_nodes=False)
         self.support_m_ = _support(policy.support_m)
         self.radius_m_ = float(np.sqrt(2.0) * max(kernel_reach(t.bandwidth_m) for t in terms))
+        self.reach_m_ = float(np.sqrt(2.0) * max(kernel_reach(t.bandwidth_m, self.support_m_) for t in terms))
 
         if bounds is None:
             bounds = self._default_bounds(xy)
