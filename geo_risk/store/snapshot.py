@@ -40,8 +40,10 @@ _QUERIES = {
 }
 _PLAIN = {
     "people": (
-        "SELECT pseudonym, is_child, birth_month, cce_concern, cse_concern, looked_after, sex, ethnicity, "
-        "religion, source, source_type FROM person ORDER BY pseudonym"
+        # Protected characteristics (sex, ethnicity, religion) are not loaded: the
+        # serving snapshot never needs them. Fairness monitoring reads them itself.
+        "SELECT pseudonym, is_child, birth_month, cce_concern, cse_concern, looked_after, "
+        "source, source_type FROM person ORDER BY pseudonym"
     ),
     "groups": "SELECT code, label FROM peer_group ORDER BY code",
     "links": (

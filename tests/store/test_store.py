@@ -66,6 +66,7 @@ def test_snapshot_round_trip(db):
     assert snap.streets["u"].dtype == "int64"
     assert snap.links.iloc[0]["expires_at"] == when + dt.timedelta(days=365)
     assert snap.person("YP-0001")["is_child"]
+    assert not {"sex", "ethnicity", "religion"} & set(snap.people.columns)  # never in the serving snapshot
     with pytest.raises(NotFound):
         snap.person("YP-9999")
 
