@@ -230,8 +230,18 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-MINOR_HIGHWAYS = ("footway", "path", "service", "steps", "track", "cycleway", "pedestrian", "bridleway",
-                  "living_street", "unclassified", "residential")
+MAJOR_HIGHWAYS = ("motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link", "secondary",
+                  "secondary_link", "tertiary", "tertiary_link")
+PATH_HIGHWAYS = ("footway", "path", "steps", "cycleway", "pedestrian", "bridleway", "track")
+
+
+def street_class_style(cls: str) -> dict[str, Any] | None:
+    """Line style of a street class: major roads wider, paths dashed."""
+    if cls == "major":
+        return {"weight": 2.5, "color": "#7b8794"}
+    if cls == "path":
+        return {"weight": 1, "dashArray": "3 3"}
+    return None
 
 
 class FeatureIndex:
@@ -254,7 +264,7 @@ class FeatureIndex:
     def __len__(self) -> int:
         return len(self.strings)
 
-    def select(self, bounds_ll: Sequence[float] | None, *, limit: int, wide_deg2: float = 0.0025) -> str:
+    def select(self, bounds_ll: Sequence[float] | None, *, limit: int, wide_deg2: float = 0.0012) -> str:
         """FeatureCollection text of the features meeting ``bounds_ll`` (south, west, north, east)."""
         if not len(self.strings):
             return '{"type":"FeatureCollection","features":[]}'
@@ -272,7 +282,7 @@ class FeatureIndex:
         return '{"type":"FeatureCollection","features":[' + ",".join(self.strings[idx]) + "]}"
 
 
-def add_base_layers(m: folium.Map, data, bounds_ll: Sequence[float] | None, *, max_streets: int = 6000) -> None:
+def add_base_layers(m: folium.Map, data, bounds_ll: Sequence[float] | None, *, max_streets: int = 1500) -> None:
     """Streets and boundaries of the view, from the loaded data (no tiles)."""
     view = _grow(bounds_ll) if bounds_ll is not None else None
     areas = data.area_index()
@@ -286,19 +296,10 @@ def add_base_layers(m: folium.Map, data, bounds_ll: Sequence[float] | None, *, m
                  interactive=False).add_to(m)
 
 
-def _grow(bounds_ll: Sequence[float], factor: float = 0.5) -> tuple[float, float, float, float]:
+def _grow(bounds_ll: Sequence[float], factor: float = 0.25) -> tuple[float, float, float, float]:
     s, w, n, e = bounds_ll
     dy, dx = (n - s) * factor, (e - w) * factor
     return s - dy, w - dx, n + dy, e + dx
-
-
-def _street_style(rec: dict[str, Any]) -> dict[str, Any] | None:
-    hw = str(rec.get("highway") or "")
-    if hw in ("primary", "trunk", "secondary", "motorway"):
-        return {"weight": 3, "color": "#7b8794"}
-    if hw in ("footway", "path", "steps", "cycleway", "pedestrian"):
-        return {"weight": 1, "dashArray": "3 3"}
-    return None
 
 
 _SCRIPT_TAG = re.compile(r"<script\b")

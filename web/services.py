@@ -136,10 +136,8 @@ def route_check(data, pseudonym: str, origin: EastNorth, destination: EastNorth,
     from geo_risk.routing.adapters import child_concern_sites, child_risk_fn
 
     ctx = data.context("route", pseudonym)
-    return assess_route(pseudonym, origin, destination, data.as_of.to_pydatetime()
-                        if hasattr(data.as_of, "to_pydatetime") else data.as_of, data.policy,
-                        graph=data.walk_graph, risk_fn=child_risk_fn(ctx), concerns=child_concern_sites(ctx),
-                        tier=tier)
+    return assess_route(pseudonym, origin, destination, data.as_of, data.policy, graph=data.walk_graph,
+                        risk_fn=child_risk_fn(ctx), concerns=child_concern_sites(ctx), tier=tier)
 
 
 ROUTE_COLOURS = {"shortest": "#1f5f8b", "lowest_risk": "#2b8a3e", "alternative": "#868e96", "beyond_cap": "#868e96"}

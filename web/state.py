@@ -188,12 +188,30 @@ class AppData:
         return self._get("backtest", lambda: build() or [{}])
 
     def street_index(self):
-        """The base map's streets, serialised once (see :class:`web.maps.FeatureIndex`)."""
-        from web.maps import MINOR_HIGHWAYS, FeatureIndex, _street_style
+        """The base map's streets, merged per 500 m square and street class, serialised once.
+
+        One MultiLineString per (square, class) keeps pages small: a view carries a few
+        hundred features instead of thousands of segments.
+        """
+        from web.maps import MAJOR_HIGHWAYS, PATH_HIGHWAYS, FeatureIndex, street_class_style
 
         def build():
             st = self.streets_serve
-            return FeatureIndex(st, style=_street_style, minor=st["highway"].isin(MINOR_HIGHWAYS).to_numpy())
+            if not len(st):
+                return FeatureIndex(st)
+            hw = st["highway"].astype(str)
+            cls = np.where(hw.isin(MAJOR_HIGHWAYS), "major", np.where(hw.isin(PATH_HIGHWAYS), "path", "minor"))
+            xy = shapely.get_coordinates(self.snapshot.streets.geometry.centroid)
+            tiles = np.floor(xy / 500.0).astype(np.int64)
+            keys = pd.DataFrame({"i": tiles[:, 0], "j": tiles[:, 1], "cls": cls})
+            group = keys.groupby(["i", "j", "cls"], sort=True).ngroup().to_numpy()
+            order = np.argsort(group, kind="stable")
+            merged = shapely.multilinestrings(st.geometry.values[order], indices=group[order])
+            first = np.unique(group[order], return_index=True)[1]
+            classes = cls[order][first]
+            out = gpd.GeoDataFrame({"cls": classes}, geometry=merged, crs=st.crs)
+            return FeatureIndex(out, style=lambda rec: street_class_style(rec["cls"]),
+                                minor=(classes != "major"))
 
         return self._get("street_index", build)
 
