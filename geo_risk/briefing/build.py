@@ -1,0 +1,728 @@
+"""Build briefings for many schools at once.
+
+Everything spatial is done once for all schools: one KD-tree over the incidents answers
+"which incidents lie within the buffer of which school" for every school in one query, one
+STRtree query finds the areas each buffer touches, one assigns incidents to areas, and one
+KD-tree finds the peer groups' places near each school. Counting is ``numpy.bincount`` over
+(school, row, period) codes. Only assembling each school's result (and its disclosure
+control, which is per table) loops over schools.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import sparse
+from scipy.spatial import cKDTree
+from scipy.stats import rankdata
+
+from geo_risk.briefing import disclosure
+from geo_risk.briefing.conflicts import (
+    Conflict,
+    ConflictPlace,
+    conflict_pairs,
+    group_places,
+    recency_label,
+)
+from geo_risk.briefing.model import (
+    AreaShade,
+    Briefing,
+    IncidentPoint,
+    NoticeView,
+    RateCell,
+    RowKey,
+    Tension,
+    diff_published,
+)
+from geo_risk.briefing.notices import Notice, TensionOverride, live_override
+from geo_risk.briefing.periods import DATED, MONTH_ONLY, Periods, define_periods, period_masks
+from geo_risk.briefing.stats import rate_ratio
+from geo_risk.config import BriefingPolicy, Policy
+from geo_risk.crs import EastNorth, require_store_crs
+from geo_risk.errors import NotFound, ValidationError
+
+log = logging.getLogger(__name__)
+
+_INCIDENT_COLUMNS = ("incident_id", "category", "occurred_at", "has_time", "geometry")
+_SCHOOL_COLUMNS = ("urn", "name", "phase", "geometry")
+_AREA_COLUMNS = ("code", "name", "level", "version", "geometry")
+
+
+def brief_school(urn: str, schools: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame,
+                 **kwargs: Any) -> Briefing:
+    """The briefing of one school; see :func:`brief_all` for the parameters."""
+    urn = str(urn)
+    _require(schools, _SCHOOL_COLUMNS, "schools")
+    one = schools[schools["urn"].astype(str) == urn]
+    if one.empty:
+        msg = f"no school with URN {urn!r}; check the URN or import the schools first"
+        raise NotFound(msg)
+    previous = kwargs.pop("previous", None)
+    if isinstance(previous, Briefing) or (isinstance(previous, Mapping) and "schema" in previous):
+        previous = {urn: previous}
+    return brief_all(one, incidents, areas, previous=previous, **kwargs)[urn]
+
+
+def brief_all(
+    schools: gpd.GeoDataFrame,
+    incidents: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame,
+    *,
+    as_of: pd.Timestamp | str,
+    policy: Policy,
+    links: pd.DataFrame | None = None,
+    places: gpd.GeoDataFrame | None = None,
+    groups: pd.DataFrame | None = None,
+    notices: Iterable[Notice] = (),
+    overrides: Iterable[TensionOverride] = (),
+    previous: Mapping[str, Briefing | Mapping[str, Any]] | None = None,
+    include_points: bool = False,
+) -> dict[str, Briefing]:
+    """Briefings for every school in ``schools`` at ``as_of``.
+
+    Parameters
+    ----------
+    schools, incidents, areas
+        Data-contract frames in EPSG:27700. ``incidents`` and ``areas`` are citywide: the
+        windows, the month-only coverage and the area shading are judged on all of them.
+    as_of
+        The moment of the briefing (naive UTC); nothing after it is counted.
+    policy
+        The policy; its ``[briefing]`` section drives everything, its version is recorded.
+    links, places, groups
+        The peer network (data-contract frames), for conflicts near each school.
+    notices
+        Notices from the store; those live at ``as_of`` for a school's area are shown.
+    overrides
+        Analysts' tension overrides; a live one sets the level and is shown.
+    previous
+        The last briefing of each school (a :class:`Briefing` or its school-tier dict), for
+        "what changed".
+    include_points
+        Keep the incidents in each area for the analyst tier (never in the school tier).
+
+    Returns
+    -------
+    dict
+        URN -> :class:`Briefing`, in the order of ``schools``.
+    """
+    bp = policy.briefing
+    as_of = _timestamp(as_of)
+    _require(schools, _SCHOOL_COLUMNS, "schools")
+    _require(incidents, _INCIDENT_COLUMNS, "incidents")
+    _require(areas, _AREA_COLUMNS, "areas")
+    require_store_crs(schools, "schools")
+    require_store_crs(incidents, "incidents")
+    require_store_crs(areas, "areas")
+    if places is not None and len(places):
+        require_store_crs(places, "places")
+    urns = schools["urn"].astype(str).to_numpy()
+    if len(set(urns)) != len(urns):
+        msg = "schools has repeated URNs; give each school once"
+        raise ValidationError(msg)
+    notices = tuple(notices)
+    overrides = tuple(overrides)
+
+    inc = _incident_arrays(incidents, as_of)
+    periods = define_periods(inc["occurred"], inc["has_time"], as_of=as_of, policy=bp)
+    rows, row_of = _rows(inc["category"], inc["has_time"], bp)
+    masks = period_masks(inc["occurred"], inc["has_time"], periods)
+    n_s, n_r, n_p = len(schools), len(rows), len(periods.all)
+    school_xy = np.column_stack([schools.geometry.x.to_numpy(), schools.geometry.y.to_numpy()])
+
+    # ---- incidents within each school's buffer: one KD-tree, one query for all schools
+    in_any = np.flatnonzero(masks.any(axis=1))
+    s_idx, i_idx = _pairs_within(school_xy, inc["xy"][in_any], bp.buffer_m)
+    i_idx = in_any[i_idx]
+    counts = np.zeros((n_s, n_r, n_p), dtype=np.int64)
+    code = s_idx * n_r + row_of[i_idx]
+    for p in range(n_p):
+        counts[:, :, p] = np.bincount(code, weights=masks[i_idx, p], minlength=n_s * n_r).reshape(n_s, n_r)
+
+    # ---- rate ratios for every school, row and window at once
+    resolution = np.array([r.resolution for r in rows])
+    windows = periods.windows
+    base_exp = np.array([periods.baseline.exposure(res) for res in resolution])
+    win_exp = np.array([[w.exposure(res) if w.has(res) else 0.0 for w in windows] for res in resolution])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_row = np.where(base_exp[:, None] > 0, win_exp / base_exp[:, None], 0.0)  # (R, W)
+    observed = counts[:, :, : len(windows)]
+    baseline = counts[:, :, -1]
+    ratio, low, high = rate_ratio(observed, np.broadcast_to(baseline[:, :, None], observed.shape),
+                                  np.broadcast_to(t_row, observed.shape), confidence=bp.confidence)
+    expected = baseline[:, :, None] * t_row[None, :, :]
+    has_window = np.array([[w.has(res) for w in windows] for res in resolution])  # (R, W)
+    tot_obs = (observed * has_window[None]).sum(axis=1)
+    tot_exp = expected.sum(axis=1)
+    tot_base = (baseline[:, :, None] * has_window[None]).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_tot = np.where(tot_base > 0, tot_exp / np.maximum(tot_base, 1), 0.0)
+    t_ratio, t_low, t_high = rate_ratio(tot_obs, tot_base, np.where(t_tot > 0, t_tot, 0.0), confidence=bp.confidence)
+
+    # ---- tension inputs
+    serious = np.isin([r.category for r in rows], list(bp.serious_categories))
+    injury = np.isin([r.category for r in rows], list(bp.injury_categories))
+    k28 = _window_index(windows, 28)
+    k7 = _window_index(windows, 7)
+    ser_obs = observed[:, serious, k28].sum(axis=1) if k28 is not None else np.zeros(n_s)
+    ser_exp = expected[:, serious, k28].sum(axis=1) if k28 is not None else np.zeros(n_s)
+    ser_base = (baseline[:, serious] * has_window[serious, k28][None]).sum(axis=1) if k28 is not None else np.zeros(n_s)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ser_t = np.where(ser_base > 0, ser_exp / np.maximum(ser_base, 1), 0.0)
+    _, ser_low, _ = rate_ratio(ser_obs, ser_base, ser_t, confidence=bp.confidence)
+    ser7 = (observed[:, serious & (resolution == DATED), k7].sum(axis=1)) if k7 is not None else np.zeros(n_s)
+    inj28 = observed[:, injury, k28].sum(axis=1) if k28 is not None else np.zeros(n_s)
+    inj7 = observed[:, injury & (resolution == DATED), k7].sum(axis=1) if k7 is not None else np.zeros(n_s)
+
+    # ---- areas: which each buffer touches, and the area-level trend
+    buffers = shapely.buffer(shapely.points(school_xy), bp.buffer_m, quad_segs=16)
+    area_info = _area_tables(areas, buffers, inc, bp, as_of, periods)
+
+    # ---- conflicts near each school
+    conflicts_by_school = _conflicts(school_xy, links, places, groups, as_of, bp, area_info)
+
+    # ---- notices for each school
+    notices_by_school = _notices(urns, buffers, notices, as_of, area_info)
+
+    nested = [(k, k + 1) for k in range(len(windows) - 1)]
+    table_mask = np.column_stack([has_window, np.ones(n_r, dtype=bool)])
+    longest = len(windows) - 1
+    notes = _notes(periods, bp)
+    out: dict[str, Briefing] = {}
+    prev_map = previous or {}
+    point_lists = _points_by_school(s_idx, i_idx, masks[:, longest], n_s) if include_points else None
+    for s in range(n_s):
+        urn = urns[s]
+        table = disclosure.protect_table(counts[s], mask=table_mask, nested_columns=nested, threshold=bp.suppress_below)
+        rates = _rate_cells(s, table, rows, windows, has_window, ratio, low, high, expected, t_row,
+                            t_ratio, t_low, t_high, tot_exp, t_tot, baseline)
+        area_table, shades = area_info.protect(s, bp.suppress_below)
+        school_conflicts = conflicts_by_school[s]
+        recent = sum(
+            1 for c in school_conflicts
+            if c.evidence_age_days is not None and c.evidence_age_days <= bp.conflict_recent_days
+        )
+        views = notices_by_school[s]
+        tension = _tension(
+            bp,
+            ser_obs=int(ser_obs[s]),
+            ser_low=float(ser_low[s]),
+            ser7=int(ser7[s]),
+            inj28=int(inj28[s]),
+            inj7=int(inj7[s]),
+            recent_conflicts=recent,
+            live_notices=len(views),
+            override=live_override(overrides, urn, as_of),
+        )
+        points = None
+        if point_lists is not None:
+            points = tuple(
+                IncidentPoint(
+                    incident_id=int(inc["incident_id"][i]),
+                    category=str(inc["category"][i]),
+                    occurred_at=pd.Timestamp(inc["occurred"][i]),
+                    has_time=bool(inc["has_time"][i]),
+                    easting=float(inc["xy"][i, 0]),
+                    northing=float(inc["xy"][i, 1]),
+                )
+                for i in point_lists[s]
+            )
+        row = schools.iloc[s]
+        briefing = Briefing(
+            urn=urn,
+            school_name=str(row["name"]),
+            phase=str(row["phase"]),
+            school_point=EastNorth(float(school_xy[s, 0]), float(school_xy[s, 1])),
+            as_of=as_of,
+            policy_version=policy.version,
+            buffer_m=float(bp.buffer_m),
+            area_level=bp.area_level,
+            areas=shades,
+            periods=periods,
+            rows=rows,
+            counts=table,
+            rates=rates,
+            area_table=area_table,
+            trend_months=area_info.months,
+            trend_partial=area_info.partial,
+            tension=tension,
+            conflicts=school_conflicts,
+            notices=views,
+            changes=(),
+            notes=notes,
+            incident_points=points,
+        )
+        prev = prev_map.get(urn)
+        if prev is not None:
+            prev_dict = prev.to_dict("school") if isinstance(prev, Briefing) else prev
+            briefing = dataclasses.replace(briefing, changes=diff_published(prev_dict, briefing.to_dict("school")))
+        out[urn] = briefing
+    log.info("built %d school briefings at %s", len(out), as_of.isoformat())
+    return out
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _timestamp(value: Any) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        msg = f"as_of must be a date or datetime, got {value!r}"
+        raise ValidationError(msg) from exc
+    if ts is pd.NaT:
+        msg = "as_of is required"
+        raise ValidationError(msg)
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts
+
+
+def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        msg = f"{what} lacks the column(s) {', '.join(missing)}; see the data contract for {what}"
+        raise ValidationError(msg)
+
+
+def _incident_arrays(incidents: gpd.GeoDataFrame, as_of: pd.Timestamp) -> dict[str, np.ndarray]:
+    geom = incidents.geometry
+    occurred = pd.to_datetime(incidents["occurred_at"]).to_numpy(dtype="datetime64[ns]")
+    ok = ~np.isnat(occurred) & ~geom.is_empty.to_numpy() & geom.notna().to_numpy()
+    ok &= occurred < np.datetime64(as_of.to_datetime64())
+    dropped = int((~ok).sum())
+    if dropped:
+        log.debug("briefing: %d incidents are after as_of or lack a time or a point", dropped)
+    sub = incidents.loc[ok]
+    return {
+        "incident_id": sub["incident_id"].to_numpy(),
+        "category": sub["category"].astype(str).to_numpy(),
+        "occurred": occurred[ok],
+        "has_time": sub["has_time"].astype(bool).to_numpy(),
+        "xy": np.column_stack([sub.geometry.x.to_numpy(), sub.geometry.y.to_numpy()]),
+    }
+
+
+def _rows(category: np.ndarray, has_time: np.ndarray, bp: BriefingPolicy) -> tuple[tuple[RowKey, ...], np.ndarray]:
+    """Rows (category x resolution) present citywide, serious categories first."""
+    resolution = np.where(has_time, DATED, MONTH_ONLY)
+    frame = pd.DataFrame({"category": category, "resolution": resolution})
+    present = frame.drop_duplicates()
+    serious_order = {c: k for k, c in enumerate(bp.serious_categories)}
+    keys = sorted(
+        (RowKey(c, r) for c, r in zip(present["category"], present["resolution"])),
+        key=lambda k: (serious_order.get(k.category, len(serious_order)), k.category, k.resolution != DATED),
+    )
+    index = {(k.category, k.resolution): n for n, k in enumerate(keys)}
+    row_of = np.array([index[(c, r)] for c, r in zip(category, resolution)], dtype=np.int64) if len(category) else (
+        np.zeros(0, dtype=np.int64)
+    )
+    return tuple(keys), row_of
+
+
+def _pairs_within(centres: np.ndarray, points: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
+    """(centre index, point index) for every point within ``radius`` of a centre."""
+    if len(points) == 0 or len(centres) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    tree = cKDTree(points)
+    hits = tree.query_ball_point(centres, r=radius)
+    lengths = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
+    s_idx = np.repeat(np.arange(len(centres), dtype=np.int64), lengths)
+    i_idx = np.concatenate([np.asarray(h, dtype=np.int64) for h in hits]) if lengths.sum() else np.zeros(0, np.int64)
+    return s_idx, i_idx
+
+
+def _window_index(windows: tuple, days: int) -> int | None:
+    for k, w in enumerate(windows):
+        if w.key == f"{days}d":
+            return k
+    return None
+
+
+def _points_by_school(s_idx: np.ndarray, i_idx: np.ndarray, in_window: np.ndarray, n_s: int) -> list[np.ndarray]:
+    keep = in_window[i_idx]
+    s, i = s_idx[keep], i_idx[keep]
+    order = np.argsort(s, kind="stable")
+    s, i = s[order], i[order]
+    bounds = np.searchsorted(s, np.arange(n_s + 1))
+    return [i[bounds[k]: bounds[k + 1]] for k in range(n_s)]
+
+
+def _rate_cells(s, table, rows, windows, has_window, ratio, low, high, expected, t_row,
+                t_ratio, t_low, t_high, tot_exp, t_tot, baseline) -> tuple[RateCell, ...]:
+    base_col = len(windows)
+    cells = []
+    for r in range(len(rows)):
+        for k, w in enumerate(windows):
+            if not has_window[r, k]:
+                continue
+            reason = ""
+            if t_row[r, k] <= 0:
+                reason = "no comparison data"
+            elif baseline[s, r] == 0:
+                reason = "none in the comparison period"
+            published = table.is_published(r, k) and table.is_published(r, base_col) and not reason
+            if not published and not reason:
+                reason = "counts suppressed"
+            cells.append(
+                RateCell(
+                    row=r,
+                    period=w.key,
+                    ratio=_f(ratio[s, r, k]),
+                    low=_f(low[s, r, k]),
+                    high=_f(high[s, r, k]),
+                    expected=float(expected[s, r, k]),
+                    published=published,
+                    reason=reason,
+                )
+            )
+    for k, w in enumerate(windows):
+        inputs = [table.total_published(k)]
+        inputs += [table.is_published(r, base_col) for r in range(len(rows)) if has_window[r, k]]
+        reason = "" if t_tot[s, k] > 0 else "no comparison data"
+        published = all(inputs) and not reason
+        if not published and not reason:
+            reason = "counts suppressed"
+        cells.append(
+            RateCell(
+                row=None,
+                period=w.key,
+                ratio=_f(t_ratio[s, k]),
+                low=_f(t_low[s, k]),
+                high=_f(t_high[s, k]),
+                expected=float(tot_exp[s, k]),
+                published=published,
+                reason=reason,
+            )
+        )
+    return tuple(cells)
+
+
+def _f(x: float) -> float | None:
+    x = float(x)
+    return None if np.isnan(x) else x
+
+
+def _tension(
+    bp: BriefingPolicy,
+    *,
+    ser_obs: int,
+    ser_low: float,
+    ser7: int,
+    inj28: int,
+    inj7: int,
+    recent_conflicts: int,
+    live_notices: int,
+    override: TensionOverride | None,
+) -> Tension:
+    points = 0
+    reasons: list[str] = []
+    if ser_obs >= bp.min_serious_28d and not np.isnan(ser_low):
+        if ser_low > bp.rr_high:
+            points += 2
+            reasons.append("serious incidents in the last 28 days are well above the usual rate for this area")
+        elif ser_low > bp.rr_elevated:
+            points += 1
+            reasons.append("serious incidents in the last 28 days are above the usual rate for this area")
+    if ser7 >= bp.burst_7d:
+        points += 1
+        reasons.append("a cluster of serious incidents in the last 7 days")
+    if inj28 >= bp.injuries_major:
+        points += 2
+        reasons.append("several assault injuries treated in hospital in the last 28 days")
+    elif inj7 >= 1:
+        points += 1
+        reasons.append("an assault injury treated in hospital in the last 7 days")
+    if recent_conflicts >= 2:
+        points += 2
+        reasons.append("conflicts between peer groups active around the area, with recent evidence")
+    elif recent_conflicts == 1:
+        points += 1
+        reasons.append("a conflict between peer groups active around the area, with recent evidence")
+    if live_notices:
+        points += 1
+        reasons.append("a live post-incident notice covers this area")
+    levels = tuple(bp.levels)
+    computed = levels[min(sum(points >= t for t in bp.level_points), len(levels) - 1)]
+    if not reasons:
+        reasons.append("no recent serious incidents, injuries, conflicts or notices above the policy's thresholds")
+    level = computed
+    if override is not None:
+        if override.level not in levels:
+            msg = f"override level {override.level!r} is not one of {', '.join(levels)}"
+            raise ValidationError(msg)
+        level = override.level
+    return Tension(level=level, computed_level=computed, points=points, reasons=tuple(reasons), override=override)
+
+
+def _notes(periods: Periods, bp: BriefingPolicy) -> tuple[str, ...]:
+    notes = []
+    if periods.latest_month is not None:
+        notes.append(
+            f"Month-only records (such as police.uk) give only the month; the latest whole month in the data is "
+            f"{periods.latest_month}. The 28- and 90-day columns count whole months of them, named above; the "
+            "7-day column counts dated incidents only."
+        )
+        base = periods.baseline
+        if base.month_exposure < len(base.months):
+            notes.append(
+                f"The comparison period has {base.month_exposure} of {len(base.months)} months of month-only "
+                "data; rate ratios use the months there are."
+            )
+        notes.append("police.uk places incidents at an approximate point ('on or near'), so counts near the edge "
+                     "of the area are approximate.")
+    if periods.dated_from is not None:
+        base = periods.baseline
+        if base.dated_exposure_days < int(bp.baseline_days):
+            notes.append(
+                f"Dated records start on {periods.dated_from.date().isoformat()}: the comparison period has "
+                f"{base.dated_exposure_days:.0f} of {int(bp.baseline_days)} days of them."
+            )
+    notes.append("Rate ratios compare a window with the usual rate for the same length of time in the comparison "
+                 "period; the interval is an exact 95% Poisson interval.")
+    return tuple(notes)
+
+
+# --------------------------------------------------------------------------- areas and trend
+
+
+@dataclasses.dataclass
+class _AreaInfo:
+    codes: np.ndarray
+    names: np.ndarray
+    shade: np.ndarray
+    touched: list[np.ndarray]
+    all_codes_by_school: list[set[str]]
+    area_12m: np.ndarray
+    school_trend_all: np.ndarray
+    school_trend_serious: np.ndarray
+    months: tuple[str, ...]
+    partial: tuple[bool, ...]
+    tree: shapely.STRtree | None
+
+    def protect(self, s: int, threshold: int) -> tuple[disclosure.Protected, tuple[AreaShade, ...]]:
+        touched = self.touched[s]
+        n_a, n_m = len(touched), len(self.months)
+        area_counts = self.area_12m[touched]
+        values = np.concatenate([
+            area_counts,
+            [area_counts.sum()],
+            self.school_trend_all[s],
+            self.school_trend_serious[s],
+        ]).astype(np.int64)
+        total = n_a
+        equations = [(tuple(range(n_a)), total), (tuple(range(n_a + 1, n_a + 1 + n_m)), total)]
+        inequalities = [(n_a + 1 + n_m + m, n_a + 1 + m) for m in range(n_m)]
+        constraints = disclosure.Constraints(len(values), tuple(equations), tuple(inequalities))
+        prot = disclosure.protect(values, constraints, threshold=threshold)
+        shades = tuple(
+            AreaShade(code=str(self.codes[a]), name=str(self.names[a]), shade=int(self.shade[a]))
+            for a in touched
+        )
+        return prot, shades
+
+    def area_of_points(self, xy: np.ndarray) -> np.ndarray:
+        """Index of the area holding each point (-1 if none)."""
+        out = np.full(len(xy), -1, dtype=np.int64)
+        if self.tree is None or len(xy) == 0:
+            return out
+        p_idx, a_idx = self.tree.query(shapely.points(xy), predicate="intersects")
+        first = np.unique(p_idx, return_index=True)[1]
+        out[p_idx[first]] = a_idx[first]
+        return out
+
+
+def _area_tables(areas, buffers, inc, bp: BriefingPolicy, as_of: pd.Timestamp, periods: Periods) -> _AreaInfo:
+    n_s = len(buffers)
+    level = areas[areas["level"].astype(str) == bp.area_level]
+    if len(level):
+        version = sorted(level["version"].astype(str).unique())[-1]
+        level = level[level["version"].astype(str) == version]
+    geoms = level.geometry.to_numpy()
+    # trend months: the last `trend_months` whole months before as_of
+    as_of_month = np.datetime64(as_of.to_datetime64(), "M").astype(np.int64)
+    month_idx = np.arange(as_of_month - bp.trend_months, as_of_month)
+    months = tuple(str(np.datetime64(int(m), "M")) for m in month_idx)
+    available = set()
+    if periods.latest_month is not None:
+        latest = np.datetime64(periods.latest_month, "M").astype(np.int64)
+        inc_month = inc["occurred"].astype("datetime64[M]").astype(np.int64)
+        available = set(np.unique(inc_month[~inc["has_time"]]).tolist())
+        partial = tuple(bool(m > latest or m not in available) for m in month_idx)
+    else:
+        partial = tuple(False for _ in month_idx)
+    n_a, n_m = len(level), len(months)
+    if n_a == 0:
+        log.warning("no %s areas loaded: briefings will have no area shading or trend", bp.area_level)
+        empty = np.zeros((n_s, n_m), dtype=np.int64)
+        return _AreaInfo(np.array([]), np.array([]), np.array([]), [np.zeros(0, np.int64)] * n_s,
+                         _codes_by_school(areas, buffers), np.zeros(0, np.int64), empty, empty, months, partial, None)
+    tree = shapely.STRtree(geoms)
+    b_idx, a_idx = tree.query(buffers, predicate="intersects")
+    order = np.lexsort((a_idx, b_idx))
+    b_idx, a_idx = b_idx[order], a_idx[order]
+    bounds = np.searchsorted(b_idx, np.arange(n_s + 1))
+    touched = [a_idx[bounds[k]: bounds[k + 1]] for k in range(n_s)]
+    # incidents in the trend months -> area, month
+    inc_month = inc["occurred"].astype("datetime64[M]").astype(np.int64)
+    pos = inc_month - month_idx[0]
+    in_trend = (pos >= 0) & (pos < n_m)
+    sel = np.flatnonzero(in_trend)
+    info = _AreaInfo(
+        codes=level["code"].astype(str).to_numpy(),
+        names=level["name"].astype(str).to_numpy(),
+        shade=np.zeros(n_a, dtype=np.int64),
+        touched=touched,
+        all_codes_by_school=_codes_by_school(areas, buffers),
+        area_12m=np.zeros(n_a, dtype=np.int64),
+        school_trend_all=np.zeros((n_s, n_m), dtype=np.int64),
+        school_trend_serious=np.zeros((n_s, n_m), dtype=np.int64),
+        months=months,
+        partial=partial,
+        tree=tree,
+    )
+    area_of = info.area_of_points(inc["xy"][sel])
+    ok = area_of >= 0
+    a_i, m_i, rows_sel = area_of[ok], pos[sel][ok], sel[ok]
+    serious = np.isin(inc["category"][rows_sel], list(bp.serious_categories))
+    by_month = np.bincount(a_i * n_m + m_i, minlength=n_a * n_m).reshape(n_a, n_m)
+    by_month_serious = np.bincount(a_i * n_m + m_i, weights=serious, minlength=n_a * n_m).reshape(n_a, n_m)
+    info.area_12m = by_month.sum(axis=1).astype(np.int64)
+    incidence = sparse.csr_matrix(
+        (np.ones(len(a_idx)), (b_idx, a_idx)), shape=(n_s, n_a)
+    )
+    info.school_trend_all = np.asarray(incidence @ by_month).astype(np.int64)
+    info.school_trend_serious = np.asarray(incidence @ by_month_serious).astype(np.int64)
+    # shading: the area's 12-month incidents per km2, in classes of equal numbers of areas citywide
+    km2 = np.maximum(shapely.area(geoms) / 1e6, 1e-6)
+    density = info.area_12m / km2
+    ranks = rankdata(density, method="average")
+    info.shade = np.clip(np.ceil(ranks / n_a * bp.shade_classes), 1, bp.shade_classes).astype(np.int64)
+    return info
+
+
+def _codes_by_school(areas: gpd.GeoDataFrame, buffers: np.ndarray) -> list[set[str]]:
+    """Every area code (any level) each school's buffer touches, for notices by area code."""
+    n_s = len(buffers)
+    out: list[set[str]] = [set() for _ in range(n_s)]
+    if len(areas) == 0:
+        return out
+    tree = shapely.STRtree(areas.geometry.to_numpy())
+    b_idx, a_idx = tree.query(buffers, predicate="intersects")
+    codes = areas["code"].astype(str).to_numpy()
+    for b, a in zip(b_idx, a_idx):
+        out[int(b)].add(codes[a])
+    return out
+
+
+# --------------------------------------------------------------------------- conflicts and notices
+
+
+def _conflicts(school_xy, links, places, groups, as_of, bp: BriefingPolicy, area_info: _AreaInfo) -> list[tuple[Conflict, ...]]:
+    n_s = len(school_xy)
+    empty: list[tuple[Conflict, ...]] = [() for _ in range(n_s)]
+    if links is None or places is None or len(links) == 0 or len(places) == 0:
+        return empty
+    pairs = conflict_pairs(links, as_of)
+    if not pairs:
+        return empty
+    gp = group_places(places, links, as_of)
+    if gp.empty:
+        return empty
+    labels: dict[str, str] = {}
+    if groups is not None and len(groups):
+        labels = dict(zip(groups["code"].astype(str), groups["label"].astype(str)))
+    xy = gp[["x", "y"]].to_numpy(dtype=float)
+    area_idx = area_info.area_of_points(xy)
+    s_idx, p_idx = _pairs_within(school_xy, xy, bp.buffer_m)
+    by_school: list[list[int]] = [[] for _ in range(n_s)]
+    for s, p in zip(s_idx, p_idx):
+        by_school[int(s)].append(int(p))
+    group_col = gp["group"].astype(str).to_numpy()
+    out = []
+    for s in range(n_s):
+        near = by_school[s]
+        if not near:
+            out.append(())
+            continue
+        groups_here = {group_col[p] for p in near}
+        found = []
+        for pair in pairs:
+            parties = [g for g in (pair.group_a, pair.group_b) if g is not None]
+            if not groups_here.intersection(parties):
+                continue
+            place_list = []
+            for p in sorted(near, key=lambda p: (group_col[p], str(gp["place_id"].iat[p]))):
+                if group_col[p] not in parties:
+                    continue
+                a = area_idx[p]
+                seen = gp["last_seen"].iat[p]
+                place_list.append(
+                    ConflictPlace(
+                        group=labels.get(group_col[p], f"peer group {group_col[p]}"),
+                        kind=str(gp["kind"].iat[p]),
+                        area_code=str(area_info.codes[a]) if a >= 0 else None,
+                        area_name=str(area_info.names[a]) if a >= 0 else None,
+                        last_seen=None if pd.isna(seen) else pd.Timestamp(seen),
+                        place_id=str(gp["place_id"].iat[p]),
+                        easting=float(xy[p, 0]),
+                        northing=float(xy[p, 1]),
+                    )
+                )
+            age = None if pair.last_seen is None else int((as_of - pair.last_seen) / pd.Timedelta(days=1))
+            names = [labels.get(g, f"peer group {g}") for g in parties]
+            if pair.group_b is None:
+                names.append("individuals (not named)")
+            found.append(
+                Conflict(
+                    parties=(names[0], names[1]),
+                    basis=pair.basis,
+                    evidence_last_seen=pair.last_seen,
+                    evidence_age_days=age,
+                    recency=recency_label(age),
+                    best_grade=pair.best_grade,
+                    places=tuple(place_list),
+                    link_ids=pair.link_ids,
+                )
+            )
+        found.sort(key=lambda c: (c.evidence_age_days if c.evidence_age_days is not None else 10**9, c.key))
+        out.append(tuple(found))
+    return out
+
+
+def _notices(urns, buffers, notices: tuple[Notice, ...], as_of, area_info: _AreaInfo) -> list[tuple[NoticeView, ...]]:
+    n_s = len(urns)
+    live = [n for n in notices if n.is_live(as_of)]
+    hits: list[set[int]] = [set() for _ in range(n_s)]
+    if live:
+        urn_pos = {u: k for k, u in enumerate(urns)}
+        with_area = [k for k, n in enumerate(live) if n.area is not None]
+        if with_area:
+            tree = shapely.STRtree(buffers)
+            n_idx, s_idx = tree.query(np.array([live[k].area for k in with_area]), predicate="intersects")
+            for n, s in zip(n_idx, s_idx):
+                hits[int(s)].add(with_area[int(n)])
+        for k, n in enumerate(live):
+            for u in n.school_urns:
+                if u in urn_pos:
+                    hits[urn_pos[u]].add(k)
+            if n.area_codes:
+                codes = set(n.area_codes)
+                for s in range(n_s):
+                    if codes & area_info.all_codes_by_school[s]:
+                        hits[s].add(k)
+    out = []
+    for s in range(n_s):
+        views = []
+        for k in sorted(hits[s], key=lambda k: (live[k].valid_from, live[k].notice_id)):
+            ack = live[k].acknowledgement(urns[s])
+            views.append(NoticeView(notice=live[k], acknowledged_at=ack.acknowledged_at if ack else None))
+        out.append(tuple(views))
+    return out

@@ -1,0 +1,204 @@
+"""Conflicts whose activity spaces overlap a school's area, as peer groups and places only.
+
+A conflict is a live ``in_conflict_with`` link at group level:
+
+- between two peer groups (``group`` -> ``group``);
+- between a peer group and a person (shown as "individuals (not named)");
+- between two people who are live members of different peer groups (shown as the two
+  groups, "through members").
+
+A link is live at ``as_of`` when its status is ``live``, it has not expired
+(``expires_at`` after ``as_of``) and it was first seen by then. A group's activity space is
+its own live places and its live members' live places, except homes (never displayed, and
+not used: a member's home must not place a group near a school). A conflict overlaps the
+area when either group has such a place within the school's buffer. No person's pseudonym
+ever leaves this module; places are summarised by kind and area for school users.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+INDIVIDUALS = "individuals (not named)"
+_GRADES = "ABCDE"
+
+
+@dataclass(frozen=True)
+class ConflictPlace:
+    """A place of a party's activity space inside the school's area."""
+
+    group: str
+    kind: str
+    area_code: str | None
+    area_name: str | None
+    last_seen: pd.Timestamp | None
+    place_id: str
+    easting: float
+    northing: float
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A conflict overlapping a school's area."""
+
+    parties: tuple[str, str]
+    basis: str
+    evidence_last_seen: pd.Timestamp | None
+    evidence_age_days: int | None
+    recency: str
+    best_grade: str
+    places: tuple[ConflictPlace, ...]
+    link_ids: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return " v ".join(self.parties)
+
+
+@dataclass(frozen=True)
+class ConflictPair:
+    """A citywide group-level conflict (internal)."""
+
+    group_a: str
+    group_b: str | None
+    basis: str
+    last_seen: pd.Timestamp | None
+    best_grade: str
+    link_ids: tuple[str, ...]
+
+
+def recency_label(age_days: int | None) -> str:
+    """Plain words for how old the latest evidence is."""
+    if age_days is None:
+        return "date of evidence not recorded"
+    if age_days <= 31:
+        return "in the last month"
+    if age_days <= 92:
+        return "in the last 3 months"
+    if age_days <= 183:
+        return "in the last 6 months"
+    return "more than 6 months ago"
+
+
+def _live(frame: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
+    if frame.empty:
+        return np.zeros(0, dtype=bool)
+    status = frame["status"].astype(str).str.lower().to_numpy() if "status" in frame else np.full(len(frame), "live")
+    ok = status == "live"
+    if "expires_at" in frame:
+        exp = pd.to_datetime(frame["expires_at"])
+        ok &= (exp.isna() | (exp > as_of)).to_numpy()
+    if "first_seen" in frame:
+        first = pd.to_datetime(frame["first_seen"])
+        ok &= (first.isna() | (first <= as_of)).to_numpy()
+    return ok
+
+
+def _evidence_date(frame: pd.DataFrame) -> pd.Series:
+    last = pd.to_datetime(frame["last_seen"]) if "last_seen" in frame else pd.Series(pd.NaT, index=frame.index)
+    first = pd.to_datetime(frame["first_seen"]) if "first_seen" in frame else pd.Series(pd.NaT, index=frame.index)
+    return last.fillna(first)
+
+
+def live_memberships(links: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """``person``, ``group`` pairs of live ``member_of`` links."""
+    if links is None or links.empty:
+        return pd.DataFrame({"person": [], "group": []})
+    ok = _live(links, as_of) & (links["type"] == "member_of").to_numpy()
+    ok &= (links["from_kind"] == "person").to_numpy() & (links["to_kind"] == "group").to_numpy()
+    sub = links.loc[ok]
+    return pd.DataFrame({"person": sub["from_key"].astype(str).to_numpy(), "group": sub["to_key"].astype(str).to_numpy()})
+
+
+def conflict_pairs(links: pd.DataFrame, as_of: pd.Timestamp) -> list[ConflictPair]:
+    """Citywide group-level conflicts live at ``as_of``."""
+    if links is None or links.empty:
+        return []
+    members = live_memberships(links, as_of)
+    groups_of: dict[str, list[str]] = {}
+    for person, group in zip(members["person"], members["group"]):
+        groups_of.setdefault(person, []).append(group)
+    ok = _live(links, as_of) & (links["type"] == "in_conflict_with").to_numpy()
+    conflicts = links.loc[ok]
+    evidence = _evidence_date(conflicts)
+    found: dict[tuple[str, str | None, str], dict] = {}
+    for (_, row), seen in zip(conflicts.iterrows(), evidence):
+        sides = []
+        kinds = []
+        for kind_col, key_col in (("from_kind", "from_key"), ("to_kind", "to_key")):
+            kind = str(row[kind_col])
+            key = str(row[key_col])
+            kinds.append(kind)
+            if kind == "group":
+                sides.append([key])
+            else:
+                sides.append(sorted(set(groups_of.get(key, []))) or [None])
+        for ga in sides[0]:
+            for gb in sides[1]:
+                if ga is None and gb is None:
+                    continue
+                if ga == gb:
+                    continue
+                pair = tuple(sorted((g for g in (ga, gb) if g is not None)))
+                a = pair[0]
+                b = pair[1] if len(pair) > 1 else None
+                if b is None:
+                    basis = "between a peer group and individuals"
+                elif kinds == ["group", "group"]:
+                    basis = "between peer groups"
+                else:
+                    basis = "through members"
+                key3 = (a, b, basis)
+                rec = found.setdefault(key3, {"seen": pd.NaT, "grades": [], "links": []})
+                if pd.notna(seen) and (pd.isna(rec["seen"]) or seen > rec["seen"]):
+                    rec["seen"] = seen
+                rec["grades"].append(str(row.get("evidence_grade", "E")))
+                rec["links"].append(str(row["link_id"]))
+    out = []
+    for (a, b, basis), rec in sorted(found.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2])):
+        grades = [g for g in rec["grades"] if g in _GRADES]
+        out.append(
+            ConflictPair(
+                group_a=a,
+                group_b=b,
+                basis=basis,
+                last_seen=None if pd.isna(rec["seen"]) else pd.Timestamp(rec["seen"]),
+                best_grade=min(grades) if grades else "E",
+                link_ids=tuple(sorted(set(rec["links"]))),
+            )
+        )
+    return out
+
+
+def group_places(places: pd.DataFrame, links: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Live, non-home places of each peer group's activity space (own and live members').
+
+    Returns a frame with ``group``, ``place_id``, ``kind``, ``last_seen``, ``x``, ``y``;
+    a member's place appears once for each of the member's groups.
+    """
+    cols = ["group", "place_id", "kind", "last_seen", "x", "y"]
+    if places is None or places.empty:
+        return pd.DataFrame({c: [] for c in cols})
+    ok = _live(places, as_of) & (places["kind"].astype(str) != "home").to_numpy()
+    sub = places.loc[ok]
+    if sub.empty:
+        return pd.DataFrame({c: [] for c in cols})
+    base = pd.DataFrame(
+        {
+            "entity_kind": sub["entity_kind"].astype(str).to_numpy(),
+            "entity_key": sub["entity_key"].astype(str).to_numpy(),
+            "place_id": sub["place_id"].astype(str).to_numpy(),
+            "kind": sub["kind"].astype(str).to_numpy(),
+            "last_seen": _evidence_date(sub).to_numpy(),
+            "x": sub.geometry.x.to_numpy(),
+            "y": sub.geometry.y.to_numpy(),
+        }
+    )
+    own = base[base["entity_kind"] == "group"].assign(group=lambda d: d["entity_key"])
+    members = live_memberships(links, as_of)
+    via = base[base["entity_kind"] == "person"].merge(members, left_on="entity_key", right_on="person")
+    both = pd.concat([own, via], ignore_index=True)
+    return both[cols].drop_duplicates(["group", "place_id"]).reset_index(drop=True)
