@@ -61,6 +61,11 @@ def live_server(tmp_path_factory):
     """The app on a demo-like SpatiaLite city, served from a thread on 127.0.0.1."""
     from werkzeug.serving import make_server
 
+    from web.assets import install, missing_files
+
+    if missing_files():  # `make setup` installs them; a bare pytest run may not have
+        install()
+
     from geo_risk.config import Settings
     from geo_risk.store.engine import create_store_engine
     from web import create_app
