@@ -42,6 +42,7 @@ def main(verbose: int) -> None:
 # --- command modules: one import line each (keep this list sorted) ---
 from geo_risk.cli import assess as _assess  # noqa: E402,F401
 from geo_risk.cli import audit as _audit  # noqa: E402,F401
+from geo_risk.cli import brief as _brief  # noqa: E402,F401
 from geo_risk.cli import db as _db  # noqa: E402,F401
 from geo_risk.cli import demo as _demo  # noqa: E402,F401
 from geo_risk.cli import evaluate as _evaluate  # noqa: E402,F401
