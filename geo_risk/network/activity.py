@@ -6,10 +6,21 @@ with ``w_p`` the place's evidence weight (grade weight x recency with
 ``activity_bandwidth_m`` (cut off at 4 bandwidths, where it is below 0.04 %). One fresh
 grade-A place gives activity 1 at the place itself, 0.61 at one bandwidth, 0.14 at two.
 
-- A person's activity space uses all their places, their home included (a home is used
-  only for that entity's own exposure and is never displayed).
+- A person's activity space uses their places **other than their home**.
 - A group's activity space is its own places plus its members' places other than homes,
   each member's scaled by the weight of their live ``member_of`` link.
+
+Homes never enter an activity space
+-----------------------------------
+An activity space belongs to *someone else*: an adversary or exploiter of the young person
+being checked. Were that person's home in it, every distance or wording derived from the field
+("within 300 m of an area associated with ...", the score itself) would be a function of the
+distance to their home, and a user who may not see the network (a housing or transport officer)
+could pin the home to about 100 m with a few dozen map clicks. So ``home`` places are left out
+of every field built here, for every role and for the risk itself: a home carries no weight in
+any score, in the "nearest" distance, or in the inputs hash. The young person's own home is
+not an adversary place and never enters these fields either. Homes stay in the store (they are
+shown to no one) and in :class:`PlaceIndex` (``away`` marks the other places).
 
 For one young person, the places of all adversaries are merged into one
 :class:`ExposureField` weighted by each adversary's weight; a place reached through
@@ -273,6 +284,9 @@ def activity_field(
 ) -> ExposureField:
     """Merge the activity spaces of weighted entities into one field.
 
+    ``home`` places are never part of the field (see the module docstring): a home cannot be
+    located from any score, distance or wording built on it.
+
     Parameters
     ----------
     entities
@@ -291,28 +305,26 @@ def activity_field(
     if bandwidth_m <= 0:
         msg = "policy [network] activity_bandwidth_m must be positive"
         raise ValidationError(msg)
-    # sources: (entity code, weight, owner, via link, homes allowed); then one vectorised expansion
+    # sources: (entity code, weight, owner, via link); then one vectorised expansion
     index = places.entity_index
     codes: list[int] = []
     src_w: list[float] = []
     src_owner: list[int] = []
     src_via: list[str] = []
-    src_home: list[bool] = []
 
-    def add(node: Node, weight: float, owner: int, via: str, homes: bool) -> None:
+    def add(node: Node, weight: float, owner: int, via: str) -> None:
         code = index.get(node)
         if code is not None:
             codes.append(code)
             src_w.append(weight)
             src_owner.append(owner)
             src_via.append(via)
-            src_home.append(homes)
 
     for k, (node, w_entity) in enumerate(entities):
-        add(node, w_entity, k, "", True)
+        add(node, w_entity, k, "")
         if node[0] == "group":
             for member, w_member, link_id in group_members(network, node, link_weights):
-                add(member, w_entity * w_member, k, link_id, False)
+                add(member, w_entity * w_member, k, link_id)
     code_arr = np.asarray(codes, dtype=np.int64)
     ptr = places.entity_ptr
     counts = ptr[code_arr + 1] - ptr[code_arr]
@@ -321,7 +333,7 @@ def activity_field(
     offsets = np.cumsum(counts) - counts
     first = np.repeat(ptr[code_arr] - offsets, counts)
     rows = places.entity_rows[first + np.arange(len(src))] if len(src) else np.zeros(0, dtype=np.int64)
-    keep = np.asarray(src_home, dtype=bool)[src] | places.away[rows]
+    keep = places.away[rows]  # never a home: see the module docstring
     rows, src = rows[keep], src[keep]
     weights = np.asarray(src_w, dtype=float)[src] * place_weights[rows]
     owner = np.asarray(src_owner, dtype=np.int64)[src]

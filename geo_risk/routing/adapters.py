@@ -136,8 +136,11 @@ def child_concern_sites(context: Any) -> list[ConcernSite]:
     - their exploiters' exploitation sites, and every other live exploitation
       site -> ``exploitation_site``; their exploiters' other places -> ``exploiter_activity``.
 
-    Homes are left out: a home place is never displayed, and a "segment near"
-    line with a distance would point at it. They still count in the risk.
+    Homes are never places of concern, and never count in the risk either: the
+    scoring context's activity fields leave every home out (see
+    :mod:`geo_risk.network.activity`), so neither a "segment near" line nor the
+    risk read along a walk can be used to locate anyone's home. The check below
+    is a second guard.
 
     Parameters
     ----------

@@ -7,6 +7,10 @@ Two tiers of reasons:
 - **housing**: names no other person, group, link or piece of intelligence, and gives
   distances rounded up to the next 100 m, e.g. "Within 300 m of an area associated with a
   group in active conflict with this young person."
+
+Every "nearest" distance and "within X m" wording is measured to non-home places only:
+homes are never part of an activity field (see :mod:`geo_risk.network.activity`), so no
+distance here can be used to locate anyone's home.
 """
 
 from __future__ import annotations

@@ -116,7 +116,9 @@ class Assessment:
     factors
         All factors, largest contribution first.
     nearest_adversary_m, nearest_exploiter_m
-        Distance to the nearest place in an adversary's (exploiter's) activity space.
+        Distance to the nearest place in an adversary's (exploiter's) activity space. Homes
+        are never in an activity space, so this is never a distance to a home. Analyst tier
+        only: the housing JSON carries no distance to anyone's places at all.
     reasons_analyst
         Reasons with evidence: link, place and entity ids (analysts only).
     reasons_housing
@@ -159,8 +161,9 @@ class Assessment:
     def to_dict(self, *, audience: str = "analyst") -> dict[str, Any]:
         """Plain data for JSON; identical for identical assessments.
 
-        ``audience="housing"`` leaves out the analyst reasons and evidence ids and rounds
-        distances up to the next 100 m.
+        ``audience="housing"`` leaves out the analyst reasons, the evidence ids and every
+        distance to an adversary's or exploiter's places (the housing reasons say "within
+        X m", rounded up to the next 100 m, and that is all).
         """
         if audience not in AUDIENCES:
             msg = f"audience must be one of {', '.join(AUDIENCES)}, got {audience!r}"
@@ -186,9 +189,6 @@ class Assessment:
             out["nearest_exploiter_m"] = _r(self.nearest_exploiter_m, 1)
             out["reasons_analyst"] = list(self.reasons_analyst)
             out["evidence"] = list(self.evidence)
-        else:
-            out["nearest_adversary_within_m"] = _up_to_100(self.nearest_adversary_m)
-            out["nearest_exploiter_within_m"] = _up_to_100(self.nearest_exploiter_m)
         return out
 
     def to_json(self, *, audience: str = "analyst") -> str:

@@ -78,13 +78,20 @@ def test_group_space_includes_members_places_but_not_their_homes(policy):
     assert set(field.via) == {"", "M3"}
 
 
-def test_a_persons_own_home_counts_in_their_own_space(policy):
+def test_an_adversarys_home_is_never_in_their_activity_space(policy):
+    """A home in the field would let a distance or score locate it (review: homes located by map clicks)."""
     network, places = build(
         [{"link_id": "L1", "from_key": "YP-1", "to_key": "YP-2", "type": "in_conflict_with", "evidence_grade": "A"}],
-        [{"place_id": "H2", "entity_key": "YP-2", "x": X0, "y": Y0, "kind": "home", "evidence_grade": "A"}],
+        [
+            {"place_id": "H2", "entity_key": "YP-2", "x": X0, "y": Y0, "kind": "home", "evidence_grade": "A"},
+            {"place_id": "P2", "entity_key": "YP-2", "x": X0 + 3000, "y": Y0, "evidence_grade": "A"},
+        ],
     )
     _, field = field_for(network, places, policy)
-    assert field.evaluate(np.array([[X0, Y0]])).total[0] == pytest.approx(1.0)
+    assert list(places.place_ids[field.rows]) == ["P2"]
+    values = field.evaluate(np.array([[X0, Y0], [X0 + 3000, Y0]]))
+    np.testing.assert_allclose(values.total, [0.0, 1.0])
+    np.testing.assert_allclose(values.nearest_m, [3000.0, 0.0])  # measured to the hangout, never the home
 
 
 def test_a_place_reached_through_two_adversaries_counts_once_at_its_strongest(policy):

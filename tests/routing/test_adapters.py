@@ -40,11 +40,14 @@ def _incidents() -> gpd.GeoDataFrame:
     )
 
 
-def _context(policy):
+def _context(policy, *, home=(150.0, 150.0), conflict=None):
+    """The test world; ``home`` places YP-2's home, ``conflict`` overrides fields of the conflict link L1."""
     people = people_frame(["YP-1", "YP-2", {"pseudonym": "AD-9", "is_child": False}])
+    l1 = {"link_id": "L1", "from_key": "YP-1", "to_key": "YP-2", "type": "in_conflict_with", "age_days": 20,
+          "evidence_grade": "A", **(conflict or {})}
     links = links_frame(
         [
-            {"link_id": "L1", "from_key": "YP-1", "to_key": "YP-2", "type": "in_conflict_with", "age_days": 20, "evidence_grade": "A"},
+            l1,
             {"link_id": "L2", "from_key": "AD-9", "to_key": "YP-1", "type": "exploits", "age_days": 20, "evidence_grade": "A"},
         ],
         as_of=AS_OF,
@@ -52,7 +55,7 @@ def _context(policy):
     places = places_frame(
         [
             {"place_id": "PL-H", "entity_key": "YP-2", "kind": "hangout", "x": X0 + 350, "y": Y0 + 330, "age_days": 10, "evidence_grade": "A"},
-            {"place_id": "PL-HOME", "entity_key": "YP-2", "kind": "home", "x": X0 + 150, "y": Y0 + 150, "age_days": 10},
+            {"place_id": "PL-HOME", "entity_key": "YP-2", "kind": "home", "x": X0 + home[0], "y": Y0 + home[1], "age_days": 10},
             {"place_id": "PL-X", "entity_key": "AD-9", "kind": "exploitation_site", "x": X0 + 600, "y": Y0 + 100, "age_days": 10},
             {"place_id": "PL-Y", "entity_key": "AD-9", "kind": "hangout", "x": X0 + 100, "y": Y0 + 650, "age_days": 10},
         ],
@@ -143,3 +146,21 @@ def test_walk_round_a_small_adversary_area_does_not_meet_the_bar(narrow_policy):
     assert result.recommendation.meets_bar is False
     # it still passes within 100 m of the area, and the officer is told so, without names
     assert any("in conflict with this young person: near Row 4 Street" in r for r in result.recommendation.reasons)
+
+
+@pytest.mark.parametrize("tier", ["transport", "analyst"])
+def test_an_adversarys_home_moves_nothing_on_the_walk(policy, tier):
+    """Review finding: homes 'still count in the risk' of a walk; they must not, or the risk locates them."""
+    graph = build_walk_graph(grid_streets(8), sample_step_m=policy.routing.sample_step_m)
+    xy = np.column_stack([np.linspace(X0, X0 + 700, 141), np.full(141, Y0 + 350)])
+    results = []
+    for home in ((150.0, 150.0), (200.0, 350.0), (650.0, 650.0)):  # (200, 350) is on the walk itself
+        ctx = _context(policy, home=home)
+        np.testing.assert_array_equal(
+            child_risk_fn(ctx, area="exact")(xy), child_risk_fn(_context(policy, home=(150.0, 150.0)), area="exact")(xy)
+        )
+        results.append(
+            assess_route("YP-1", EastNorth(X0, Y0 + 350), EastNorth(X0 + 700, Y0 + 350), AS_OF, policy, graph=graph,
+                         risk_fn=child_risk_fn(ctx), concerns=child_concern_sites(ctx), tier=tier).to_json()
+        )
+    assert results[0] == results[1] == results[2]
