@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -119,8 +120,9 @@ def trend_chart_svg(data: Mapping[str, Any], *, width_in: float = 7.0, height_in
         ax.legend(loc="upper left", fontsize=7, frameon=False)
         fig.tight_layout()
         buf = io.StringIO()
-        fig.savefig(buf, format="svg", metadata={"Date": None})
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     text = buf.getvalue()
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
     return text[text.index("<svg"):]
 
 

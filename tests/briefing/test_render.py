@@ -1,0 +1,55 @@
+"""HTML (A4, self-contained) and the SVG chart and map (issue 6)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from geo_risk.briefing import brief_all
+from geo_risk.briefing.render import render_html, trend_chart_svg
+from geo_risk.config import Policy
+from tests.briefing import _world as w
+
+
+@pytest.fixture(scope="module")
+def briefing():
+    groups, links, places, _ = w.network()
+    schools = w.schools()
+    inc = w.incidents(burst_near=schools.geometry.iloc[0], burst=14)
+    return brief_all(schools, inc, w.areas(), as_of=w.AS_OF, policy=Policy.default(), links=links, places=places,
+                     groups=groups, include_points=True)["900001"]
+
+
+def test_page_is_self_contained_and_prints_on_a4(briefing):
+    page = render_html(briefing, areas=w.areas())
+    assert "@page" in page and "size: A4" in page
+    # no external asset of any kind: the only URL is the SVG namespace
+    urls = set(re.findall(r"https?://[^\s\"'<>)]+", page))
+    assert urls <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+    assert not re.search(r"<(script|link|img|iframe)\b", page)
+    assert "<svg" in page and "Synthetic Primary" in page and "peer group 7" in page
+    assert "Critical" in page or "High" in page
+
+
+def test_school_page_shows_no_incident_coordinates_and_no_people(briefing):
+    page = render_html(briefing, areas=w.areas())
+    analyst = briefing.to_dict("analyst")
+    for p in analyst["incidents"][:40]:
+        assert f"{p['easting']:.1f}" not in page
+    assert "YP-" not in page
+    assert "gang" not in page.lower() and "nominal" not in page.lower()
+
+
+def test_chart_is_deterministic_svg_of_published_values(briefing):
+    data = briefing.to_dict("school")
+    a, b = trend_chart_svg(data), trend_chart_svg(data)
+    assert a == b and a.startswith("<svg")
+    data["trend"]["all"][0] = "<5"
+    data["trend"]["serious"][0] = "[c]"
+    assert "&lt;5" in trend_chart_svg(data) or "<5" in trend_chart_svg(data)
+
+
+def test_analyst_page_is_marked(briefing):
+    assert "analyst copy" in render_html(briefing, tier="analyst")
+    assert "analyst copy" not in render_html(briefing)
