@@ -7,7 +7,9 @@ modules add theirs to the same group (``from geo_risk.cli.assess import assess``
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import logging
+import uuid
 
 import click
 
@@ -16,7 +18,7 @@ from geo_risk.errors import ValidationError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["assess", "parse_as_of", "parse_point", "placement"]
+__all__ = ["assess", "audit_read", "parse_as_of", "parse_point", "placement"]
 
 ADVISORY = "Advisory only: bands support, and do not replace, professional judgement."
 
@@ -51,6 +53,35 @@ def parse_as_of(text: str | None) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day)
 
 
+def _operator() -> str:
+    """The operating-system user running the command (``cli`` when it cannot be told)."""
+    try:
+        return getpass.getuser()[:80] or "cli"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def audit_read(session, *, child: str, purpose: str, action: str) -> None:
+    """Record that this command read ``child``'s data: one audit event, in the reading transaction.
+
+    If the event cannot be written, :func:`geo_risk.audit.record` raises, the transaction
+    rolls back and the command fails before it prints anything about the young person.
+    """
+    from geo_risk import audit
+
+    audit.record(
+        session,
+        username=_operator(),
+        role="operator",
+        purpose=purpose,
+        pseudonym=child,
+        action=action,
+        outcome="allowed",
+        request_id=uuid.uuid4().hex,
+        at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+    )
+
+
 @assess.command("placement")
 @click.option("--child", required=True, help="Pseudonym of the young person, e.g. YP-0042.")
 @click.option("--postcode", "postcodes", multiple=True, help="A candidate address's postcode (repeat).")
@@ -72,9 +103,14 @@ def placement(
     audience: str,
     as_json: bool,
 ) -> None:
-    """Rank candidate addresses for CHILD, safest first, each banded Low / Medium / High / Very high."""
-    from geo_risk.scoring import Candidate, ScoringSnapshot, fit_area_surface, rank_placements
+    """Rank candidate addresses for CHILD, safest first, each banded Low / Medium / High / Very high.
+
+    The read of the young person's data is audited (one event, in the same transaction); if the
+    audit event cannot be written, the command fails and prints nothing about them.
+    """
     from geo_risk.crs import EastNorth
+    from geo_risk.scoring import Candidate, ScoringSnapshot, fit_area_surface, rank_placements
+    from geo_risk.store.engine import session_scope
     from geo_risk.store.snapshot import load_snapshot, resolve_postcodes
 
     if not postcodes and not points:
@@ -88,22 +124,26 @@ def placement(
     as_of = parse_as_of(as_of_text)
     parsed = [(p, parse_point(p)) for p in points]
     engine = _context.migrated_engine()
-    located = resolve_postcodes(engine, list(postcodes)) if postcodes else {}
-    candidates = [Candidate(label, EastNorth(*located[label])) for label in postcodes]
-    candidates += [Candidate(label, EastNorth(*xy)) for label, xy in parsed]
+    with session_scope(engine) as session:
+        conn = session.connection()
+        located = resolve_postcodes(conn, list(postcodes)) if postcodes else {}
+        candidates = [Candidate(label, EastNorth(*located[label])) for label in postcodes]
+        candidates += [Candidate(label, EastNorth(*xy)) for label, xy in parsed]
 
-    snap = load_snapshot(engine)
-    snap.person(child)  # NotFound with a clear message
-    surface = fit_area_surface(snap.incidents, as_of, policy)
-    scoring = ScoringSnapshot.from_frames(
-        people=snap.people,
-        groups=snap.groups,
-        links=snap.links,
-        places=snap.places,
-        incidents=snap.incidents,
-        surface=surface,
-    )
-    ranking = rank_placements(child, candidates, as_of, policy, snapshot=scoring)
+        snap = load_snapshot(conn)
+        snap.person(child)  # NotFound with a clear message
+        surface = fit_area_surface(snap.incidents, as_of, policy)
+        scoring = ScoringSnapshot.from_frames(
+            people=snap.people,
+            groups=snap.groups,
+            links=snap.links,
+            places=snap.places,
+            incidents=snap.incidents,
+            surface=surface,
+        )
+        ranking = rank_placements(child, candidates, as_of, policy, snapshot=scoring)
+        audit_read(session, child=child, purpose="placement", action="cli.assess.placement")
+    # printed only once the read and its audit event are committed together
     if as_json:
         click.echo(ranking.to_json(audience=audience))
         return

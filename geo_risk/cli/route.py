@@ -7,7 +7,7 @@ import logging
 import click
 
 from geo_risk.cli import _context
-from geo_risk.cli.assess import assess, parse_as_of, parse_point
+from geo_risk.cli.assess import assess, audit_read, parse_as_of, parse_point
 
 log = logging.getLogger(__name__)
 
@@ -31,49 +31,57 @@ __all__ = ["route"]
 @click.option("--json", "as_json", is_flag=True, help="Print the assessment as JSON (EPSG:27700 geometry).")
 def route(child: str, origin: str, urn: str, as_of_text: str | None, audience: str, as_json: bool) -> None:
     """Assess the walk from home to school for CHILD: the shortest and the lowest-risk walks,
-    their risk, and whether the case meets the policy's bar for assisted transport."""
+    their risk, and whether the case meets the policy's bar for assisted transport.
+
+    The read of the young person's data is audited (one event, in the same transaction); if the
+    audit event cannot be written, the command fails and prints nothing about them."""
     from geo_risk.crs import EastNorth
     from geo_risk.routing import assess_route, build_walk_graph
     from geo_risk.routing.adapters import child_concern_sites, child_risk_fn, school_run_surface
     from geo_risk.scoring import ScoringSnapshot
+    from geo_risk.store.engine import session_scope
     from geo_risk.store.snapshot import load_snapshot, resolve_postcodes
 
     policy = _context.policy()
     as_of = parse_as_of(as_of_text)
     engine = _context.migrated_engine()
-    if "," in origin:
-        home = EastNorth(*parse_point(origin))
-    else:
-        home = EastNorth(*resolve_postcodes(engine, [origin])[origin])
+    with session_scope(engine) as session:
+        conn = session.connection()
+        if "," in origin:
+            home = EastNorth(*parse_point(origin))
+        else:
+            home = EastNorth(*resolve_postcodes(conn, [origin])[origin])
 
-    snap = load_snapshot(engine)
-    snap.person(child)  # NotFound with a clear message
-    school_row = snap.school(urn)
-    school = EastNorth(float(school_row.geometry.x), float(school_row.geometry.y))
-    graph = build_walk_graph(snap.streets, sample_step_m=policy.routing.sample_step_m)
-    surface = school_run_surface(snap.incidents, as_of, policy)
-    scoring = ScoringSnapshot.from_frames(
-        people=snap.people,
-        groups=snap.groups,
-        links=snap.links,
-        places=snap.places,
-        incidents=snap.incidents,
-        surface=surface,
-    )
-    context = scoring.context(child, as_of, policy)
-    result = assess_route(
-        child,
-        home,
-        school,
-        as_of,
-        policy,
-        graph=graph,
-        risk_fn=child_risk_fn(context),
-        concerns=child_concern_sites(context),
-        tier=audience,  # type: ignore[arg-type]
-        origin_label=f"home ({origin})",
-        destination_label=f"school {urn}",
-    )
+        snap = load_snapshot(conn)
+        snap.person(child)  # NotFound with a clear message
+        school_row = snap.school(urn)
+        school = EastNorth(float(school_row.geometry.x), float(school_row.geometry.y))
+        graph = build_walk_graph(snap.streets, sample_step_m=policy.routing.sample_step_m)
+        surface = school_run_surface(snap.incidents, as_of, policy)
+        scoring = ScoringSnapshot.from_frames(
+            people=snap.people,
+            groups=snap.groups,
+            links=snap.links,
+            places=snap.places,
+            incidents=snap.incidents,
+            surface=surface,
+        )
+        context = scoring.context(child, as_of, policy)
+        result = assess_route(
+            child,
+            home,
+            school,
+            as_of,
+            policy,
+            graph=graph,
+            risk_fn=child_risk_fn(context),
+            concerns=child_concern_sites(context),
+            tier=audience,  # type: ignore[arg-type]
+            origin_label=f"home ({origin})",
+            destination_label=f"school {urn}",
+        )
+        audit_read(session, child=child, purpose="route", action="cli.assess.route")
+    # printed only once the read and its audit event are committed together
     if as_json:
         click.echo(result.to_json())
         return
