@@ -19,7 +19,8 @@ from typing import Any, Literal
 import pandas as pd
 
 from geo_risk.briefing.conflicts import Conflict
-from geo_risk.briefing.disclosure import ProtectedTable, Protected, check_school_payload, primary_mark
+from geo_risk.briefing.disclosure import NOT_APPLICABLE as disclosure_na
+from geo_risk.briefing.disclosure import Protected, ProtectedTable, check_school_payload, primary_mark
 from geo_risk.briefing.notices import Notice, TensionOverride
 from geo_risk.briefing.periods import Periods
 from geo_risk.crs import EastNorth
@@ -146,6 +147,9 @@ class Briefing:
         base = len(self.areas) + 1
         return base + m + (len(self.trend_months) if serious else 0)
 
+    def _column_exists(self, c: int) -> bool:
+        return any(self.counts.layout.index[r][c] is not None for r in range(self.counts.layout.n_rows))
+
     # ------------------------------------------------------------------ serialisation
 
     def to_dict(self, tier: Tier = "school") -> dict[str, Any]:
@@ -163,7 +167,9 @@ class Briefing:
         counts: dict[str, Any] = {
             "columns": columns,
             "rows": count_rows,
-            "total": {col: self.counts.total(c) for c, col in enumerate(columns)},
+            "total": {
+                col: self.counts.total(c) if self._column_exists(c) else disclosure_na for c, col in enumerate(columns)
+            },
         }
         rates = []
         for cell in self.rates:

@@ -80,7 +80,7 @@ class Period:
             span = self.months[0] if len(self.months) == 1 else f"{self.months[0]} to {self.months[-1]}"
             parts.append(f"month-only records for {span} (whole months)")
         if not parts:
-            return "no data"
+            return "nothing: no dated incidents in the data" if self.key.endswith("d") else "no data"
         return "; ".join(parts)
 
 
@@ -163,7 +163,8 @@ def define_periods(
 
     windows = []
     for d, m in zip(days, months):
-        start = as_of - pd.Timedelta(days=d) if d > 0 else None
+        # without any dated incident in the data, no period counts dated incidents
+        start = as_of - pd.Timedelta(days=d) if d > 0 and dated_from is not None else None
         exposure, ds, de = dated_period(start, as_of) if start is not None else (0.0, None, None)
         month_list: tuple[str, ...] = ()
         month_exp = 0
@@ -186,6 +187,8 @@ def define_periods(
     base_end = as_of - pd.Timedelta(days=longest)
     base_start = base_end - pd.Timedelta(days=int(policy.baseline_days))
     exposure, bs, be = dated_period(base_start, base_end)
+    if dated_from is None:
+        bs = be = None
     base_months: tuple[str, ...] = ()
     base_exp = 0
     if latest is not None and policy.baseline_months > 0:
