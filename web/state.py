@@ -259,7 +259,10 @@ class DataState:
         today = clock().replace(hour=0, minute=0, second=0, microsecond=0)
         if current is not None and now - self._checked_at < interval and current.as_of == today:
             return current
-        with self._lock:
+        # One thread checks (and rebuilds); the others keep serving the current snapshot meanwhile.
+        if not self._lock.acquire(blocking=current is None):
+            return current  # type: ignore[return-value]
+        try:
             current = self._current
             if current is not None and time.monotonic() - self._checked_at < interval and current.as_of == today:
                 return current
@@ -271,6 +274,8 @@ class DataState:
                 log.info("data snapshot loaded in %.0f ms", (time.perf_counter() - t0) * 1000)
             self._checked_at = time.monotonic()
             return current
+        finally:
+            self._lock.release()
 
     def peek_synthetic(self, engine: Engine) -> bool:
         """Whether the data is the synthetic city, without loading the snapshot (cached a minute)."""

@@ -150,3 +150,23 @@ def test_openapi_needs_sign_in(app, signed_in):
     assert app.test_client().get("/api/v1/openapi.json").status_code == 401
     doc = signed_in("hana").get("/api/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.") and "/referrals/{id}/placement" in doc["paths"]
+
+
+def test_snapshot_is_rebuilt_when_data_changes(signed_in, seeded):
+    import datetime as dt
+
+    from geoalchemy2.shape import from_shape
+    from shapely.geometry import Point
+
+    from geo_risk.store import session_scope
+    from geo_risk.store.models import Incident
+
+    ana = signed_in("ana")
+    count = re.compile(r"<th>incidents</th><td>([\d,]+)</td>")
+    before = int(count.search(_text(ana.get("/analyst/"))).group(1).replace(",", ""))
+    with session_scope(seeded[0]) as s:
+        s.add(Incident(external_id="NEW1", category="Robbery", occurred_at=dt.datetime(2026, 11, 1), has_time=False,
+                       month="2026-11", precision="snap_point", source="police.uk", source_type="police",
+                       geom=from_shape(Point(600500, 860500), srid=27700)))
+    after = int(count.search(_text(ana.get("/analyst/"))).group(1).replace(",", ""))
+    assert after == before + 1
