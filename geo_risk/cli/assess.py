@@ -18,7 +18,7 @@ from geo_risk.errors import ValidationError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["assess", "audit_read", "parse_as_of", "parse_point", "placement"]
+__all__ = ["assess", "audit_read", "describe_as_of", "parse_as_of", "parse_point", "placement"]
 
 ADVISORY = "Advisory only: bands support, and do not replace, professional judgement."
 
@@ -40,17 +40,37 @@ def parse_point(text: str) -> tuple[float, float]:
         raise ValidationError(msg) from exc
 
 
+def _utcnow() -> dt.datetime:
+    """Now, in UTC, naive (the store's convention)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
 def parse_as_of(text: str | None) -> dt.datetime:
-    """``YYYY-MM-DD`` -> midnight of that day; ``None`` -> the start of today (UTC)."""
+    """The moment a check is made for, as a naive UTC datetime.
+
+    - ``None`` (no ``--as-of``): **now**. Not the start of today: a link that expired at 09:00
+      must no longer score in a check run at 14:00 the same day.
+    - ``YYYY-MM-DD``: 00:00 (UTC) at the start of that day.
+    - A full ISO date-time, e.g. ``2026-11-01T14:30`` (UTC) or ``2026-11-01T14:30+00:00``;
+      one with an offset is converted to UTC.
+    """
     if text is None:
-        today = dt.datetime.now(dt.UTC).date()
-        return dt.datetime(today.year, today.month, today.day)
+        return _utcnow()
     try:
-        day = dt.date.fromisoformat(text)
+        when = dt.datetime.fromisoformat(str(text).strip())
     except ValueError as exc:
-        msg = f"--as-of {text!r} must be a date as YYYY-MM-DD"
+        msg = f"--as-of {text!r} must be a date YYYY-MM-DD or an ISO date-time such as 2026-11-01T14:30"
         raise ValidationError(msg) from exc
-    return dt.datetime(day.year, day.month, day.day)
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC).replace(tzinfo=None)
+    return when
+
+
+def describe_as_of(as_of: dt.datetime) -> str:
+    """``2026-11-01`` at midnight, else ``2026-11-01 14:30 UTC``."""
+    if as_of == dt.datetime(as_of.year, as_of.month, as_of.day):
+        return as_of.date().isoformat()
+    return f"{as_of:%Y-%m-%d %H:%M} UTC"
 
 
 def _operator() -> str:
@@ -78,7 +98,7 @@ def audit_read(session, *, child: str, purpose: str, action: str) -> None:
         action=action,
         outcome="allowed",
         request_id=uuid.uuid4().hex,
-        at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        at=_utcnow(),
     )
 
 
@@ -86,7 +106,12 @@ def audit_read(session, *, child: str, purpose: str, action: str) -> None:
 @click.option("--child", required=True, help="Pseudonym of the young person, e.g. YP-0042.")
 @click.option("--postcode", "postcodes", multiple=True, help="A candidate address's postcode (repeat).")
 @click.option("--point", "points", multiple=True, help="A candidate point as EASTING,NORTHING in EPSG:27700 (repeat).")
-@click.option("--as-of", "as_of_text", default=None, help="Date of the check, YYYY-MM-DD (default: today).")
+@click.option(
+    "--as-of",
+    "as_of_text",
+    default=None,
+    help="When the check is for: YYYY-MM-DD (00:00 UTC that day) or an ISO date-time (default: now).",
+)
 @click.option(
     "--audience",
     type=click.Choice(["housing", "analyst"]),
@@ -147,7 +172,7 @@ def placement(
     if as_json:
         click.echo(ranking.to_json(audience=audience))
         return
-    click.echo(f"Placement check for {child} as of {as_of.date().isoformat()} (policy {policy.version}); safest first.")
+    click.echo(f"Placement check for {child} as of {describe_as_of(as_of)} (policy {policy.version}); safest first.")
     click.echo(ADVISORY)
     rows = [("rank", "candidate", "band", "score", "confidence", "largest factor")]
     for item in ranking.candidates:

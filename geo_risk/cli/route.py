@@ -7,7 +7,7 @@ import logging
 import click
 
 from geo_risk.cli import _context
-from geo_risk.cli.assess import assess, audit_read, parse_as_of, parse_point
+from geo_risk.cli.assess import assess, audit_read, describe_as_of, parse_as_of, parse_point
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +20,12 @@ __all__ = ["route"]
     "--from", "origin", required=True, help="Home: a postcode, or EASTING,NORTHING in EPSG:27700."
 )
 @click.option("--to-school", "urn", required=True, help="The school's URN.")
-@click.option("--as-of", "as_of_text", default=None, help="Date of the check, YYYY-MM-DD (default: today).")
+@click.option(
+    "--as-of",
+    "as_of_text",
+    default=None,
+    help="When the check is for: YYYY-MM-DD (00:00 UTC that day) or an ISO date-time (default: now).",
+)
 @click.option(
     "--audience",
     type=click.Choice(["transport", "analyst"]),
@@ -91,7 +96,7 @@ def route(child: str, origin: str, urn: str, as_of_text: str | None, audience: s
 def _print(result, *, school_name: str) -> None:
     rec = result.recommendation
     click.echo(
-        f"Route check for {result.child} as of {result.as_of.date().isoformat()} "
+        f"Route check for {result.child} as of {describe_as_of(result.as_of)} "
         f"(policy {result.policy_version}): home to {school_name or result.destination.label}."
     )
     click.echo(result.advisory)
