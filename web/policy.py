@@ -42,6 +42,7 @@ ROUTE_POLICY: Mapping[str, str | frozenset[str]] = {
     "schools.index": frozenset({S, A}),
     "schools.briefing": frozenset({S, A}),
     "schools.acknowledge": frozenset({S}),
+    "schools.tension": frozenset({A}),
     # analysts
     "analyst.index": frozenset({A}),
     "analyst.incidents": frozenset({A}),

@@ -17,6 +17,7 @@ from geo_risk.store.models import (
     NoticeAck,
     Person,
     Referral,
+    TensionOverride,
     User,
 )
 
@@ -125,6 +126,22 @@ def acknowledge(session: Session, notice_id: int, user_id: int, urn: str, at: dt
 def ack_counts(session: Session) -> dict[int, int]:
     rows = session.execute(select(NoticeAck.notice_id, func.count()).group_by(NoticeAck.notice_id)).all()
     return {int(a): int(b) for a, b in rows}
+
+
+def live_overrides(session: Session, urn: str, at: dt.datetime) -> list[TensionOverride]:
+    return list(session.execute(
+        select(TensionOverride).where(TensionOverride.school_urn == str(urn), TensionOverride.set_at <= at,
+                                      TensionOverride.expires_at > at).order_by(TensionOverride.set_at)
+    ).scalars())
+
+
+def add_override(session: Session, *, urn: str, level: str, reason: str, user_id: int, at: dt.datetime,
+                 expires_at: dt.datetime) -> TensionOverride:
+    row = TensionOverride(school_urn=str(urn), level=level, reason=reason, set_by=user_id, set_at=at,
+                          expires_at=expires_at)
+    session.add(row)
+    session.flush()
+    return row
 
 
 def referral_rows(session: Session, limit: int = 500) -> list[tuple[Referral, str]]:

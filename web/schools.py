@@ -1,11 +1,14 @@
-"""Schools: the briefing for one's own school(s): area shading, trends and notices to acknowledge."""
+"""Schools: the briefing for one's own school(s): area shading, trends, conflicts and notices to
+acknowledge. Analysts see every school's briefing (analyst tier) and may set the tension level."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
+import datetime as dt
 
-from geo_risk.errors import NotFound
-from web import drawing, maps, queries
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+
+from geo_risk.errors import NotFound, ValidationError
+from web import maps, queries
 from web.access import audit_read, school_for
 from web.extensions import data, store
 from web.notices import notices_for_point
@@ -25,28 +28,43 @@ def index():
     return render_template("schools/index.html", schools=mine, synthetic=d.is_synthetic)
 
 
-@bp.get("/<urn>")
-def briefing(urn: str):
+def _engine_overrides(rows, as_of: dt.datetime) -> tuple:
+    """Live overrides for the engine. Counts are as of the start of the day (``as_of``); an
+    override is live from the moment it is set, so one set today is passed as set at ``as_of``."""
+    from geo_risk.briefing import TensionOverride
+
+    return tuple(TensionOverride(urn=r.school_urn, level=r.level, reason=r.reason, set_at=min(r.set_at, as_of),
+                                 expires_at=r.expires_at, set_by=str(r.set_by) if r.set_by else None) for r in rows)
+
+
+def page(urn: str, action: str):
+    """The briefing of ``urn`` for the signed-in user, with live notices; audited."""
     d = data()
-    school_for(urn, action="briefing.view")
+    school_for(urn, action=action)
     try:
         school = d.snapshot.school(urn)
     except NotFound:
         raise NotFound("no such school") from None
-    b = d.briefing(urn)
+    tier = "analyst" if g.user.role == "analyst" else "school"
     with store().transaction() as s:
+        overrides = _engine_overrides(queries.live_overrides(s, urn, g.now), d.as_of)
         live = notices_for_point(queries.notices(s, live_at=g.now), school.geometry)
         acked = queries.acknowledged(s, g.user.id, urn)
         notices = [{"id": n.id, "title": n.title, "what_happened": n.what_happened, "what_to_do": n.what_to_do,
                     "contact": n.contact, "valid_to": n.valid_to, "acknowledged": n.id in acked} for n in live]
-        audit_read(s, action="briefing.view", purpose="briefing", pseudonym=None)
-    bounds = b.bounds_ll
-    m = maps.new_map(bounds, tile_url=current_app.config["GEO_RISK_TILE_URL"])
-    maps.add_base_layers(m, d, bounds)
+        audit_read(s, action=action, purpose="briefing", pseudonym=None)
+    return d, d.briefing(urn, tier=tier, overrides=overrides), notices
+
+
+@bp.get("/<urn>")
+def briefing(urn: str):
+    d, b, notices = page(urn, "briefing.view")
+    m = maps.new_map(b.bounds_ll, tile_url=current_app.config["GEO_RISK_TILE_URL"])
+    maps.add_base_layers(m, d, b.bounds_ll)
     maps.GeoJsonLayer(b.shading, name="area-shading").add_to(m)
     maps.GeoJsonLayer(b.school_marker, name="school").add_to(m)
-    chart = drawing.bar_chart_svg(b.trend_labels, b.trend_series)
-    return render_template("schools/briefing.html", urn=urn, b=b, notices=notices, chart=chart,
+    levels = list(d.policy.briefing.levels)
+    return render_template("schools/briefing.html", urn=urn, b=b, d=b.data, notices=notices, levels=levels,
                            map=maps.render_map(m, g.csp_nonce), synthetic=d.is_synthetic)
 
 
@@ -61,4 +79,25 @@ def acknowledge(urn: str, nid: int):
             raise NotFound("no such notice")
         queries.acknowledge(s, nid, g.user.id, urn, g.now)
     flash("Notice acknowledged.", "ok")
+    return redirect(url_for("schools.briefing", urn=urn), code=303)
+
+
+@bp.post("/<urn>/tension")
+def tension(urn: str):
+    """An analyst sets the school's tension level, with a reason and an expiry (recorded)."""
+    d = data()
+    d.snapshot.school(urn)
+    level = request.form.get("level", "")
+    reason = (request.form.get("reason") or "").strip()
+    days = request.form.get("days", type=int) or 0
+    if level not in d.policy.briefing.levels:
+        raise ValidationError(f"level must be one of {', '.join(d.policy.briefing.levels)}")
+    if not reason:
+        raise ValidationError("give the reason for setting the level")
+    if not 1 <= days <= 90:
+        raise ValidationError("an override lasts 1 to 90 days")
+    with store().transaction() as s:
+        queries.add_override(s, urn=urn, level=level, reason=reason[:2000], user_id=g.user.id, at=g.now,
+                             expires_at=g.now + dt.timedelta(days=days))
+    flash("Tension level set.", "ok")
     return redirect(url_for("schools.briefing", urn=urn), code=303)

@@ -224,11 +224,12 @@ class AppData:
             return None
         return self._get("area_index", lambda: FeatureIndex(self.area_layer(level), tip="name"))
 
-    def briefing(self, urn: str):
-        """A school's briefing for the day, built once per snapshot and school."""
+    def briefing(self, urn: str, *, tier: str = "school", overrides: tuple = ()):
+        """A school's briefing page for the day, built once per snapshot, school, tier and overrides."""
         from web import briefings
 
-        return self._get(f"briefing:{urn}", lambda: briefings.build(self, urn))
+        key = repr((urn, tier, tuple((o.level, str(o.set_at), str(o.expires_at), o.reason) for o in overrides)))
+        return self._get(f"briefing:{key}", lambda: briefings.build(self, urn, tier=tier, overrides=overrides))
 
     def people_ids(self) -> pd.DataFrame:
         return self._get("people_ids", lambda: self.snapshot.people[["pseudonym", "is_child"]].copy())

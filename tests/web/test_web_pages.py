@@ -71,12 +71,27 @@ def test_transport_check_shows_both_routes_and_a_recommendation(signed_in, info)
 def test_school_briefing_shows_areas_never_points(signed_in):
     sami = signed_in("sami")
     html = _text(sami.get("/schools/", follow_redirects=True))
-    assert "Tension level" in html and 'id="trend"' in html
+    assert "Tension level" in html and 'id="trend"' in html and "<svg" in html
     layers = _geojson_layers(html)
     points = [f for layer in layers for f in layer["features"] if f["geometry"]["type"] == "Point"]
     assert len(points) == 1  # the school itself; never an incident
-    counts = [f["properties"]["count"] for layer in layers for f in layer["features"] if "count" in f["properties"]]
-    assert counts and all(c == "0" or c == "<5" or int(c) >= 5 for c in counts)
+    counts = [f["properties"]["count_12m"] for layer in layers for f in layer["features"]
+              if "count_12m" in f["properties"]]
+    assert counts and all(c in ("0", "<5", "[c]") or int(c) >= 5 for c in counts)
+    cells = re.findall(r"<td>([^<]*)</td>", html.split('id="counts"')[1].split("</table>")[0])
+    assert all(c.strip() in ("", "0", "<5", "[c]", "n/a") or not c.strip().isdigit() or int(c) >= 5
+               for c in cells if c.strip().isdigit() or c.strip() in ("<5", "[c]"))
+
+
+def test_analyst_sets_the_tension_level(signed_in, seeded):
+    ana = signed_in("ana")
+    ana.get("/schools/100001")
+    resp = ana.post("/schools/100001/tension", {"level": "Critical", "reason": "Disorder at the station",
+                                                "days": "3"})
+    assert resp.status_code == 303
+    html = _text(signed_in("sami").get("/schools/100001"))
+    assert re.search(r'id="tension-level">Critical<', html)
+    assert "Disorder at the station" in html
 
 
 def test_notice_is_published_and_acknowledged(signed_in, seeded):

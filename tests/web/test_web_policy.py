@@ -40,6 +40,8 @@ def samples(info) -> dict[str, tuple[str, str, dict]]:
         "schools.index": ("GET", "/schools/", {}),
         "schools.briefing": ("GET", "/schools/100001", {}),
         "schools.acknowledge": ("POST", "/schools/100001/notices/1/ack", {}),
+        "schools.tension": ("POST", "/schools/100001/tension", {"level": "High", "reason": "Disorder at the station",
+                                                                 "days": "3"}),
         "analyst.index": ("GET", "/analyst/", {}),
         "analyst.incidents": ("GET", "/analyst/incidents", {}),
         "analyst.people": ("GET", "/analyst/people", {}),

@@ -1,25 +1,22 @@
-"""GET /api/v1/schools/<urn>/briefing: a school's area briefing (area-level figures only)."""
+"""GET /api/v1/schools/<urn>/briefing: a school's area briefing (area-level figures only for schools)."""
 
 from __future__ import annotations
 
 from flask import jsonify
 
-from web.access import audit_read, school_for
 from web.api import bp
-from web.extensions import data, store
+from web.schools import page
 
 
 @bp.get("/schools/<urn>/briefing")
 def briefing(urn: str):
-    school_for(urn, action="api.briefing.view")
-    d = data()
-    b = d.briefing(urn)
-    with store().transaction() as s:
-        audit_read(s, action="api.briefing.view", purpose="briefing", pseudonym=None)
-    shading = {"type": "FeatureCollection", "features": [
+    _d, b, notices = page(urn, "api.briefing.view")
+    areas = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": f["geometry"],
          "properties": {k: v for k, v in f["properties"].items() if not k.startswith("_")}}
         for f in b.shading["features"]]}
-    return jsonify(urn=b.urn, name=b.name, as_of=b.as_of.isoformat(), level=b.level, reasons=b.level_reasons,
-                   windows=b.windows, trend={"months": b.trend_labels, "series": b.trend_series},
-                   areas=shading, notes=b.notes, advisory=True)
+    body = dict(b.data)
+    body["area_geojson"] = areas
+    body["live_notices"] = [{**n, "valid_to": n["valid_to"].isoformat()} for n in notices]
+    body["advisory"] = True
+    return jsonify(body)
