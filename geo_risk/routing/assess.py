@@ -19,8 +19,12 @@ policy version.
 
 What the transport officer sees (``tier="transport"``) names no other person,
 peer group or piece of intelligence: a segment of concern reads "segment near
-<street name>" with the kind of concern in general words. The analyst tier
-adds the references of the places involved.
+<street name> passes within 200 m of ..." with the kind of concern in general
+words and the distance rounded **up to the next 100 m** (as the housing tier of
+the placement check does); the transport JSON carries neither the exact
+distance nor street-segment ids. The analyst tier adds the exact distance, the
+segment ids and the references of the places involved. Every ``to_dict``
+defaults to the transport tier: the least-privileged reading is the default.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from geo_risk.errors import ValidationError
 from geo_risk.routing.graph import Snap, WalkGraph, cut_coords, snap_points
 from geo_risk.routing.paths import RoutePlan, Walk, detour_allowance_m, plan_routes
 from geo_risk.routing.risk import RiskFn, evaluate_risk, window_peak
+from geo_risk.scoring.assessment import up_to_100_m
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +71,21 @@ _UNNAMED = "an unnamed path"
 _MAX_STREETS = 6  # street names listed in one reason
 
 
-def _metres(distance_m: float) -> str:
-    """A distance in words: to the metre, but never "0 m" (a place on the street is "within 10 m")."""
+def _metres(distance_m: float, tier: str = "transport") -> str:
+    """A distance in words for ``tier``.
+
+    Transport: rounded up to the next 100 m ("within 100 m" at least). Analyst: to the metre,
+    but never "0 m" (a place on the street is "within 10 m").
+    """
+    if tier != "analyst":
+        return f"{up_to_100_m(distance_m)} m"
     return f"{max(distance_m, 10.0):.0f} m" if distance_m < 10.0 else f"{distance_m:.0f} m"
+
+
+def _check_tier(tier: str) -> None:
+    if tier not in TIERS:
+        msg = f"tier must be one of {', '.join(TIERS)}, got {tier!r}"
+        raise ValidationError(msg)
 
 
 @dataclass(frozen=True)
@@ -113,9 +130,12 @@ class NearSegment:
     kind
         Kind of concern (see :class:`ConcernSite`).
     distance_m
-        Closest approach, metres.
+        Closest approach, metres (analyst tier only; the transport tier is told
+        ``within_m``, rounded up to the next 100 m).
     refs
         References of the places involved: analyst tier only, empty otherwise.
+    tier
+        Whose wording :attr:`text` and :meth:`to_dict` give by default.
     """
 
     street: str
@@ -123,22 +143,41 @@ class NearSegment:
     kind: ConcernKind
     distance_m: float
     refs: tuple[str, ...] = ()
+    tier: str = "transport"
+
+    @property
+    def within_m(self) -> int:
+        """The closest approach rounded up to the next 100 m."""
+        return int(up_to_100_m(self.distance_m) or 100)
 
     @property
     def text(self) -> str:
-        """Plain words for the transport tier: no person, group or intelligence named."""
-        return f"segment near {self.street} passes within {_metres(self.distance_m)} of {_CONCERN_WORDS[self.kind]}"
+        """Plain words naming no person, group or intelligence (distance as for :attr:`tier`)."""
+        return self.text_for(self.tier)
 
-    def to_dict(self) -> dict[str, Any]:
+    def text_for(self, tier: str) -> str:
+        """Plain words with the distance as ``tier`` may see it."""
+        _check_tier(tier)
+        return (
+            f"segment near {self.street} passes within {_metres(self.distance_m, tier)} of "
+            f"{_CONCERN_WORDS[self.kind]}"
+        )
+
+    def to_dict(self, *, tier: str | None = None) -> dict[str, Any]:
+        """Plain data for ``tier`` (default: the segment's own): transport gets no ids and no exact distance."""
+        tier = self.tier if tier is None else tier
+        _check_tier(tier)
         out: dict[str, Any] = {
             "street": self.street,
-            "segment_ids": [int(i) for i in self.segment_ids],
             "kind": self.kind,
-            "distance_m": round(float(self.distance_m), 1),
-            "text": self.text,
+            "within_m": self.within_m,
+            "text": self.text_for(tier),
         }
-        if self.refs:
-            out["refs"] = list(self.refs)
+        if tier == "analyst":
+            out["segment_ids"] = [int(i) for i in self.segment_ids]
+            out["distance_m"] = round(float(self.distance_m), 1)
+            if self.refs:
+                out["refs"] = list(self.refs)
         return out
 
 
@@ -170,9 +209,10 @@ class RouteSegment:
     peak_risk: float
     band: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "segment_id": int(self.segment_id),
+    def to_dict(self, *, tier: str = "transport") -> dict[str, Any]:
+        """Plain data; the street-segment id is for the analyst tier only."""
+        _check_tier(tier)
+        out: dict[str, Any] = {
             "street": self.street,
             "highway": self.highway,
             "length_m": round(self.length_m, 1),
@@ -180,6 +220,9 @@ class RouteSegment:
             "peak_risk": round(self.peak_risk, 6),
             "band": self.band,
         }
+        if tier == "analyst":
+            out["segment_id"] = int(self.segment_id)
+        return out
 
 
 @dataclass(frozen=True)
@@ -234,7 +277,9 @@ class Route:
     segments: tuple[RouteSegment, ...]
     near: tuple[NearSegment, ...]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, tier: str = "transport") -> dict[str, Any]:
+        """Plain data for ``tier``: the transport tier (the default) gets no segment ids and no exact distances."""
+        _check_tier(tier)
         coords = np.round(shapely.get_coordinates(self.geometry), 1).tolist()
         return {
             "role": self.role,
@@ -250,8 +295,8 @@ class Route:
             "detour_ratio": round(self.detour_ratio, 4),
             "riskiest_street": self.riskiest_street,
             "alpha": round(self.alpha, 6),
-            "segments": [s.to_dict() for s in self.segments],
-            "near": [n.to_dict() for n in self.near],
+            "segments": [s.to_dict(tier=tier) for s in self.segments],
+            "near": [n.to_dict(tier=tier) for n in self.near],
         }
 
 
@@ -363,9 +408,9 @@ class RouteAssessment:
             "origin": self.origin.to_dict(),
             "destination": self.destination.to_dict(),
             "detour_cap_m": round(self.detour_cap_m, 1),
-            "routes": [r.to_dict() for r in self.routes],
+            "routes": [r.to_dict(tier=self.tier) for r in self.routes],
             "recommendation": self.recommendation.to_dict(),
-            "beyond_cap": self.beyond_cap.to_dict() if self.beyond_cap is not None else None,
+            "beyond_cap": self.beyond_cap.to_dict(tier=self.tier) if self.beyond_cap is not None else None,
             "policy_version": self.policy_version,
             "policy_digest": self.policy_digest,
             "advisory": self.advisory,
@@ -427,9 +472,7 @@ def assess_route(
         with another sample step.
     """
     rp = policy.routing
-    if tier not in TIERS:
-        msg = f"tier must be one of {', '.join(TIERS)}, got {tier!r}"
-        raise ValidationError(msg)
+    _check_tier(tier)
     bands = tuple(policy.scoring.bands)
     if rp.assisted_transport_band not in bands:
         msg = (
@@ -463,7 +506,7 @@ def assess_route(
     unconstrained = None
     if plan.unconstrained is not None:
         unconstrained = _route("beyond_cap", plan.unconstrained, plan, graph, policy, risk_fn, concern_tree, concern_list, tier)
-    recommendation = _recommend(routes, unconstrained, plan, policy)
+    recommendation = _recommend(routes, unconstrained, plan, policy, tier)
     return RouteAssessment(
         child=child,
         as_of=as_of,
@@ -644,6 +687,7 @@ def _merge_near(
             kind=r["kind"],
             distance_m=float(r["d"]),
             refs=tuple(sorted(r["refs"])) if tier == "analyst" else (),
+            tier=tier,
         )
         for r in sorted(runs, key=lambda r: (r["first"], r["kind"]))
     ]
@@ -657,7 +701,9 @@ def _streets_list(near: Sequence[NearSegment], kind: str) -> list[str]:
     return seen
 
 
-def _recommend(routes: list[Route], beyond: Route | None, plan: RoutePlan, policy: Policy) -> Recommendation:
+def _recommend(
+    routes: list[Route], beyond: Route | None, plan: RoutePlan, policy: Policy, tier: str
+) -> Recommendation:
     rp = policy.routing
     bands = list(policy.scoring.bands)
     bar = rp.assisted_transport_band
@@ -697,7 +743,7 @@ def _recommend(routes: list[Route], beyond: Route | None, plan: RoutePlan, polic
             named = ", ".join(streets[:_MAX_STREETS])
             if len(streets) > _MAX_STREETS:
                 named += f" and {len(streets) - _MAX_STREETS} other street(s)"
-            reasons.append(f"The lowest-risk walk passes within {_metres(closest)} of {words}: near {named}.")
+            reasons.append(f"The lowest-risk walk passes within {_metres(closest, tier)} of {words}: near {named}.")
     if meets:
         reasons.append(
             f"Every walk found within the detour cap ({allowance:.0f} m over the shortest) is {bar} or above, "

@@ -24,11 +24,18 @@ def _r(value: float | None, digits: int) -> float | None:
     return 0.0 if out == 0 else out  # no "-0.0"
 
 
-def _up_to_100(distance_m: float | None) -> int | None:
-    """A distance rounded up to the next 100 m (at least 100 m) for non-analyst audiences."""
+def up_to_100_m(distance_m: float | None) -> int | None:
+    """A distance rounded up to the next 100 m (at least 100 m), for every tier below the analyst's.
+
+    Shared by the placement check (housing tier) and the route check (transport tier) so that
+    no non-analyst wording gives a distance to anyone's places more precisely than 100 m.
+    """
     if distance_m is None:
         return None
     return int(max(1, -(-float(distance_m) // 100)) * 100)
+
+
+_up_to_100 = up_to_100_m
 
 
 @dataclass(frozen=True)

@@ -173,3 +173,47 @@ def test_bad_tier_and_bad_risk_values_are_refused(grid, policy):
         assess_route("YP-0042", HOME, SCHOOL, AS_OF, policy, graph=grid, risk_fn=_corridor_risk, tier="school")  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="risk_fn"):
         assess_route("YP-0042", HOME, SCHOOL, AS_OF, policy, graph=grid, risk_fn=lambda xy: -np.ones(len(xy)))
+
+
+def _keys(obj) -> set[str]:
+    if isinstance(obj, dict):
+        return set(obj) | {k for v in obj.values() for k in _keys(v)}
+    if isinstance(obj, list):
+        return {k for v in obj for k in _keys(v)}
+    return set()
+
+
+def test_transport_json_has_no_exact_distances_and_no_ids(grid, policy):
+    """Review finding: 'passes within 30 m' and distance_m/segment_ids let an officer triangulate a place."""
+    concerns = [*_concerns(), ConcernSite("exploiter_activity", Point(X0 + 263, Y0 + 263), ref="PL-0020")]
+    result = assess_route("YP-0042", HOME, SCHOOL, AS_OF, policy, graph=grid, risk_fn=_corridor_risk,
+                          concerns=concerns)
+    near = [n for r in result.routes for n in r.near]
+    assert {round(n.distance_m) for n in near} >= {30, 37}  # exact approaches exist inside the result ...
+    text = result.to_json()
+    data = json.loads(text)
+    keys = _keys(data)
+    assert not keys & {"segment_ids", "segment_id", "distance_m", "refs"}  # ... but never reach the JSON
+    for n in (n for r in data["routes"] for n in r["near"]):
+        assert n["within_m"] % 100 == 0 and n["within_m"] >= 100
+        assert f"passes within {n['within_m']} m of " in n["text"]
+    assert "within 100 m of" in text
+    for exact in ("within 30 m", "within 37 m", "within 86 m", "within 10 m"):
+        assert exact not in text
+    assert any("passes within 100 m of" in r for r in result.recommendation.reasons)
+    # the objects' own wording follows the tier too (the CLI and web pages print n.text)
+    assert all(n.text == n.text_for("transport") for n in near)
+    # a Route serialised on its own (the web API does this) is the transport tier unless asked
+    assert not _keys(result.shortest.to_dict()) & {"segment_ids", "segment_id", "distance_m"}
+
+
+def test_analyst_json_keeps_exact_distances_and_ids(grid, policy):
+    result = assess_route("YP-0042", HOME, SCHOOL, AS_OF, policy, graph=grid, risk_fn=_corridor_risk,
+                          concerns=_concerns(), tier="analyst")
+    data = json.loads(result.to_json())
+    (stretch,) = [n for n in data["routes"][0]["near"] if n["kind"] == "adversary_activity"]
+    assert stretch["distance_m"] == pytest.approx(30.0) and len(stretch["segment_ids"]) == 3
+    assert stretch["within_m"] == 100 and "passes within 30 m of" in stretch["text"]
+    assert all("segment_id" in s for s in data["routes"][0]["segments"])
+    assert any("passes within 86 m of a place associated with the exploitation" in r
+               for r in result.recommendation.reasons)
