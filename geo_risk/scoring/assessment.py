@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 AUDIENCES = ("analyst", "housing")
+DEFAULT_AUDIENCE = "housing"  # least privilege: every to_dict/to_json defaults to the housing tier
 
 FACTOR_LABELS = {
     "area_intensity": "Area intensity (citywide percentile)",
@@ -165,8 +166,11 @@ class Assessment:
                 return f
         raise KeyError(name)
 
-    def to_dict(self, *, audience: str = "analyst") -> dict[str, Any]:
+    def to_dict(self, *, audience: str = "housing") -> dict[str, Any]:
         """Plain data for JSON; identical for identical assessments.
+
+        The default is the least-privileged tier, ``"housing"``: a caller that needs the
+        analyst tier must ask for it with ``audience="analyst"``.
 
         ``audience="housing"`` leaves out the analyst reasons, the evidence ids and every
         distance to an adversary's or exploiter's places (the housing reasons say "within
@@ -198,7 +202,7 @@ class Assessment:
             out["evidence"] = list(self.evidence)
         return out
 
-    def to_json(self, *, audience: str = "analyst") -> str:
+    def to_json(self, *, audience: str = "housing") -> str:
         """Canonical JSON: sorted keys, rounded floats, no whitespace."""
         return json.dumps(self.to_dict(audience=audience), sort_keys=True, separators=(",", ":"))
 
@@ -211,7 +215,7 @@ class RankedCandidate:
     label: str
     assessment: Assessment
 
-    def to_dict(self, *, audience: str = "analyst") -> dict[str, Any]:
+    def to_dict(self, *, audience: str = "housing") -> dict[str, Any]:
         return {"rank": self.rank, "label": self.label, "assessment": self.assessment.to_dict(audience=audience)}
 
 
@@ -224,7 +228,7 @@ class PlacementRanking:
     policy_version: str
     candidates: tuple[RankedCandidate, ...]
 
-    def to_dict(self, *, audience: str = "analyst") -> dict[str, Any]:
+    def to_dict(self, *, audience: str = "housing") -> dict[str, Any]:
         return {
             "child": self.child,
             "as_of": self.as_of,
@@ -233,5 +237,5 @@ class PlacementRanking:
             "candidates": [c.to_dict(audience=audience) for c in self.candidates],
         }
 
-    def to_json(self, *, audience: str = "analyst") -> str:
+    def to_json(self, *, audience: str = "housing") -> str:
         return json.dumps(self.to_dict(audience=audience), sort_keys=True, separators=(",", ":"))

@@ -63,7 +63,7 @@ def test_an_expired_conflict_link_changes_nothing(world, policy):
         conflict("L1", "YP-1", "YP-2", evidence_grade="A", expires_at="2026-10-31"),
     ):
         a = assess(world, policy, [expired])
-        assert a.to_json() == base.to_json()
+        assert a.to_json(audience="analyst") == base.to_json(audience="analyst")
         assert a.inputs_hash == base.inputs_hash
 
 
@@ -102,7 +102,7 @@ def test_parent_carer_grade_b_weighs_the_same_as_police_grade_b(world, policy):
         policy,
         [conflict("L1", "YP-1", "YP-2", evidence_grade="B", source_type="parent_carer", source="mother")],
     )
-    assert carer.to_json() == police.to_json()
+    assert carer.to_json(audience="analyst") == police.to_json(audience="analyst")
     assert carer.factor("conflict_exposure").raw == pytest.approx(0.8)
 
 
@@ -111,13 +111,13 @@ def test_same_inputs_and_policy_give_identical_result_and_hash(world, policy):
     a = assess(world, policy, links, point=(X0 + 120, Y0 + 80))
     b = assess(world, Policy.default(), links, point=(X0 + 120, Y0 + 80))
     assert a == b
-    assert a.to_json() == b.to_json()
+    assert a.to_json(audience="analyst") == b.to_json(audience="analyst")
     assert re.fullmatch(r"[0-9a-f]{64}", a.inputs_hash)
     # shuffled frames make no difference either
     frames = world(links=links)
     frames = {k: v.iloc[::-1].reset_index(drop=True) if len(v) else v for k, v in frames.items()}
     c = assess_location("YP-1", (X0 + 120, Y0 + 80), AS_OF, policy, area_percentile=QUIET, **frames)
-    assert c.to_json() == a.to_json()
+    assert c.to_json(audience="analyst") == a.to_json(audience="analyst")
 
 
 def test_inputs_hash_changes_with_point_date_policy_and_area(world, policy):
@@ -140,7 +140,7 @@ def test_protected_characteristics_change_no_score_and_no_hash(world, policy, co
         changed = dict(frames)
         changed["people"] = frames["people"].assign(**{column: value})
         after = rank_placements("YP-1", points, AS_OF, policy, area_percentiles=[5, 50, 95], **changed)
-        assert after.to_json() == before.to_json()
+        assert after.to_json(audience="analyst") == before.to_json(audience="analyst")
 
 
 def test_exploitation_exposure_lifts_the_band(world, policy):
@@ -221,6 +221,22 @@ def test_analyst_reasons_carry_evidence_ids(world, policy):
     text = " ".join(a.reasons_analyst)
     assert "YP-2" in text and "L1" in text and "P2" in text
     assert a.evidence == ("L1", "P2")
+
+
+def test_to_dict_defaults_to_the_least_privileged_tier(world, policy):
+    """Review finding: to_dict()/to_json() defaulted to the analyst tier (fail-open)."""
+    a = assess(world, policy, [FRESH_A, EXPLOITS])
+    assert a.to_dict() == a.to_dict(audience="housing")
+    assert a.to_json() == a.to_json(audience="housing")
+    for hidden in ("reasons_analyst", "evidence", "nearest_adversary_m", "nearest_exploiter_m"):
+        assert hidden not in a.to_dict()
+    assert "L1" not in a.to_json() and "YP-2" not in a.to_json()
+    ranking = rank_placements("YP-1", [(X0, Y0)], AS_OF, policy, area_percentiles=[5], **world(links=[FRESH_A]))
+    assert ranking.to_dict() == ranking.to_dict(audience="housing")
+    assert ranking.to_json() == ranking.to_json(audience="housing")
+    assert "reasons_analyst" not in ranking.to_json() and "L1" not in ranking.to_json()
+    assert ranking.candidates[0].to_dict() == ranking.candidates[0].to_dict(audience="housing")
+    assert "L1" in a.to_json(audience="analyst")  # the analyst tier is there when asked for
 
 
 def test_to_dict_is_stable_and_rounded(world, policy):

@@ -82,4 +82,4 @@ def test_scoring_many_points_at_once_equals_one_at_a_time(xs):
     pct = np.linspace(0, 100, len(pts))
     together = ctx.assess(pts, area_percentile=pct)
     alone = [ctx.assess(pts[i : i + 1], area_percentile=pct[i : i + 1])[0] for i in range(len(pts))]
-    assert [a.to_json() for a in together] == [a.to_json() for a in alone]
+    assert [a.to_json(audience="analyst") for a in together] == [a.to_json(audience="analyst") for a in alone]
