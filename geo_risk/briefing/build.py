@@ -134,17 +134,11 @@ def brief_all(
     periods = define_periods(inc["occurred"], inc["has_time"], as_of=as_of, policy=bp)
     rows, row_of = _rows(inc["category"], inc["has_time"], bp)
     masks = period_masks(inc["occurred"], inc["has_time"], periods)
-    n_s, n_r, n_p = len(schools), len(rows), len(periods.all)
+    n_s, n_r = len(schools), len(rows)
     school_xy = np.column_stack([schools.geometry.x.to_numpy(), schools.geometry.y.to_numpy()])
 
     # ---- incidents within each school's buffer: one KD-tree, one query for all schools
-    in_any = np.flatnonzero(masks.any(axis=1))
-    s_idx, i_idx = _pairs_within(school_xy, inc["xy"][in_any], bp.buffer_m)
-    i_idx = in_any[i_idx]
-    counts = np.zeros((n_s, n_r, n_p), dtype=np.int64)
-    code = s_idx * n_r + row_of[i_idx]
-    for p in range(n_p):
-        counts[:, :, p] = np.bincount(code, weights=masks[i_idx, p], minlength=n_s * n_r).reshape(n_s, n_r)
+    counts, s_idx, i_idx = count_within(school_xy, inc["xy"], masks, row_of, n_r, bp.buffer_m)
 
     # ---- rate ratios for every school, row and window at once
     resolution = np.array([r.resolution for r in rows])
@@ -307,6 +301,8 @@ def _incident_arrays(incidents: gpd.GeoDataFrame, as_of: pd.Timestamp) -> dict[s
         "occurred": occurred[ok],
         "has_time": sub["has_time"].astype(bool).to_numpy(),
         "xy": np.column_stack([sub.geometry.x.to_numpy(), sub.geometry.y.to_numpy()]),
+        "geom": sub.geometry.to_numpy(),
+        "month": occurred[ok].astype("datetime64[M]").astype(np.int64),
     }
 
 
@@ -320,11 +316,31 @@ def _rows(category: np.ndarray, has_time: np.ndarray, bp: BriefingPolicy) -> tup
         (RowKey(c, r) for c, r in zip(present["category"], present["resolution"])),
         key=lambda k: (serious_order.get(k.category, len(serious_order)), k.category, k.resolution != DATED),
     )
-    index = {(k.category, k.resolution): n for n, k in enumerate(keys)}
-    row_of = np.array([index[(c, r)] for c, r in zip(category, resolution)], dtype=np.int64) if len(category) else (
-        np.zeros(0, dtype=np.int64)
-    )
+    index = pd.Series(range(len(keys)), index=pd.MultiIndex.from_tuples([(k.category, k.resolution) for k in keys]))
+    row_of = index.reindex(pd.MultiIndex.from_arrays([category, resolution])).to_numpy(dtype=np.int64) if len(
+        category
+    ) else np.zeros(0, dtype=np.int64)
     return tuple(keys), row_of
+
+
+def count_within(
+    centres: np.ndarray, xy: np.ndarray, masks: np.ndarray, row_of: np.ndarray, n_rows: int, radius: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Counts ``(n_centres, n_rows, n_periods)`` of points within ``radius`` of each centre.
+
+    One KD-tree over the points that count in any period, one ball query for all centres,
+    then ``numpy.bincount`` over (centre, row) codes per period. Also returns the
+    (centre, point) pairs.
+    """
+    n_s, n_p = len(centres), masks.shape[1]
+    in_any = np.flatnonzero(masks.any(axis=1))
+    s_idx, i_idx = _pairs_within(centres, xy[in_any], radius)
+    i_idx = in_any[i_idx]
+    counts = np.zeros((n_s, n_rows, n_p), dtype=np.int64)
+    code = s_idx * n_rows + row_of[i_idx]
+    for p in range(n_p):
+        counts[:, :, p] = np.bincount(code, weights=masks[i_idx, p], minlength=n_s * n_rows).reshape(n_s, n_rows)
+    return counts, s_idx, i_idx
 
 
 def _pairs_within(centres: np.ndarray, points: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
@@ -528,12 +544,13 @@ class _AreaInfo:
         )
         return prot, shades
 
-    def area_of_points(self, xy: np.ndarray) -> np.ndarray:
+    def area_of_points(self, xy: np.ndarray, geoms: np.ndarray | None = None) -> np.ndarray:
         """Index of the area holding each point (-1 if none)."""
         out = np.full(len(xy), -1, dtype=np.int64)
         if self.tree is None or len(xy) == 0:
             return out
-        p_idx, a_idx = self.tree.query(shapely.points(xy), predicate="intersects")
+        geoms = shapely.points(xy) if geoms is None else geoms
+        p_idx, a_idx = self.tree.query(geoms, predicate="intersects")
         first = np.unique(p_idx, return_index=True)[1]
         out[p_idx[first]] = a_idx[first]
         return out
@@ -553,8 +570,7 @@ def _area_tables(areas, buffers, inc, bp: BriefingPolicy, as_of: pd.Timestamp, p
     available = set()
     if periods.latest_month is not None:
         latest = np.datetime64(periods.latest_month, "M").astype(np.int64)
-        inc_month = inc["occurred"].astype("datetime64[M]").astype(np.int64)
-        available = set(np.unique(inc_month[~inc["has_time"]]).tolist())
+        available = set(np.unique(inc["month"][~inc["has_time"]]).tolist())
         partial = tuple(bool(m > latest or m not in available) for m in month_idx)
     else:
         partial = tuple(False for _ in month_idx)
@@ -571,8 +587,7 @@ def _area_tables(areas, buffers, inc, bp: BriefingPolicy, as_of: pd.Timestamp, p
     bounds = np.searchsorted(b_idx, np.arange(n_s + 1))
     touched = [a_idx[bounds[k]: bounds[k + 1]] for k in range(n_s)]
     # incidents in the trend months -> area, month
-    inc_month = inc["occurred"].astype("datetime64[M]").astype(np.int64)
-    pos = inc_month - month_idx[0]
+    pos = inc["month"] - month_idx[0]
     in_trend = (pos >= 0) & (pos < n_m)
     sel = np.flatnonzero(in_trend)
     info = _AreaInfo(
@@ -588,7 +603,7 @@ def _area_tables(areas, buffers, inc, bp: BriefingPolicy, as_of: pd.Timestamp, p
         partial=partial,
         tree=tree,
     )
-    area_of = info.area_of_points(inc["xy"][sel])
+    area_of = info.area_of_points(inc["xy"][sel], geoms=inc["geom"][sel])
     ok = area_of >= 0
     a_i, m_i, rows_sel = area_of[ok], pos[sel][ok], sel[ok]
     serious = np.isin(inc["category"][rows_sel], list(bp.serious_categories))
@@ -646,9 +661,29 @@ def _conflicts(school_xy, links, places, groups, as_of, bp: BriefingPolicy, area
     for s, p in zip(s_idx, p_idx):
         by_school[int(s)].append(int(p))
     group_col = gp["group"].astype(str).to_numpy()
+    place_ids = gp["place_id"].astype(str).to_numpy()
+    kinds = gp["kind"].astype(str).to_numpy()
+    seen_col = pd.to_datetime(gp["last_seen"]).to_numpy()
+    place_objs: dict[int, ConflictPlace] = {}
+
+    def place(p: int) -> ConflictPlace:
+        if p not in place_objs:
+            a = area_idx[p]
+            place_objs[p] = ConflictPlace(
+                group=labels.get(group_col[p], f"peer group {group_col[p]}"),
+                kind=kinds[p],
+                area_code=str(area_info.codes[a]) if a >= 0 else None,
+                area_name=str(area_info.names[a]) if a >= 0 else None,
+                last_seen=None if np.isnat(seen_col[p]) else pd.Timestamp(seen_col[p]),
+                place_id=place_ids[p],
+                easting=float(xy[p, 0]),
+                northing=float(xy[p, 1]),
+            )
+        return place_objs[p]
+
     out = []
     for s in range(n_s):
-        near = by_school[s]
+        near = sorted(by_school[s], key=lambda p: (group_col[p], place_ids[p]))
         if not near:
             out.append(())
             continue
@@ -658,24 +693,7 @@ def _conflicts(school_xy, links, places, groups, as_of, bp: BriefingPolicy, area
             parties = [g for g in (pair.group_a, pair.group_b) if g is not None]
             if not groups_here.intersection(parties):
                 continue
-            place_list = []
-            for p in sorted(near, key=lambda p: (group_col[p], str(gp["place_id"].iat[p]))):
-                if group_col[p] not in parties:
-                    continue
-                a = area_idx[p]
-                seen = gp["last_seen"].iat[p]
-                place_list.append(
-                    ConflictPlace(
-                        group=labels.get(group_col[p], f"peer group {group_col[p]}"),
-                        kind=str(gp["kind"].iat[p]),
-                        area_code=str(area_info.codes[a]) if a >= 0 else None,
-                        area_name=str(area_info.names[a]) if a >= 0 else None,
-                        last_seen=None if pd.isna(seen) else pd.Timestamp(seen),
-                        place_id=str(gp["place_id"].iat[p]),
-                        easting=float(xy[p, 0]),
-                        northing=float(xy[p, 1]),
-                    )
-                )
+            place_list = [place(p) for p in near if group_col[p] in parties]
             age = None if pair.last_seen is None else int((as_of - pair.last_seen) / pd.Timedelta(days=1))
             names = [labels.get(g, f"peer group {g}") for g in parties]
             if pair.group_b is None:

@@ -299,12 +299,20 @@ class _Auditor:
         ok = self._pair_witnesses(hidden, lo, hi)
         witnessed = {int(i) for i, good in zip(hidden, ok) if good}
         out = []
+        search: _Search | None = None
         for i in todo:
             if i in witnessed:
                 continue
-            if not self._search_alternative(i, hidden, lo, hi):
+            search = search or _Search(self.a, self.g, hidden, self.v, lo, hi, self.cap)
+            if not search.has_alternative(i):
                 out.append(i)
         return out
+
+    @property
+    def cap(self) -> float:
+        # An alternative far above every true count is never needed to show ambiguity;
+        # capping open domains keeps the search finite (missing one only suppresses more).
+        return float(2 * int(self.v.sum()) + 2 * self.t + 10)
 
     def is_safe(self, cell: int, status: np.ndarray) -> bool:
         """Whether ``cell`` has a second consistent value under ``status``."""
@@ -314,7 +322,7 @@ class _Auditor:
         k = int(np.searchsorted(hidden, cell))
         if ok[k]:
             return True
-        return self._search_alternative(cell, hidden, lo, hi)
+        return _Search(self.a, self.g, hidden, self.v, lo, hi, self.cap).has_alternative(cell)
 
     def _pair_witnesses(self, hidden: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """True where moving the cell by one, alone or with one partner, stays consistent."""
@@ -344,83 +352,100 @@ class _Auditor:
                 ok |= pair.any(axis=1)
         return ok
 
-    def _search_alternative(self, cell: int, hidden: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> bool:
-        true = float(self.v[cell])
-        # An alternative far above every true count is never needed to show ambiguity;
-        # capping open domains keeps the search finite (missing one only suppresses more).
-        cap = float(2 * int(self.v.sum()) + 2 * self.t + 10)
-        lo = lo.copy()
-        hi = np.minimum(hi, cap)
-        for side in ("below", "above"):
-            lo2, hi2 = lo.copy(), hi.copy()
-            if side == "below":
-                hi2[cell] = true - 1
-            else:
-                lo2[cell] = true + 1
-            if lo2[cell] > hi2[cell]:
+
+class _Search:
+    """Integer feasibility over the hidden cells, the published ones being constants.
+
+    ``sum(c_i x_i) = k`` per line (``c_i`` is +1 or -1), ``x_a <= x_b`` per ordering and
+    finite bounds per cell, by bounds propagation and branching with a node budget.
+    """
+
+    def __init__(
+        self,
+        a: np.ndarray,
+        g: np.ndarray,
+        hidden: np.ndarray,
+        v: np.ndarray,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        cap: float,
+    ) -> None:
+        self.cells = [int(i) for i in hidden]
+        local = {cell: k for k, cell in enumerate(self.cells)}
+        self.local = local
+        self.truth = [float(v[c]) for c in self.cells]
+        self.lo0 = [float(lo[c]) for c in self.cells]
+        self.hi0 = [min(float(hi[c]), cap) for c in self.cells]
+        self.eqs: list[tuple[list[tuple[int, int]], float]] = []
+        for row in a:
+            nz = np.flatnonzero(row)
+            terms = [(local[int(i)], int(row[i])) for i in nz if int(i) in local]
+            if not terms:
                 continue
-            search = _Search(self.a, self.g, hidden, self.v)
-            found = search.feasible(lo2, hi2)
+            const = -float(sum(int(row[i]) * int(v[i]) for i in nz if int(i) not in local))
+            self.eqs.append((terms, const))
+        self.ineqs: list[tuple[int, int]] = []
+        for row in g:
+            a_cell = int(np.flatnonzero(row > 0)[0])
+            b_cell = int(np.flatnonzero(row < 0)[0])
+            if a_cell in local and b_cell in local:
+                self.ineqs.append((local[a_cell], local[b_cell]))
+            elif a_cell in local:
+                k = local[a_cell]
+                self.hi0[k] = min(self.hi0[k], float(v[b_cell]))
+            elif b_cell in local:
+                k = local[b_cell]
+                self.lo0[k] = max(self.lo0[k], float(v[a_cell]))
+        self.nodes = 0
+
+    def has_alternative(self, cell: int) -> bool:
+        """Whether some consistent table gives ``cell`` another value than its true one."""
+        k = self.local[cell]
+        true = self.truth[k]
+        for below in (True, False):
+            lo, hi = list(self.lo0), list(self.hi0)
+            if below:
+                hi[k] = true - 1
+            else:
+                lo[k] = true + 1
+            if lo[k] > hi[k]:
+                continue
+            self.nodes = 0
+            found = self._dfs(lo, hi)
             if found is None:
                 log.debug("disclosure audit search ran out of budget on cell %d; treating it as pinned", cell)
-                continue
-            if found:
+            elif found:
                 return True
         return False
 
-
-class _Search:
-    """Integer feasibility of ``A x = 0, G x <= 0, lo <= x <= hi`` by propagation and branching."""
-
-    def __init__(self, a: np.ndarray, g: np.ndarray, hidden: np.ndarray, v: np.ndarray) -> None:
-        self.v = v
-        self.nodes = 0
-        hidden_set = set(int(i) for i in hidden)
-        self.eqs: list[list[tuple[int, int]]] = []
-        for row in a:
-            terms = [(int(i), int(row[i])) for i in np.flatnonzero(row)]
-            self.eqs.append(terms)
-        self.ineqs: list[tuple[int, int]] = []
-        for row in g:
-            plus = [int(i) for i in np.flatnonzero(row > 0)]
-            minus = [int(i) for i in np.flatnonzero(row < 0)]
-            if plus and minus:
-                self.ineqs.append((plus[0], minus[0]))
-        self.hidden = sorted(hidden_set)
-
-    def feasible(self, lo: np.ndarray, hi: np.ndarray) -> bool | None:
-        lo = list(lo)
-        hi = list(hi)
-        return self._dfs(lo, hi)
-
     def _propagate(self, lo: list[float], hi: list[float]) -> bool:
-        for _ in range(200):
+        for _ in range(500):
             changed = False
-            for terms in self.eqs:
-                # sum(c_i x_i) == 0 with c_i in {+1, -1}
-                mins = [(lo[i] if c > 0 else -hi[i]) for i, c in terms]
-                maxs = [(hi[i] if c > 0 else -lo[i]) for i, c in terms]
-                n_inf_max = sum(1 for m in maxs if m == math.inf)
-                n_inf_min = sum(1 for m in mins if m == -math.inf)
-                fin_max = sum(m for m in maxs if m != math.inf)
-                fin_min = sum(m for m in mins if m != -math.inf)
-                for (i, c), mn, mx in zip(terms, mins, maxs):
-                    rest_max = math.inf if n_inf_max - (mx == math.inf) > 0 else fin_max - (0 if mx == math.inf else mx)
-                    rest_min = (
-                        -math.inf if n_inf_min - (mn == -math.inf) > 0 else fin_min - (0 if mn == -math.inf else mn)
-                    )
-                    # c x_i = -rest
+            for terms, const in self.eqs:
+                # sum(c_i x_i) == const
+                total_min = 0.0
+                total_max = 0.0
+                for i, c in terms:
                     if c > 0:
-                        new_lo, new_hi = -rest_max, -rest_min
+                        total_min += lo[i]
+                        total_max += hi[i]
                     else:
-                        new_lo, new_hi = rest_min, rest_max
-                    new_lo = math.ceil(new_lo) if new_lo != -math.inf else new_lo
-                    new_hi = math.floor(new_hi) if new_hi != math.inf else new_hi
+                        total_min -= hi[i]
+                        total_max -= lo[i]
+                for i, c in terms:
+                    if c > 0:
+                        rest_min = total_min - lo[i]
+                        rest_max = total_max - hi[i]
+                        new_lo, new_hi = const - rest_max, const - rest_min
+                    else:
+                        rest_min = total_min + hi[i]
+                        rest_max = total_max + lo[i]
+                        new_lo, new_hi = rest_min - const, rest_max - const
                     if new_lo > lo[i]:
-                        lo[i] = new_lo
+                        lo[i] = float(math.ceil(new_lo))
                         changed = True
                     if new_hi < hi[i]:
-                        hi[i] = new_hi
+                        hi[i] = float(math.floor(new_hi))
                         changed = True
                     if lo[i] > hi[i]:
                         return False
@@ -443,16 +468,13 @@ class _Search:
             return None
         if not self._propagate(lo, hi):
             return False
-        open_cells = [i for i in self.hidden if lo[i] < hi[i]]
+        open_cells = [i for i in range(len(lo)) if lo[i] < hi[i]]
         if not open_cells:
             return True
         cell = min(open_cells, key=lambda i: (hi[i] - lo[i], i))
-        true = float(self.v[cell])
-        if hi[cell] == math.inf:
-            mid = max(lo[cell], min(true, lo[cell] + 8))
-        else:
-            mid = math.floor((lo[cell] + hi[cell]) / 2)
-        halves = [(lo[cell], mid), (mid + 1, hi[cell])]
+        true = self.truth[cell]
+        mid = math.floor((lo[cell] + hi[cell]) / 2)
+        halves = [(lo[cell], float(mid)), (float(mid + 1), hi[cell])]
         if not (halves[0][0] <= true <= halves[0][1]):
             halves.reverse()
         unknown = False

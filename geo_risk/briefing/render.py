@@ -2,15 +2,16 @@
 
 Everything is drawn from the tier's dict (:meth:`Briefing.to_dict`), so a page can never
 show more than that tier's JSON. No external assets and no network: CSS is inline, the
-chart is matplotlib's SVG backend (no pyplot, no display), the map is SVG drawn from the
-area polygons (areas only, never incident points).
+chart is SVG written directly (:func:`trend_chart_png` draws the same chart as a PNG with
+matplotlib's Agg backend, no pyplot, no display), the map is SVG drawn from the area
+polygons (areas only, never incident points).
 """
 
 from __future__ import annotations
 
 import html
 import io
-import re
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,8 @@ import jinja2
 import matplotlib
 import numpy as np
 import shapely
-from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
-from geo_risk.briefing.disclosure import SECONDARY_MARK, WITHHELD_MARK
 from geo_risk.briefing.model import Briefing, Tier
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -82,48 +81,123 @@ def _value(text: str) -> float | None:
         return None
 
 
-def trend_chart_svg(data: Mapping[str, Any], *, width_in: float = 7.0, height_in: float = 2.4) -> str:
+def _series(data: Mapping[str, Any]) -> list[tuple[str, str, list[str]]]:
+    trend = data["trend"]
+    return [("all incidents", "#6baed6", trend["all"]), ("serious incidents", "#de2d26", trend["serious"])]
+
+
+def trend_chart_svg(data: Mapping[str, Any], *, width: int = 680, height: int = 220) -> str:
     """Monthly incidents in the school's neighbourhoods as an SVG bar chart (published values only).
 
-    A ``"<5"`` month is drawn as a hatched bar up to 4 and labelled; a hidden (``"[c]"``)
-    month is labelled and left empty. Months whose month-only data is not yet published are
-    drawn pale.
+    Drawn directly as SVG (fast and byte-for-byte stable). A ``"<5"`` month is a hatched bar
+    up to 4 labelled "<5"; a hidden month (``"[c]"``) is labelled and left empty; months
+    whose month-only data is not yet published are pale.
     """
+    trend = data["trend"]
+    months = list(trend["months"])
+    series = _series(data)
+    left, right, top, bottom = 44, 8, 40, 30
+    plot_w, plot_h = width - left - right, height - top - bottom
+    values = [_value(t) for _, _, texts in series for t in texts]
+    top_value = max([v for v in values if v is not None] + [5.0])
+    step = _nice_step(top_value / 4)
+    y_max = step * math.ceil(top_value / step)
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - v / y_max)
+
+    n = max(len(months), 1)
+    slot = plot_w / n
+    bar = slot * 0.38
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        'role="img" aria-label="Incidents per month in the school\'s neighbourhoods" font-family="sans-serif">',
+        '<defs>',
+    ]
+    for k, (_, colour, _) in enumerate(series):
+        out.append(
+            f'<pattern id="small{k}" width="5" height="5" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+            f'<rect width="5" height="5" fill="#fff"/><line x1="0" y1="0" x2="0" y2="5" stroke="{colour}" '
+            'stroke-width="2"/></pattern>'
+        )
+    out.append("</defs>")
+    out.append(f'<text x="{left}" y="12" font-size="11">Incidents per month in the school\'s neighbourhoods '
+               "(pale: month not yet fully published)</text>")
+    k = 0.0
+    while k <= y_max + 1e-9:
+        out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(k):.1f}" y2="{y(k):.1f}" stroke="#ddd"/>')
+        out.append(f'<text x="{left - 4}" y="{y(k) + 3:.1f}" font-size="9" text-anchor="end">{k:g}</text>')
+        k += step
+    for m, month in enumerate(months):
+        x0 = left + m * slot + slot * 0.1
+        out.append(f'<text x="{left + (m + 0.5) * slot:.1f}" y="{height - bottom + 13}" font-size="9" '
+                   f'text-anchor="middle">{html.escape(month[2:])}</text>')
+        opacity = "0.4" if trend["partial"][m] else "1"
+        for s_i, (label, colour, texts) in enumerate(series):
+            text = texts[m]
+            bx = x0 + s_i * bar
+            value = _value(text)
+            if value is not None:
+                out.append(f'<rect x="{bx:.1f}" y="{y(value):.1f}" width="{bar:.1f}" height="{y(0) - y(value):.1f}" '
+                           f'fill="{colour}" opacity="{opacity}"><title>{html.escape(label)} {month}: '
+                           f"{html.escape(text)}</title></rect>")
+            elif text.startswith("<"):
+                out.append(f'<rect x="{bx:.1f}" y="{y(4):.1f}" width="{bar:.1f}" height="{y(0) - y(4):.1f}" '
+                           f'fill="url(#small{s_i})" stroke="{colour}" opacity="{opacity}"/>')
+                out.append(f'<text x="{bx + bar / 2:.1f}" y="{y(4) - 2:.1f}" font-size="8" '
+                           f'text-anchor="middle">{html.escape(text)}</text>')
+            else:
+                out.append(f'<text x="{bx + bar / 2:.1f}" y="{y(0) - 2:.1f}" font-size="8" '
+                           f'text-anchor="middle">{html.escape(text)}</text>')
+    out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="#333"/>')
+    for s_i, (label, colour, _) in enumerate(series):
+        lx = left + 8 + s_i * 130
+        out.append(f'<rect x="{lx}" y="{top - 20}" width="10" height="8" fill="{colour}"/>'
+                   f'<text x="{lx + 14}" y="{top - 13}" font-size="9">{html.escape(label)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _nice_step(raw: float) -> float:
+    exp = 10 ** math.floor(math.log10(max(raw, 1e-9)))
+    for mult in (1, 2, 2.5, 5, 10):
+        if raw <= mult * exp:
+            return max(mult * exp, 1.0)
+    return 10 * exp
+
+
+def trend_chart_png(data: Mapping[str, Any], *, width_in: float = 7.0, height_in: float = 2.4, dpi: int = 150) -> bytes:
+    """The same chart as a PNG drawn with matplotlib's Agg backend (no display, no pyplot)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     trend = data["trend"]
     months = trend["months"]
     x = np.arange(len(months))
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "geo-risk-briefing", "font.size": 8}):
-        fig = Figure(figsize=(width_in, height_in))
-        FigureCanvasSVG(fig)
+    with matplotlib.rc_context({"font.size": 8}):
+        fig = Figure(figsize=(width_in, height_in), dpi=dpi)
+        FigureCanvasAgg(fig)
         ax = fig.add_subplot(1, 1, 1)
-        for series, colour, offset, label in (("all", "#6baed6", -0.2, "all incidents"),
-                                               ("serious", "#de2d26", 0.2, "serious incidents")):
-            for k, text in enumerate(trend[series]):
-                partial = trend["partial"][k]
-                alpha = 0.4 if partial else 1.0
+        for offset, (label, colour, texts) in zip((-0.2, 0.2), _series(data)):
+            for k, text in enumerate(texts):
+                alpha = 0.4 if trend["partial"][k] else 1.0
                 value = _value(text)
                 if value is not None:
-                    ax.bar(x[k] + offset, value, width=0.4, color=colour, alpha=alpha,
-                           label=label if k == 0 else None)
+                    ax.bar(x[k] + offset, value, width=0.4, color=colour, alpha=alpha, label=label if k == 0 else None)
                 elif text.startswith("<"):
                     ax.bar(x[k] + offset, 4, width=0.4, color="white", edgecolor=colour, hatch="///", alpha=alpha,
                            label=label if k == 0 else None)
                     ax.annotate(text, (x[k] + offset, 4), ha="center", va="bottom", fontsize=6)
-                elif text in (SECONDARY_MARK, WITHHELD_MARK):
+                else:
                     ax.annotate(text, (x[k] + offset, 0), ha="center", va="bottom", fontsize=6)
         ax.set_xticks(x)
-        ax.set_xticklabels([m[2:] for m in months], rotation=0)
+        ax.set_xticklabels([m[2:] for m in months])
         ax.set_ylabel("incidents")
-        ax.set_title("Incidents per month in the school's neighbourhoods (pale: month not yet fully published)",
-                     fontsize=8)
         ax.spines[["top", "right"]].set_visible(False)
         ax.legend(loc="upper left", fontsize=7, frameon=False)
         fig.tight_layout()
-        buf = io.StringIO()
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
-    text = buf.getvalue()
-    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
-    return text[text.index("<svg"):]
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", metadata={"Software": None})
+    return buf.getvalue()
 
 
 def area_map_svg(

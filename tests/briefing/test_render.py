@@ -7,7 +7,7 @@ import re
 import pytest
 
 from geo_risk.briefing import brief_all
-from geo_risk.briefing.render import render_html, trend_chart_svg
+from geo_risk.briefing.render import render_html, trend_chart_png, trend_chart_svg
 from geo_risk.config import Policy
 from tests.briefing import _world as w
 
@@ -45,9 +45,18 @@ def test_chart_is_deterministic_svg_of_published_values(briefing):
     data = briefing.to_dict("school")
     a, b = trend_chart_svg(data), trend_chart_svg(data)
     assert a == b and a.startswith("<svg")
+    assert re.search(r"<title>all incidents 2025-04: \d+</title>", a)
     data["trend"]["all"][0] = "<5"
     data["trend"]["serious"][0] = "[c]"
-    assert "&lt;5" in trend_chart_svg(data) or "<5" in trend_chart_svg(data)
+    svg = trend_chart_svg(data)
+    assert ">&lt;5</text>" in svg and ">[c]</text>" in svg
+    # a suppressed month is never drawn at a height that would reveal it
+    assert "all incidents 2024-05" not in svg
+
+
+def test_chart_as_png_via_matplotlib_agg(briefing):
+    png = trend_chart_png(briefing.to_dict("school"))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 2000
 
 
 def test_analyst_page_is_marked(briefing):
