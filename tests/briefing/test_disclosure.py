@@ -127,3 +127,38 @@ def test_school_payload_guard_refuses_points():
         check_school_payload({"incidents": [{"easting": 1.0}]})
     with pytest.raises(ValidationError):
         check_school_payload({"conflicts": [{"places": [{"x": 1, "y": 2}]}]})
+
+
+@st.composite
+def area_and_trend_tables(draw):
+    """The briefing's area table: areas and months both add up to one total; serious <= all per month."""
+    n_areas = draw(st.integers(1, 3))
+    n_months = draw(st.integers(1, 3))
+    total = draw(st.integers(0, 14))
+    areas = _split(draw, total, n_areas)
+    months = _split(draw, total, n_months)
+    serious = [draw(st.integers(0, m)) for m in months]
+    values = [*areas, total, *months, *serious]
+    eqs = ((tuple(range(n_areas)), n_areas), (tuple(range(n_areas + 1, n_areas + 1 + n_months)), n_areas))
+    ineqs = tuple((n_areas + 1 + n_months + m, n_areas + 1 + m) for m in range(n_months))
+    return values, Constraints(len(values), eqs, ineqs)
+
+
+def _split(draw, total, parts):
+    cuts = sorted(draw(st.integers(0, total)) for _ in range(parts - 1))
+    bounds = [0, *cuts, total]
+    return [bounds[k + 1] - bounds[k] for k in range(parts)]
+
+
+@given(area_and_trend_tables())
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_area_and_trend_table_is_protected_too(case):
+    values, constraints = case
+    prot = protect(values, constraints)
+    texts = [prot.shown(i) for i in range(constraints.n)]
+    assert not any(t.isdigit() and 1 <= int(t) <= 4 for t in texts)
+    feasible = consistent_values(texts, constraints, cap=sum(values) + 5)
+    for i, status in enumerate(prot.status):
+        assert prot.values[i] in feasible[i]
+        if status != SHOWN:
+            assert len(feasible[i]) > 1, (values, texts, i)
