@@ -34,6 +34,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
@@ -62,11 +63,11 @@ ADVISORY = (
     "Advisory only: this supports, and does not replace, the transport officer's professional judgement "
     "and the authority's own assessment of the walking route."
 )
-_CONCERN_WORDS = {
+_CONCERN_WORDS = MappingProxyType({
     "adversary_activity": "an area associated with a person or peer group in conflict with this young person",
     "exploiter_activity": "an area associated with someone who may exploit this young person",
     "exploitation_site": "a place associated with the exploitation of young people",
-}
+})
 _UNNAMED = "an unnamed path"
 _MAX_STREETS = 6  # street names listed in one reason
 
@@ -517,24 +518,9 @@ def assess_route(
         routes=tuple(routes),
         recommendation=recommendation,
         policy_version=policy.version,
-        policy_digest=_digest(policy),
+        policy_digest=policy.digest,  # once per check; the core keeps no cache between calls
         beyond_cap=unconstrained,
     )
-
-
-_DIGESTS: dict[int, tuple[Policy, str]] = {}
-
-
-def _digest(policy: Policy) -> str:
-    """``policy.digest``, remembered per policy object (it is frozen; hashing it costs milliseconds)."""
-    hit = _DIGESTS.get(id(policy))
-    if hit is not None and hit[0] is policy:
-        return hit[1]
-    digest = policy.digest
-    if len(_DIGESTS) > 16:
-        _DIGESTS.clear()
-    _DIGESTS[id(policy)] = (policy, digest)
-    return digest
 
 
 # ----------------------------------------------------------------------------- helpers

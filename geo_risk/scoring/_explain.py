@@ -16,6 +16,7 @@ distance here can be used to locate anyone's home.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,11 +33,11 @@ NOTICE = 0.05  # components below this are not explained (and do not drive confi
 SHARE = 0.05  # owners and places giving less than this share of a component are not listed
 TOP = 3
 
-_ROUTE_TEXT = {
+_ROUTE_TEXT = MappingProxyType({
     "direct": "direct conflict",
     "group": "conflict with the young person's peer group or its members",
     "associate": "conflict of a close associate",
-}
+})
 _CONFIDENCE = ("low", "medium", "high")
 
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 AUDIENCES = ("analyst", "housing")
 DEFAULT_AUDIENCE = "housing"  # least privilege: every to_dict/to_json defaults to the housing tier
 
-FACTOR_LABELS = {
+FACTOR_LABELS = MappingProxyType({
     "area_intensity": "Area intensity (citywide percentile)",
     "conflict_exposure": "Conflict exposure",
     "exploitation_exposure": "Exploitation exposure",
     "exploitation_site_proximity": "Proximity to exploitation sites",
-}
+})
 FACTOR_ORDER = tuple(FACTOR_LABELS)
 
 

@@ -217,6 +217,7 @@ class ScoringContext:
     latest_incident_days: float
     knows_network: bool
     digest: str
+    policy_digest: str
 
     @classmethod
     def build(cls, snapshot: ScoringSnapshot, child: str, as_of: Any, policy: Policy) -> ScoringContext:
@@ -261,12 +262,13 @@ class ScoringContext:
         node = ("person", str(child))
         knows_network = any(link_w[row] > 0 for _, _, row, _, _ in network.incident.get(node, ()))
 
+        p_digest = policy_digest(policy)  # once per context
         digest = sha256_json(
             {
                 "kind": "placement",
                 "child": str(child),
                 "as_of": as_of.isoformat(),
-                "policy": {"version": policy.version, "digest": policy_digest(policy)},
+                "policy": {"version": policy.version, "digest": p_digest},
                 "links": _link_records(network, link_rows),
                 "places": _place_records(places, place_rows),
             }
@@ -286,6 +288,7 @@ class ScoringContext:
             latest_incident_days=latest_incident,
             knows_network=bool(knows_network),
             digest=digest,
+            policy_digest=p_digest,
         )
 
     # ------------------------------------------------------------------ scoring
@@ -508,16 +511,13 @@ def _place_record_map(places: PlaceIndex, rows: np.ndarray) -> dict[int, list[An
     return {int(r): list(rec) for r, rec in zip(ordered, records, strict=True)}
 
 
-_DIGESTS: dict[int, tuple[Policy, str]] = {}
-
-
 def policy_digest(policy: Policy) -> str:
-    """``policy.digest``, remembered per policy object (policies are frozen)."""
-    cached = _DIGESTS.get(id(policy))
-    if cached is not None and cached[0] is policy:
-        return cached[1]
-    digest = policy.digest
-    if len(_DIGESTS) > 64:
-        _DIGESTS.clear()
-    _DIGESTS[id(policy)] = (policy, digest)
-    return digest
+    """``policy.digest``: a pure function, with no cache of its own.
+
+    The core keeps no module-level state. :class:`ScoringContext` computes the digest once
+    when it is built (once per young person and ``as_of``) and keeps it as
+    :attr:`ScoringContext.policy_digest`; a policy is not hashable (its weight tables are
+    mappings), so it cannot key an ``lru_cache``, and a cache keyed on ``id()`` would hold
+    policies alive and serve a stale digest if an id were reused.
+    """
+    return policy.digest

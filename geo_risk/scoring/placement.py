@@ -154,7 +154,7 @@ def _resolve_context(
 ) -> ScoringContext:
     as_of = as_timestamp(as_of)
     if context is not None:
-        same_policy = context.policy is policy or policy_digest(context.policy) == policy_digest(policy)
+        same_policy = context.policy is policy or context.policy_digest == policy_digest(policy)
         if context.child != str(child) or context.as_of != as_of or not same_policy:
             msg = "the scoring context was built for another young person, date or policy; build one for this check"
             raise ValidationError(msg)
