@@ -6,6 +6,7 @@ EPSG:4326 happens here (the web edge), never in the core.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -13,9 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
-import pandas as pd
 import numpy as np
+import pandas as pd
 import shapely
+from flask import g, has_request_context
 from sqlalchemy.orm import Session
 
 from geo_risk.crs import STORE_CRS, EastNorth, LatLon, en_to_lonlat, point_to_store, to_serve
@@ -93,12 +95,21 @@ def inputs_digest(data: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- placement
 
 
-def placement_check(data, pseudonym: str, cands: list[CandidateInput]):
+def check_time(data) -> dt.datetime:
+    """When a check is made for: now (to the minute) in a request, so that a link that expired this
+    morning no longer counts; the snapshot's day otherwise."""
+    if has_request_context() and g.get("now") is not None:
+        return g.now.replace(second=0, microsecond=0)
+    return data.as_of
+
+
+def placement_check(data, pseudonym: str, cands: list[CandidateInput], *, as_of: dt.datetime | None = None):
     """Rank candidate addresses for one young person (safest first)."""
     from geo_risk.scoring import Candidate, rank_placements
 
-    ctx = data.context("placement", pseudonym)
-    return rank_placements(pseudonym, [Candidate(c.label, c.point) for c in cands], data.as_of, data.policy,
+    as_of = as_of or check_time(data)
+    ctx = data.context("placement", pseudonym, as_of)
+    return rank_placements(pseudonym, [Candidate(c.label, c.point) for c in cands], as_of, data.policy,
                            context=ctx)
 
 
@@ -131,12 +142,14 @@ def placement_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- routes
 
 
-def route_check(data, pseudonym: str, origin: EastNorth, destination: EastNorth, *, tier: str = "transport"):
+def route_check(data, pseudonym: str, origin: EastNorth, destination: EastNorth, *, tier: str = "transport",
+                as_of: dt.datetime | None = None):
     from geo_risk.routing import assess_route
     from geo_risk.routing.adapters import child_concern_sites, child_risk_fn
 
-    ctx = data.context("route", pseudonym)
-    return assess_route(pseudonym, origin, destination, data.as_of, data.policy, graph=data.walk_graph,
+    as_of = as_of or check_time(data)
+    ctx = data.context("route", pseudonym, as_of)
+    return assess_route(pseudonym, origin, destination, as_of, data.policy, graph=data.walk_graph,
                         risk_fn=child_risk_fn(ctx), concerns=child_concern_sites(ctx), tier=tier)
 
 

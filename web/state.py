@@ -40,7 +40,7 @@ _KEY_SQL = text(
     "(SELECT count(*) FROM person), (SELECT count(*) FROM peer_group), "
     "(SELECT count(*) FROM street_segment), (SELECT count(*) FROM school), (SELECT count(*) FROM area)"
 )
-_CONTEXT_CACHE = 64
+_CONTEXT_CACHE = 128
 
 
 def data_key(engine: Engine) -> tuple:
@@ -111,16 +111,18 @@ class AppData:
         return self._get("walk_graph", lambda: build_walk_graph(
             self.snapshot.streets, sample_step_m=self.policy.routing.sample_step_m))
 
-    def context(self, kind: str, pseudonym: str):
-        """The scoring context of one young person for ``kind`` ('placement' or 'route'), cached."""
-        key = (kind, pseudonym)
+    def context(self, kind: str, pseudonym: str, as_of: dt.datetime | None = None):
+        """The scoring context of one young person for ``kind`` ('placement' or 'route') at ``as_of``
+        (default: the snapshot's day), cached. The area surfaces are fitted once per day."""
+        as_of = as_of or self.as_of
+        key = (kind, pseudonym, as_of)
         with self._lock:
             ctx = self._contexts.get(key)
             if ctx is not None:
                 self._contexts.move_to_end(key)
                 return ctx
         base = self.scoring if kind == "placement" else self.route_scoring
-        ctx = base.context(pseudonym, self.as_of, self.policy)
+        ctx = base.context(pseudonym, as_of, self.policy)
         with self._lock:
             self._contexts[key] = ctx
             while len(self._contexts) > _CONTEXT_CACHE:

@@ -185,3 +185,23 @@ def test_snapshot_is_rebuilt_when_data_changes(signed_in, seeded):
                        geom=from_shape(Point(600500, 860500), srid=27700)))
     after = int(count.search(_text(ana.get("/analyst/"))).group(1).replace(",", ""))
     assert after == before + 1
+
+
+def test_a_link_that_expired_this_morning_no_longer_counts(signed_in, info, seeded, clock):
+    import datetime as dt
+
+    from geo_risk.store import session_scope
+    from geo_risk.store.models import EvidenceReview, Link
+
+    hana = signed_in("hana")
+    rid = info.referrals["hana"]
+    html = _text(hana.post(f"/housing/referrals/{rid}/check", {"postcodes": "ZZ1 1AB"}))
+    assert "in conflict" in html
+    with session_scope(seeded[0]) as s:
+        link = s.query(Link).filter_by(link_id="L2").one()  # the peer groups' conflict
+        link.expires_at = clock.now - dt.timedelta(hours=1)  # this morning, after midnight
+        # as an evidence review records it (the review counter is part of the snapshot's data key)
+        s.add(EvidenceReview(target_kind="link", target_id="L2", action="expire", reason="no longer current",
+                             at=clock.now - dt.timedelta(hours=1)))
+    html = _text(hana.post(f"/housing/referrals/{rid}/check", {"postcodes": "ZZ1 1AB"}))
+    assert "in conflict" not in html
