@@ -9,6 +9,10 @@ symmetric.
 
 Only pseudonyms, the ``is_child`` flag and group labels reach the graph:
 protected characteristics (sex, ethnicity, religion) are never read.
+
+A link without an evidence grade or without ``expires_at`` stays in the graph (so the
+data-quality and review tools can see it) but is never live: its weight is 0 at every date
+(see :mod:`geo_risk.network._evidence`).
 """
 
 from __future__ import annotations
@@ -130,7 +134,7 @@ def build_network(people: pd.DataFrame, groups: pd.DataFrame, links: pd.DataFram
         (u, v, k, {"row": i, "type": t, "source": u})
         for i, (u, v, k, t) in enumerate(zip(sources, targets, ids, types, strict=True))
     )
-    evidence = EvidenceArrays.from_frame(links, "link_id", "links")
+    evidence = EvidenceArrays.from_frame(links, "link_id", "links", require_grade_and_expiry=True)
     log.debug("peer graph: %d nodes, %d links", graph.number_of_nodes(), graph.number_of_edges())
     row_of = {str(k): i for i, k in enumerate(ids)}
     incident: dict[Node, list[Incidence]] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from geo_risk.config import Policy
@@ -107,6 +108,28 @@ def test_a_place_reached_through_two_adversaries_counts_once_at_its_strongest(po
     assert len(field) == 1
     assert field.evaluate(np.array([[X0, Y0]])).total[0] == pytest.approx(1.0)  # via G2 (1 x 1), not 0.6 + 1
     assert exposure.adversaries[field.owner[0]].key == "G2"
+
+
+def test_a_place_without_an_expiry_stays_live_and_an_ungraded_one_weighs_as_e(policy):
+    """Documented rule: places may be open-ended (they only count through a live link to their owner)."""
+    network, _ = build(
+        [{"link_id": "L1", "from_key": "YP-1", "to_key": "YP-2", "type": "in_conflict_with", "evidence_grade": "A"}],
+        [],
+    )
+    frame = places_frame(
+        [
+            {"place_id": "P1", "entity_key": "YP-2", "x": X0, "y": Y0, "evidence_grade": "A"},
+            {"place_id": "P2", "entity_key": "YP-2", "x": X0 + 3000, "y": Y0, "evidence_grade": "A"},
+        ],
+        as_of=AS_OF,
+    )
+    frame.loc[0, "expires_at"] = pd.NaT
+    frame.loc[1, "evidence_grade"] = None
+    places = PlaceIndex.from_frame(frame)
+    _, field = field_for(network, places, policy)
+    values = field.evaluate(np.array([[X0, Y0], [X0 + 3000, Y0]]))
+    e = policy.network.grade_weights["E"]
+    np.testing.assert_allclose(values.total, [1.0, e])
 
 
 def test_expired_and_future_places_do_not_count(policy):

@@ -193,9 +193,32 @@ def test_graph_never_carries_protected_characteristics():
     assert network.graph.nodes[("person", "YP-1")] == {"is_child": True}
 
 
-def test_missing_grade_counts_as_lowest(policy):
-    links = links_frame([conflict("L1", "YP-1", "YP-2")], as_of=AS_OF)
-    links["evidence_grade"] = None
+@pytest.mark.parametrize("grade", [None, "", " "])
+def test_a_link_without_a_grade_is_not_live(policy, grade):
+    """Review finding: a missing grade was scored as grade E. Links must carry their grade."""
+    links = links_frame([conflict("L1", "YP-1", "YP-2"), conflict("L2", "YP-1", "YP-3")], as_of=AS_OF)
+    links.loc[0, "evidence_grade"] = grade
     network = build_network(people_frame(PEOPLE), groups_frame(GROUPS), links)
-    (adv,) = find_exposure(network, "YP-1", pd.Timestamp(AS_OF), policy.network).adversaries
-    assert adv.weight == pytest.approx(0.2)
+    assert network.link_weights(AS_OF, policy.network).tolist() == [0.0, pytest.approx(0.8)]
+    exposure = find_exposure(network, "YP-1", pd.Timestamp(AS_OF), policy.network)
+    assert [a.key for a in exposure.adversaries] == ["YP-3"]
+    assert "L1" not in exposure.links
+
+
+def test_a_link_without_an_expiry_is_not_live(policy):
+    """Review finding: a NaT expires_at meant 'never expires'. Links must carry their expiry."""
+    links = links_frame([conflict("L1", "YP-1", "YP-2"), conflict("L2", "YP-1", "YP-3")], as_of=AS_OF)
+    links["expires_at"] = links["expires_at"].astype("datetime64[ns]")
+    links.loc[0, "expires_at"] = pd.NaT
+    network = build_network(people_frame(PEOPLE), groups_frame(GROUPS), links)
+    for when in (AS_OF, "2020-01-01", "2040-01-01"):
+        assert network.link_weights(when, policy.network)[0] == 0.0
+    assert [a.key for a in find_exposure(network, "YP-1", AS_OF, policy.network).adversaries] == ["YP-3"]
+
+
+@pytest.mark.parametrize("column", ["evidence_grade", "expires_at"])
+def test_links_without_the_column_at_all_never_score(policy, column):
+    links = links_frame([conflict("L1", "YP-1", "YP-2")], as_of=AS_OF).drop(columns=[column])
+    network = build_network(people_frame(PEOPLE), groups_frame(GROUPS), links)
+    assert find_exposure(network, "YP-1", AS_OF, policy.network).adversaries == ()
+    assert network.graph.has_edge(("person", "YP-1"), ("person", "YP-2"))  # still visible for review

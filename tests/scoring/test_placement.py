@@ -67,6 +67,18 @@ def test_an_expired_conflict_link_changes_nothing(world, policy):
         assert a.inputs_hash == base.inputs_hash
 
 
+@pytest.mark.parametrize("missing", ["evidence_grade", "expires_at"])
+def test_a_conflict_link_without_grade_or_expiry_changes_nothing(world, policy, missing):
+    """Review finding: an ungraded link scored as grade E and one without expiry never expired."""
+    base = assess(world, policy, [])
+    frames = world(links=[FRESH_A])
+    frames["links"][missing] = frames["links"][missing].astype(object)
+    frames["links"].loc[0, missing] = None
+    a = assess_location("YP-1", (X0, Y0), AS_OF, policy, area_percentile=QUIET, **frames)
+    assert a.to_json(audience="analyst") == base.to_json(audience="analyst")
+    assert (a.score, a.band, a.inputs_hash) == (base.score, base.band, base.inputs_hash)
+
+
 def test_old_conflict_evidence_weighs_less_than_fresh(world, policy):
     fresh = assess(world, policy, [FRESH_A])
     old = assess(world, policy, [conflict("L1", "YP-1", "YP-2", evidence_grade="A", age_days=240)])
