@@ -134,3 +134,42 @@ def test_grant_referral_checks_role_purpose_expiry_and_child(db):
         with pytest.raises(NotFound):
             accounts.grant_referral(s, "AD-0001", transport, "route", later, as_of=NOW)
         assert accounts.grant_referral(s, "YP-0001", transport, "route", later, as_of=NOW).purpose == "route"
+
+
+# --------------------------------------------------------------------------- CLI: geo-risk users
+
+
+def _cli(args: list[str], db_url: str, input: str | None = None):
+    from click.testing import CliRunner
+
+    from geo_risk.cli import _context, main
+
+    for cached in (_context.settings, _context.policy, _context.engine):
+        cached.cache_clear()
+    try:
+        return CliRunner().invoke(main, args, input=input, env={"GEO_RISK_DATABASE_URL": db_url})
+    finally:
+        _context.engine().dispose()
+        for cached in (_context.settings, _context.policy, _context.engine):
+            cached.cache_clear()
+
+
+def test_cli_users_add_list_disable_token(db, db_url):
+    result = _cli(["users", "add", "Dora", "--role", "school", "--school", "100001", "--password", PW], db_url)
+    assert result.exit_code == 0, result.output
+    assert "added dora (school)" in result.output
+    prompted = _cli(["users", "add", "eve", "--role", "analyst"], db_url, input=f"{PW}\n{PW}\n")
+    assert prompted.exit_code == 0, prompted.output
+    listing = _cli(["users", "list"], db_url)
+    assert "dora" in listing.output and "100001" in listing.output and "eve" in listing.output
+    token = _cli(["users", "token", "eve"], db_url).output.strip()
+    assert token.startswith("grk_")
+    assert _cli(["users", "disable", "eve"], db_url).exit_code == 0
+    assert "disabled" in _cli(["users", "list"], db_url).output
+    with session_scope(db) as s:
+        assert accounts.user_for_token(s, token) is None
+        assert accounts.authenticate(s, "eve", PW) is None
+    bad = _cli(["users", "add", "xavier", "--role", "analyst", "--password", "short"], db_url)
+    assert bad.exit_code == 2 and "at least 10 characters" in bad.output
+    missing = _cli(["users", "disable", "nobody"], db_url)
+    assert missing.exit_code == 2 and "no user" in missing.output

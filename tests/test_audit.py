@@ -145,3 +145,37 @@ def test_failed_audit_write_raises_data_source_error(db, monkeypatch):
         with session_scope(db) as s:
             audit.record(s, username="a", role="analyst", purpose="x", pseudonym=None, action="x",
                          outcome="allowed", request_id="r", at=T0)
+
+
+# --------------------------------------------------------------------------- CLI: geo-risk audit
+
+
+def _cli(args: list[str], db_url: str):
+    from click.testing import CliRunner
+
+    from geo_risk.cli import _context, main
+
+    for cached in (_context.settings, _context.policy, _context.engine):
+        cached.cache_clear()
+    try:
+        return CliRunner().invoke(main, args, env={"GEO_RISK_DATABASE_URL": db_url})
+    finally:
+        _context.engine().dispose()
+        for cached in (_context.settings, _context.policy, _context.engine):
+            cached.cache_clear()
+
+
+def test_cli_audit_verify_and_report(db, db_url):
+    _write(db, 4)
+    ok = _cli(["audit", "verify"], db_url)
+    assert ok.exit_code == 0 and "ok: 4 events verified" in ok.output
+    head = audit.verify(db).head_hash
+    assert head in ok.output
+    report = _cli(["audit", "report", "--person", "YP-0002"], db_url)
+    assert report.exit_code == 0 and "placement.check" in report.output and "1 event(s)" in report.output
+    by_user = _cli(["audit", "report", "--user", "user1"], db_url)
+    assert "1 event(s)" in by_user.output
+    _tamper(db, "UPDATE audit_event SET outcome = 'denied' WHERE seq = 2")
+    broken = _cli(["audit", "verify"], db_url)
+    assert broken.exit_code == 1
+    assert "BROKEN at event 2 (altered)" in broken.output
