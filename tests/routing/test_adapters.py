@@ -41,13 +41,14 @@ def _incidents() -> gpd.GeoDataFrame:
 
 
 def _context(policy, *, home=(150.0, 150.0), conflict=None):
-    """The test world; ``home`` places YP-2's home, ``conflict`` overrides fields of the conflict link L1."""
+    """The test world; ``home`` places YP-2's home, ``conflict`` overrides fields of the conflict link L1
+    (``conflict=False``: no conflict link at all)."""
     people = people_frame(["YP-1", "YP-2", {"pseudonym": "AD-9", "is_child": False}])
     l1 = {"link_id": "L1", "from_key": "YP-1", "to_key": "YP-2", "type": "in_conflict_with", "age_days": 20,
           "evidence_grade": "A", **(conflict or {})}
     links = links_frame(
         [
-            l1,
+            *([l1] if conflict is not False else []),
             {"link_id": "L2", "from_key": "AD-9", "to_key": "YP-1", "type": "exploits", "age_days": 20, "evidence_grade": "A"},
         ],
         as_of=AS_OF,
@@ -164,3 +165,26 @@ def test_an_adversarys_home_moves_nothing_on_the_walk(policy, tier):
                          risk_fn=child_risk_fn(ctx), concerns=child_concern_sites(ctx), tier=tier).to_json()
         )
     assert results[0] == results[1] == results[2]
+
+
+@pytest.mark.parametrize(
+    "expired",
+    [{"status": "expired"}, {"expires_at": "2025-02-28"}, {"expires_at": "2025-03-01"}],
+    ids=["status-expired", "expired-yesterday", "expires-at-as-of"],
+)
+def test_an_expired_conflict_link_leaves_the_walk_unchanged(policy, expired):
+    """An expired link never scores: the walk's risk, bands, places of concern and wording are as without it."""
+    graph = build_walk_graph(grid_streets(8), sample_step_m=policy.routing.sample_step_m)
+    live, gone, none = (_context(policy, conflict=c) for c in ({}, expired, False))
+    xy = np.random.default_rng(4).uniform((X0, Y0), (X0 + 700, Y0 + 700), size=(300, 2))
+    np.testing.assert_array_equal(child_risk_fn(gone, area="exact")(xy), child_risk_fn(none, area="exact")(xy))
+    assert not np.array_equal(child_risk_fn(live, area="exact")(xy), child_risk_fn(none, area="exact")(xy))
+
+    def walk(ctx, tier):
+        return assess_route("YP-1", EastNorth(X0, Y0 + 350), EastNorth(X0 + 700, Y0 + 350), AS_OF, policy,
+                            graph=graph, risk_fn=child_risk_fn(ctx), concerns=child_concern_sites(ctx), tier=tier)
+
+    for tier in ("transport", "analyst"):
+        assert walk(gone, tier).to_json() == walk(none, tier).to_json()
+    assert walk(live, "transport").shortest.score > walk(gone, "transport").shortest.score
+    assert all(n.kind != "adversary_activity" for r in walk(gone, "analyst").routes for n in r.near)

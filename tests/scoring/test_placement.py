@@ -143,15 +143,24 @@ def test_inputs_hash_changes_with_point_date_policy_and_area(world, policy):
 
 
 @pytest.mark.parametrize("column", ["ethnicity", "religion", "sex"])
-def test_protected_characteristics_change_no_score_and_no_hash(world, policy, column):
+@pytest.mark.parametrize("who", ["YP-2", "A-1", "YP-1"], ids=["adversary", "exploiter", "young-person"])
+def test_protected_characteristics_of_one_person_change_nothing(world, policy, column, who):
+    """Changing one person's protected characteristic (not everyone's) moves no score, band or hash."""
     links = [FRESH_A, EXPLOITS]
     frames = world(links=links)
     points = [(X0, Y0), (X0 + 300, Y0 + 2900), (X0 + 3900, Y0 + 3900)]
     before = rank_placements("YP-1", points, AS_OF, policy, area_percentiles=[5, 50, 95], **frames)
+    assert {c.assessment.band for c in before.candidates} >= {"High"}  # the person matters to the result
     for value in ("group one", "group two", None):
-        changed = dict(frames)
-        changed["people"] = frames["people"].assign(**{column: value})
-        after = rank_placements("YP-1", points, AS_OF, policy, area_percentiles=[5, 50, 95], **changed)
+        people = frames["people"].copy()
+        people.loc[people["pseudonym"] == who, column] = value
+        assert (people[column] != frames["people"][column]).sum() == 1  # one person only
+        after = rank_placements("YP-1", points, AS_OF, policy, area_percentiles=[5, 50, 95],
+                                **{**frames, "people": people})
+        for a, b in zip(after.candidates, before.candidates, strict=True):
+            assert (a.label, a.assessment.score, a.assessment.band, a.assessment.inputs_hash) == (
+                b.label, b.assessment.score, b.assessment.band, b.assessment.inputs_hash
+            )
         assert after.to_json(audience="analyst") == before.to_json(audience="analyst")
 
 
