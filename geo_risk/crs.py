@@ -31,6 +31,18 @@ _TO_STORE = Transformer.from_crs(SERVE_CRS, STORE_CRS, always_xy=True)
 _TO_SERVE = Transformer.from_crs(STORE_CRS, SERVE_CRS, always_xy=True)
 
 
+def _check_numbers(obj: object, names: tuple[str, ...]) -> None:
+    """``TypeError`` for a non-number, :class:`ValidationError` for NaN or infinity."""
+    for name in names:
+        value = getattr(obj, name)
+        if not isinstance(value, (int, float, np.floating, np.integer)) or isinstance(value, bool):
+            msg = f"{name} must be a number, got {type(value).__name__}"
+            raise TypeError(msg)
+        if not np.isfinite(value):
+            msg = f"{name} must be finite, got {value!r}"
+            raise ValidationError(msg)
+
+
 @dataclass(frozen=True)
 class EastNorth:
     """A point in EPSG:27700 (metres)."""
@@ -39,14 +51,7 @@ class EastNorth:
     northing: float
 
     def __post_init__(self) -> None:
-        for name in ("easting", "northing"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float, np.floating, np.integer)) or isinstance(value, bool):
-                msg = f"{name} must be a number, got {type(value).__name__}"
-                raise TypeError(msg)
-            if not np.isfinite(value):
-                msg = f"{name} must be finite, got {value!r}"
-                raise ValidationError(msg)
+        _check_numbers(self, ("easting", "northing"))
 
 
 @dataclass(frozen=True)
@@ -57,14 +62,7 @@ class LatLon:
     lon: float
 
     def __post_init__(self) -> None:
-        for name in ("lat", "lon"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float, np.floating, np.integer)) or isinstance(value, bool):
-                msg = f"{name} must be a number, got {type(value).__name__}"
-                raise TypeError(msg)
-            if not np.isfinite(value):
-                msg = f"{name} must be finite, got {value!r}"
-                raise ValidationError(msg)
+        _check_numbers(self, ("lat", "lon"))
         if not -90 <= self.lat <= 90:
             msg = f"latitude {self.lat} is outside -90..90; are latitude and longitude swapped?"
             raise ValidationError(msg)
