@@ -42,7 +42,10 @@ def login():
         raise TooManyRequests("Too many failed sign-in attempts. Wait a few minutes and try again.")
     with store().transaction() as s:
         user = accounts.authenticate(s, username, password)
-        audit.record(s, username=username or "-", role=user.role if user else "-", purpose="authentication",
+        # An unknown name is not recorded: it may be a password typed into the wrong box.
+        known = user is not None or _exists(s, username)
+        audit.record(s, username=(username or "-") if known else "(unknown)", role=user.role if user else "-",
+                     purpose="authentication",
                      pseudonym=None, action="auth.login", outcome="allowed" if user else "denied",
                      request_id=g.request_id, at=g.now)
         if user is not None:
@@ -55,6 +58,16 @@ def login():
                                ended=False), 401
     per_user.reset(f"u:{username}")
     return redirect(next_url or url_for(home_endpoint(user.role)))
+
+
+def _exists(session, username: str) -> bool:
+    from geo_risk.errors import NotFound
+
+    try:
+        accounts.get_user(session, username)
+    except NotFound:
+        return False
+    return True
 
 
 @bp.post("/logout")

@@ -274,3 +274,23 @@ def test_no_pseudonyms_in_query_strings_or_logs(signed_in, info, caplog):
     assert "/housing/" in logged  # requests were logged ...
     assert "YP-" not in logged and "AD-" not in logged  # ... without any pseudonym
     assert "ZZ1 1A" not in logged  # ... or any address
+
+
+def test_failed_sign_ins_are_audited_without_unknown_names(signed_in, seeded):
+    from sqlalchemy import text
+
+    b = signed_in(None)
+    b.post("/login", {"username": "hana", "password": "wrong-password"})
+    b.post("/login", {"username": "my-secret-password", "password": "x"})
+    with seeded[0].connect() as conn:
+        rows = conn.execute(text("SELECT username, outcome FROM audit_event WHERE action = 'auth.login' "
+                                 "ORDER BY seq")).all()
+    assert ("hana", "denied") in rows and ("(unknown)", "denied") in rows
+    assert all(r.username != "my-secret-password" for r in rows)
+
+
+def test_checks_do_not_flood_the_log_with_same_day_surface_warnings(signed_in, info, caplog):
+    caplog.set_level(logging.WARNING)
+    hana = signed_in("hana")
+    assert hana.post(f"/housing/referrals/{info.referrals['hana']}/check", {"postcodes": "ZZ1 1AA"}).status_code == 200
+    assert not [r for r in caplog.records if "surface was fitted" in r.getMessage()]
