@@ -90,7 +90,7 @@ def prepare(url: str, data_dir: Path, size: str, n_users: int, seed: int):
     from geo_risk import accounts
     from geo_risk.demo import prepare_demo
     from geo_risk.store.engine import create_store_engine, session_scope
-    from geo_risk.store.models import Person, Postcode, Referral, User
+    from geo_risk.store.models import Person, Referral, User
 
     _ensure_database(url)
     engine = create_store_engine(url)
