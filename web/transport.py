@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
 from geo_risk import accounts
@@ -106,6 +108,8 @@ def save(rid: int):
         _d, referral, home, urn, result = _run(s, rid, "route.save")
         body = result.to_dict()
         body["inputs"] = {"home_postcode": home, "school_urn": urn}
+        # For redrawing the record's map: the street segments of each walk (kept server-side).
+        body["map_segment_ids"] = [[int(sg.segment_id) for sg in r.segments] for r in result.routes]
         digest = services.inputs_digest({"child": referral.child_pseudonym, "inputs": body["inputs"],
                                          "as_of": str(result.as_of), "policy": result.policy_digest})
         row = queries.save_assessment(s, kind=PURPOSE, pseudonym=referral.child_pseudonym, inputs_hash=digest,
@@ -126,12 +130,41 @@ def decision(aid: int):
             raise NotFound("no such decision record")
         audit_read(s, action="route.decision.view", purpose=PURPOSE, pseudonym=row.child_pseudonym)
         saved = {"id": aid, "created_at": row.created_at, "policy_version": row.policy_version}
-        inputs = (row.result or {}).get("inputs", {})
+        body = dict(row.result or {})
         pseudonym = row.child_pseudonym
-    # The record holds the inputs; the page shows the check re-run on today's data next to the record.
-    origin = None
-    with store().transaction() as s:
-        origin = services.postcode_point(s, inputs.get("home_postcode", ""))
-    result = services.route_check(d, pseudonym, origin, services.school_point(d, inputs.get("school_urn", "")))
-    return _result_page(d, result, pseudonym=pseudonym, home=inputs.get("home_postcode", ""),
+    inputs = body.get("inputs", {})
+    return _result_page(d, _saved_result(body, pseudonym), pseudonym=pseudonym, home=inputs.get("home_postcode", ""),
                         urn=inputs.get("school_urn", ""), saved=saved)
+
+
+def _saved_result(body: dict, pseudonym: str) -> SimpleNamespace:
+    """The saved route check, shaped like a RouteAssessment for the page (as it was decided)."""
+    import datetime as dt
+
+    from shapely.geometry import LineString
+
+    from geo_risk.crs import EastNorth
+
+    def route(r: dict, ids: list[int]) -> SimpleNamespace:
+        near = [SimpleNamespace(**{**n, "text": n.get("text", "")}) for n in r.get("near", [])]
+        segments = [SimpleNamespace(**{**sg, "segment_id": sid}) for sg, sid in zip(r.get("segments", []), ids,
+                                                                                    strict=False)]
+        return SimpleNamespace(**{**r, "geometry": LineString(r["geometry"]["coordinates"]), "near": near,
+                                  "segments": segments})
+
+    def endpoint(e: dict) -> SimpleNamespace:
+        return SimpleNamespace(label=e["label"], point=EastNorth(*e["point"]))
+
+    as_of = body.get("as_of")
+    try:
+        as_of = dt.datetime.fromisoformat(str(as_of))
+    except ValueError:
+        pass
+    rec = body.get("recommendation", {})
+    return SimpleNamespace(child=pseudonym, as_of=as_of, policy_version=body.get("policy_version", ""),
+                           routes=[route(r, ids) for r, ids in zip(body.get("routes", []),
+                                                                    body.get("map_segment_ids") or
+                                                                    [[] for _ in body.get("routes", [])],
+                                                                    strict=False)],
+                           recommendation=SimpleNamespace(text=rec.get("text", ""), reasons=rec.get("reasons", [])),
+                           origin=endpoint(body["origin"]), destination=endpoint(body["destination"]))

@@ -205,3 +205,17 @@ def test_a_link_that_expired_this_morning_no_longer_counts(signed_in, info, seed
                              at=clock.now - dt.timedelta(hours=1)))
     html = _text(hana.post(f"/housing/referrals/{rid}/check", {"postcodes": "ZZ1 1AB"}))
     assert "in conflict" not in html
+
+
+def test_route_decision_record_shows_what_was_decided(signed_in, info):
+    tariq = signed_in("tariq")
+    rid = info.referrals["tariq"]
+    checked = _text(tariq.post(f"/transport/referrals/{rid}/check", {"home_postcode": "ZZ1 1AA", "school_urn": "100001"}))
+    saved = tariq.post(f"/transport/referrals/{rid}/decisions", {"home_postcode": "ZZ1 1AA", "school_urn": "100001"})
+    assert saved.status_code == 303
+    record = _text(tariq.get(saved.headers["Location"]))
+    assert "shown as it was decided" in record
+    rows = re.compile(r'<tr data-role="[^"]+">.*?</tr>', re.S)
+    assert rows.findall(record) == rows.findall(checked)
+    recommendation = re.compile(r'id="recommendation">.*?</div>', re.S)
+    assert recommendation.search(record).group(0) == recommendation.search(checked).group(0)
