@@ -296,10 +296,21 @@ def add_base_layers(m: folium.Map, data, bounds_ll: Sequence[float] | None, *, m
                  interactive=False).add_to(m)
 
 
-def _grow(bounds_ll: Sequence[float], factor: float = 0.25) -> tuple[float, float, float, float]:
+def _grow(bounds_ll: Sequence[float], factor: float = 0.25, aspect: float = 2.6) -> tuple[float, float, float, float]:
+    """The box the base map covers: ``bounds_ll`` grown by ``factor`` and widened to the map's
+    aspect ratio (maps are wider than tall), so the streets fill the visible view."""
     s, w, n, e = bounds_ll
     dy, dx = (n - s) * factor, (e - w) * factor
-    return s - dy, w - dx, n + dy, e + dx
+    s, w, n, e = s - dy, w - dx, n + dy, e + dx
+    coslat = max(np.cos(np.radians((s + n) / 2)), 0.1)
+    width_m, height_m = (e - w) * coslat, (n - s)
+    if width_m < aspect * height_m:
+        extra = (aspect * height_m - width_m) / coslat / 2
+        w, e = w - extra, e + extra
+    elif height_m < width_m / aspect:
+        extra = (width_m / aspect - height_m) / 2
+        s, n = s - extra, n + extra
+    return s, w, n, e
 
 
 _SCRIPT_TAG = re.compile(r"<script\b")
