@@ -58,19 +58,23 @@ class AppData:
         self.key = key
         self._lock = threading.RLock()
         self._lazy: dict[str, Any] = {}
+        self._part_locks: dict[str, threading.Lock] = {}
         self._contexts: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self.is_synthetic = _is_synthetic(snapshot)
 
     def _get(self, name: str, build: Callable[[], Any]) -> Any:
+        """The lazy part ``name``, built once; a slow build blocks only callers of that same part."""
         value = self._lazy.get(name)
         if value is None:
             with self._lock:
+                part_lock = self._part_locks.setdefault(name, threading.Lock())
+            with part_lock:
                 value = self._lazy.get(name)
                 if value is None:
                     t0 = time.perf_counter()
                     value = build()
                     self._lazy[name] = value
-                    log.info("built %s in %.0f ms", name, (time.perf_counter() - t0) * 1000)
+                    log.info("built %s in %.0f ms", name.split(":")[0], (time.perf_counter() - t0) * 1000)
         return value
 
     # ---------------------------------------------------------------- scoring and routing
