@@ -9,8 +9,10 @@ Rules
   only if the published table is consistent with at least two values of it. While a cell is
   not safe, the smallest published non-zero cell of a line (row, column or total) through it,
   or through a cell it is ordered against, is suppressed as well and shown ``"[c]"``; repeat.
-  A table that cannot be protected this way (e.g. four cells of 1 whose grand total is
-  "<5" and so must be 4) is withheld whole: every cell ``"[x]"``.
+  Where no published cell is left that could protect it (four cells of 1 whose total is
+  "<5", and so must be 4), the cell and the hidden cells of its lines are *withheld*,
+  shown ``"[x]"``: 1 or more, with no upper bound; if need be, the lines of the cells it is
+  ordered against, then every non-zero cell. Zeros are never hidden.
   A rows/columns-with-one-suppressed-cell rule alone is not enough (a ``"<5"`` of 1 beside
   a ``"[c]"`` of 5 in a line of total 6 is pinned at 1), hence the audit.
 - **Derived values** (rates, rate ratios, intervals, expected counts, shading classes) are
@@ -22,8 +24,8 @@ Rules
 What an attacker is assumed to know (the audit's model of "consistent")
 --------------------------------------------------------------------------
 Every published number exactly; that ``"<5"`` is 1-4; that ``"[c]"`` is at least
-``threshold`` (zeros are never hidden as ``"[c]"``, so a hidden cell is known not to be 0
-or 1-4: the strongest reading of the markers); every additive relation of the table (cells
+``threshold`` and ``"[x]"`` at least 1 (zeros are never hidden, so a hidden cell is known
+not to be 0, and a ``"[c]"`` not to be 1-4: the strongest reading of the markers); every additive relation of the table (cells
 sum to their totals) and every ordering between cells (a 7-day count is at most the 28-day
 count of the same row). Not modelled: the tie-breaking order of the secondary choice, and
 differences between tables of other geographies (a buffer against whole LSOAs), which share
@@ -201,11 +203,22 @@ def protect(
             break
         cell = pinned[0]
         pick = _choose_secondary(cell, status, v, auditor, own_lines, related_lines, totals)
-        if pick is None:
-            log.warning("a table could not be protected by suppression; withholding it")
-            status[:] = WITHHELD
-            break
-        status[pick] = SECONDARY
+        if pick is not None:
+            status[pick] = SECONDARY
+            continue
+        # No published cell left that could hide it: withhold the cell and what is hidden in
+        # its lines, then in the lines of the cells it is ordered against, then every
+        # non-zero cell. "[x]" is 1 or more, unbounded above, so every non-zero cell hidden
+        # this way can always be raised by one together with its totals: never pinned.
+        for pool in ([cell, *own_lines[cell]], [cell, *related_lines[cell]], range(v.size)):
+            grow = [j for j in pool if v[j] > 0 and status[j] != WITHHELD]
+            if grow:
+                status[grow] = WITHHELD
+                break
+        else:  # pragma: no cover - every non-zero cell withheld is never pinned (see above)
+            msg = "disclosure control could not protect a table"
+            raise RuntimeError(msg)
+        log.info("disclosure control withheld cells that suppression alone could not protect")
     return Protected(tuple(int(x) for x in v), tuple(str(s) for s in status), threshold)
 
 
@@ -220,30 +233,25 @@ def _choose_secondary(
     *,
     tries: int = 6,
 ) -> int | None:
-    """The smallest published non-zero cell whose suppression frees ``cell``.
+    """The smallest published non-zero cell whose suppression frees ``cell``, or None.
 
     Cells of the lines through ``cell`` come first, then those of the lines through cells
-    it is ordered against, then any. If none of the first few frees it on its own, the
-    smallest is taken anyway and the audit goes round again.
+    it is ordered against. If none of the first few frees it on its own, the smallest of its
+    own lines is taken anyway and the audit goes round again; with none there, None.
     """
 
     def open_cells(pool: Iterable[int]) -> list[int]:
         cells = [j for j in pool if status[j] == SHOWN and v[j] > 0]
         return sorted(cells, key=lambda j: (int(v[j]), j in totals, j))
 
-    ordered: list[int] = []
-    for pool in (own_lines[cell], related_lines[cell], range(v.size)):
-        for j in open_cells(pool):
-            if j not in ordered:
-                ordered.append(j)
-    if not ordered:
-        return None
-    for j in ordered[:tries]:
+    own = open_cells(own_lines[cell])
+    related = [j for j in open_cells(related_lines[cell]) if j not in own]
+    for j in own[:tries] + related[:tries]:
         trial = status.copy()
         trial[j] = SECONDARY
         if auditor.is_safe(cell, trial):
             return j
-    return ordered[0]
+    return own[0] if own else None
 
 
 def _neighbourhoods(constraints: Constraints) -> tuple[list[list[int]], list[list[int]]]:
@@ -286,7 +294,7 @@ class _Auditor:
         lo[prim], hi[prim] = 1.0, float(self.t - 1)
         lo[sec], hi[sec] = float(self.t), math.inf
         gone = status == WITHHELD
-        lo[gone], hi[gone] = 0.0, math.inf
+        lo[gone], hi[gone] = 1.0, math.inf
         return lo, hi
 
     def pinned(self, status: np.ndarray, *, skip: set[int] | frozenset[int] = frozenset()) -> list[int]:

@@ -302,7 +302,8 @@ class Briefing:
             "notes": list(self.notes),
             "disclosure": {
                 "small_counts": f"Counts of 1 to {threshold - 1} are shown as '{primary_mark(threshold)}'",
-                "complementary": "'[c]' hides a further count so that no small count can be worked out",
+                "complementary": "'[c]' hides a further count (5 or more) so that no small count can be worked out",
+                "withheld": "'[x]' withholds a count (1 or more) that could otherwise be worked out",
                 "rates": "Rates are shown only when the counts they come from are shown",
                 "locations": "School briefings show areas, never the places of incidents",
             },

@@ -1,10 +1,12 @@
-"""An exhaustive, independent check of disclosure control on small tables.
+"""An independent, exhaustive check of disclosure control on small tables.
 
-Given only what a school user sees (the published texts) and the table's structure, list
-every value each suppressed cell could take. The model of "consistent" is the one
-documented in :mod:`geo_risk.briefing.disclosure`: a published number is exact, "<5"
-means 1-4, "[c]" means 5 or more, "[x]" (a withheld table) anything, cells add up to their totals and ordered cells keep
-their order. Written without the library's solver, by plain backtracking.
+Given only what a school user sees (the published texts) and the table's structure, decide
+for a suppressed cell whether the published table is consistent with another value of it.
+The model of "consistent" is the one documented in :mod:`geo_risk.briefing.disclosure`:
+a published number is exact, "<5" means 1-4, "[c]" means 5 or more, "[x]" (withheld)
+1 or more, cells add up to their totals and ordered cells keep their order. Written
+without the library's solver: plain backtracking over every value up to ``cap``, trying
+values near the truth first and stopping at the first consistent table found.
 """
 
 from __future__ import annotations
@@ -14,22 +16,39 @@ from collections.abc import Iterable
 from geo_risk.briefing.disclosure import SECONDARY_MARK, WITHHELD_MARK, Constraints, primary_mark
 
 
-def consistent_values(shown: list[str], constraints: Constraints, *, threshold: int = 5, cap: int) -> list[set[int]]:
-    """For every cell, the set of values consistent with the published table (up to ``cap``)."""
-    n = len(shown)
-    domains: list[range] = []
+def domains_of(shown: list[str], *, threshold: int = 5, cap: int) -> list[range]:
+    out = []
     for text in shown:
         if text == primary_mark(threshold):
-            domains.append(range(1, threshold))
+            out.append(range(1, threshold))
         elif text == SECONDARY_MARK:
-            domains.append(range(threshold, cap + 1))
+            out.append(range(threshold, cap + 1))
         elif text == WITHHELD_MARK:
-            domains.append(range(0, cap + 1))
+            out.append(range(1, cap + 1))
         else:
             value = int(text)
-            domains.append(range(value, value + 1))
-    order = sorted(range(n), key=lambda i: (len(domains[i]), i))
-    position = {cell: k for k, cell in enumerate(order)}
+            out.append(range(value, value + 1))
+    return out
+
+
+def consistent(values: list[int], shown: list[str], constraints: Constraints, *, threshold: int = 5) -> bool:
+    """Whether the table ``values`` is consistent with what is published."""
+    doms = domains_of(shown, threshold=threshold, cap=max(values) + 1)
+    if any(v not in d for v, d in zip(values, doms)):
+        return False
+    if any(sum(values[i] for i in parts) != values[total] for parts, total in constraints.equations):
+        return False
+    return all(values[a] <= values[b] for a, b in constraints.inequalities)
+
+
+def has_alternative(
+    shown: list[str], constraints: Constraints, cell: int, truth: list[int], *, threshold: int = 5, cap: int
+) -> bool:
+    """Whether some table consistent with ``shown`` gives ``cell`` a value other than ``truth[cell]``."""
+    n = len(shown)
+    domains = domains_of(shown, threshold=threshold, cap=cap)
+    order = sorted(range(n), key=lambda i: (len(domains[i]) if i != cell else -1, i))
+    position = {c: k for k, c in enumerate(order)}
     touching: list[list[tuple[str, tuple]]] = [[] for _ in range(n)]
     for parts, total in constraints.equations:
         for i in {*parts, total}:
@@ -37,50 +56,49 @@ def consistent_values(shown: list[str], constraints: Constraints, *, threshold: 
     for a, b in constraints.inequalities:
         touching[a].append(("le", (a, b)))
         touching[b].append(("le", (a, b)))
-    found: list[set[int]] = [set() for _ in range(n)]
     x = [0] * n
 
-    def ok(step: int, cell: int) -> bool:
-        for kind, payload in touching[cell]:
+    def ok(step: int, c: int) -> bool:
+        for kind, payload in touching[c]:
             if kind == "eq":
                 parts, total = payload
-                if position[total] > step:
-                    continue
                 assigned = [i for i in parts if position[i] <= step]
                 partial = sum(x[i] for i in assigned)
-                if len(assigned) == len(parts):
-                    if partial != x[total]:
+                if position[total] <= step:
+                    if len(assigned) == len(parts):
+                        if partial != x[total]:
+                            return False
+                    elif partial > x[total]:
                         return False
-                elif partial > x[total]:
-                    return False
             else:
                 a, b = payload
                 if position[a] <= step and position[b] <= step and x[a] > x[b]:
                     return False
         return True
 
-    def walk(step: int) -> None:
-        if step == n:
-            for i in range(n):
-                found[i].add(x[i])
-            return
-        cell = order[step]
-        values: Iterable[int] = domains[cell]
-        for kind, payload in touching[cell]:
+    def candidates(step: int, c: int) -> Iterable[int]:
+        for kind, payload in touching[c]:
             if kind != "eq":
                 continue
             parts, total = payload
-            others = [i for i in (*parts, total) if i != cell]
+            others = [i for i in (*parts, total) if i != c]
             if all(position[i] < step for i in others):
-                # the line's other cells are known: this one is forced
-                rest = sum(x[i] for i in parts if i != cell)
-                forced = x[total] - rest if cell != total else rest
-                values = [forced] if forced in domains[cell] else []
-                break
-        for value in values:
-            x[cell] = value
-            if ok(step, cell):
-                walk(step + 1)
+                rest = sum(x[i] for i in parts if i != c)
+                forced = x[total] - rest if c != total else rest
+                return [forced] if forced in domains[c] else []
+        values = [v for v in domains[c] if not (c == cell and v == truth[cell])]
+        return sorted(values, key=lambda v: (abs(v - truth[c]), v))
 
-    walk(0)
-    return found
+    def walk(step: int) -> bool:
+        if step == n:
+            return True
+        c = order[step]
+        for value in candidates(step, c):
+            if c == cell and value == truth[cell]:
+                continue
+            x[c] = value
+            if ok(step, c) and walk(step + 1):
+                return True
+        return False
+
+    return walk(0)

@@ -19,7 +19,7 @@ from geo_risk.briefing.disclosure import (
     show_count,
 )
 from geo_risk.errors import ValidationError
-from tests.briefing._enumerate import consistent_values
+from tests.briefing._enumerate import consistent, has_alternative
 
 SMALL = st.integers(min_value=0, max_value=12) | st.integers(min_value=0, max_value=4)
 
@@ -46,7 +46,7 @@ def _published_texts(table) -> list[str]:
 
 
 @given(small_tables())
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_no_published_count_is_small_and_no_suppressed_cell_is_recoverable(case):
     counts, mask, nested, row_totals = case
     nested_columns = [(c, c + 1) for c in range(counts.shape[1] - 1)] if nested else []
@@ -56,14 +56,17 @@ def test_no_published_count_is_small_and_no_suppressed_cell_is_recoverable(case)
     for text in texts:
         if text.isdigit():
             assert not 1 <= int(text) <= 4, texts
-    cap = int(sum(prot.values)) + 5
-    feasible = consistent_values(texts, table.layout.constraints, cap=cap)
-    for i, status in enumerate(prot.status):
-        # the truth is always among the consistent values (the model is sound) ...
-        assert prot.values[i] in feasible[i]
+    _assert_protected(list(prot.values), texts, table.layout.constraints, prot.status)
+
+
+def _assert_protected(values, texts, constraints, statuses):
+    # the truth is consistent with what is published (the model is sound) ...
+    assert consistent(values, texts, constraints)
+    cap = int(sum(values)) + 5
+    for i, status in enumerate(statuses):
         if status != SHOWN:
-            # ... and a suppressed cell never has only one
-            assert len(feasible[i]) > 1, (counts.tolist(), texts, i, feasible[i])
+            # ... and no suppressed cell is pinned to its true value
+            assert has_alternative(texts, constraints, i, values, cap=cap), (values, texts, i)
 
 
 def test_the_one_line_rule_alone_would_pin_a_cell_so_the_audit_picks_a_cell_that_protects():
@@ -71,8 +74,12 @@ def test_the_one_line_rule_alone_would_pin_a_cell_so_the_audit_picks_a_cell_that
     # cannot be 1-4): the audit hides the smallest cell that leaves the 1 ambiguous, the 9
     table = protect_table(np.array([[1], [5], [9], [30]]))
     assert table.rows_shown() == [["<5"], ["5"], ["[c]"], ["30"]]
-    feasible = consistent_values(_published_texts(table), table.layout.constraints, cap=60)
-    assert feasible[0] == {1, 2, 3, 4}
+    texts = _published_texts(table)
+    truth = list(table.protected.values)
+    for other in (2, 3, 4):
+        alt = truth.copy()
+        alt[0], alt[2] = other, truth[2] + truth[0] - other
+        assert consistent(alt, texts, table.layout.constraints)
 
 
 def test_secondary_is_the_smallest_other_non_zero_cell():
@@ -90,18 +97,16 @@ def test_zeros_are_published_and_never_hidden_as_secondary():
 def test_a_line_of_two_fours_is_not_left_pinned():
     # 4 + 4 = 8 published would pin both at 4
     table = protect_table(np.array([[4], [4], [6]]))
-    feasible = consistent_values(_published_texts(table), table.layout.constraints, cap=30)
-    assert all(len(feasible[i]) > 1 for i, s in enumerate(table.protected.status) if s != SHOWN)
+    _assert_protected(list(table.protected.values), _published_texts(table), table.layout.constraints,
+                      table.protected.status)
 
 
 def test_nesting_is_part_of_the_audit():
     # 7-day <= 28-day for the same row: the audit must keep both ambiguous
     counts = np.array([[3, 3, 10], [1, 6, 8], [0, 9, 30]])
     table = protect_table(counts, nested_columns=[(0, 1), (1, 2)])
-    feasible = consistent_values(_published_texts(table), table.layout.constraints, cap=80)
-    for i, s in enumerate(table.protected.status):
-        if s != SHOWN:
-            assert len(feasible[i]) > 1
+    _assert_protected(list(table.protected.values), _published_texts(table), table.layout.constraints,
+                      table.protected.status)
 
 
 def test_statuses_are_primary_for_small_and_secondary_for_complements():
@@ -157,8 +162,31 @@ def test_area_and_trend_table_is_protected_too(case):
     prot = protect(values, constraints)
     texts = [prot.shown(i) for i in range(constraints.n)]
     assert not any(t.isdigit() and 1 <= int(t) <= 4 for t in texts)
-    feasible = consistent_values(texts, constraints, cap=sum(values) + 5)
-    for i, status in enumerate(prot.status):
-        assert prot.values[i] in feasible[i]
-        if status != SHOWN:
-            assert len(feasible[i]) > 1, (values, texts, i)
+    _assert_protected(list(prot.values), texts, constraints, prot.status)
+
+
+def test_a_line_that_only_small_cells_can_protect_is_withheld_not_pinned():
+    # four 1s under a total of "<5": the total must be 4 and every cell 1. Nothing published
+    # is left to hide, so the line is withheld ("[x]": 1 or more), zeros stay published.
+    table = protect_table(np.array([[1], [1], [0], [1], [1]]))
+    assert table.rows_shown() == [["[x]"], ["[x]"], ["0"], ["[x]"], ["[x]"]]
+    assert table.total(0) == "[x]"
+    _assert_protected(list(table.protected.values), _published_texts(table), table.layout.constraints,
+                      table.protected.status)
+
+
+def test_the_two_by_two_table_of_ones_is_withheld_but_its_zeros_are_not():
+    table = protect_table(np.array([[1, 1], [1, 1], [0, 0]]), row_totals=True)
+    assert table.cell(2, 0) == "0" and table.row_total(2) == "0"
+    assert table.cell(0, 0) == "[x]"
+    _assert_protected(list(table.protected.values), _published_texts(table), table.layout.constraints,
+                      table.protected.status)
+
+
+def test_the_checker_catches_a_pinned_cell():
+    # what the naive rule would publish for [1, 5, 30]: "<5", "[c]", "30", total "36"
+    constraints = Constraints(4, (((0, 1, 2), 3),))
+    texts = ["<5", "[c]", "30", "36"]
+    assert consistent([1, 5, 30, 36], texts, constraints)
+    assert not has_alternative(texts, constraints, 0, [1, 5, 30, 36], cap=60)
+    assert not has_alternative(texts, constraints, 1, [1, 5, 30, 36], cap=60)
