@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from geo_risk import accounts
 from geo_risk.errors import ValidationError
@@ -14,13 +14,17 @@ from web.presentation import ROLE_LABELS
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-@bp.get("/users")
-def users():
+def _users_page(new_token: str | None = None):
     with store().transaction() as s:
         rows = [(u.id, u.username, u.role, u.school_urns, u.disabled, u.api_token_hash is not None, u.created_at)
                 for u in accounts.list_users(s)]
-    token = session.pop("new_token", None)
-    return render_template("admin/users.html", users=rows, roles=ROLES, role_labels=ROLE_LABELS, new_token=token)
+    return render_template("admin/users.html", users=rows, roles=ROLES, role_labels=ROLE_LABELS,
+                           new_token=new_token)
+
+
+@bp.get("/users")
+def users():
+    return _users_page()
 
 
 @bp.post("/users")
@@ -55,6 +59,5 @@ def user_enable(uid: int):
 def user_token(uid: int):
     with store().transaction() as s:
         token = accounts.issue_token(s, queries.current_user_row(s, uid))
-    # Shown once, on the next page, then gone (the session cookie is signed; the token is not logged).
-    session["new_token"] = token
-    return redirect(url_for("admin.users"), code=303)
+    # Shown once, in this response only: never stored in clear, put in a cookie or logged.
+    return _users_page(new_token=token)

@@ -143,8 +143,9 @@ def test_admin_adds_and_disables_users(signed_in, info):
     assert "newbie" in _text(adam.get("/admin/users"))
     assert adam.post("/admin/users", {"username": "x", "role": "analyst", "password": "p"}).status_code == 400
     assert adam.post(f"/admin/users/{info.users['adam']}/disable").status_code == 400  # not oneself
-    adam.post(f"/admin/users/{info.users['harry']}/token")
-    assert re.search(r'id="new-token">grk_', _text(adam.get("/admin/users")))
+    issued = adam.post(f"/admin/users/{info.users['harry']}/token")
+    assert re.search(r'id="new-token">grk_', _text(issued))
+    assert "grk_" not in issued.headers.get("Set-Cookie", "")
     assert 'id="new-token"' not in _text(adam.get("/admin/users"))  # shown once
 
 
