@@ -47,6 +47,7 @@ def configure(app: Flask, config: Mapping[str, Any] | None) -> None:
         GEO_RISK_LOGIN_LIMIT=(5, 300),  # failed logins per username per window (seconds)
         GEO_RISK_LOGIN_IP_LIMIT=(30, 300),  # failed logins per client address per window
         GEO_RISK_DATA_CHECK_SECONDS=5.0,  # how often to look for new data to rebuild the snapshot
+        GEO_RISK_WARM_UP=True,  # build surfaces, walk graph and map layers in the background after a load
         GEO_RISK_TILE_URL=settings.tile_url,
     )
     app.config.update(overrides)

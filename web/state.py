@@ -237,6 +237,16 @@ class AppData:
         key = repr((urn, tier, tuple((o.level, str(o.set_at), str(o.expires_at), o.reason) for o in overrides)))
         return self._get(f"briefing:{key}", lambda: briefings.build(self, urn, tier=tier, overrides=overrides))
 
+    def warm(self) -> None:
+        """Build the parts every check needs (run in a background thread after a snapshot loads)."""
+        try:
+            for part in ("surface", "scoring", "walk_graph", "route_scoring"):
+                getattr(self, part)
+            self.street_index()
+            self.area_index()
+        except Exception:  # noqa: BLE001 - a failed warm-up only means the first request builds it
+            log.exception("warming the snapshot's indexes failed; they will be built on first use")
+
     def people_ids(self) -> pd.DataFrame:
         return self._get("people_ids", lambda: self.snapshot.people[["pseudonym", "is_child"]].copy())
 
@@ -279,6 +289,8 @@ class DataState:
                 current = AppData(load_snapshot(engine), policy, today, key)
                 self._current = current
                 log.info("data snapshot loaded in %.0f ms", (time.perf_counter() - t0) * 1000)
+                if self._app.config.get("GEO_RISK_WARM_UP", True):
+                    threading.Thread(target=current.warm, name="geo-risk-warm-up", daemon=True).start()
             self._checked_at = time.monotonic()
             return current
         finally:

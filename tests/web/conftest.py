@@ -74,6 +74,7 @@ def app(seeded, clock):
         "GEO_RISK_CLOCK": clock,
         "GEO_RISK_SETTINGS": Settings(cookie_secure=False),
         "GEO_RISK_DATA_CHECK_SECONDS": 0.0,
+        "GEO_RISK_WARM_UP": False,  # built on first use: tests stay single-threaded
     })
     return app
 
