@@ -230,7 +230,7 @@ def synthetic_city(
 
 def baseline(context, surface, xy: np.ndarray, policy: Policy) -> np.ndarray:
     """Per candidate: buffer + sjoin against each layer, then kernel sums (the straightforward way)."""
-    from geo_risk.surface.kernel import gaussian_kernel
+    from geo_risk.surface.kernel import block_kernel
 
     h = policy.network.activity_bandwidth_m
 
@@ -238,7 +238,9 @@ def baseline(context, surface, xy: np.ndarray, policy: Policy) -> np.ndarray:
         return gpd.GeoDataFrame({"j": np.arange(len(xy))}, geometry=make_points(xy) if len(xy) else [], crs=27700)
 
     layers = {
-        "incidents": (layer(surface.xy_), surface.radius_m_),
+        # the area intensity is the kernel's mean over a support_m_ block: the surface's own
+        # kernel and search radius, so the baseline re-implements the lookup, not the maths
+        "incidents": (layer(surface.xy_), surface.reach_m_),
         "conflict": (layer(context.conflict.xy), 4 * h),
         "exploitation": (layer(context.exploitation.xy), 4 * h),
         "sites": (layer(context.sites.xy), policy.scoring.site_radius_m),
@@ -253,12 +255,16 @@ def baseline(context, surface, xy: np.ndarray, policy: Policy) -> np.ndarray:
             hits = gpd.sjoin(gdf, zone, predicate="within")
             if hits.empty:
                 continue
-            d = np.hypot(hits.geometry.x.to_numpy() - x, hits.geometry.y.to_numpy() - y)
+            dx = x - hits.geometry.x.to_numpy()
+            dy = y - hits.geometry.y.to_numpy()
+            d = np.hypot(dx, dy)
             keep = d <= radius
-            d, j = d[keep], hits["j"].to_numpy()[keep]
+            d, dx, dy, j = d[keep], dx[keep], dy[keep], hits["j"].to_numpy()[keep]
             if name == "incidents":
-                value = sum(surface.weights_[j, t] @ gaussian_kernel(d, term.bandwidth_m)
-                            for t, term in enumerate(surface.terms_))
+                value = sum(
+                    surface.weights_[j, t] @ block_kernel(dx, dy, term.bandwidth_m, surface.support_m_)
+                    for t, term in enumerate(surface.terms_)
+                )
                 out[k, m] = surface.percentile_of(np.array([value]))[0]
             elif name == "sites":
                 out[k, m] = np.sum(context.sites.weights[j] * np.clip(1 - d / radius, 0, None))
