@@ -232,9 +232,8 @@ def referral_revoke(rid: int):
 @bp.get("/briefings")
 def briefings():
     d = data()
-    sc = d.snapshot.schools
-    schools = [(str(u), str(n), str(p)) for u, n, p in zip(sc["urn"], sc["name"], sc["phase"], strict=True)]
-    return render_template("analyst/briefings.html", schools=schools, synthetic=d.is_synthetic)
+    rows = [r for r in d.tension_table() if r]
+    return render_template("analyst/briefings.html", rows=rows, as_of=d.as_of, synthetic=d.is_synthetic)
 
 
 @bp.get("/backtest")

@@ -237,6 +237,24 @@ class AppData:
         key = repr((urn, tier, tuple((o.level, str(o.set_at), str(o.expires_at), o.reason) for o in overrides)))
         return self._get(f"briefing:{key}", lambda: briefings.build(self, urn, tier=tier, overrides=overrides))
 
+    def tension_table(self) -> list[dict[str, Any]]:
+        """Every school's tension level from one :func:`geo_risk.briefing.brief_all` pass (cached)."""
+        def build():
+            from geo_risk.briefing import brief_all
+
+            snap = self.snapshot
+            if not len(snap.schools):
+                return []
+            all_ = brief_all(snap.schools, snap.incidents, snap.areas, as_of=self.as_of, policy=self.policy,
+                             links=snap.links, places=snap.places, groups=snap.groups)
+            levels = list(self.policy.briefing.levels)
+            rows = [{"urn": urn, "name": b.school_name, "phase": b.phase, "level": b.tension.level,
+                     "reasons": list(b.tension.reasons), "rank": levels.index(b.tension.level)
+                     if b.tension.level in levels else -1} for urn, b in all_.items()]
+            return sorted(rows, key=lambda r: (-r["rank"], r["name"]))
+
+        return self._get("tension_table", lambda: build() or [{}])
+
     def warm(self) -> None:
         """Build the parts every check needs (run in a background thread after a snapshot loads)."""
         try:

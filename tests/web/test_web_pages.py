@@ -220,3 +220,10 @@ def test_route_decision_record_shows_what_was_decided(signed_in, info):
     assert rows.findall(record) == rows.findall(checked)
     recommendation = re.compile(r'id="recommendation">.*?</div>', re.S)
     assert recommendation.search(record).group(0) == recommendation.search(checked).group(0)
+
+
+def test_analyst_sees_every_schools_tension_level(signed_in):
+    html = _text(signed_in("ana").get("/analyst/briefings"))
+    rows = re.findall(r'<span class="level (\w+)">', html)
+    assert len(rows) == 2  # both schools of the test city
+    assert "Synthetown Academy (synthetic)" in html and "/schools/100002" in html
