@@ -42,7 +42,9 @@ def run_cli(args, db_url):
     return _Out(result)
 
 
-def seed(engine, *, link_expires_at: dt.datetime = dt.datetime(2027, 10, 1), seen: dt.datetime = dt.datetime(2026, 10, 1)) -> None:
+def seed(
+    engine, *, link_expires_at: dt.datetime = dt.datetime(2027, 10, 1), seen: dt.datetime = dt.datetime(2026, 10, 1)
+) -> None:
     """Two young people in conflict, YP-2's hangout on a street grid with a school and a postcode."""
     from geo_risk.store import models as m
 

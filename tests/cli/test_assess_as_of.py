@@ -1,4 +1,7 @@
-"""`geo-risk assess --as-of`: the default is now, so a link that expired earlier today no longer scores (review fix 3)."""
+"""`geo-risk assess --as-of`: the default is now, so a link that expired earlier today no longer scores.
+
+Review fix 3.
+"""
 
 from __future__ import annotations
 
