@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from geo_risk import audit
 from geo_risk.errors import NotFound, ValidationError
+from geo_risk.wording import branding_problem
 from geo_risk.store.models import (
     SOURCE_TYPES,
     Assessment,
@@ -552,6 +553,8 @@ def validate_entry(values: Mapping[str, Any], *, now: dt.datetime) -> NewEntry:
         problems.append("write what happened in the summary")
     elif len(summary) > MAX_SUMMARY:
         problems.append(f"the summary is longer than {MAX_SUMMARY} characters")
+    elif branding_problem(summary):
+        problems.append(str(branding_problem(summary)))
     source = _s(values.get("source")).strip()
     if not source:
         problems.append("say who the information came from (source), e.g. 'Mother' or 'School DSL'")

@@ -64,6 +64,7 @@ from geo_risk.ingest._tables import (
     refuse_identifier_columns,
     require,
 )
+from geo_risk.wording import branding_problem
 
 log = logging.getLogger(__name__)
 
@@ -269,7 +270,7 @@ def _groups(src: Source, df: pd.DataFrame, out: list[Problems]) -> pd.DataFrame:
     code = _key_check(df, "code", rows, p, "group code")
     label = df["label"].str.strip()
     p.add(rows[(label == "").to_numpy()], "label is empty; use a neutral label such as 'peer group 7'")
-    banned = label.str.contains(r"\bgangs?\b", case=False, regex=True).to_numpy()
+    banned = label.map(lambda t: branding_problem(t) is not None).to_numpy(dtype=bool)
     p.add(rows[banned], "label must be neutral (e.g. 'peer group 7'): labels that brand young people are refused")
     source, st = _provenance(df, rows, p)
     return pd.DataFrame(
