@@ -90,7 +90,8 @@ def _form_again(rid: int, error: str):
 def save(rid: int):
     with store().transaction() as s:
         d, referral, postcodes, ranking = _run(s, rid, "placement.save")
-        result = ranking.to_dict(audience="analyst")
+        # The record holds what the officer saw and decided on: the housing tier.
+        result = ranking.to_dict(audience="housing")
         result["inputs"] = {"postcodes": postcodes, "points": request.form.get("points", "")}
         digest = services.inputs_digest({"child": referral.child_pseudonym, "as_of": ranking.as_of,
                                          "candidates": [c.assessment.inputs_hash for c in ranking.candidates]})

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from geo_risk.errors import ValidationError
 from geo_risk.store.models import Notice
+from geo_risk.wording import check_text
 
 
 def create_notice(session: Session, data, *, title: str, what_happened: str, what_to_do: str, contact: str,
@@ -20,6 +21,9 @@ def create_notice(session: Session, data, *, title: str, what_happened: str, wha
     if problems:
         msg = f"fill in: {', '.join(problems)}"
         raise ValidationError(msg)
+    for name, value in (("title", title), ("what happened", what_happened), ("what to do", what_to_do),
+                        ("contact", contact)):
+        check_text(value, f"the notice's {name}", shown_to_schools=True)
     if valid_to <= valid_from:
         msg = "a notice must end after it starts"
         raise ValidationError(msg)
