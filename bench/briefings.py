@@ -281,14 +281,25 @@ def main() -> None:
             count_times.append(time.perf_counter() - t0)
         counting = statistics.median(count_times)
 
-        worst = 0
+        # the baseline's buffer is a 64-segment polygon inside the true circle: it can miss
+        # points within ~1.2 m of the rim (police.uk snap points stack many incidents there)
+        radius = policy.briefing.buffer_m
+        inner = radius * np.cos(np.pi / (4 * 64))
+        school_pt = dict(zip(schools["urn"].astype(str), schools.geometry))
+        worst, rim_explained = 0, 0
         for urn, b in briefings.items():
             raw = b.to_dict("analyst")["raw"]
             for k, p in enumerate(b.periods.all):
                 got = sum(row[k] or 0 for row in raw["counts"])
-                worst = max(worst, abs(got - base[urn][p.key]))
-        if worst > 2:
-            raise SystemExit(f"counts disagree with the baseline by up to {worst}")
+                diff = got - base[urn][p.key]
+                if diff == 0:
+                    continue
+                d = incidents.distance(school_pt[urn]).to_numpy()
+                rim = int((windows[p.key] & (d > inner) & (d <= radius)).sum())
+                if not 0 < diff <= rim:
+                    raise SystemExit(f"school {urn}, {p.key}: batch {got} v baseline {base[urn][p.key]}, rim {rim}")
+                worst = max(worst, diff)
+                rim_explained += diff
 
     levels: dict[str, int] = {}
     suppressed = 0
@@ -297,7 +308,8 @@ def main() -> None:
         suppressed += b.counts.protected.n_suppressed
     n = len(briefings)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"counts agree with the per-school clip-and-count (largest difference {worst}, points on the rim)")
+    print(f"counts agree with the per-school clip-and-count except {rim_explained} incidents (at most {worst} in "
+          "one count) within 1.2 m inside the rim, which the 64-segment polygon cuts off")
     print(f"batch brief_all, {n} schools:      {batch:8.3f} s  (median of {args.repeat}: "
           f"{', '.join(f'{t:.3f}' for t in times)}; {1000 * batch / n:.1f} ms a school)")
     print(f"JSON + A4 HTML for {n} schools:     {outputs:8.3f} s")

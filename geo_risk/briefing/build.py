@@ -199,10 +199,7 @@ def brief_all(
                             t_ratio, t_low, t_high, tot_exp, t_tot, baseline)
         area_table, shades = area_info.protect(s, bp.suppress_below)
         school_conflicts = conflicts_by_school[s]
-        recent = sum(
-            1 for c in school_conflicts
-            if c.evidence_age_days is not None and c.evidence_age_days <= bp.conflict_recent_days
-        )
+        recent = sum(1 for c in school_conflicts if _recent_here(c, as_of, bp.conflict_recent_days))
         views = notices_by_school[s]
         tension = _tension(
             bp,
@@ -421,6 +418,14 @@ def _rate_cells(s, table, rows, windows, has_window, ratio, low, high, expected,
     return tuple(cells)
 
 
+def _recent_here(conflict: Conflict, as_of: pd.Timestamp, days: int) -> bool:
+    """Recent evidence of the conflict and recent activity of a party in the area."""
+    if conflict.evidence_age_days is None or conflict.evidence_age_days > days:
+        return False
+    limit = as_of - pd.Timedelta(days=days)
+    return any(p.last_seen is not None and p.last_seen >= limit for p in conflict.places)
+
+
 def _f(x: float) -> float | None:
     x = float(x)
     return None if np.isnan(x) else x
@@ -458,10 +463,10 @@ def _tension(
         reasons.append("an assault injury treated in hospital in the last 7 days")
     if recent_conflicts >= 2:
         points += 2
-        reasons.append("conflicts between peer groups active around the area, with recent evidence")
+        reasons.append("conflicts between peer groups with recent evidence and recent activity in the area")
     elif recent_conflicts == 1:
         points += 1
-        reasons.append("a conflict between peer groups active around the area, with recent evidence")
+        reasons.append("a conflict between peer groups with recent evidence and recent activity in the area")
     if live_notices:
         points += 1
         reasons.append("a live post-incident notice covers this area")

@@ -124,7 +124,7 @@ def conflict_pairs(links: pd.DataFrame, as_of: pd.Timestamp) -> list[ConflictPai
     ok = _live(links, as_of) & (links["type"] == "in_conflict_with").to_numpy()
     conflicts = links.loc[ok]
     evidence = _evidence_date(conflicts)
-    found: dict[tuple[str, str | None, str], dict] = {}
+    found: dict[tuple[str, str | None], dict] = {}
     for (_, row), seen in zip(conflicts.iterrows(), evidence):
         sides = []
         kinds = []
@@ -151,20 +151,20 @@ def conflict_pairs(links: pd.DataFrame, as_of: pd.Timestamp) -> list[ConflictPai
                     basis = "between peer groups"
                 else:
                     basis = "through members"
-                key3 = (a, b, basis)
-                rec = found.setdefault(key3, {"seen": pd.NaT, "grades": [], "links": []})
+                rec = found.setdefault((a, b), {"seen": pd.NaT, "grades": [], "links": [], "bases": set()})
+                rec["bases"].add(basis)
                 if pd.notna(seen) and (pd.isna(rec["seen"]) or seen > rec["seen"]):
                     rec["seen"] = seen
                 rec["grades"].append(str(row.get("evidence_grade", "E")))
                 rec["links"].append(str(row["link_id"]))
     out = []
-    for (a, b, basis), rec in sorted(found.items(), key=lambda kv: (kv[0][0], kv[0][1] or "", kv[0][2])):
+    for (a, b), rec in sorted(found.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
         grades = [g for g in rec["grades"] if g in _GRADES]
         out.append(
             ConflictPair(
                 group_a=a,
                 group_b=b,
-                basis=basis,
+                basis="; ".join(sorted(rec["bases"])),
                 last_seen=None if pd.isna(rec["seen"]) else pd.Timestamp(rec["seen"]),
                 best_grade=min(grades) if grades else "E",
                 link_ids=tuple(sorted(set(rec["links"]))),
