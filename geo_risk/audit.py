@@ -222,6 +222,79 @@ def record(
     return AuditRecord(hash=digest, **event)
 
 
+def record_many(
+    session_or_conn: Session | Connection,
+    *,
+    username: str,
+    role: str,
+    purpose: str,
+    pseudonyms: Iterable[str | None],
+    action: str,
+    outcome: str,
+    request_id: str,
+    at: dt.datetime,
+) -> list[AuditRecord]:
+    """Append one event per pseudonym (same who, why, what and request), in one insert.
+
+    Used when one read shows several young people (a list, a network): each of them
+    gets an event, so the per-person report lists the read. The chain lock is taken and
+    the head read once; the events are hashed in order and written with a single
+    multi-row insert, inside the caller's transaction (see :func:`record`).
+
+    Parameters
+    ----------
+    pseudonyms
+        The young people shown, in the order to record them; duplicates are dropped.
+    username, role, purpose, action, outcome, request_id, at
+        As for :func:`record`.
+
+    Returns
+    -------
+    list of AuditRecord
+        The events written (empty when ``pseudonyms`` is empty: nothing is written).
+    """
+    bind = _connection(session_or_conn)
+    if outcome not in OUTCOMES:
+        msg = f"audit outcome must be one of {', '.join(OUTCOMES)}, got {outcome!r}"
+        raise ValidationError(msg)
+    for name, value in (("username", username), ("role", role), ("purpose", purpose), ("action", action),
+                        ("request_id", request_id)):
+        if not isinstance(value, str) or not value:
+            msg = f"audit {name} must be a non-empty string"
+            raise ValidationError(msg)
+    keys = list(dict.fromkeys(pseudonyms))
+    if not keys:
+        return []
+    at = _normalise_at(at)
+    out: list[AuditRecord] = []
+    try:
+        _lock_chain(bind)
+        head = bind.execute(
+            select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+        ).first()
+        seq = 0 if head is None else int(head[0])
+        prev_hash = GENESIS_HASH if head is None else str(head[1])
+        rows = []
+        for pseudonym in keys:
+            seq += 1
+            event = {
+                "seq": seq, "at": at, "username": username, "role": role, "purpose": purpose,
+                "pseudonym": pseudonym, "action": action, "outcome": outcome, "request_id": request_id,
+                "prev_hash": prev_hash,
+            }
+            digest = event_hash(event)
+            rows.append({**event, "hash": digest})
+            out.append(AuditRecord(hash=digest, **event))
+            prev_hash = digest
+        bind.execute(insert(AuditEvent.__table__), rows)
+    except ValidationError:
+        raise
+    except Exception as exc:
+        msg = "the audit events could not be written, so the read they record is refused"
+        raise DataSourceError(msg) from exc
+    return out
+
+
 def _rows(conn: Connection, *, batch: int = 5000) -> Iterator[AuditRecord]:
     cols = AuditEvent.__table__.c
     result = conn.execution_options(stream_results=True, yield_per=batch).execute(

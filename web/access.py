@@ -6,6 +6,8 @@
 - :func:`school_for` does the same for a school user's own schools.
 - :func:`audit_read` writes one audit event in the caller's transaction: if it fails,
   the transaction (and so the read) fails.
+- :func:`audit_read_many` writes one event per young person a read shows (a list, a
+  network, both ends of a link), with one insert, so each child's access report lists it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,23 @@ def audit_read(session: Session, *, action: str, purpose: str, pseudonym: str | 
     audit.record(session, username=user.username if user else "-", role=user.role if user else "-",
                  purpose=purpose, pseudonym=pseudonym, action=action, outcome=outcome,
                  request_id=g.request_id, at=g.now)
+
+
+def audit_read_many(session: Session, *, action: str, purpose: str, pseudonyms, outcome: str = "allowed") -> int:
+    """One event per pseudonym in ``pseudonyms`` (same request id, caller's transaction).
+
+    When the read showed no one, one event with no pseudonym still records the access.
+    Returns the number of events written.
+    """
+    user = g.user
+    who = {"username": user.username if user else "-", "role": user.role if user else "-"}
+    keys = [p for p in dict.fromkeys(pseudonyms) if p]
+    if not keys:
+        audit.record(session, **who, purpose=purpose, pseudonym=None, action=action, outcome=outcome,
+                     request_id=g.request_id, at=g.now)
+        return 1
+    return len(audit.record_many(session, **who, purpose=purpose, pseudonyms=keys, action=action,
+                                 outcome=outcome, request_id=g.request_id, at=g.now))
 
 
 def audit_refusal(*, action: str, purpose: str, pseudonym: str | None = None) -> None:

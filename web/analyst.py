@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from geo_risk import accounts
 from geo_risk.errors import ValidationError
 from web import drawing, maps, queries, services
-from web.access import audit_read
+from web.access import audit_read, audit_read_many
 from web.extensions import data, store
 
 bp = Blueprint("analyst", __name__, url_prefix="/analyst")
@@ -58,7 +58,8 @@ def incidents():
 def people():
     with store().transaction() as s:
         rows = queries.people(s)
-        audit_read(s, action="people.list", purpose="analysis", pseudonym=None)
+        # One event per child listed (one insert), so each child's access report shows this list.
+        audit_read_many(s, action="people.list", purpose="analysis", pseudonyms=[p.pseudonym for p in rows])
         listing = [(p.id, p.pseudonym, p.cce_concern, p.cse_concern, p.looked_after) for p in rows]
     return render_template("analyst/people.html", people=listing, synthetic=data().is_synthetic)
 
@@ -75,8 +76,13 @@ def person(pid: int):
                       for c in queries.chronology(s, pseudonym)]
         decisions = [(a.id, a.kind, a.created_at, a.policy_version) for a in queries.assessments_for(s, pseudonym)]
         audit_read(s, action="network.view", purpose="analysis", pseudonym=pseudonym)
-    snap = d.snapshot
-    ego = drawing.ego_network(snap.links, snap.groups, pseudonym, d.as_of)
+        snap = d.snapshot
+        ego = drawing.ego_network(snap.links, snap.groups, pseudonym, d.as_of)
+        # The page also shows the other children in the network (their links and places):
+        # each gets an event of their own in the same transaction.
+        others = queries.children_among(s, sorted(n[1] for n in ego.nodes if n[0] == "person" and n[1] != pseudonym))
+        if others:
+            audit_read_many(s, action="network.view.linked", purpose="analysis", pseudonyms=others)
     keys = {n[1] for n in ego.nodes}
     links = snap.links[snap.links["from_key"].isin(keys) & snap.links["to_key"].isin(keys)] if len(snap.links) else snap.links
     places = services.places_geojson(d, keys, as_of=d.as_of)

@@ -13,9 +13,11 @@ from geo_risk.errors import NotFound
 from geo_risk.store.models import (
     Assessment,
     ChronologyEntry,
+    Link,
     Notice,
     NoticeAck,
     Person,
+    Place,
     Referral,
     TensionOverride,
     User,
@@ -83,6 +85,32 @@ def person_by_id(session: Session, person_id: int) -> Person:
 
 def person_by_pseudonym(session: Session, pseudonym: str) -> Person | None:
     return session.execute(select(Person).where(Person.pseudonym == pseudonym)).scalar_one_or_none()
+
+
+def children_among(session: Session, keys) -> list[str]:
+    """The pseudonyms in ``keys`` that belong to children, in the order given (group codes drop out)."""
+    wanted = list(dict.fromkeys(str(k) for k in keys if k is not None and k == k))
+    found: set[str] = set()
+    for i in range(0, len(wanted), 500):  # stay under the backends' bound-parameter limits
+        found.update(session.execute(
+            select(Person.pseudonym).where(Person.pseudonym.in_(wanted[i:i + 500]), Person.is_child.is_(True))
+        ).scalars())
+    return [k for k in wanted if k in found]
+
+
+def evidence_children(session: Session, target_kind: str, target_id: str) -> list[str]:
+    """Children a link (either end) or a place (its owner) concerns; empty if there is no such target."""
+    if target_kind == "link":
+        row = session.execute(select(Link.from_kind, Link.from_key, Link.to_kind, Link.to_key)
+                              .where(Link.link_id == str(target_id))).first()
+        keys = [] if row is None else [k for kind, k in ((row[0], row[1]), (row[2], row[3])) if kind == "person"]
+    elif target_kind == "place":
+        row = session.execute(select(Place.entity_kind, Place.entity_key)
+                              .where(Place.place_id == str(target_id))).first()
+        keys = [row[1]] if row is not None and row[0] == "person" else []
+    else:
+        keys = []
+    return children_among(session, keys)
 
 
 def chronology(session: Session, pseudonym: str, limit: int = 500) -> list[ChronologyEntry]:

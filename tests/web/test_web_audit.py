@@ -35,7 +35,6 @@ def test_each_read_writes_one_event_with_the_request_id(signed_in, seeded, info)
     ("hana", "GET", "/housing/referrals/{hana}", {}, "placement.form"),
     ("tariq", "POST", "/transport/referrals/{tariq}/check", {"home_postcode": "ZZ1 1AA", "school_urn": "100001"},
      "route.check"),
-    ("ana", "GET", "/analyst/people/{pid}", {}, "network.view"),
     ("ana", "GET", "/api/v1/people/{pid}/network", {}, "api.network.view"),
     ("ana", "POST", "/analyst/people/{pid}/placement", {"postcodes": "ZZ1 1AC"}, "placement.check"),
 ])

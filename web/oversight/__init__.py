@@ -23,7 +23,8 @@ from geo_risk.fairness.population import DIMENSIONS, load_population, parse_popu
 from geo_risk.fairness.reviews import GRADES, due_by_source, review_queue
 from geo_risk.quality import quality_report, report_csv
 from geo_risk.store.models import SOURCE_TYPES
-from web.access import audit_read
+from web import queries
+from web.access import audit_read, audit_read_many
 from web.extensions import store
 
 log = logging.getLogger(__name__)
@@ -100,13 +101,32 @@ def chronology_add(pid: int):
 # --------------------------------------------------------------------------- evidence reviews
 
 
+def _queue_people(queue, links, places) -> list[str]:
+    """Person keys the review queue shows: both ends of each listed link, the owner of each listed place."""
+    keys: list[str] = []
+    if len(queue) == 0:
+        return keys
+    kinds = queue["target_kind"].to_numpy()
+    ids = queue["target_id"].astype(str)
+    if len(links):
+        shown = links[links["link_id"].astype(str).isin(set(ids[kinds == "link"]))]
+        for end in ("from", "to"):
+            keys += shown.loc[shown[f"{end}_kind"] == "person", f"{end}_key"].astype(str).tolist()
+    if len(places):
+        shown = places[places["place_id"].astype(str).isin(set(ids[kinds == "place"]))]
+        keys += shown.loc[shown["entity_kind"] == "person", "entity_key"].astype(str).tolist()
+    return sorted(set(keys))
+
+
 @bp.get("/reviews")
 def reviews():
     with store().transaction() as s:
         links, places = review_repo.load_evidence(s)
         history = review_repo.review_history(s, limit=50)
-        audit_read(s, action="reviews.view", purpose="review", pseudonym=None)
-    queue = review_queue(links, places, g.now)
+        queue = review_queue(links, places, g.now)
+        # One event per child the queue shows (either end of a link, the owner of a place).
+        shown = _queue_people(queue, links, places)
+        audit_read_many(s, action="reviews.view", purpose="review", pseudonyms=queries.children_among(s, shown))
     return render_template("oversight/reviews.html", queue=queue.to_dict("records"),
                            summary=due_by_source(queue).to_dict("records"), history=history.to_dict("records"),
                            grades=GRADES, today=g.now.strftime("%Y-%m-%d"),
@@ -134,7 +154,8 @@ def review_action(kind: str, target_id: str):
                 review_repo.downgrade(s, kind, target_id, new_grade=form.get("new_grade", ""), **common)
             else:
                 review_repo.expire(s, kind, target_id, **common)
-            audit_read(s, action=f"evidence.{action}", purpose="review", pseudonym=None)
+            audit_read_many(s, action=f"evidence.{action}", purpose="review",
+                            pseudonyms=queries.evidence_children(s, kind, target_id))
     except ValidationError as exc:
         flash(f"{kind} {target_id}: {exc}", "error")
     else:
