@@ -192,7 +192,7 @@ def referrals():
                  r.revoked_at is None and r.expires_at > g.now) for r, username in queries.referral_rows(s)]
         officers = [(u.id, u.username, u.role) for u in queries.users_by_role(s, ("housing", "transport"))]
         children = [p.pseudonym for p in queries.people(s)]
-        audit_read(s, action="referrals.list", purpose="referral", pseudonym=None)
+        audit_read_many(s, action="referrals.list", purpose="referral", pseudonyms=[r[1] for r in rows])
     return render_template("analyst/referrals.html", referrals=rows, officers=officers, children=children,
                            synthetic=data().is_synthetic)
 

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 
 from geo_risk.errors import ValidationError
 from web import maps, queries, services
-from web.access import audit_read, referral_for
+from web.access import audit_read, audit_read_many, referral_for
 from web.extensions import data, store
 
 bp = Blueprint("housing", __name__, url_prefix="/housing")
@@ -17,7 +17,8 @@ PURPOSE = "placement"
 def index():
     with store().transaction() as s:
         referrals = queries.my_live_referrals(s, g.user.id, g.now, PURPOSE)
-        audit_read(s, action="housing.referrals.list", purpose=PURPOSE, pseudonym=None)
+        audit_read_many(s, action="housing.referrals.list", purpose=PURPOSE,
+                        pseudonyms=[r.child_pseudonym for r in referrals])
     return render_template("housing/index.html", referrals=referrals, synthetic=data().is_synthetic)
 
 

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from geo_risk import accounts
 from geo_risk.errors import NotFound, ValidationError
 from web import maps, queries, services
-from web.access import audit_read, referral_for
+from web.access import audit_read, audit_read_many, referral_for
 from web.extensions import data, store
 
 bp = Blueprint("transport", __name__, url_prefix="/transport")
@@ -20,7 +20,8 @@ PURPOSE = "route"
 def index():
     with store().transaction() as s:
         referrals = queries.my_live_referrals(s, g.user.id, g.now, PURPOSE)
-        audit_read(s, action="transport.referrals.list", purpose=PURPOSE, pseudonym=None)
+        audit_read_many(s, action="transport.referrals.list", purpose=PURPOSE,
+                        pseudonyms=[r.child_pseudonym for r in referrals])
     return render_template("transport/index.html", referrals=referrals, synthetic=data().is_synthetic)
 
 

@@ -136,3 +136,16 @@ def test_record_many_chains_the_events_in_one_write(seeded):
     assert result.ok and result.head_hash == many[-1].hash
     with session_scope(engine) as s:
         assert [e.pseudonym for e in audit.events_for_pseudonym(s, "YP-0001")] == ["YP-0001"]
+
+
+def test_officers_referral_list_audits_each_referred_child(signed_in, seeded, info):
+    engine = seeded[0]
+    for user, path, action in (("hana", "/housing/", "housing.referrals.list"),
+                               ("tariq", "/transport/", "transport.referrals.list")):
+        client = signed_in(user)
+        before = len(_events(engine))
+        assert client.get(path).status_code == 200
+        new = [e for e in _events(engine)[before:] if e.action == action]
+        assert new, action
+        assert all(e.pseudonym for e in new)
+        assert len({e.request_id for e in new}) == 1
