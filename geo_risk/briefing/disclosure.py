@@ -6,9 +6,10 @@ Rules
   ``"<5"``. Zeros are published: a zero identifies no one, so ``"<5"`` means 1-4.
 - **Secondary suppression.** A suppressed cell must not be recoverable from the totals and
   the other cells. After primary suppression every suppressed cell is *audited*: it is safe
-  only if the published table is consistent with at least two values of it. While a cell is
-  not safe, the smallest published non-zero cell of a line (row, column or total) through it,
-  or through a cell it is ordered against, is suppressed as well and shown ``"[c]"``; repeat.
+  only if the published table is consistent with at least two values of it. While some are
+  not safe, one more published non-zero cell of a line (row, column or total) through them,
+  or through a cell they are ordered against, is suppressed and shown ``"[c]"``: of the few
+  smallest, the one that leaves the fewest cells pinned; repeat.
   Where no published cell is left that could protect it (four cells of 1 whose total is
   "<5", and so must be 4), the cell and the hidden cells of its lines are *withheld*,
   shown ``"[x]"``: 1 or more, with no upper bound; if need be, the lines of the cells it is
@@ -201,11 +202,11 @@ def protect(
         safe |= {int(i) for i in np.flatnonzero(status != SHOWN)} - set(pinned)
         if not pinned:
             break
-        cell = pinned[0]
-        pick = _choose_secondary(cell, status, v, auditor, own_lines, related_lines, totals)
+        pick = _choose_secondary(pinned, status, v, auditor, own_lines, related_lines, totals, safe)
         if pick is not None:
             status[pick] = SECONDARY
             continue
+        cell = pinned[0]
         # No published cell left that could hide it: withhold the cell and what is hidden in
         # its lines, then in the lines of the cells it is ordered against, then every
         # non-zero cell. "[x]" is 1 or more, unbounded above, so every non-zero cell hidden
@@ -223,34 +224,43 @@ def protect(
 
 
 def _choose_secondary(
-    cell: int,
+    pinned: list[int],
     status: np.ndarray,
     v: np.ndarray,
     auditor: _Auditor,
     own_lines: list[list[int]],
     related_lines: list[list[int]],
     totals: frozenset[int],
+    safe: set[int],
     *,
-    tries: int = 6,
+    tries: int = 8,
 ) -> int | None:
-    """The smallest published non-zero cell whose suppression frees ``cell``, or None.
+    """The published non-zero cell to hide next, or None when there is none to hide.
 
-    Cells of the lines through ``cell`` come first, then those of the lines through cells
-    it is ordered against. If none of the first few frees it on its own, the smallest of its
-    own lines is taken anyway and the audit goes round again; with none there, None.
+    Candidates are the cells of the lines through the pinned cells, smallest first (the
+    "smallest other cell" rule), then those of the lines through cells they are ordered
+    against. Of the first few, the one leaving the fewest cells pinned wins (the smallest
+    on a tie); if none helps, the smallest is hidden anyway and the audit goes round again.
     """
 
-    def open_cells(pool: Iterable[int]) -> list[int]:
-        cells = [j for j in pool if status[j] == SHOWN and v[j] > 0]
+    def open_cells(pools: Iterable[Iterable[int]]) -> list[int]:
+        cells = {j for pool in pools for j in pool if status[j] == SHOWN and v[j] > 0}
         return sorted(cells, key=lambda j: (int(v[j]), j in totals, j))
 
-    own = open_cells(own_lines[cell])
-    related = [j for j in open_cells(related_lines[cell]) if j not in own]
-    for j in own[:tries] + related[:tries]:
-        trial = status.copy()
-        trial[j] = SECONDARY
-        if auditor.is_safe(cell, trial):
-            return j
+    own = open_cells(own_lines[c] for c in pinned)
+    related = [j for j in open_cells(related_lines[c] for c in pinned) if j not in own]
+    best, best_left = None, len(pinned)
+    for pool in (own, related):
+        for j in pool[:tries]:
+            trial = status.copy()
+            trial[j] = SECONDARY
+            left = len(auditor.pinned(trial, skip=safe))
+            if left < best_left:
+                best, best_left = j, left
+                if left == 0:
+                    return j
+        if best is not None:
+            return best
     return own[0] if own else None
 
 
