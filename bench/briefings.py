@@ -302,10 +302,11 @@ def main() -> None:
                 rim_explained += diff
 
     levels: dict[str, int] = {}
-    suppressed = 0
+    status: dict[str, int] = {}
     for b in briefings.values():
         levels[b.tension.level] = levels.get(b.tension.level, 0) + 1
-        suppressed += b.counts.protected.n_suppressed
+        for st in (*b.counts.protected.status, *b.area_table.status):
+            status[st] = status.get(st, 0) + 1
     n = len(briefings)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"counts agree with the per-school clip-and-count except {rim_explained} incidents (at most {worst} in "
@@ -317,7 +318,8 @@ def main() -> None:
     print(f"ratio baseline / batch:             {baseline_s / batch:8.1f} x  (batch does far more than count)")
     print(f"batch counting step alone:          {counting:8.3f} s  -> baseline / counting {baseline_s / counting:.0f} x")
     print(f"target: batch under 10 s -> {'met' if batch < 10 else 'NOT met'}")
-    print(f"levels: {levels}; suppressed cells in count tables: {suppressed}; peak RSS {peak_mb:.0f} MB")
+    print(f"levels: {dict(sorted(levels.items()))}")
+    print(f"cells of all count and area tables: {dict(sorted(status.items()))}; peak RSS {peak_mb:.0f} MB")
 
 
 if __name__ == "__main__":
