@@ -85,11 +85,11 @@ class Incident(Provenance, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     external_id: Mapped[str] = mapped_column(String(80))
-    category: Mapped[str] = mapped_column(String(80), index=True)
+    category: Mapped[str] = mapped_column(String(80))
     severity: Mapped[int | None] = mapped_column(Integer, nullable=True)
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     has_time: Mapped[bool] = mapped_column(Boolean, default=False)
-    month: Mapped[str] = mapped_column(String(7), index=True)
+    month: Mapped[str] = mapped_column(String(7))
     precision: Mapped[str] = mapped_column(String(16))
     location_text: Mapped[str | None] = mapped_column(String(200), nullable=True)
     lsoa_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
