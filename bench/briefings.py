@@ -316,7 +316,8 @@ def main() -> None:
     print(f"JSON + A4 HTML for {n} schools:     {outputs:8.3f} s")
     print(f"baseline clip-and-count, {n} schools: {baseline_s:8.3f} s  (counts only)")
     print(f"ratio baseline / batch:             {baseline_s / batch:8.1f} x  (batch does far more than count)")
-    print(f"batch counting step alone:          {counting:8.3f} s  -> baseline / counting {baseline_s / counting:.0f} x")
+    print(f"batch counting step alone:          {counting:8.3f} s  "
+          f"-> baseline / counting {baseline_s / counting:.0f} x")
     print(f"target: batch under 10 s -> {'met' if batch < 10 else 'NOT met'}")
     print(f"levels: {dict(sorted(levels.items()))}")
     print(f"cells of all count and area tables: {dict(sorted(status.items()))}; peak RSS {peak_mb:.0f} MB")

@@ -645,7 +645,9 @@ def _codes_by_school(areas: gpd.GeoDataFrame, buffers: np.ndarray) -> list[set[s
 # --------------------------------------------------------------------------- conflicts and notices
 
 
-def _conflicts(school_xy, links, places, groups, as_of, bp: BriefingPolicy, area_info: _AreaInfo) -> list[tuple[Conflict, ...]]:
+def _conflicts(
+    school_xy, links, places, groups, as_of, bp: BriefingPolicy, area_info: _AreaInfo
+) -> list[tuple[Conflict, ...]]:
     n_s = len(school_xy)
     empty: list[tuple[Conflict, ...]] = [() for _ in range(n_s)]
     if links is None or places is None or len(links) == 0 or len(places) == 0:

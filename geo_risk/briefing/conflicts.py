@@ -110,7 +110,9 @@ def live_memberships(links: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     ok = _live(links, as_of) & (links["type"] == "member_of").to_numpy()
     ok &= (links["from_kind"] == "person").to_numpy() & (links["to_kind"] == "group").to_numpy()
     sub = links.loc[ok]
-    return pd.DataFrame({"person": sub["from_key"].astype(str).to_numpy(), "group": sub["to_key"].astype(str).to_numpy()})
+    return pd.DataFrame(
+        {"person": sub["from_key"].astype(str).to_numpy(), "group": sub["to_key"].astype(str).to_numpy()}
+    )
 
 
 def conflict_pairs(links: pd.DataFrame, as_of: pd.Timestamp) -> list[ConflictPair]:

@@ -26,9 +26,9 @@ What an attacker is assumed to know (the audit's model of "consistent")
 --------------------------------------------------------------------------
 Every published number exactly; that ``"<5"`` is 1-4; that ``"[c]"`` is at least
 ``threshold`` and ``"[x]"`` at least 1 (zeros are never hidden, so a hidden cell is known
-not to be 0, and a ``"[c]"`` not to be 1-4: the strongest reading of the markers); every additive relation of the table (cells
-sum to their totals) and every ordering between cells (a 7-day count is at most the 28-day
-count of the same row). Not modelled: the tie-breaking order of the secondary choice, and
+not to be 0, and a ``"[c]"`` not to be 1-4: the strongest reading of the markers); every
+additive relation of the table (cells sum to their totals) and every ordering between
+cells (a 7-day count is at most the 28-day count of the same row). Not modelled: the tie-breaking order of the secondary choice, and
 differences between tables of other geographies (a buffer against whole LSOAs), which share
 no exact relation.
 

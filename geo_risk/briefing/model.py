@@ -240,7 +240,9 @@ class Briefing:
                     "last_seen": _month(place.last_seen),
                 }
                 if analyst:
-                    entry.update(place_id=place.place_id, easting=round(place.easting, 1), northing=round(place.northing, 1))
+                    entry.update(
+                        place_id=place.place_id, easting=round(place.easting, 1), northing=round(place.northing, 1)
+                    )
                 places.append(entry)
             entry = {
                 "parties": list(conflict.parties),
@@ -316,7 +318,9 @@ class Briefing:
                 ],
                 "totals": [prot.values[i] for i in self.counts.layout.total_row[: len(columns)]],
                 "areas_12m": [self.area_table.values[self._area_cell(k)] for k in range(len(self.areas))],
-                "trend_all": [self.area_table.values[self._trend_cell(m, False)] for m in range(len(self.trend_months))],
+                "trend_all": [
+                    self.area_table.values[self._trend_cell(m, False)] for m in range(len(self.trend_months))
+                ],
                 "trend_serious": [
                     self.area_table.values[self._trend_cell(m, True)] for m in range(len(self.trend_months))
                 ],

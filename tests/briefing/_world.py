@@ -86,7 +86,9 @@ def incidents(seed: int = 7, n_police: int = 6000, n_dated: int = 600, burst_nea
     frames.append(
         pd.DataFrame(
             {
-                "category": rng.choice(["ED assault injury", "Robbery", "Partner incident"], n_dated, p=[0.3, 0.3, 0.4]),
+                "category": rng.choice(
+                    ["ED assault injury", "Robbery", "Partner incident"], n_dated, p=[0.3, 0.3, 0.4]
+                ),
                 "source": "partner",
                 "source_type": "health",
                 "occurred_at": t,

@@ -10,7 +10,6 @@ import sys
 
 import pytest
 from geoalchemy2.shape import from_shape
-from shapely.geometry import Point
 
 AS_OF = "2026-11-01"
 
