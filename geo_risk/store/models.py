@@ -89,7 +89,7 @@ class Incident(Provenance, Base):
     severity: Mapped[int | None] = mapped_column(Integer, nullable=True)
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     has_time: Mapped[bool] = mapped_column(Boolean, default=False)
-    month: Mapped[str] = mapped_column(String(7))
+    month: Mapped[str] = mapped_column(String(7), index=True)
     precision: Mapped[str] = mapped_column(String(16))
     location_text: Mapped[str | None] = mapped_column(String(200), nullable=True)
     lsoa_code: Mapped[str | None] = mapped_column(String(16), nullable=True)

@@ -1,7 +1,8 @@
-"""incident: drop the category and month indexes
+"""incident: drop the category index
 
 Analytics read incidents into the in-memory snapshot and never query them by
-category or month, so these two indexes only slowed every import.
+category, so this index only slowed every import. (The month index stays: the
+importers look up what a month already holds to stay idempotent.)
 
 Revision ID: 0003
 Revises: 0002
@@ -18,9 +19,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.drop_index("ix_incident_category", table_name="incident")
-    op.drop_index("ix_incident_month", table_name="incident")
 
 
 def downgrade() -> None:
-    op.create_index("ix_incident_month", "incident", ["month"], unique=False)
     op.create_index("ix_incident_category", "incident", ["category"], unique=False)
