@@ -3,6 +3,8 @@
 - :func:`referral_for` resolves a referral id to a live referral of the signed-in user;
   anything else (missing, someone else's, expired, revoked, wrong purpose) is the same
   :class:`~geo_risk.errors.NotFound`, and the refused attempt is audited on its own.
+- :func:`decision_for` resolves a decision record id to the caller's own record while the
+  young person's referral is live; anything else is the same ``NotFound``.
 - :func:`school_for` does the same for a school user's own schools.
 - :func:`audit_read` writes one audit event in the caller's transaction: if it fails,
   the transaction (and so the read) fails.
@@ -80,3 +82,17 @@ def school_for(urn: str, *, action: str) -> str:
         return urn
     audit_refusal(action=action, purpose="briefing")
     raise NotFound("no such school")
+
+
+def decision_for(session: Session, aid: int, purpose: str):
+    """The signed-in officer's own decision record ``aid`` while the referral is live.
+
+    Missing, someone else's, or a record whose referral has lapsed: the same ``NotFound``.
+    """
+    from web import queries
+
+    row = queries.own_assessment(session, aid, g.user.id, purpose)
+    user = queries.current_user_row(session, g.user.id)
+    if not accounts.has_live_referral(session, user, row.child_pseudonym, g.now, purpose=purpose):
+        raise NotFound("no such decision record")
+    return row

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 
 from geo_risk.errors import ValidationError
 from web import maps, queries, services
-from web.access import audit_read, audit_read_many, referral_for
+from web.access import audit_read, audit_read_many, decision_for, referral_for
 from web.extensions import data, store
 
 bp = Blueprint("housing", __name__, url_prefix="/housing")
@@ -106,16 +106,9 @@ def save(rid: int):
 
 @bp.get("/decisions/<int:aid>")
 def decision(aid: int):
-    from geo_risk import accounts
-
     d = data()
     with store().transaction() as s:
-        row = queries.own_assessment(s, aid, g.user.id, PURPOSE)
-        user = queries.current_user_row(s, g.user.id)
-        if not accounts.has_live_referral(s, user, row.child_pseudonym, g.now, purpose=PURPOSE):
-            from geo_risk.errors import NotFound
-
-            raise NotFound("no such decision record")
+        row = decision_for(s, aid, PURPOSE)
         audit_read(s, action="placement.decision.view", purpose=PURPOSE, pseudonym=row.child_pseudonym)
         result, created, pseudonym, policy_version = row.result, row.created_at, row.child_pseudonym, \
             row.policy_version

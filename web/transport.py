@@ -6,10 +6,9 @@ from types import SimpleNamespace
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
-from geo_risk import accounts
 from geo_risk.errors import NotFound, ValidationError
 from web import maps, queries, services
-from web.access import audit_read, audit_read_many, referral_for
+from web.access import audit_read, audit_read_many, decision_for, referral_for
 from web.extensions import data, store
 
 bp = Blueprint("transport", __name__, url_prefix="/transport")
@@ -125,10 +124,7 @@ def save(rid: int):
 def decision(aid: int):
     d = data()
     with store().transaction() as s:
-        row = queries.own_assessment(s, aid, g.user.id, PURPOSE)
-        user = queries.current_user_row(s, g.user.id)
-        if not accounts.has_live_referral(s, user, row.child_pseudonym, g.now, purpose=PURPOSE):
-            raise NotFound("no such decision record")
+        row = decision_for(s, aid, PURPOSE)
         audit_read(s, action="route.decision.view", purpose=PURPOSE, pseudonym=row.child_pseudonym)
         saved = {"id": aid, "created_at": row.created_at, "policy_version": row.policy_version}
         body = dict(row.result or {})
