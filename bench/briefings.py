@@ -43,25 +43,12 @@ from geo_risk.briefing.build import count_within
 from geo_risk.briefing.render import render_html
 from geo_risk.config import Policy
 from geo_risk.crs import STORE_CRS
+from geo_risk.synth._spec import POLICE_UK_CATEGORY_SHARES
 
 ORIGIN = (392_000.0, 205_000.0)
 WIDTH, HEIGHT = 17_000.0, 15_000.0
-CATEGORIES = {
-    "Violence and sexual offences": 0.33,
-    "Anti-social behaviour": 0.20,
-    "Public order": 0.08,
-    "Criminal damage and arson": 0.07,
-    "Shoplifting": 0.07,
-    "Other theft": 0.06,
-    "Vehicle crime": 0.05,
-    "Burglary": 0.04,
-    "Drugs": 0.03,
-    "Robbery": 0.02,
-    "Possession of weapons": 0.015,
-    "Theft from the person": 0.015,
-    "Bicycle theft": 0.01,
-    "Other crime": 0.01,
-}
+# police.uk category shares measured from the shared Avon & Somerset months
+CATEGORIES = POLICE_UK_CATEGORY_SHARES
 
 
 def synthetic_city(city_dir: Path, seed: int) -> tuple[dict, pd.Timestamp]:

@@ -38,28 +38,15 @@ import pandas as pd
 from shapely import points as make_points
 
 from geo_risk.config import Policy
-from geo_risk.scoring import Candidate, ScoringSnapshot, fit_area_surface, rank_placements
 from geo_risk.crs import EastNorth
+from geo_risk.scoring import Candidate, ScoringSnapshot, fit_area_surface, rank_placements
+from geo_risk.synth._spec import POLICE_UK_CATEGORY_SHARES
 
 AS_OF = pd.Timestamp("2026-11-01")
 ORIGIN = (392_000.0, 205_000.0)
 WIDTH, HEIGHT = 17_000.0, 15_000.0
-CATEGORIES = {
-    "Violence and sexual offences": 0.33,
-    "Anti-social behaviour": 0.20,
-    "Public order": 0.08,
-    "Criminal damage and arson": 0.07,
-    "Shoplifting": 0.07,
-    "Other theft": 0.06,
-    "Vehicle crime": 0.05,
-    "Burglary": 0.04,
-    "Drugs": 0.03,
-    "Robbery": 0.02,
-    "Possession of weapons": 0.015,
-    "Theft from the person": 0.015,
-    "Bicycle theft": 0.01,
-    "Other crime": 0.01,
-}
+# police.uk category shares measured from the shared Avon & Somerset months
+CATEGORIES = POLICE_UK_CATEGORY_SHARES
 
 
 def random_city(seed: int) -> dict[str, pd.DataFrame]:
