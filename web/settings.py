@@ -59,25 +59,3 @@ def configure(app: Flask, config: Mapping[str, Any] | None) -> None:
             msg = "set GEO_RISK_SECRET_KEY (a long random string) to serve the web app"
             raise ValidationError(msg)
     logging.getLogger("web").setLevel(settings.log_level)
-    _quiet_same_day_surface_warning()
-
-
-class _SameDaySurface(logging.Filter):
-    """Drop scoring's "surface fitted at X, not at as_of Y" warning when X and Y are the same day.
-
-    The app fits the area surfaces once a day and makes each check as of the current minute
-    (so that expired links stop counting at once); a few hours of decay on a 90-day half-life
-    is immaterial, and warning on every check would bury real warnings.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.msg != "the area surface was fitted at %s, not at as_of %s" or len(record.args or ()) != 2:
-            return True
-        fitted, as_of = (str(a)[:10] for a in record.args)
-        return fitted != as_of
-
-
-def _quiet_same_day_surface_warning() -> None:
-    logger = logging.getLogger("geo_risk.scoring.context")
-    if not any(isinstance(f, _SameDaySurface) for f in logger.filters):
-        logger.addFilter(_SameDaySurface())

@@ -422,7 +422,9 @@ class ScoringContext:
             )
             raise ValidationError(msg)
         fitted_at = getattr(surface, "as_of_", None)
-        if fitted_at is not None and pd.Timestamp(fitted_at) != self.as_of:
+        # Surfaces are fitted once a day; a few hours of decay on a 90-day half-life are
+        # immaterial, so only a surface from another day is worth a warning.
+        if fitted_at is not None and pd.Timestamp(fitted_at).normalize() != pd.Timestamp(self.as_of).normalize():
             log.warning("the area surface was fitted at %s, not at as_of %s", fitted_at, self.as_of)
         pct = np.asarray(surface.percentile_at(xy), dtype=float).reshape(-1)
         key = {"surface": self.snapshot.surface_fingerprint}

@@ -70,3 +70,26 @@ def test_routing_keeps_no_reference_to_a_policy_after_the_call():
     del policy
     gc.collect()
     assert ref() is None
+
+
+def test_surface_warning_only_for_a_surface_from_another_day(caplog):
+    """Checks are made as of now while surfaces are fitted once a day: same day is silent."""
+    import logging
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pandas as pd
+
+    from geo_risk.scoring.context import ScoringContext
+
+    surface = SimpleNamespace(as_of_=pd.Timestamp("2026-11-26"), percentile_at=lambda xy: np.zeros(len(xy)))
+    snapshot = SimpleNamespace(surface=surface, surface_fingerprint="f")
+    xy = np.zeros((2, 2))
+    for as_of, warned in ((pd.Timestamp("2026-11-26 14:05"), False), (pd.Timestamp("2026-11-27 09:00"), True)):
+        ctx = object.__new__(ScoringContext)
+        object.__setattr__(ctx, "snapshot", snapshot)
+        object.__setattr__(ctx, "as_of", as_of)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="geo_risk.scoring.context"):
+            ctx._area_percentiles(xy, None)
+        assert any("fitted at" in r.getMessage() for r in caplog.records) is warned
