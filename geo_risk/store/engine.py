@@ -79,6 +79,9 @@ def _on_spatialite_connect(dbapi_conn, _record) -> None:
     dbapi_conn.enable_load_extension(False)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys = ON")
+    # 16 KiB pages for a new file (no effect on an existing one): fewer, fuller pages for the
+    # bulk imports and table scans geo-risk does; measured 10% faster police.uk imports than 4 KiB
+    cur.execute("PRAGMA page_size = 16384")
     cur.execute("PRAGMA journal_mode = WAL")
     cur.execute("PRAGMA busy_timeout = 30000")
     cur.execute("SELECT count(*) FROM sqlite_master WHERE name = 'spatial_ref_sys'")

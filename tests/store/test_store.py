@@ -116,3 +116,15 @@ def test_migrations_match_the_models(db):
     with db.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"include_object": include}), Base.metadata)
     assert diff == []
+
+
+def test_a_new_spatialite_file_uses_16k_pages_and_wal(tmp_path):
+    engine = create_store_engine(f"sqlite:///{tmp_path}/new.sqlite")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA page_size").scalar_one() == 16384
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+    engine.dispose()
+    again = create_store_engine(f"sqlite:///{tmp_path}/new.sqlite")  # an existing file keeps its page size
+    with again.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA page_size").scalar_one() == 16384
+    again.dispose()
