@@ -354,8 +354,11 @@ def _finish(allrows: pd.DataFrame, files: list[str], lsoa21_from: str) -> Import
 
     keep = ~dup & (allrows["status"] == _OK).to_numpy()
     acc = allrows.loc[keep].reset_index(drop=True)
-    rows_read = allrows.groupby("source_file", sort=False).size().to_dict()
-    accepted = acc.groupby("source_file", sort=False).size().to_dict()
+    # counts per file from the file's position (``files`` is in file_index order)
+    read_n = np.bincount(allrows["file_index"].to_numpy(), minlength=len(files))
+    acc_n = np.bincount(acc["file_index"].to_numpy(), minlength=len(files))
+    rows_read = {files[i]: int(c) for i, c in enumerate(read_n) if c}
+    accepted = {files[i]: int(c) for i, c in enumerate(acc_n) if c}
     notes: dict[str, dict[str, str]] = {}
     for f, part in allrows.groupby("source_file", sort=False):
         versions = sorted({v for v in part["lsoa_version"].dropna().unique()})

@@ -76,6 +76,18 @@ def test_contract_columns_and_values(month_file: Path) -> None:
     assert first["external_id"] == "aaa1"
 
 
+@pytest.mark.parametrize("n", [3, 1_500])  # small files strip cell by cell, big ones each distinct value once
+def test_padded_cells_are_stripped(tmp_path: Path, n: int) -> None:
+    rows = [row(f"id{i} ", month=" 2025-01 ", lsoa="E01014485  ", ctype="Burglary\t") for i in range(n - 1)]
+    rows.append(row("last", month="2025-01", lsoa="E01014486", ctype="Robbery"))
+    gdf = read_police_uk(write(tmp_path / "padded.csv", *rows)).gdf
+    assert len(gdf) == n
+    assert set(gdf["month"]) == {"2025-01"}
+    assert set(gdf["category"]) == {"Burglary", "Robbery"}
+    assert set(gdf["lsoa_code"]) == {"E01014485", "E01014486"}
+    assert gdf["external_id"].iloc[0] == "id0" and gdf["external_id"].iloc[-1] == "last"
+
+
 def test_asb_rows_get_stable_distinct_ids(month_file: Path, tmp_path: Path) -> None:
     a = read_police_uk(month_file).gdf
     b = read_police_uk(month_file).gdf
