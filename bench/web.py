@@ -274,7 +274,7 @@ def run_load(base: str, plan, password: str, trips, candidate_sets, seconds: flo
         # each referred young person's scoring context (the first check of a young person in a
         # worker builds it; reported separately as "first view").
         for r in range(warmup_rounds):
-            for k, ms, _err in pool.map(lambda u: u.once(pick=r), users):
+            for k, ms, _err in pool.map(lambda u, r=r: u.once(pick=r), users):
                 if r < 4:
                     first_view[k].append(ms)
     results: dict[str, list[float]] = defaultdict(list)

@@ -172,7 +172,7 @@ def read_postcodes(
 def _read_one(src: Source, index: int, headers: list[str], area: object, errors: str) -> pd.DataFrame:
     first = src.read_bytes()[:200].decode("utf-8", errors="replace").lstrip("\ufeff").split(",")[0].strip().strip('"')
     has_header = first.upper() in {"PC", "POSTCODE"}
-    df = read_csv_strings(src, header=has_header, names=None if has_header else None, what="Code-Point Open CSV")
+    df = read_csv_strings(src, header=has_header, what="Code-Point Open CSV")
     if has_header:
         df.columns = [_canon(c) for c in df.columns]
     else:

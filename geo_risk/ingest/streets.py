@@ -357,7 +357,6 @@ def _segments(
     x = ways.x[keep_ref]
     y = ways.y[keep_ref]
     way_idx = way_of_ref[keep_ref]
-    part = np.cumsum(new_part) - 1 if len(refs) else np.zeros(0, dtype="int64")
 
     # split points: part ends and nodes used more than once (by any way or twice by one)
     uniq, inverse, counts = np.unique(refs, return_inverse=True, return_counts=True)
