@@ -309,6 +309,23 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class LoginAttempt(Base):
+    """A sign-in attempt that has not succeeded: what the failed-login limit counts.
+
+    Shared by every web worker and process. ``key_hash`` is a keyed hash (HMAC with the
+    app's secret key) of the normalised username or of the client address, never either in
+    the clear: a password typed into the username box is not kept. No password, outcome or
+    user id is stored. Rows older than the longest window are deleted as attempts come in.
+    """
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_key_hash_at", "key_hash", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
 class ImportRun(Base):
     """One file through one importer: its counts, and the rows it rejected."""
 
