@@ -1,4 +1,5 @@
-"""Sign in and out. Argon2id hashes, rate-limited failures, a new session on every sign-in."""
+"""Sign in and out. Argon2id hashes, a new session on every sign-in, and a limit on failed
+sign-ins per username and per client address that every worker shares (see :mod:`web.ratelimit`)."""
 
 from __future__ import annotations
 
@@ -10,20 +11,21 @@ from werkzeug.exceptions import TooManyRequests
 from geo_risk import accounts, audit
 from web.extensions import store
 from web.policy import home_endpoint
-from web.ratelimit import SlidingWindowLimiter
+from web.ratelimit import FailedLoginLimiter
 from web.security import safe_next, start_session
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 
 
-def _limiters() -> tuple[SlidingWindowLimiter, SlidingWindowLimiter]:
+def _limiter() -> FailedLoginLimiter:
     ext = current_app.extensions
-    if "geo_risk.login_limiters" not in ext:
-        per_user = SlidingWindowLimiter(*current_app.config["GEO_RISK_LOGIN_LIMIT"])
-        per_ip = SlidingWindowLimiter(*current_app.config["GEO_RISK_LOGIN_IP_LIMIT"])
-        ext["geo_risk.login_limiters"] = (per_user, per_ip)
-    return ext["geo_risk.login_limiters"]
+    if "geo_risk.login_limiter" not in ext:
+        ext["geo_risk.login_limiter"] = FailedLoginLimiter(
+            store().engine, secret=current_app.config.get("SECRET_KEY") or "",
+            per_user=current_app.config["GEO_RISK_LOGIN_LIMIT"],
+            per_address=current_app.config["GEO_RISK_LOGIN_IP_LIMIT"])
+    return ext["geo_risk.login_limiter"]
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -36,9 +38,12 @@ def login():
                                ended=request.args.get("ended") in ("1",))
     username = (request.form.get("username") or "").strip().lower()[:80]
     password = request.form.get("password") or ""
-    per_user, per_ip = _limiters()
-    ip = request.remote_addr or "-"
-    if per_user.blocked(f"u:{username}") or per_ip.blocked(f"ip:{ip}"):
+    limiter = _limiter()
+    # Counted as failed until the password is found right, so that concurrent guesses
+    # in other workers cannot all slip under the limit.
+    attempt = limiter.start(username, request.remote_addr or "-", now=g.now)
+    if attempt is None:
+        log.info("request %s: sign-in refused, too many failed attempts", g.request_id)
         raise TooManyRequests("Too many failed sign-in attempts. Wait a few minutes and try again.")
     with store().transaction() as s:
         user = accounts.authenticate(s, username, password)
@@ -51,12 +56,10 @@ def login():
         if user is not None:
             start_session(user)
     if user is None:
-        per_user.hit(f"u:{username}")
-        per_ip.hit(f"ip:{ip}")
         log.info("request %s: failed sign-in", g.request_id)
         return render_template("login.html", next_url=next_url, error="The username or password is not right.",
                                ended=False), 401
-    per_user.reset(f"u:{username}")
+    limiter.succeeded(attempt)
     return redirect(next_url or url_for(home_endpoint(user.role)))
 
 

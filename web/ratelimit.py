@@ -1,42 +1,165 @@
-"""A small in-process sliding-window limiter for failed logins.
+"""The failed-login limit, counted in the database so that it holds across workers.
 
-Counts live in each worker's memory; with N workers an attacker gets at most N
-times the limit, which still stops guessing at any useful rate.
+Every web worker and process counts the same rows of ``login_attempt``, so an
+attacker gets the configured limit in all, not once per worker. A sign-in first
+*starts* an attempt: refused when the username or the client address already has
+its limit of attempts inside the sliding window, otherwise recorded at once. The
+attempt then counts as a failure unless the password was right: a success removes
+it and clears the username's failures. Each attempt stops counting ``window``
+seconds after it was made, so nothing is locked for longer than that, and rows are
+deleted once older than the longest window.
+
+Only a keyed hash (HMAC-SHA256 with the app's secret key) of the normalised
+username or of the address is stored, with the time: no password, and no username
+in the clear (it may be a password typed into the wrong box). Every worker must
+share the secret key, as it must for sessions anyway.
+
+Two workers counting at once cannot both take the last place: on PostGIS an
+attempt takes a transaction-level advisory lock on each of its keys before it
+counts; on SpatiaLite it writes (taking the database's single write lock) before
+it counts.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict, deque
+import datetime as dt
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import Integer, cast, delete, func, insert, or_, select
+from sqlalchemy.engine import Connection, Engine
+
+from geo_risk.errors import ValidationError
+from geo_risk.store.models import LoginAttempt
+
+log = logging.getLogger(__name__)
+
+# First key of the two-key advisory locks taken on PostGIS (the second is the key's hash):
+# keeps these locks apart from any other use of advisory locks in the same database.
+_PG_LOCK_CLASS = 0x6C6F6731  # "log1"
 
 
-class SlidingWindowLimiter:
-    def __init__(self, limit: int, window_s: float, clock=time.monotonic) -> None:
-        self.limit = int(limit)
-        self.window_s = float(window_s)
-        self._clock = clock
-        self._hits: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
+@dataclass(frozen=True)
+class Limit:
+    """At most ``attempts`` failed sign-ins in any ``window_s`` seconds."""
 
-    def _trim(self, key: str, now: float) -> deque[float]:
-        hits = self._hits[key]
-        while hits and hits[0] <= now - self.window_s:
-            hits.popleft()
-        return hits
+    attempts: int
+    window_s: float
 
-    def blocked(self, key: str) -> bool:
-        with self._lock:
-            return len(self._trim(key, self._clock())) >= self.limit
+    def __post_init__(self) -> None:
+        if int(self.attempts) != self.attempts or self.attempts < 1:
+            msg = f"a failed-login limit needs a whole number of attempts of at least 1, not {self.attempts!r}"
+            raise ValidationError(msg)
+        if not self.window_s > 0:
+            msg = f"a failed-login window must be a positive number of seconds, not {self.window_s!r}"
+            raise ValidationError(msg)
 
-    def hit(self, key: str) -> None:
-        with self._lock:
-            now = self._clock()
-            self._trim(key, now).append(now)
-            if len(self._hits) > 100_000:  # bound memory under a spray of usernames
-                for k in [k for k, v in self._hits.items() if not v][:50_000]:
-                    del self._hits[k]
+    @property
+    def window(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.window_s)
 
-    def reset(self, key: str) -> None:
-        with self._lock:
-            self._hits.pop(key, None)
+
+@dataclass(frozen=True)
+class Attempt:
+    """A started sign-in attempt: counted as failed until :meth:`FailedLoginLimiter.succeeded`."""
+
+    user_key: str
+    row_ids: tuple[int, ...]
+
+
+class FailedLoginLimiter:
+    """Failed sign-ins per username and per client address, shared through the database.
+
+    Parameters
+    ----------
+    engine
+        The store's engine (SpatiaLite or PostGIS) holding the ``login_attempt`` table.
+    secret
+        The key of the HMAC applied to usernames and addresses (the app's secret key).
+    per_user, per_address
+        ``(attempts, window seconds)``: ``GEO_RISK_LOGIN_LIMIT`` and ``GEO_RISK_LOGIN_IP_LIMIT``.
+    """
+
+    def __init__(self, engine: Engine, *, secret: str | bytes, per_user: tuple[int, float],
+                 per_address: tuple[int, float]) -> None:
+        self._engine = engine
+        self._secret = secret.encode() if isinstance(secret, str) else bytes(secret)
+        self.per_user = Limit(*per_user)
+        self.per_address = Limit(*per_address)
+        self._keep = max(self.per_user.window, self.per_address.window)
+
+    def key(self, scope: str, value: str) -> str:
+        """The stored form of ``value`` (a normalised username or an address) in ``scope``."""
+        return hmac.new(self._secret, f"geo-risk login attempt\0{scope}\0{value}".encode(), hashlib.sha256).hexdigest()
+
+    def start(self, username: str, address: str, *, now: dt.datetime) -> Attempt | None:
+        """Start a sign-in attempt, or return ``None`` if the username or address is at its limit.
+
+        Parameters
+        ----------
+        username
+            The normalised username as typed (it need not exist).
+        address
+            The client address.
+        now
+            The time of the attempt (naive UTC).
+        """
+        limits = self._limits(username, address)
+        with self._engine.connect() as conn:
+            # Read only first: callers already at their limit write nothing.
+            if self._over(conn, limits, now, extra=1):
+                conn.rollback()
+                return None
+            conn.rollback()
+            with conn.begin() as tx:
+                self._lock(conn, sorted(limits))
+                self._trim(conn, now)
+                ids = tuple(conn.execute(insert(LoginAttempt).values(key_hash=k, at=now).returning(LoginAttempt.id))
+                            .scalar_one() for k in limits)
+                if self._over(conn, limits, now, extra=0):  # another worker took the last place
+                    tx.rollback()
+                    return None
+        return Attempt(user_key=self.key("user", username), row_ids=ids)
+
+    def succeeded(self, attempt: Attempt) -> None:
+        """The password was right: the attempt does not count, and the username's failures are cleared."""
+        with self._engine.begin() as conn:
+            conn.execute(delete(LoginAttempt).where(or_(LoginAttempt.key_hash == attempt.user_key,
+                                                        LoginAttempt.id.in_(attempt.row_ids))))
+
+    def failures(self, username: str, address: str, *, now: dt.datetime) -> tuple[int, int]:
+        """How many attempts count now against ``username`` and against ``address``."""
+        limits = self._limits(username, address)
+        with self._engine.connect() as conn:
+            return tuple(self._count(conn, key, limit, now) for key, limit in limits.items())
+
+    def _trim(self, conn: Connection, now: dt.datetime) -> None:
+        """Delete the attempts that no window counts any more.
+
+        Rows another worker is deleting at the same moment are skipped (PostGIS), so two
+        trims never wait on each other; SpatiaLite has one writer at a time anyway.
+        """
+        old = select(LoginAttempt.id).where(LoginAttempt.at <= now - self._keep).with_for_update(skip_locked=True)
+        conn.execute(delete(LoginAttempt).where(LoginAttempt.id.in_(old)))
+
+    def _limits(self, username: str, address: str) -> dict[str, Limit]:
+        return {self.key("user", username): self.per_user, self.key("address", address): self.per_address}
+
+    @staticmethod
+    def _count(conn: Connection, key: str, limit: Limit, now: dt.datetime) -> int:
+        return conn.execute(select(func.count()).select_from(LoginAttempt)
+                            .where(LoginAttempt.key_hash == key, LoginAttempt.at > now - limit.window)).scalar_one()
+
+    def _over(self, conn: Connection, limits: dict[str, Limit], now: dt.datetime, *, extra: int) -> bool:
+        return any(self._count(conn, key, limit, now) + extra > limit.attempts for key, limit in limits.items())
+
+    @staticmethod
+    def _lock(conn: Connection, keys: list[str]) -> None:
+        """Serialise attempts on the same keys (in one order, so two attempts cannot deadlock)."""
+        if conn.dialect.name != "postgresql":
+            return  # SpatiaLite: the first write in start() takes the database's write lock
+        for key in keys:
+            objid = int.from_bytes(bytes.fromhex(key[:8]), "big", signed=True)
+            conn.execute(select(func.pg_advisory_xact_lock(cast(_PG_LOCK_CLASS, Integer), cast(objid, Integer))))

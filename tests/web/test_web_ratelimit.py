@@ -1,0 +1,245 @@
+"""The failed-login limit is counted in the database: every worker and process shares it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+
+import pytest
+from sqlalchemy import inspect, select
+from web_seed import NOW, PASSWORD
+
+from geo_risk.config import Settings
+from geo_risk.errors import ValidationError
+from geo_risk.store.engine import create_store_engine
+from geo_risk.store.models import LoginAttempt
+from web.ratelimit import FailedLoginLimiter, Limit
+
+SECRET = "test-secret-key-0123456789abcdef"
+
+
+class _Browser:
+    """A test client that posts the login form with the page's CSRF token."""
+
+    def __init__(self, app) -> None:
+        self.client = app.test_client()
+        page = self.client.get("/login").get_data(as_text=True)
+        self.token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    def post(self, url: str, data: dict):
+        return self.client.post(url, data={**data, "csrf_token": self.token})
+
+
+@pytest.fixture
+def second_engine(db):
+    """Another engine on the same database: what another gunicorn worker or process has."""
+    engine = create_store_engine(db.url.render_as_string(hide_password=False))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def second_app(seeded, second_engine, clock):
+    """A second app instance (another worker) over the same database, through its own engine."""
+    from web import create_app
+
+    return create_app({
+        "TESTING": True,
+        "SECRET_KEY": SECRET,
+        "GEO_RISK_ENGINE": second_engine,
+        "GEO_RISK_CLOCK": clock,
+        "GEO_RISK_SETTINGS": Settings(cookie_secure=False),
+        "GEO_RISK_DATA_CHECK_SECONDS": 0.0,
+        "GEO_RISK_WARM_UP": False,
+    })
+
+
+def _fail(browser, username: str = "hana") -> int:
+    return browser.post("/login", {"username": username, "password": "wrong-password"}).status_code
+
+
+def _sign_in(browser, username: str = "hana") -> int:
+    return browser.post("/login", {"username": username, "password": PASSWORD}).status_code
+
+
+# --------------------------------------------------------------------------- through the app
+
+
+def test_two_workers_share_one_limit(app, second_app):
+    """Failures made through one app instance count in another (an in-memory limiter let each have 5)."""
+    one, two = _Browser(app), _Browser(second_app)
+    assert [_fail(one), _fail(two), _fail(one), _fail(two), _fail(one)] == [401] * 5
+    # Each worker saw fewer than 5 failures itself; together they reached the limit.
+    resp = two.post("/login", {"username": "hana", "password": PASSWORD})
+    assert resp.status_code == 429
+    assert "Too many failed sign-in attempts" in resp.get_data(as_text=True)
+    assert _sign_in(one) == 429
+
+
+def test_the_window_slides_and_the_limit_lifts(app, second_app, clock):
+    one, two = _Browser(app), _Browser(second_app)
+    for _ in range(3):
+        assert _fail(one) == 401
+    clock.advance(seconds=200)
+    for _ in range(2):
+        assert _fail(two) == 401
+    clock.advance(seconds=50)
+    assert _sign_in(one) == 429  # five failures within the last 300 s
+    clock.advance(seconds=51)  # the first three are now more than 300 s old; two still count
+    for _ in range(3):
+        assert _fail(two) == 401
+    assert _sign_in(one) == 429  # 2 + 3 within the last 300 s
+    clock.advance(seconds=300)
+    assert _sign_in(one) == 302  # nothing is locked for longer than the window after the last failure
+
+
+def test_a_refused_attempt_does_not_extend_the_block(app, clock):
+    b = _Browser(app)
+    for _ in range(5):
+        assert _fail(b) == 401
+    for _ in range(10):
+        clock.advance(seconds=29)
+        assert _sign_in(b) == 429
+    clock.advance(seconds=11)  # 301 s after the failures, however many refusals came in between
+    assert _sign_in(b) == 302
+
+
+def test_a_success_clears_the_usernames_failures_for_every_worker(app, second_app):
+    one, two = _Browser(app), _Browser(second_app)
+    for _ in range(4):
+        assert _fail(one) == 401
+    assert _sign_in(two) == 302
+    fresh = _Browser(app)
+    for _ in range(4):
+        assert _fail(fresh) == 401
+    assert _sign_in(fresh) == 302  # 4 failures since the success, not 8
+
+
+def test_the_address_limit_spans_usernames_and_workers(app, second_app, clock):
+    one, two = _Browser(app), _Browser(second_app)
+    # Thirty failures from one address, spread over usernames (none reaches its own limit of 5).
+    for i in range(30):
+        assert _fail(one if i % 2 else two, f"guess-{i % 10}") == 401
+    assert _sign_in(one, "tariq") == 429  # tariq has no failures, but the address is at its limit
+    clock.advance(seconds=301)
+    assert _sign_in(two, "tariq") == 302
+
+
+def test_only_keyed_hashes_and_times_are_stored(app, db):
+    b = _Browser(app)
+    typed = "my-secret-password-in-the-wrong-box"
+    assert _fail(b, typed) == 401
+    assert _fail(b) == 401
+    assert {c["name"] for c in inspect(db).get_columns("login_attempt")} == {"id", "key_hash", "at"}
+    with db.connect() as conn:
+        rows = conn.execute(select(LoginAttempt.key_hash, LoginAttempt.at)).all()
+    assert len(rows) == 4  # per username and per address, for each of the two failures
+    for key_hash, at in rows:
+        assert re.fullmatch(r"[0-9a-f]{64}", key_hash)
+        assert typed not in key_hash and at == NOW
+    with db.connect() as conn:
+        dump = " ".join(str(v) for row in conn.exec_driver_sql("SELECT * FROM login_attempt") for v in row)
+    for clear in (typed, "hana", "127.0.0.1"):
+        assert clear not in dump
+
+
+# --------------------------------------------------------------------------- the limiter itself
+
+
+def _limiter(engine, *, per_user=(3, 60), per_address=(10, 120), secret=SECRET) -> FailedLoginLimiter:
+    return FailedLoginLimiter(engine, secret=secret, per_user=per_user, per_address=per_address)
+
+
+def test_two_limiters_on_two_engines_count_together(db, second_engine):
+    a, b = _limiter(db), _limiter(second_engine)
+    assert a.start("kim", "10.0.0.1", now=NOW) is not None
+    assert b.start("kim", "10.0.0.2", now=NOW) is not None
+    assert a.failures("kim", "10.0.0.1", now=NOW) == (2, 1)
+    assert a.start("kim", "10.0.0.3", now=NOW) is not None
+    assert b.start("kim", "10.0.0.4", now=NOW) is None
+    assert a.start("kim", "10.0.0.1", now=NOW) is None
+    assert a.failures("kim", "10.0.0.1", now=NOW) == (3, 1)  # refusals are not counted
+
+
+def test_attempts_expire_one_by_one(db):
+    lim = _limiter(db)
+    for minute in range(3):
+        assert lim.start("kim", "10.0.0.1", now=NOW + dt.timedelta(seconds=20 * minute)) is not None
+    assert lim.start("kim", "10.0.0.1", now=NOW + dt.timedelta(seconds=59)) is None
+    # An attempt counts for exactly the window: at 60 s the first has gone, the others remain.
+    assert lim.failures("kim", "10.0.0.1", now=NOW + dt.timedelta(seconds=60)) == (2, 3)
+    assert lim.start("kim", "10.0.0.1", now=NOW + dt.timedelta(seconds=60)) is not None
+    assert lim.start("kim", "10.0.0.1", now=NOW + dt.timedelta(seconds=61)) is None
+
+
+def test_success_removes_the_attempt_and_the_usernames_failures_only(db):
+    lim = _limiter(db)
+    for _ in range(2):
+        lim.start("kim", "10.0.0.1", now=NOW)
+    lim.start("lee", "10.0.0.1", now=NOW)
+    attempt = lim.start("kim", "10.0.0.1", now=NOW)
+    assert attempt is not None
+    lim.succeeded(attempt)
+    # kim's failures are cleared; the address keeps the three real failures; lee keeps his.
+    assert lim.failures("kim", "10.0.0.1", now=NOW) == (0, 3)
+    assert lim.failures("lee", "10.0.0.9", now=NOW) == (1, 0)
+
+
+def test_old_rows_are_deleted_as_attempts_come_in(db):
+    lim = _limiter(db)
+    for i in range(5):
+        lim.start(f"user-{i}", "10.0.0.1", now=NOW)
+    with db.connect() as conn:
+        assert len(conn.execute(select(LoginAttempt.id)).all()) == 10
+    lim.start("kim", "10.0.0.2", now=NOW + dt.timedelta(seconds=119))
+    with db.connect() as conn:
+        assert len(conn.execute(select(LoginAttempt.id)).all()) == 12  # the address window is 120 s
+    lim.start("kim", "10.0.0.2", now=NOW + dt.timedelta(seconds=120))
+    with db.connect() as conn:
+        assert len(conn.execute(select(LoginAttempt.id)).all()) == 4  # only the last two attempts remain
+
+
+def test_keys_depend_on_the_secret_and_the_scope(db):
+    a, b = _limiter(db), _limiter(db, secret="another-secret-key-0123456789abcd")
+    assert a.key("user", "kim") != b.key("user", "kim")
+    assert a.key("user", "kim") != a.key("address", "kim")
+    assert a.key("user", "kim") == _limiter(db).key("user", "kim")
+
+
+def test_concurrent_attempts_cannot_pass_the_limit(db):
+    """Workers starting attempts at the same moment get exactly the limit between them."""
+    url = db.url.render_as_string(hide_password=False)
+    engines = [create_store_engine(url) for _ in range(4)]
+    try:
+        limiters = [_limiter(e, per_user=(5, 300), per_address=(100, 300)) for e in engines]
+        for lim in limiters:  # connect (and load SpatiaLite) before the race
+            lim.failures("warm", "-", now=NOW)
+        barrier = threading.Barrier(16)
+        results: list[object] = []
+        errors: list[BaseException] = []
+
+        def worker(i: int) -> None:
+            try:
+                barrier.wait()
+                results.append(limiters[i % 4].start("kim", f"10.0.0.{i}", now=NOW))
+            except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert errors == []
+        assert sum(r is not None for r in results) == 5
+        assert limiters[0].failures("kim", "-", now=NOW)[0] == 5
+    finally:
+        for e in engines:
+            e.dispose()
+
+
+@pytest.mark.parametrize("limit", [(0, 300), (1.5, 300), (5, 0), (5, -1)])
+def test_a_limit_must_be_sensible(limit):
+    with pytest.raises(ValidationError, match="failed-login"):
+        Limit(*limit)
