@@ -52,6 +52,12 @@ class Settings:
         Send session cookies only over HTTPS. Switch off only for local HTTP.
     log_level
         Logging level name for the CLI and the web app.
+    school_holidays
+        Optional CSV of the local authority's school holidays and closures (INSET days,
+        bank holidays): ``start,end,label``, one row per closure, dates inclusive (see
+        :mod:`geo_risk.ingest.school_holidays`). Route checks then weight incidents in the
+        school travel windows only on term-time weekdays; without it every weekday counts
+        as a school day, and route results say so.
     """
 
     data_dir: Path = field(default_factory=_default_data_dir)
@@ -62,6 +68,7 @@ class Settings:
     tile_url: str = ""
     cookie_secure: bool = True
     log_level: str = "INFO"
+    school_holidays: Path | None = None
 
     @property
     def resolved_database_url(self) -> str:
@@ -124,7 +131,7 @@ class Settings:
 def _coerce_setting(key: str, value: Any, origin: str) -> Any:
     if key in ("data_dir",):
         return Path(value)
-    if key in ("area_of_interest", "policy_file"):
+    if key in ("area_of_interest", "policy_file", "school_holidays"):
         return Path(value) if value not in (None, "") else None
     if key == "cookie_secure":
         if isinstance(value, bool):

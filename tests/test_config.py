@@ -39,6 +39,18 @@ def test_toml_file_then_env_override(tmp_path):
         Settings.load(bad, env={})
 
 
+def test_school_holidays_setting_from_env_or_toml(tmp_path):
+    assert Settings.load(env={}).school_holidays is None  # not supplied: every weekday counts
+    assert Settings.load(env={"GEO_RISK_SCHOOL_HOLIDAYS": ""}).school_holidays is None
+    s = Settings.load(env={"GEO_RISK_SCHOOL_HOLIDAYS": "holidays/2025-26.csv"})
+    assert s.school_holidays == Path("holidays/2025-26.csv")
+    cfg = tmp_path / "geo-risk.toml"
+    cfg.write_text('school_holidays = "term-dates.csv"\n')
+    assert Settings.load(cfg, env={}).school_holidays == Path("term-dates.csv")
+    with pytest.raises(ValidationError, match=r"school_holiday\b.*valid keys are: .*school_holidays"):
+        Settings.load(env={"GEO_RISK_SCHOOL_HOLIDAY": "x.csv"})
+
+
 def test_cookie_secure_parsing():
     assert Settings.load(env={"GEO_RISK_COOKIE_SECURE": "false"}).cookie_secure is False
     with pytest.raises(ValidationError, match="cookie_secure"):

@@ -1,21 +1,38 @@
 """School-run weighting: incidents in the school travel windows weigh more.
 
 Incidents with a real time of day (``has_time`` True: emergency-department
-injuries, partner incidents) that happened on a weekday inside one of the
+injuries, partner incidents) that happened on a school day inside one of the
 policy's ``school_windows`` get ``school_window_weight``; every other row gets
 1. police.uk rows carry only a month (``has_time`` False) and are never
 time-weighted.
 
 ``occurred_at`` is naive UTC (the data contract); the windows are school clock
 times, so times are converted to Europe/London before they are compared (in
-summer 07:30 at the school gate is 06:30 UTC). School holidays are not known
-to the system, so every weekday counts as a school day.
+summer 07:30 at the school gate is 06:30 UTC), and the school-clock date decides
+the day.
+
+A school day is a weekday that is not in the :class:`SchoolCalendar`'s
+closures (holidays, INSET days, bank holidays), when one is given. Without a
+calendar every weekday counts as a school day, and :func:`school_days_note`
+says so for the result. The calendar is data, passed in: read a local
+authority's list with :func:`geo_risk.ingest.school_holidays.read_school_holidays`.
+
+Code that fits the surface from an incidents frame (``school_run_surface``) can
+carry the calendar in the frame itself: :func:`mark_school_days` adds a boolean
+``school_day`` column, which :func:`add_time_weight` honours when it is not
+given a calendar.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import hashlib
 import logging
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,10 +40,208 @@ import pandas as pd
 from geo_risk.config import RoutingPolicy
 from geo_risk.errors import ValidationError
 
+if TYPE_CHECKING:
+    from geo_risk.routing.assess import RouteAssessment
+
 log = logging.getLogger(__name__)
 
 SCHOOL_TZ = "Europe/London"
+#: The incidents column :func:`mark_school_days` writes and :func:`add_time_weight` reads.
+SCHOOL_DAY = "school_day"
+NO_CALENDAR_NOTE = (
+    "School holidays not supplied: every weekday was counted as a school day when weighting incidents "
+    "on the walk to and from school."
+)
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+# --------------------------------------------------------------------------- the calendar
+
+
+@dataclass(frozen=True)
+class Closure:
+    """Days schools are closed: a holiday, an INSET day or a bank holiday.
+
+    Parameters
+    ----------
+    start, end
+        First and last day closed (both inclusive; school-clock dates).
+    label
+        What it is, e.g. ``"October half term"``.
+    """
+
+    start: dt.date
+    end: dt.date
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+                msg = f"Closure.{name} must be a datetime.date, got {type(value).__name__}"
+                raise TypeError(msg)
+        if self.end < self.start:
+            what = f" {self.label!r}" if self.label else ""
+            msg = f"closure{what} ends on {self.end} before it starts on {self.start}; swap the two dates"
+            raise ValidationError(msg)
+
+    @property
+    def days(self) -> int:
+        """Number of days closed, weekends included."""
+        return (self.end - self.start).days + 1
+
+
+@dataclass(frozen=True)
+class SchoolCalendar:
+    """The days schools are closed in one local authority: holidays, INSET days, bank holidays.
+
+    Parameters
+    ----------
+    closures
+        The closures, in any order; they may overlap.
+    source
+        Where they came from (a file name, not a path), for the note on results.
+    """
+
+    closures: tuple[Closure, ...] = ()
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        closures = tuple(self.closures)
+        bad = [type(c).__name__ for c in closures if not isinstance(c, Closure)]
+        if bad:
+            msg = f"SchoolCalendar.closures must hold Closure items, got {', '.join(sorted(set(bad)))}"
+            raise TypeError(msg)
+        object.__setattr__(self, "closures", closures)
+
+    @classmethod
+    def from_ranges(cls, ranges: Iterable[tuple[dt.date, dt.date] | tuple[dt.date, dt.date, str]], *,
+                    source: str = "") -> SchoolCalendar:
+        """A calendar from ``(start, end)`` or ``(start, end, label)`` tuples."""
+        return cls(tuple(Closure(*r) for r in ranges), source=source)
+
+    @property
+    def first(self) -> dt.date | None:
+        """The first day of the earliest closure (None when there are none)."""
+        return min((c.start for c in self.closures), default=None)
+
+    @property
+    def last(self) -> dt.date | None:
+        """The last day of the latest closure (None when there are none)."""
+        return max((c.end for c in self.closures), default=None)
+
+    def closed_spans(self) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted, disjoint ``(starts, ends)`` (inclusive, ``datetime64[D]``): overlapping and
+        back-to-back closures merged."""
+        spans = sorted((c.start, c.end) for c in self.closures)
+        merged: list[list[dt.date]] = []
+        for start, end in spans:
+            if merged and start <= merged[-1][1] + dt.timedelta(days=1):
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        starts = np.array([m[0] for m in merged], dtype="datetime64[D]")
+        ends = np.array([m[1] for m in merged], dtype="datetime64[D]")
+        return starts, ends
+
+    def is_closed(self, days: np.ndarray | pd.Series | Iterable[dt.date]) -> np.ndarray:
+        """Boolean mask: the day falls in a closure. Missing days (NaT) are not closed."""
+        values = days if isinstance(days, (pd.Series, pd.Index, np.ndarray)) else list(days)
+        d = np.asarray(pd.to_datetime(values), dtype="datetime64[ns]").astype("datetime64[D]")
+        out = np.zeros(d.shape, dtype=bool)
+        starts, ends = self.closed_spans()
+        if not len(starts) or not len(d):
+            return out
+        known = ~np.isnat(d)
+        i = np.searchsorted(starts, d[known], side="right") - 1
+        inside = i >= 0
+        hit = np.zeros(i.shape, dtype=bool)
+        hit[inside] = d[known][inside] <= ends[i[inside]]
+        out[known] = hit
+        return out
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the closed days: two calendars closing the same days have the same digest,
+        whatever their labels, order or overlaps."""
+        starts, ends = self.closed_spans()
+        text = ";".join(f"{s}/{e}" for s, e in zip(starts.astype(str), ends.astype(str), strict=True))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-ready data."""
+        return {
+            "source": self.source,
+            "digest": self.digest,
+            "closures": [{"start": c.start.isoformat(), "end": c.end.isoformat(), "label": c.label}
+                         for c in self.closures],
+        }
+
+
+def _day(d: dt.date) -> str:
+    return f"{d.day} {d:%b %Y}"
+
+
+def school_days_note(calendar: SchoolCalendar | None, *, period: tuple[dt.date, dt.date] | None = None) -> str:
+    """The note a school-run result carries about which days counted as school days.
+
+    Parameters
+    ----------
+    calendar
+        The school holidays the weighting used, or None when none were supplied.
+    period
+        First and last day of the incidents the check weighs (``as_of`` minus the
+        surface horizon, to the day before a midnight ``as_of``): the note says which
+        of its weekdays fall outside the span the calendar covers.
+    """
+    if calendar is None:
+        return NO_CALENDAR_NOTE
+    source = f" from {calendar.source}" if calendar.source else ""
+    first, last = calendar.first, calendar.last
+    if first is None or last is None:
+        return f"School holidays{source}: none listed, so every weekday was counted as a school day."
+    n = len(calendar.closures)
+    text = (
+        f"School holidays{source} ({n} closure{'s' if n != 1 else ''} from {_day(first)} to {_day(last)}, "
+        f"digest {calendar.digest[:12]}): weekdays in them were not counted as school days"
+    )
+    if period is not None:
+        start, end = period
+        one = dt.timedelta(days=1)
+        outside = []
+        if start < first and np.busday_count(start, first) > 0:
+            outside.append(f"from {_day(start)} to {_day(first - one)} (before the list starts)")
+        if end > last and np.busday_count(last + one, end + one) > 0:
+            outside.append(f"from {_day(last + one)} to {_day(end)} (after the list ends)")
+        if outside:
+            text += f"; weekdays {' and '.join(outside)} were counted as school days"
+    return text + "."
+
+
+def with_school_days_note(result: RouteAssessment, calendar: SchoolCalendar | None, *,
+                          horizon_days: int) -> RouteAssessment:
+    """``result`` with :func:`school_days_note` added to the notice shown with it (``advisory``).
+
+    Parameters
+    ----------
+    result
+        A route assessment whose surface was weighted with ``calendar``.
+    calendar
+        The school holidays used, or None.
+    horizon_days
+        The surface horizon (``policy.surface.horizon_days``): how far back the check weighs incidents.
+    """
+    as_of = result.as_of
+    if isinstance(as_of, dt.datetime):
+        # incidents strictly before as_of are weighed: a midnight as_of ends on the day before
+        period = ((as_of - dt.timedelta(days=int(horizon_days))).date(), (as_of - dt.timedelta(microseconds=1)).date())
+    else:
+        period = (as_of - dt.timedelta(days=int(horizon_days)), as_of - dt.timedelta(days=1))
+    note = school_days_note(calendar, period=period)
+    return dataclasses.replace(result, advisory=f"{result.advisory} {note}")
+
+
+# --------------------------------------------------------------------------- windows and weights
 
 
 def parse_windows(windows: tuple[str, ...] | list[str]) -> list[tuple[int, int]]:
@@ -59,8 +274,48 @@ def parse_windows(windows: tuple[str, ...] | list[str]) -> list[tuple[int, int]]
     return out
 
 
-def in_school_window(occurred_at: pd.Series, has_time: pd.Series, policy: RoutingPolicy) -> np.ndarray:
-    """Boolean mask: timed incidents on a weekday inside a school travel window (school clock time).
+def _school_clock(occurred_at: pd.Series) -> pd.Series:
+    """Naive UTC datetimes -> Europe/London."""
+    when = pd.to_datetime(pd.Series(occurred_at))
+    if getattr(when.dt, "tz", None) is None:
+        when = when.dt.tz_localize("UTC")
+    return when.dt.tz_convert(SCHOOL_TZ)
+
+
+def _school_days(local: pd.Series, calendar: SchoolCalendar | None) -> np.ndarray:
+    weekday = (local.dt.day_of_week < 5).to_numpy(dtype=bool, na_value=False)
+    if calendar is None:
+        return weekday
+    days = local.dt.tz_localize(None).dt.normalize().to_numpy()
+    return weekday & ~calendar.is_closed(days)
+
+
+def school_days(occurred_at: pd.Series, calendar: SchoolCalendar | None = None) -> np.ndarray:
+    """Boolean mask: the school-clock date is a school day (a weekday outside the calendar's closures).
+
+    Parameters
+    ----------
+    occurred_at
+        Naive UTC datetimes.
+    calendar
+        School holidays; without them every weekday is a school day.
+    """
+    return _school_days(_school_clock(occurred_at), calendar)
+
+
+def _timed_in_windows(local: pd.Series, has_time: pd.Series, policy: RoutingPolicy) -> np.ndarray:
+    windows = parse_windows(policy.school_windows)
+    minutes = (local.dt.hour * 60 + local.dt.minute).to_numpy(dtype=float, na_value=np.nan)
+    timed = pd.Series(has_time).fillna(False).astype(bool).to_numpy() & local.notna().to_numpy()
+    inside = np.zeros(len(local), dtype=bool)
+    for start, end in windows:
+        inside |= (minutes >= start) & (minutes < end)
+    return timed & inside
+
+
+def in_school_window(occurred_at: pd.Series, has_time: pd.Series, policy: RoutingPolicy, *,
+                     calendar: SchoolCalendar | None = None) -> np.ndarray:
+    """Boolean mask: timed incidents on a school day inside a school travel window (school clock time).
 
     Parameters
     ----------
@@ -70,43 +325,66 @@ def in_school_window(occurred_at: pd.Series, has_time: pd.Series, policy: Routin
         True where the time of day is real.
     policy
         The routing policy (``school_windows``).
+    calendar
+        School holidays; without them every weekday is a school day.
     """
-    windows = parse_windows(policy.school_windows)
-    when = pd.to_datetime(occurred_at)
-    if getattr(when.dt, "tz", None) is None:
-        when = when.dt.tz_localize("UTC")
-    local = when.dt.tz_convert(SCHOOL_TZ)
-    minutes = (local.dt.hour * 60 + local.dt.minute).to_numpy()
-    weekday = (local.dt.day_of_week < 5).to_numpy()
-    timed = has_time.fillna(False).astype(bool).to_numpy() & when.notna().to_numpy()
-    inside = np.zeros(len(occurred_at), dtype=bool)
-    for start, end in windows:
-        inside |= (minutes >= start) & (minutes < end)
-    return timed & weekday & inside
+    local = _school_clock(occurred_at)
+    return _timed_in_windows(local, has_time, policy) & _school_days(local, calendar)
 
 
-def add_time_weight(incidents: pd.DataFrame, policy: RoutingPolicy) -> pd.DataFrame:
+def mark_school_days(incidents: pd.DataFrame, calendar: SchoolCalendar | None) -> pd.DataFrame:
+    """Return a copy of ``incidents`` with a boolean ``school_day`` column from ``calendar``.
+
+    :func:`add_time_weight` (and so ``school_run_surface``) reads the column when it
+    is not given a calendar itself. With ``calendar`` None the frame is returned as it is.
+    """
+    if calendar is None:
+        return incidents
+    if "occurred_at" not in incidents.columns:
+        msg = "incidents frame is missing column occurred_at needed to mark school days"
+        raise ValidationError(msg)
+    out = incidents.copy()
+    out[SCHOOL_DAY] = school_days(out["occurred_at"], calendar)
+    return out
+
+
+def add_time_weight(incidents: pd.DataFrame, policy: RoutingPolicy, *,
+                    calendar: SchoolCalendar | None = None) -> pd.DataFrame:
     """Return a copy of ``incidents`` with a ``time_weight`` column for the surface fit.
 
     Parameters
     ----------
     incidents
-        The data contract's incidents frame (``occurred_at``, ``has_time``).
+        The data contract's incidents frame (``occurred_at``, ``has_time``; optionally
+        ``school_day`` from :func:`mark_school_days`).
     policy
         The routing policy (``school_windows``, ``school_window_weight``).
+    calendar
+        School holidays. Without them the frame's ``school_day`` column decides the
+        school days if it has one, else every weekday is a school day.
 
     Returns
     -------
     DataFrame or GeoDataFrame
         Same rows, plus ``time_weight``: ``school_window_weight`` for timed
-        incidents in a school travel window on a weekday, else 1.0.
+        incidents in a school travel window on a school day, else 1.0.
     """
     missing = [c for c in ("occurred_at", "has_time") if c not in incidents.columns]
     if missing:
         msg = f"incidents frame is missing column(s) {', '.join(missing)} needed for school-run weighting"
         raise ValidationError(msg)
     out = incidents.copy()
-    mask = in_school_window(out["occurred_at"], out["has_time"], policy)
+    local = _school_clock(out["occurred_at"])
+    if calendar is None and SCHOOL_DAY in out.columns:
+        school = out[SCHOOL_DAY].fillna(False).astype(bool).to_numpy()
+        weekday = _school_days(local, None)
+    else:
+        school = weekday = _school_days(local, calendar)
+    in_window = _timed_in_windows(local, out["has_time"], policy)
+    mask = in_window & school
     out["time_weight"] = np.where(mask, float(policy.school_window_weight), 1.0)
-    log.debug("school-run weighting: %d of %d incidents in a school travel window", int(mask.sum()), len(out))
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("school-run weighting: %d of %d incidents in a school travel window on a school day "
+                  "(%d more on weekdays that are not school days)",
+                  int(mask.sum()), len(out), int((in_window & weekday & ~school).sum()))
     return out

@@ -1,8 +1,9 @@
-"""School-run weighting of timed incidents (issue 5)."""
+"""School-run weighting of timed incidents (issue 5), on school days only when holidays are given."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import geopandas as gpd
 import pandas as pd
@@ -10,7 +11,17 @@ import pytest
 from shapely.geometry import Point
 
 from geo_risk.errors import ValidationError
-from geo_risk.routing import add_time_weight
+from geo_risk.routing import add_time_weight, in_school_window
+from geo_risk.routing.schoolrun import (
+    NO_CALENDAR_NOTE,
+    SCHOOL_DAY,
+    Closure,
+    SchoolCalendar,
+    mark_school_days,
+    school_days,
+    school_days_note,
+    with_school_days_note,
+)
 
 ROWS = [
     # occurred_at (naive UTC), has_time, expected weight
@@ -61,3 +72,130 @@ def test_malformed_windows_are_refused_with_the_fix(policy):
 def test_missing_columns_are_refused(policy):
     with pytest.raises(ValidationError, match="has_time"):
         add_time_weight(_incidents().drop(columns=["has_time"]), policy.routing)
+
+
+# --------------------------------------------------------------------------- school holidays
+
+HOLIDAYS = SchoolCalendar.from_ranges(
+    [
+        (dt.date(2025, 2, 17), dt.date(2025, 2, 21), "February half term"),
+        (dt.date(2025, 7, 22), dt.date(2025, 9, 2), "Summer holidays"),
+        (dt.date(2025, 8, 25), dt.date(2025, 8, 25), "Summer bank holiday"),  # overlaps: fine
+        (dt.date(2025, 6, 16), dt.date(2025, 6, 16), "INSET day"),
+    ],
+    source="synthetown-2024-25.csv",
+)
+
+
+def _timed(*stamps: str) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "category": "ED assault injury",
+            "occurred_at": pd.to_datetime(list(stamps)),
+            "has_time": True,
+            "geometry": [Point(450_000, 200_000)] * len(stamps),
+        },
+        crs="EPSG:27700",
+    )
+
+
+def test_a_holiday_weekday_no_longer_counts_and_a_term_weekday_does(policy):
+    frame = _timed(
+        "2025-02-19 08:00",  # Wednesday of February half term
+        "2025-02-26 08:00",  # Wednesday in term
+        "2025-06-16 07:00",  # Monday, INSET day (08:00 BST)
+        "2025-06-17 07:00",  # Tuesday in term
+        "2025-08-25 07:00",  # bank holiday inside the summer holidays
+        "2025-09-03 07:00",  # first day back
+    )
+    heavier = policy.routing.school_window_weight
+    without = add_time_weight(frame, policy.routing)
+    assert without["time_weight"].tolist() == [heavier] * 6  # today's behaviour: every weekday
+    with_holidays = add_time_weight(frame, policy.routing, calendar=HOLIDAYS)
+    assert with_holidays["time_weight"].tolist() == [1.0, heavier, 1.0, heavier, 1.0, heavier]
+    assert in_school_window(frame["occurred_at"], frame["has_time"], policy.routing,
+                            calendar=HOLIDAYS).tolist() == [False, True, False, True, False, True]
+
+
+def test_the_school_clock_date_decides_the_day(policy):
+    # 23:30 UTC on Monday 21 July 2025 is 00:30 BST on Tuesday 22 July, the first day of the holidays
+    local = school_days(pd.Series(pd.to_datetime(["2025-07-21 23:30", "2025-07-21 22:30"])), HOLIDAYS)
+    assert local.tolist() == [False, True]
+
+
+def test_mark_school_days_carries_the_calendar_through_the_frame(policy):
+    frame = _timed("2025-02-19 08:00", "2025-02-26 08:00")
+    marked = mark_school_days(frame, HOLIDAYS)
+    assert marked[SCHOOL_DAY].tolist() == [False, True] and SCHOOL_DAY not in frame.columns
+    heavier = policy.routing.school_window_weight
+    # school_run_surface calls add_time_weight without a calendar: the column decides
+    assert add_time_weight(marked, policy.routing)["time_weight"].tolist() == [1.0, heavier]
+    assert mark_school_days(frame, None) is frame
+
+
+def test_untimed_rows_and_missing_times_never_weigh(policy):
+    frame = _timed("2025-02-26 08:00", "2025-02-26 08:00")
+    frame["has_time"] = [False, True]
+    frame.loc[1, "occurred_at"] = pd.NaT
+    out = add_time_weight(frame, policy.routing, calendar=HOLIDAYS)
+    assert out["time_weight"].tolist() == [1.0, 1.0]
+
+
+def test_calendar_merges_overlaps_and_its_digest_is_the_closed_days():
+    starts, ends = HOLIDAYS.closed_spans()
+    assert [str(s) for s in starts] == ["2025-02-17", "2025-06-16", "2025-07-22"]
+    assert [str(e) for e in ends] == ["2025-02-21", "2025-06-16", "2025-09-02"]
+    same_days = SchoolCalendar.from_ranges(
+        [(dt.date(2025, 7, 22), dt.date(2025, 8, 10)), (dt.date(2025, 8, 11), dt.date(2025, 9, 2)),
+         (dt.date(2025, 6, 16), dt.date(2025, 6, 16)), (dt.date(2025, 2, 17), dt.date(2025, 2, 21), "other label")]
+    )
+    assert same_days.digest == HOLIDAYS.digest
+    one_day_more = SchoolCalendar.from_ranges([*((c.start, c.end) for c in HOLIDAYS.closures),
+                                               (dt.date(2025, 9, 3), dt.date(2025, 9, 3))])
+    assert one_day_more.digest != HOLIDAYS.digest
+    assert HOLIDAYS.is_closed([dt.date(2025, 2, 16), dt.date(2025, 2, 17), dt.date(2025, 9, 2),
+                               dt.date(2025, 9, 3)]).tolist() == [False, True, True, False]
+    assert HOLIDAYS.to_dict()["closures"][0] == {"start": "2025-02-17", "end": "2025-02-21",
+                                                 "label": "February half term"}
+
+
+def test_closures_are_checked():
+    with pytest.raises(ValidationError, match="ends on 2025-02-17 before it starts on 2025-02-21; swap"):
+        Closure(dt.date(2025, 2, 21), dt.date(2025, 2, 17), "half term")
+    with pytest.raises(TypeError, match="datetime.date"):
+        Closure("2025-02-17", dt.date(2025, 2, 21))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="Closure items"):
+        SchoolCalendar(((dt.date(2025, 2, 17), dt.date(2025, 2, 21)),))  # type: ignore[arg-type]
+
+
+def test_the_note_says_when_holidays_were_not_supplied():
+    note = school_days_note(None)
+    assert note == NO_CALENDAR_NOTE
+    assert note.startswith("School holidays not supplied: every weekday was counted as a school day")
+
+
+def test_the_note_names_the_list_and_what_it_does_not_cover():
+    inside = school_days_note(HOLIDAYS, period=(dt.date(2025, 2, 1), dt.date(2025, 9, 1)))
+    assert inside == (
+        f"School holidays from synthetown-2024-25.csv (4 closures from 17 Feb 2025 to 2 Sep 2025, "
+        f"digest {HOLIDAYS.digest[:12]}): weekdays in them were not counted as school days; weekdays from "
+        "1 Feb 2025 to 16 Feb 2025 (before the list starts) were counted as school days."
+    )
+    after = school_days_note(HOLIDAYS, period=(dt.date(2025, 3, 1), dt.date(2025, 11, 1)))
+    assert after.endswith("weekdays from 3 Sep 2025 to 1 Nov 2025 (after the list ends) were counted as school days.")
+    assert school_days_note(SchoolCalendar()) == "School holidays: none listed, so every weekday was counted as a school day."
+
+
+def test_the_note_goes_with_the_route_result():
+    from geo_risk.routing.assess import ADVISORY
+
+    @dataclasses.dataclass(frozen=True)
+    class Result:  # the fields of RouteAssessment the note uses
+        as_of: dt.datetime
+        advisory: str = ADVISORY
+
+    noted = with_school_days_note(Result(dt.datetime(2025, 11, 1, 9)), None, horizon_days=365)
+    assert noted.advisory == f"{ADVISORY} {NO_CALENDAR_NOTE}"
+    noted = with_school_days_note(Result(dt.datetime(2025, 11, 1, 9)), HOLIDAYS, horizon_days=365)
+    assert "School holidays from synthetown-2024-25.csv" in noted.advisory
+    assert "weekdays from 1 Nov 2024 to 16 Feb 2025 (before the list starts)" in noted.advisory
