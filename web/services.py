@@ -146,11 +146,14 @@ def route_check(data, pseudonym: str, origin: EastNorth, destination: EastNorth,
                 as_of: dt.datetime | None = None):
     from geo_risk.routing import assess_route
     from geo_risk.routing.adapters import child_concern_sites, child_risk_fn
+    from geo_risk.routing.schoolrun import with_school_days_note
 
     as_of = as_of or check_time(data)
     ctx = data.context("route", pseudonym, as_of)
-    return assess_route(pseudonym, origin, destination, as_of, data.policy, graph=data.walk_graph,
-                        risk_fn=child_risk_fn(ctx), concerns=child_concern_sites(ctx), tier=tier)
+    result = assess_route(pseudonym, origin, destination, as_of, data.policy, graph=data.walk_graph,
+                          risk_fn=child_risk_fn(ctx), concerns=child_concern_sites(ctx), tier=tier)
+    # which weekdays counted as school days (GEO_RISK_SCHOOL_HOLIDAYS), with the result
+    return with_school_days_note(result, data.school_calendar, horizon_days=data.policy.surface.horizon_days)
 
 
 ROUTE_COLOURS = {"shortest": "#1f5f8b", "lowest_risk": "#2b8a3e", "alternative": "#868e96", "beyond_cap": "#868e96"}

@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any, Callable
 
 import geopandas as gpd
@@ -51,9 +52,11 @@ def data_key(engine: Engine) -> tuple:
 class AppData:
     """One snapshot and what is built from it. Lazy parts are built once, under a lock."""
 
-    def __init__(self, snapshot: Snapshot, policy: Policy, as_of: dt.datetime, key: tuple) -> None:
+    def __init__(self, snapshot: Snapshot, policy: Policy, as_of: dt.datetime, key: tuple, *,
+                 school_holidays: Path | None = None) -> None:
         self.snapshot = snapshot
         self.policy = policy
+        self.school_holidays = school_holidays  # GEO_RISK_SCHOOL_HOLIDAYS, read on the first route check
         self.as_of = as_of  # the day checks are made for (midnight UTC)
         self.key = key
         self._lock = threading.RLock()
@@ -95,14 +98,38 @@ class AppData:
             surface=self.surface))
 
     @property
+    def school_calendar(self):
+        """The school holidays (:class:`geo_risk.routing.schoolrun.SchoolCalendar`), or None if not set.
+
+        A file that cannot be used is the server's problem, not the user's: its message (file, line,
+        fix; no personal data) goes to the log and route checks answer 503 until it is fixed."""
+        from geo_risk.errors import DataSourceError, GeoRiskError
+        from geo_risk.ingest.school_holidays import read_school_holidays
+
+        if self.school_holidays is None:
+            return None
+
+        def build():
+            try:
+                return read_school_holidays(self.school_holidays)
+            except GeoRiskError as exc:
+                log.error("GEO_RISK_SCHOOL_HOLIDAYS: %s", exc)
+                msg = "the school holidays file (GEO_RISK_SCHOOL_HOLIDAYS) cannot be used; see the server log"
+                raise DataSourceError(msg) from exc
+
+        return self._get("school_calendar", build)
+
+    @property
     def route_scoring(self):
         from geo_risk.routing.adapters import school_run_surface
+        from geo_risk.routing.schoolrun import mark_school_days
         from geo_risk.scoring import ScoringSnapshot
 
         s = self.snapshot
 
         def build():
-            surface = school_run_surface(s.incidents, self.as_of, self.policy, bounds=self.bounds)
+            incidents = mark_school_days(s.incidents, self.school_calendar)
+            surface = school_run_surface(incidents, self.as_of, self.policy, bounds=self.bounds)
             return ScoringSnapshot.from_frames(people=s.people, groups=s.groups, links=s.links, places=s.places,
                                                incidents=s.incidents, surface=surface)
 
@@ -304,7 +331,9 @@ class DataState:
             key = data_key(engine)
             if current is None or current.key != key or current.as_of != today:
                 t0 = time.perf_counter()
-                current = AppData(load_snapshot(engine), policy, today, key)
+                settings = self._app.config.get("GEO_RISK_SETTINGS")
+                current = AppData(load_snapshot(engine), policy, today, key,
+                                  school_holidays=getattr(settings, "school_holidays", None))
                 self._current = current
                 log.info("data snapshot loaded in %.0f ms", (time.perf_counter() - t0) * 1000)
                 if self._app.config.get("GEO_RISK_WARM_UP", True):
