@@ -41,13 +41,16 @@ def route(child: str, origin: str, urn: str, as_of_text: str | None, audience: s
     The read of the young person's data is audited (one event, in the same transaction); if the
     audit event cannot be written, the command fails and prints nothing about them."""
     from geo_risk.crs import EastNorth
+    from geo_risk.ingest.school_holidays import load_school_calendar
     from geo_risk.routing import assess_route, build_walk_graph
     from geo_risk.routing.adapters import child_concern_sites, child_risk_fn, school_run_surface
+    from geo_risk.routing.schoolrun import mark_school_days, with_school_days_note
     from geo_risk.scoring import ScoringSnapshot
     from geo_risk.store.engine import session_scope
     from geo_risk.store.snapshot import load_snapshot, resolve_postcodes
 
     policy = _context.policy()
+    calendar = load_school_calendar(_context.settings())  # GEO_RISK_SCHOOL_HOLIDAYS, or None
     as_of = parse_as_of(as_of_text)
     engine = _context.migrated_engine()
     with session_scope(engine) as session:
@@ -62,7 +65,7 @@ def route(child: str, origin: str, urn: str, as_of_text: str | None, audience: s
         school_row = snap.school(urn)
         school = EastNorth(float(school_row.geometry.x), float(school_row.geometry.y))
         graph = build_walk_graph(snap.streets, sample_step_m=policy.routing.sample_step_m)
-        surface = school_run_surface(snap.incidents, as_of, policy)
+        surface = school_run_surface(mark_school_days(snap.incidents, calendar), as_of, policy)
         scoring = ScoringSnapshot.from_frames(
             people=snap.people,
             groups=snap.groups,
@@ -85,6 +88,7 @@ def route(child: str, origin: str, urn: str, as_of_text: str | None, audience: s
             origin_label=f"home ({origin})",
             destination_label=f"school {urn}",
         )
+        result = with_school_days_note(result, calendar, horizon_days=policy.surface.horizon_days)
         audit_read(session, child=child, purpose="route", action="cli.assess.route")
     # printed only once the read and its audit event are committed together
     if as_json:
