@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from geo_risk.synth._areas import Postcodes, Schools
-from geo_risk.synth._peers import Peers
+from geo_risk.synth._peers import FLARING_DAYS, Peers
 from geo_risk.synth._spec import AS_OF
 from geo_risk.synth._world import World
 
@@ -52,8 +52,11 @@ class DemoCase:
     referral_expires_at: str
 
 
-def _rival_hangouts_fn(peers: Peers) -> Callable[[int], np.ndarray]:
-    """A function: person index -> hangout points of the live rivals of the person's groups."""
+def _rival_hangouts_fn(peers: Peers, *, since: np.datetime64 | None = None) -> Callable[[int], np.ndarray]:
+    """A function: person index -> hangout points of the live rivals of the person's groups.
+
+    With ``since``, only rivalries with evidence on or after that day (flaring ones) count.
+    """
     links = peers.links
     live = links["status"] == "live"
     mem = (links["type"] == "member_of") & live
@@ -63,6 +66,8 @@ def _rival_hangouts_fn(peers: Peers) -> Callable[[int], np.ndarray]:
     conf = (
         (links["type"] == "in_conflict_with") & live & (links["from_kind"] == "group") & (links["to_kind"] == "group")
     )
+    if since is not None:
+        conf &= links["last_seen"] >= since
     rivals_of: dict[str, set[str]] = {}
     for a, b in zip(links["from_key"][conf].tolist(), links["to_key"][conf].tolist(), strict=True):
         rivals_of.setdefault(a, set()).add(b)
@@ -101,7 +106,11 @@ def make_cases(
     expires = (np.datetime64(AS_OF.isoformat(), "D") + np.timedelta64(REFERRAL_DAYS, "D")).astype(str)
     order = rng.permutation(child)
     rival_hangouts = _rival_hangouts_fn(peers)
+    flaring_since = np.datetime64(AS_OF.isoformat(), "D") - np.timedelta64(FLARING_DAYS, "D")
+    flaring_hangouts = _rival_hangouts_fn(peers, since=flaring_since)
     candidates = [(c, h) for c in order.tolist()[:400] if len(h := rival_hangouts(c))]
+    # children whose groups' rivalries are flaring now first: their checks have most to find
+    candidates.sort(key=lambda ch: len(flaring_hangouts(ch[0])) == 0)
     cases: list[DemoCase] = []
     used: set[int] = set()
     pc_xy = postcodes.xy

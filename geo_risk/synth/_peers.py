@@ -1,11 +1,14 @@
 """The synthetic peer network: peer groups, young people, adults of concern, links and places.
 
 Peer groups have a home turf (a centre) and hangouts near it; some pairs of groups
-are rivals (nearer pairs more often). Young people belong to groups, associate
-mostly within them, and are in conflict with members of rival groups; adults of
-concern exploit some of them and use exploitation sites. Every link and place has an
-evidence grade, a source and source type (parent/carer and young-person information
-included), dates, a review date and an expiry; some have expired.
+are rivals (nearer pairs more often): a few rivalries are flaring now, the rest are
+live but quiet. Young people belong to groups, associate mostly within them, and are
+in conflict with current members of rival groups (never with newer evidence than
+the rivalry's latest); adults of concern exploit some of them and use exploitation sites.
+Every link and place has an evidence grade, a source and source type (parent/carer and
+young-person information included), dates, a review date and an expiry; some have
+expired. Evidence comes on dates: what is still current was last seen days or weeks
+before the data's date, not all on the day before.
 """
 
 from __future__ import annotations
@@ -30,6 +33,13 @@ from geo_risk.synth._world import World
 
 AS_OF_D = np.datetime64(AS_OF.isoformat(), "D")
 START_D = AS_OF_D - np.timedelta64(N_MONTHS * 365 // 12 + 1, "D")
+#: Mean days between the latest evidence of a record that is still current and AS_OF.
+EVIDENCE_GAP_DAYS = 30.0
+#: Share of live rivalries flaring now (latest evidence 5 to FLARING_DAYS days before
+#: AS_OF); the rest are live but quiet (latest evidence 90-330 days before, kept until
+#: they expire a year after it).
+FLARING_SHARE = 0.25
+FLARING_DAYS = 60
 
 GRADE_SHARES = {"A": 0.10, "B": 0.25, "C": 0.35, "D": 0.20, "E": 0.10}
 SOURCE_TYPE_SHARES = {
@@ -94,13 +104,30 @@ def _choice(rng: np.random.Generator, shares: dict[str, float], n: int) -> np.nd
     return keys[rng.choice(len(keys), n, p=p / p.sum())]
 
 
-def _dates(rng: np.random.Generator, n: int, *, recent_days: float, active_days: float) -> dict[str, np.ndarray]:
-    """first_seen, last_seen, review_by, expires_at and status for ``n`` records."""
-    span = int((AS_OF_D - START_D).astype(int))
-    back = np.minimum(rng.exponential(recent_days, n), span - 1).astype(np.int64) + 1
-    first = AS_OF_D - back.astype("timedelta64[D]")
-    dur = np.minimum(rng.exponential(active_days, n).astype(np.int64), back - 1)
-    last = first + dur.astype("timedelta64[D]")
+def _dates(
+    rng: np.random.Generator,
+    n: int,
+    *,
+    recent_days: float,
+    active_days: float,
+    end: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """first_seen, last_seen, review_by, expires_at and status for ``n`` records.
+
+    A record is first seen ``recent_days`` (on average) before ``end`` (default: AS_OF;
+    a record is never seen on or after it) and lasts ``active_days`` on average. Evidence
+    arrives on dates (a sighting, a report), not every day: a record still going at
+    ``end`` was last seen :data:`EVIDENCE_GAP_DAYS` (on average) before it, not the day
+    before.
+    """
+    end = np.full(n, AS_OF_D) if end is None else np.asarray(end, dtype="datetime64[D]")
+    span = (end - START_D).astype(np.int64)
+    back = np.minimum(rng.exponential(recent_days, n).astype(np.int64), span - 1) + 1
+    first = end - back.astype("timedelta64[D]")
+    dur = rng.exponential(active_days, n).astype(np.int64)
+    gap = rng.exponential(EVIDENCE_GAP_DAYS, n).astype(np.int64) + 1
+    last = np.minimum(first + dur.astype("timedelta64[D]"), end - gap.astype("timedelta64[D]"))
+    last = np.maximum(last, first)
     review = last + np.timedelta64(90, "D")
     expires = last + np.timedelta64(365, "D")
     status = np.where(expires <= AS_OF_D, "expired", "live").astype(object)
@@ -259,11 +286,17 @@ def make_peers(world: World, streets: Streets, areas: Areas, rng: np.random.Gene
         )
         return len(k)
 
-    # Group rivalries (live: recent and reviewed; old: expired).
+    # Group rivalries (live: flaring now or quiet, all reviewed; old: expired). A rivalry's
+    # latest evidence is its group-level link's last_seen; the disputes between members
+    # below are its evidence, so none is newer than that.
     n_r = len(live_rivals)
-    d_live = _dates(rng, n_r, recent_days=200.0, active_days=120.0)
-    recent = AS_OF_D - rng.integers(5, 60, n_r).astype("timedelta64[D]")
-    d_live["last_seen"] = np.maximum(d_live["last_seen"], recent)
+    n_flaring = max(1, round(FLARING_SHARE * n_r))
+    flaring = np.zeros(n_r, dtype=bool)
+    flaring[rng.choice(n_r, n_flaring, replace=False)] = True
+    age = np.where(flaring, rng.integers(5, FLARING_DAYS, n_r), rng.integers(90, 330, n_r))
+    rivalry_last = AS_OF_D - age.astype("timedelta64[D]")
+    d_live = _dates(rng, n_r, recent_days=200.0, active_days=120.0, end=rivalry_last + np.timedelta64(1, "D"))
+    d_live["last_seen"] = rivalry_last
     d_live["first_seen"] = np.minimum(d_live["first_seen"], d_live["last_seen"])
     d_live["review_by"] = d_live["last_seen"] + np.timedelta64(90, "D")
     d_live["expires_at"] = d_live["last_seen"] + np.timedelta64(365, "D")
@@ -282,15 +315,11 @@ def make_peers(world: World, streets: Streets, areas: Areas, rng: np.random.Gene
 
     # Membership.
     mem = np.flatnonzero(member_of >= 0)
-    add(
-        "person",
-        pseud[mem],
-        "group",
-        group_code[member_of[mem]],
-        "member_of",
-        _dates(rng, len(mem), recent_days=220.0, active_days=150.0),
-        symmetric=False,
-    )
+    d_mem = _dates(rng, len(mem), recent_days=220.0, active_days=150.0)
+    add("person", pseud[mem], "group", group_code[member_of[mem]], "member_of", d_mem, symmetric=False)
+    # members whose membership is still on record (not expired)
+    current = np.zeros(n_people, dtype=bool)
+    current[mem[d_mem["status"] == "live"]] = True
 
     # Exploitation: adults of concern -> young people, preferring members near them.
     adults = np.flatnonzero(concern)
@@ -344,36 +373,47 @@ def make_peers(world: World, streets: Streets, areas: Areas, rng: np.random.Gene
         rival_of.setdefault(a, []).append(b)
         rival_of.setdefault(b, []).append(a)
     members_by_group = [np.flatnonzero(member_of == g) for g in range(n_groups)]
-    cand_from = rng.choice(mem, n_conf * 3) if len(mem) else np.zeros(0, dtype=np.int64)
-    cf, ct = [], []
+    rivalry_of: dict[tuple[int, int], int] = {}
+    for r, (a, b) in enumerate(live_rivals.tolist()):
+        rivalry_of[(a, b)] = rivalry_of[(b, a)] = r
+    # Disputes across a rivalry are between its groups' members on record: a party whose
+    # membership had lapsed would read as an unaffiliated individual, a conflict of its own.
+    current_by_group = [np.flatnonzero((member_of == g) & current) for g in range(n_groups)]
+    mem_current = np.flatnonzero(current)
+    cand_from = rng.choice(mem_current, n_conf * 3) if len(mem_current) else np.zeros(0, dtype=np.int64)
+    cf, ct, cr = [], [], []
     for p in cand_from.tolist():
         rivals_g = rival_of.get(int(member_of[p]))
         if not rivals_g:
             continue
         g = rivals_g[int(rng.integers(len(rivals_g)))]
-        if len(members_by_group[g]) == 0:
+        if len(current_by_group[g]) == 0:
             continue
         cf.append(p)
-        ct.append(int(rng.choice(members_by_group[g])))
+        ct.append(int(rng.choice(current_by_group[g])))
+        cr.append(rivalry_of[(int(member_of[p]), g)])
     cf_a, ct_a = np.asarray(cf, dtype=np.int64), np.asarray(ct, dtype=np.int64)
+    cr_a = np.asarray(cr, dtype=np.int64)
     add(
         "person",
         pseud[cf_a],
         "person",
         pseud[ct_a],
         "in_conflict_with",
-        _dates(rng, len(cf_a), recent_days=150.0, active_days=60.0),
+        _dates(rng, len(cf_a), recent_days=150.0, active_days=60.0, end=rivalry_last[cr_a] + np.timedelta64(1, "D")),
         limit=n_conf,
     )
     # A few young people in conflict with a whole rival group.
     pg_from = rng.choice(mem, min(len(mem), max(3, n_groups))) if len(mem) else np.zeros(0, dtype=np.int64)
     pg_to = []
     pg_keep = []
+    pg_rivalry = []
     for p in pg_from.tolist():
         rivals_g = rival_of.get(int(member_of[p]))
         if rivals_g:
             pg_keep.append(p)
             pg_to.append(rivals_g[int(rng.integers(len(rivals_g)))])
+            pg_rivalry.append(rivalry_of[(int(member_of[p]), pg_to[-1])])
     if pg_keep:
         add(
             "person",
@@ -381,7 +421,13 @@ def make_peers(world: World, streets: Streets, areas: Areas, rng: np.random.Gene
             "group",
             group_code[np.asarray(pg_to)],
             "in_conflict_with",
-            _dates(rng, len(pg_keep), recent_days=150.0, active_days=60.0),
+            _dates(
+                rng,
+                len(pg_keep),
+                recent_days=150.0,
+                active_days=60.0,
+                end=rivalry_last[np.asarray(pg_rivalry)] + np.timedelta64(1, "D"),
+            ),
             symmetric=False,
         )
 

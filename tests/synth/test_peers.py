@@ -139,3 +139,50 @@ def test_places_of_every_kind(net: dict[str, list[dict[str, str]]], small_city: 
         assert x0 - 100 <= x <= x1 + 100 and y0 - 100 <= y <= y1 + 100
     hangouts = {p["entity_key"] for p in net["places"] if p["kind"] == "hangout"}
     assert hangouts == {g["code"] for g in net["groups"]}
+
+
+def test_evidence_is_not_all_from_the_day_before(net: dict[str, list[dict[str, str]]]) -> None:
+    # Records still current used to be "last seen" on the day before AS_OF (over a third of
+    # them), so every conflict read as seen yesterday. Evidence comes on dates.
+    day_before = (AS_OF - dt.timedelta(days=1)).isoformat()
+    live = [r for r in net["links"] + net["places"] if r["status"] == "live"]
+    assert sum(r["last_seen"] == day_before for r in live) < 0.05 * len(live)
+    ages = sorted((AS_OF - dt.date.fromisoformat(r["last_seen"])).days for r in live)
+    assert 14 <= ages[len(ages) // 2] <= 120
+
+
+def _members(net: dict[str, list[dict[str, str]]]) -> dict[str, str]:
+    return {
+        lk["from_key"]: lk["to_key"] for lk in net["links"] if lk["type"] == "member_of" and lk["status"] == "live"
+    }
+
+
+def test_a_few_rivalries_flare_and_their_disputes_are_never_newer(net: dict[str, list[dict[str, str]]]) -> None:
+    rivalries = {
+        frozenset((lk["from_key"], lk["to_key"])): dt.date.fromisoformat(lk["last_seen"])
+        for lk in net["links"]
+        if lk["type"] == "in_conflict_with" and lk["from_kind"] == lk["to_kind"] == "group" and lk["status"] == "live"
+    }
+    ages = [(AS_OF - d).days for d in rivalries.values()]
+    flaring = sum(a <= 60 for a in ages)
+    assert 1 <= flaring < len(ages)  # some flare now, the rest are live but quiet
+    group_of = _members(net)
+    disputes = 0
+    for lk in net["links"]:
+        if lk["type"] != "in_conflict_with" or lk["from_kind"] != "person" or lk["to_kind"] != "person":
+            continue
+        pair = frozenset((group_of.get(lk["from_key"]), group_of.get(lk["to_key"])))
+        if pair in rivalries:
+            disputes += 1
+            assert dt.date.fromisoformat(lk["last_seen"]) <= rivalries[pair]
+    assert disputes > SPEC.links // 10
+
+
+def test_disputes_between_people_are_between_current_members(net: dict[str, list[dict[str, str]]]) -> None:
+    # a party whose membership had lapsed would read as an unaffiliated individual: the one
+    # rivalry would show as two conflicts near every school its groups are active around
+    group_of = _members(net)
+    for lk in net["links"]:
+        if lk["type"] == "in_conflict_with" and lk["from_kind"] == lk["to_kind"] == "person":
+            assert lk["from_key"] in group_of and lk["to_key"] in group_of
+            assert group_of[lk["from_key"]] != group_of[lk["to_key"]]
