@@ -217,6 +217,7 @@ def make_incidents(world: World, areas: Areas, hotspots: Hotspots, snaps: Snaps,
     xy[bg] = areas.residents[rng.integers(len(areas.residents), size=len(bg))] + rng.normal(0, 30, (len(bg), 2))
     # Near repeats: close to an earlier incident of the same category, same or next month.
     base = ~is_rep
+    last = len(month_list()) - 1
     for c in range(len(CATEGORIES)):
         sel = np.flatnonzero(is_rep & (cat_idx == c))
         parents = np.flatnonzero(base & (cat_idx == c))
@@ -228,8 +229,18 @@ def make_incidents(world: World, areas: Areas, hotspots: Hotspots, snaps: Snaps,
         n_par = max(1, len(sel) // 4)
         chosen = rng.choice(parents, n_par)
         par = chosen[rng.integers(n_par, size=len(sel))]
+        later = rng.uniform(0, 1, len(sel)) < 0.35
+        # A repeat a month after a burst in the last month would be published after the
+        # data ends: it follows a burst that is not in the last month instead (clipping
+        # it into the last month would pile repeats up there, a surge in the latest month).
+        stuck = later & (month[par] == last)
+        early = chosen[month[chosen] < last]
+        if len(early):
+            par[stuck] = early[rng.integers(len(early), size=int(stuck.sum()))]
+        else:
+            later &= ~stuck
         xy[sel] = xy[par] + rng.normal(0, 50, (len(sel), 2))
-        month[sel] = np.minimum(month[par] + (rng.uniform(0, 1, len(sel)) < 0.35), len(month_list()) - 1)
+        month[sel] = month[par] + later
     # Anything that fell outside the city goes back to a resident's street.
     out = ~world.inside(xy[:, 0], xy[:, 1])
     xy[out] = areas.residents[rng.integers(len(areas.residents), size=int(out.sum()))]
