@@ -165,15 +165,14 @@ def brief_all(
     injury = np.isin([r.category for r in rows], list(bp.injury_categories))
     k28 = _window_index(windows, 28)
     k7 = _window_index(windows, 7)
-    ser_obs = observed[:, serious, k28].sum(axis=1) if k28 is not None else np.zeros(n_s)
-    ser_exp = expected[:, serious, k28].sum(axis=1) if k28 is not None else np.zeros(n_s)
-    ser_base = (baseline[:, serious] * has_window[serious, k28][None]).sum(axis=1) if k28 is not None else np.zeros(n_s)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ser_t = np.where(ser_base > 0, ser_exp / np.maximum(ser_base, 1), 0.0)
-    _, ser_low, _ = rate_ratio(ser_obs, ser_base, ser_t, confidence=bp.confidence)
-    ser7 = (observed[:, serious & (resolution == DATED), k7].sum(axis=1)) if k7 is not None else np.zeros(n_s)
-    inj28 = observed[:, injury, k28].sum(axis=1) if k28 is not None else np.zeros(n_s)
-    inj7 = observed[:, injury & (resolution == DATED), k7].sum(axis=1) if k7 is not None else np.zeros(n_s)
+    ser_obs, ser_low = _window_rate(observed, baseline, t_row, has_window, serious, k28, confidence=bp.confidence)
+    # each dated record counts in one 7-day rule: injuries have their own, so the cluster
+    # rule counts the other serious categories (else the same injuries count twice)
+    other_dated = serious & ~injury & (resolution == DATED)
+    ser7 = observed[:, other_dated, k7].sum(axis=1) if k7 is not None else np.zeros(n_s)
+    inj28, inj28_low = _window_rate(observed, baseline, t_row, has_window, injury, k28, confidence=bp.confidence)
+    inj7, inj7_low = _window_rate(observed, baseline, t_row, has_window, injury & (resolution == DATED), k7,
+                                 confidence=bp.confidence)
 
     # ---- areas: which each buffer touches, and the area-level trend
     buffers = shapely.buffer(shapely.points(school_xy), bp.buffer_m, quad_segs=16)
@@ -207,7 +206,9 @@ def brief_all(
             ser_low=float(ser_low[s]),
             ser7=int(ser7[s]),
             inj28=int(inj28[s]),
+            inj28_low=float(inj28_low[s]),
             inj7=int(inj7[s]),
+            inj7_low=float(inj7_low[s]),
             recent_conflicts=recent,
             live_notices=len(views),
             override=live_override(overrides, urn, as_of),
@@ -352,6 +353,57 @@ def _pairs_within(centres: np.ndarray, points: np.ndarray, radius: float) -> tup
     return s_idx, i_idx
 
 
+def _window_rate(
+    observed: np.ndarray,
+    baseline: np.ndarray,
+    t_row: np.ndarray,
+    has_window: np.ndarray,
+    rows: np.ndarray,
+    k: int | None,
+    *,
+    confidence: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per centre: the count of ``rows`` in window ``k`` and the lower bound of its rate ratio.
+
+    Parameters
+    ----------
+    observed
+        ``(n_centres, n_rows, n_windows)`` counts in the windows.
+    baseline
+        ``(n_centres, n_rows)`` counts in the comparison period.
+    t_row
+        ``(n_rows, n_windows)`` window length over comparison length, per row (by its resolution).
+    has_window
+        ``(n_rows, n_windows)``: whether the row is counted in the window.
+    rows
+        Boolean mask of the rows to add up.
+    k
+        The window; None gives zero counts and NaN bounds.
+
+    Returns
+    -------
+    (count, low)
+        ``low`` is NaN where nothing was seen and nothing is usual, or there is no
+        comparison data. The exposure ratio of several rows is their own, weighted by their
+        comparison counts; where those are all 0 (nothing is usual here) it is the rows'
+        mean, so that incidents where there were none in the comparison period are
+        compared with a usual rate of 0, not skipped.
+    """
+    n_s = observed.shape[0]
+    if k is None:
+        return np.zeros(n_s, dtype=np.int64), np.full(n_s, np.nan)
+    use = rows & has_window[:, k]
+    obs = observed[:, use, k].sum(axis=1)
+    base = baseline[:, use].sum(axis=1)
+    expected = (baseline[:, use] * t_row[use, k][None]).sum(axis=1)
+    ts = t_row[use, k]
+    fallback = float(ts[ts > 0].mean()) if (ts > 0).any() else 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(base > 0, expected / np.maximum(base, 1), fallback)
+    _, low, _ = rate_ratio(obs, base, t, confidence=confidence)
+    return obs, low
+
+
 def _window_index(windows: tuple, days: int) -> int | None:
     for k, w in enumerate(windows):
         if w.key == f"{days}d":
@@ -438,7 +490,9 @@ def _tension(
     ser_low: float,
     ser7: int,
     inj28: int,
+    inj28_low: float,
     inj7: int,
+    inj7_low: float,
     recent_conflicts: int,
     live_notices: int,
     override: TensionOverride | None,
@@ -455,12 +509,16 @@ def _tension(
     if ser7 >= bp.burst_7d:
         points += 1
         reasons.append("a cluster of serious incidents in the last 7 days")
-    if inj28 >= bp.injuries_major:
+    # injuries, like serious incidents, count against the area's usual rate: where several
+    # a month are usual (a night-time centre), that many is not a change
+    if inj28 >= bp.injuries_major and inj28_low > bp.rr_elevated:
         points += 2
-        reasons.append("several assault injuries treated in hospital in the last 28 days")
-    elif inj7 >= 1:
+        reasons.append("several assault injuries treated in hospital in the last 28 days, above the usual rate "
+                       "for this area")
+    elif inj7 >= 1 and inj7_low > bp.rr_elevated:
         points += 1
-        reasons.append("an assault injury treated in hospital in the last 7 days")
+        reasons.append("an assault injury treated in hospital in the last 7 days, unusual for this area" if inj7 == 1
+                       else "assault injuries treated in hospital in the last 7 days, above the usual rate for this area")
     if recent_conflicts >= 2:
         points += 2
         reasons.append("conflicts between peer groups with recent evidence and recent activity in the area")

@@ -1,0 +1,108 @@
+"""The tension rule against the usual rate of each area, and each record counted once.
+
+Before policy 2026.11-4 the injury rules counted hospital-treated assault injuries by
+absolute numbers (5 in 28 days, or 1 in 7 days), so a school where that many is usual
+(near a night-time centre) scored them every month, and the 7-day "cluster of serious
+incidents" rule counted the same injuries again (they are the only dated serious records
+when the dated data are ED injuries). On the ``city`` synthetic city (generator fixed),
+15 schools had 5 or more injuries in the last 28 days, 2 of them above their area's usual
+rate, and 58 had one in the last 7 days, 1 of them above the usual rate.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+from geo_risk.briefing import brief_all
+from geo_risk.config import Policy
+from geo_risk.crs import STORE_CRS
+from tests.briefing import _world as w
+
+POLICY = Policy.default()
+AS_OF = w.AS_OF
+SCHOOL = Point(w.X0 + 1500, w.Y0 + 1500)
+CLUSTER = "a cluster of serious incidents in the last 7 days"
+
+
+def _school() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"urn": ["900001"], "name": ["Synthetic Primary"], "phase": ["primary"],
+                             "geometry": [SCHOOL]}, crs=STORE_CRS)
+
+
+def _dated(category: str, days_ago: np.ndarray, *, seed: int = 1) -> pd.DataFrame:
+    """Dated incidents of ``category`` within 300 m of the school, ``days_ago`` before AS_OF."""
+    rng = np.random.default_rng(seed)
+    days_ago = np.asarray(days_ago, dtype=float)
+    n = len(days_ago)
+    return pd.DataFrame({
+        "category": category,
+        "occurred_at": AS_OF - pd.to_timedelta(days_ago * 86400 + 3600, unit="s"),
+        "has_time": True,
+        "x": SCHOOL.x + rng.uniform(-200, 200, n),
+        "y": SCHOOL.y + rng.uniform(-200, 200, n),
+    })
+
+
+def _incidents(*parts: pd.DataFrame) -> gpd.GeoDataFrame:
+    # one dated record far away two years back: the dated data cover the whole comparison period
+    start = pd.DataFrame({"category": ["Partner incident"], "occurred_at": [AS_OF - pd.Timedelta(days=729)],
+                          "has_time": [True], "x": [w.X0 + 20_000], "y": [w.Y0 + 20_000]})
+    df = pd.concat([start, *parts], ignore_index=True)
+    df["occurred_at"] = pd.to_datetime(df["occurred_at"]).astype("datetime64[ns]")
+    df.insert(0, "incident_id", np.arange(len(df), dtype=np.int64))
+    geom = gpd.points_from_xy(df.pop("x"), df.pop("y"))
+    return gpd.GeoDataFrame(df, geometry=geom, crs=STORE_CRS)
+
+
+def _tension(incidents: gpd.GeoDataFrame):
+    return brief_all(_school(), incidents, w.areas(), as_of=AS_OF, policy=POLICY)["900001"].tension
+
+
+def _usual(per_year: float, *, recent_from: int = 28) -> np.ndarray:
+    """Evenly spread days-ago of injuries at ``per_year`` from two years back to ``recent_from`` days ago."""
+    n = round(per_year * (730 - recent_from) / 365)
+    return np.linspace(recent_from + 1, 729, n)
+
+
+def test_injuries_at_the_areas_usual_rate_do_not_raise_the_level():
+    # about 6 injuries every 28 days is usual here, and the last 28 days had 6 (2 in the last week)
+    inc = _incidents(_dated("ED assault injury", _usual(80)), _dated("ED assault injury", [1, 5, 10, 15, 20, 25]))
+    t = _tension(inc)
+    assert t.level == "Low", t.reasons
+    assert not any("assault injur" in r for r in t.reasons)
+
+
+def test_one_injury_in_a_week_counts_where_injuries_are_rare_not_where_they_are_routine():
+    routine = _tension(_incidents(_dated("ED assault injury", _usual(26)), _dated("ED assault injury", [3, 20])))
+    assert routine.level == "Low", routine.reasons
+    rare = _tension(_incidents(_dated("ED assault injury", [3])))
+    assert rare.level == "Elevated"
+    assert rare.reasons == ("an assault injury treated in hospital in the last 7 days, unusual for this area",)
+
+
+def test_injuries_above_the_usual_rate_raise_the_level_and_are_not_counted_twice():
+    # five injuries this week where about four a year is usual
+    inc = _incidents(_dated("ED assault injury", _usual(4)), _dated("ED assault injury", [0, 1, 2, 4, 6]))
+    t = _tension(inc)
+    assert "several assault injuries treated in hospital in the last 28 days, above the usual rate for this area" \
+        in t.reasons
+    # the same five injuries are not also "a cluster of serious incidents"
+    assert CLUSTER not in t.reasons
+    assert t.level == "High"
+
+
+def test_a_cluster_of_other_dated_serious_incidents_still_counts():
+    inc = _incidents(_dated("Robbery", _usual(4)), _dated("Robbery", [0, 1, 2, 4, 6]))
+    t = _tension(inc)
+    assert CLUSTER in t.reasons
+    assert not any("assault injur" in r for r in t.reasons)
+
+
+@pytest.mark.parametrize("category", ["Robbery", "ED assault injury"])
+def test_serious_incidents_where_the_comparison_year_had_none_are_above_the_usual_rate(category):
+    t = _tension(_incidents(_dated(category, [2, 9, 14, 20, 26, 27])))
+    assert any(r.startswith("serious incidents in the last 28 days are well above") for r in t.reasons), t.reasons
