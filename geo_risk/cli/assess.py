@@ -174,17 +174,32 @@ def placement(
         return
     click.echo(f"Placement check for {child} as of {describe_as_of(as_of)} (policy {policy.version}); safest first.")
     click.echo(ADVISORY)
-    rows = [("rank", "candidate", "band", "score", "confidence", "largest factor")]
+    _print_ranking(ranking, audience)
+
+
+def _print_ranking(ranking, audience: str) -> None:
+    """The ranking as a table, then each candidate's reasons.
+
+    The housing tier sees bands, ranks and the largest factor's name; the score (a continuous
+    number that probing many addresses could triangulate a place with) is printed only for
+    the analyst.
+    """
+    analyst = audience == "analyst"
+    header = ("rank", "candidate", "band", "score", "confidence", "largest factor")
+    rows = [header if analyst else tuple(h for h in header if h != "score")]
     for item in ranking.candidates:
         a = item.assessment
-        rows.append((str(item.rank), item.label, a.band, f"{a.score:.1f}", a.confidence, a.factors[0].label))
+        score = (f"{a.score:.1f}",) if analyst else ()
+        rows.append((str(item.rank), item.label, a.band, *score, a.confidence, a.factors[0].label))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
-        click.echo("  ".join(cell.ljust(w) if i != 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths))))
+        click.echo("  ".join(cell.rjust(w) if analyst and i == 3 else cell.ljust(w)
+                             for i, (cell, w) in enumerate(zip(r, widths))))
     click.echo("")
     for item in ranking.candidates:
         a = item.assessment
-        reasons = a.reasons_analyst if audience == "analyst" else a.reasons_housing
-        click.echo(f"{item.rank}. {item.label}: {a.band} ({a.score:.1f})")
+        reasons = a.reasons_analyst if analyst else a.reasons_housing
+        click.echo(f"{item.rank}. {item.label}: {a.band} ({a.score:.1f})" if analyst else
+                   f"{item.rank}. {item.label}: {a.band}")
         for reason in reasons:
             click.echo(f"   - {reason.strip()}")

@@ -4,9 +4,11 @@ Two tiers of reasons:
 
 - **analyst**: names the adversaries, exploiters, links and places behind each factor, with
   grades and dates. A home is never named or placed, even here ("a place not displayed").
-- **housing**: names no other person, group, link or piece of intelligence, and gives
+- **housing**: names no other person, group, link or piece of intelligence, gives
   distances rounded up to the next 100 m, e.g. "Within 300 m of an area associated with a
-  group in active conflict with this young person."
+  group in active conflict with this young person.", and the area's incident level in words
+  ("among the busiest quarter of the area covered"), never its percentile: no continuous
+  number reaches the housing tier.
 
 Every "nearest" distance and "within X m" wording is measured to non-home places only:
 homes are never part of an activity field (see :mod:`geo_risk.network.activity`), so no
@@ -214,7 +216,7 @@ def explain(ctx: ScoringContext, point: PointView, cv: FieldValues, xv: FieldVal
         f"Area intensity at the {pct:.0f}th citywide percentile ({detail}latest incident {latest or 'none'},"
         f" {ctx.incidents_in_horizon} incidents in the horizon)."
     )
-    housing.append(f"Recorded incidents around this address: busier than {pct:.0f}% of the area covered.")
+    housing.append(f"Recorded incidents around this address: {_area_words(pct)}.")
 
     if point.lifted:
         housing.append(
@@ -232,6 +234,22 @@ def explain(ctx: ScoringContext, point: PointView, cv: FieldValues, xv: FieldVal
         str(places.place_ids[r]) for r in place_rows if places.kind[r] != "home"
     )
     return Explained(tuple(analyst), tuple(housing), tuple(evidence), confidence)
+
+
+_AREA_WORDS = (  # (lowest percentile, words), busiest first
+    (90.0, "among the busiest tenth of the area covered"),
+    (75.0, "among the busiest quarter of the area covered"),
+    (50.0, "busier than half of the area covered"),
+    (0.0, "quieter than half of the area covered"),
+)
+
+
+def _area_words(percentile: float) -> str:
+    """The area-intensity percentile in coarse words for the housing tier (no number)."""
+    for lowest, words in _AREA_WORDS:
+        if percentile >= lowest:
+            return words
+    return _AREA_WORDS[-1][1]
 
 
 def _confidence(ctx: ScoringContext, links: set[str], place_rows: set[int], child_specific: bool, t: float) -> str:

@@ -40,6 +40,13 @@ def up_to_100_m(distance_m: float | None) -> int | None:
 _up_to_100 = up_to_100_m
 
 
+def check_audience(audience: str) -> None:
+    """Refuse an audience that is not one of :data:`AUDIENCES`."""
+    if audience not in AUDIENCES:
+        msg = f"audience must be one of {', '.join(AUDIENCES)}, got {audience!r}"
+        raise ValueError(msg)
+
+
 @dataclass(frozen=True)
 class Factor:
     """One component of the score.
@@ -75,7 +82,15 @@ class Factor:
     def label(self) -> str:
         return FACTOR_LABELS.get(self.name, self.name)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, audience: str = DEFAULT_AUDIENCE) -> dict[str, Any]:
+        """Plain data for ``audience``: the housing tier (the default) gets the name and label only.
+
+        Values, weights, contributions and thresholds are continuous numbers that many probed
+        addresses could be triangulated with; they are for the analyst tier.
+        """
+        check_audience(audience)
+        if audience != "analyst":
+            return {"name": self.name, "label": self.label}
         return {
             "name": self.name,
             "label": self.label,
@@ -117,13 +132,14 @@ class Assessment:
     as_of
         ISO date-time the assessment is made for.
     score
-        0-100, one decimal.
+        0-100, one decimal. Used to rank candidates; analyst tier only in :meth:`to_dict`.
     band
         ``Low``, ``Medium``, ``High`` or ``Very high`` (the policy's band names).
     lifted_by
         Names of child-specific factors that lifted the band to at least High.
     factors
-        All factors, largest contribution first.
+        All factors, largest contribution first (the housing tier gets their names in this
+        order, without their values).
     nearest_adversary_m, nearest_exploiter_m
         Distance to the nearest place in an adversary's (exploiter's) activity space. Homes
         are never in an activity space, so this is never a distance to a home. Analyst tier
@@ -167,28 +183,28 @@ class Assessment:
                 return f
         raise KeyError(name)
 
-    def to_dict(self, *, audience: str = "housing") -> dict[str, Any]:
+    def to_dict(self, *, audience: str = DEFAULT_AUDIENCE) -> dict[str, Any]:
         """Plain data for JSON; identical for identical assessments.
 
         The default is the least-privileged tier, ``"housing"``: a caller that needs the
         analyst tier must ask for it with ``audience="analyst"``.
 
-        ``audience="housing"`` leaves out the analyst reasons, the evidence ids and every
-        distance to an adversary's or exploiter's places (the housing reasons say "within
-        X m", rounded up to the next 100 m, and that is all).
+        ``audience="housing"`` gives the band, the factors that lifted it, the factors' names
+        in order of contribution, plain reasons, confidence, freshness, policy version and
+        inputs hash. It leaves out every continuous number a probing user could triangulate
+        a place with: the score, the factors' values, weights and contributions, the analyst
+        reasons, the evidence ids and every distance to an adversary's or exploiter's places
+        (the housing reasons say "within X m", rounded up to the next 100 m, and that is all).
         """
-        if audience not in AUDIENCES:
-            msg = f"audience must be one of {', '.join(AUDIENCES)}, got {audience!r}"
-            raise ValueError(msg)
+        check_audience(audience)
         out: dict[str, Any] = {
             "kind": self.kind,
             "child": self.child,
             "point": [_r(self.point[0], 1), _r(self.point[1], 1)],
             "as_of": self.as_of,
-            "score": _r(self.score, 1),
             "band": self.band,
             "lifted_by": list(self.lifted_by),
-            "factors": [f.to_dict() for f in self.factors],
+            "factors": [f.to_dict(audience=audience) for f in self.factors],
             "reasons": list(self.reasons_housing),
             "freshness": self.freshness.to_dict(),
             "confidence": self.confidence,
@@ -197,13 +213,14 @@ class Assessment:
             "advisory": True,
         }
         if audience == "analyst":
+            out["score"] = _r(self.score, 1)
             out["nearest_adversary_m"] = _r(self.nearest_adversary_m, 1)
             out["nearest_exploiter_m"] = _r(self.nearest_exploiter_m, 1)
             out["reasons_analyst"] = list(self.reasons_analyst)
             out["evidence"] = list(self.evidence)
         return out
 
-    def to_json(self, *, audience: str = "housing") -> str:
+    def to_json(self, *, audience: str = DEFAULT_AUDIENCE) -> str:
         """Canonical JSON: sorted keys, rounded floats, no whitespace."""
         return json.dumps(self.to_dict(audience=audience), sort_keys=True, separators=(",", ":"))
 
@@ -216,7 +233,7 @@ class RankedCandidate:
     label: str
     assessment: Assessment
 
-    def to_dict(self, *, audience: str = "housing") -> dict[str, Any]:
+    def to_dict(self, *, audience: str = DEFAULT_AUDIENCE) -> dict[str, Any]:
         return {"rank": self.rank, "label": self.label, "assessment": self.assessment.to_dict(audience=audience)}
 
 
@@ -229,7 +246,7 @@ class PlacementRanking:
     policy_version: str
     candidates: tuple[RankedCandidate, ...]
 
-    def to_dict(self, *, audience: str = "housing") -> dict[str, Any]:
+    def to_dict(self, *, audience: str = DEFAULT_AUDIENCE) -> dict[str, Any]:
         return {
             "child": self.child,
             "as_of": self.as_of,
@@ -238,5 +255,5 @@ class PlacementRanking:
             "candidates": [c.to_dict(audience=audience) for c in self.candidates],
         }
 
-    def to_json(self, *, audience: str = "housing") -> str:
+    def to_json(self, *, audience: str = DEFAULT_AUDIENCE) -> str:
         return json.dumps(self.to_dict(audience=audience), sort_keys=True, separators=(",", ":"))

@@ -21,7 +21,9 @@ AT_HANGOUT = f"{HANGOUT[0]:.0f},{HANGOUT[1]:.0f}"
 
 
 def _placement(db_url, *extra):
-    out = run_cli(["assess", "placement", "--child", "YP-1", "--point", AT_HANGOUT, "--json", *extra], db_url)
+    # the analyst tier: factor values are not in the housing tier
+    out = run_cli(["assess", "placement", "--child", "YP-1", "--point", AT_HANGOUT, "--json", "--audience",
+                   "analyst", *extra], db_url)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)["candidates"][0]["assessment"]
 
@@ -31,8 +33,9 @@ def _conflict(assessment) -> float:
 
 
 def _route(db_url, *extra):
+    # the analyst tier: walk scores are not in the transport tier
     out = run_cli(["assess", "route", "--child", "YP-1", "--from", f"{X0:.0f},{Y0 + 350:.0f}", "--to-school",
-                   "999001", "--json", *extra], db_url)
+                   "999001", "--json", "--audience", "analyst", *extra], db_url)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
 
