@@ -109,7 +109,9 @@ def _print(result, *, school_name: str) -> None:
     for reason in rec.reasons:
         click.echo(f"  - {reason}")
     click.echo("")
-    rows = [("walk", "length", "minutes", "band", "score", "detour", "riskiest stretch near")]
+    # The transport tier sees each walk's band; the score behind it is for the analyst only.
+    analyst = result.tier == "analyst"
+    rows = [("walk", "length", "minutes", "band", *(("score",) if analyst else ()), "detour", "riskiest stretch near")]
     for r in result.routes:
         rows.append(
             (
@@ -117,7 +119,7 @@ def _print(result, *, school_name: str) -> None:
                 f"{r.length_m:.0f} m",
                 f"{r.walk_minutes:.0f}",
                 r.band,
-                f"{r.score:.1f}",
+                *((f"{r.score:.1f}",) if analyst else ()),
                 f"+{r.detour_m:.0f} m",
                 r.riskiest_street,
             )

@@ -22,9 +22,14 @@ peer group or piece of intelligence: a segment of concern reads "segment near
 <street name> passes within 200 m of ..." with the kind of concern in general
 words and the distance rounded **up to the next 100 m** (as the housing tier of
 the placement check does); the transport JSON carries neither the exact
-distance nor street-segment ids. The analyst tier adds the exact distance, the
-segment ids and the references of the places involved. Every ``to_dict``
-defaults to the transport tier: the least-privileged reading is the default.
+distance nor street-segment ids. Risk reaches the transport tier as bands only
+(the policy's bands: each walk's band and each street segment's band); the
+continuous numbers behind them -- a walk's score, exposures and search weight,
+a segment's mean and peak risk -- are left out, as a user probing many walks
+could triangulate a place of concern from them. The analyst tier adds the
+exact distance, the segment ids, the references of the places involved and
+those numbers. Every ``to_dict`` defaults to the transport tier: the
+least-privileged reading is the default.
 """
 
 from __future__ import annotations
@@ -197,9 +202,10 @@ class RouteSegment:
     length_m
         Metres of it walked.
     mean_risk, peak_risk
-        Mean and peak risk density along the part walked (0-1 scale).
+        Mean and peak risk density along the part walked (0-1 scale); analyst tier only
+        in :meth:`to_dict`.
     band
-        Band of ``peak_risk``.
+        Band of ``peak_risk`` under the policy's bands (what the transport tier sees).
     """
 
     segment_id: int
@@ -211,18 +217,19 @@ class RouteSegment:
     band: str
 
     def to_dict(self, *, tier: str = "transport") -> dict[str, Any]:
-        """Plain data; the street-segment id is for the analyst tier only."""
+        """Plain data; the transport tier (the default) gets the band, the analyst tier also the
+        street-segment id and the mean and peak risk."""
         _check_tier(tier)
         out: dict[str, Any] = {
             "street": self.street,
             "highway": self.highway,
             "length_m": round(self.length_m, 1),
-            "mean_risk": round(self.mean_risk, 6),
-            "peak_risk": round(self.peak_risk, 6),
             "band": self.band,
         }
         if tier == "analyst":
             out["segment_id"] = int(self.segment_id)
+            out["mean_risk"] = round(self.mean_risk, 6)
+            out["peak_risk"] = round(self.peak_risk, 6)
         return out
 
 
@@ -243,7 +250,8 @@ class Route:
     band
         Band of the riskiest ``policy.routing.band_window_m`` stretch.
     score
-        0-100 score of that stretch (``100 * mean risk`` over it).
+        0-100 score of that stretch (``100 * mean risk`` over it); analyst tier only in
+        :meth:`to_dict`, as are the exposures and ``alpha``.
     mean_exposure
         Exposure per metre walked (risk density averaged along the walk).
     peak_exposure
@@ -279,26 +287,33 @@ class Route:
     near: tuple[NearSegment, ...]
 
     def to_dict(self, *, tier: str = "transport") -> dict[str, Any]:
-        """Plain data for ``tier``: the transport tier (the default) gets no segment ids and no exact distances."""
+        """Plain data for ``tier``.
+
+        The transport tier (the default) gets the walk, its length, minutes, detour, band and
+        segment bands: no score, exposure or search weight, no segment ids and no exact
+        distances. The analyst tier gets them all.
+        """
         _check_tier(tier)
         coords = np.round(shapely.get_coordinates(self.geometry), 1).tolist()
-        return {
+        out: dict[str, Any] = {
             "role": self.role,
             "geometry": {"type": "LineString", "coordinates": coords},
             "length_m": round(self.length_m, 1),
             "walk_minutes": round(self.walk_minutes, 1),
             "band": self.band,
-            "score": round(self.score, 2),
-            "mean_exposure": round(self.mean_exposure, 6),
-            "peak_exposure": round(self.peak_exposure, 6),
-            "exposure": round(self.exposure, 4),
             "detour_m": round(self.detour_m, 1),
             "detour_ratio": round(self.detour_ratio, 4),
             "riskiest_street": self.riskiest_street,
-            "alpha": round(self.alpha, 6),
             "segments": [s.to_dict(tier=tier) for s in self.segments],
             "near": [n.to_dict(tier=tier) for n in self.near],
         }
+        if tier == "analyst":
+            out["score"] = round(self.score, 2)
+            out["mean_exposure"] = round(self.mean_exposure, 6)
+            out["peak_exposure"] = round(self.peak_exposure, 6)
+            out["exposure"] = round(self.exposure, 4)
+            out["alpha"] = round(self.alpha, 6)
+        return out
 
 
 @dataclass(frozen=True)
@@ -702,8 +717,11 @@ def _recommend(
     window = f"{rp.band_window_m:.0f} m"
 
     reasons = [
-        f"The lowest-risk walk within the detour cap is {lowest.length_m:.0f} m (about {lowest.walk_minutes:.0f} min) "
-        f"and is {lowest.band} at its riskiest {window} stretch, near {lowest.riskiest_street}."
+        (
+            f"The lowest-risk walk within the detour cap is {lowest.length_m:.0f} m "
+            f"(about {lowest.walk_minutes:.0f} min) "
+            f"and is {lowest.band} at its riskiest {window} stretch, near {lowest.riskiest_street}."
+        )
     ]
     if lowest is shortest:
         reasons.append("No lower-risk walk was found within the detour cap: the lowest-risk walk is the shortest.")
