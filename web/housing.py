@@ -1,9 +1,19 @@
-"""Housing officers: placement checks for the young people referred to them."""
+"""Housing officers: placement checks for the young people referred to them.
+
+Everything a housing officer sees -- the result page, the map, a saved decision record and
+the API's GeoJSON -- is built from the ranking's housing tier
+(``ranking.to_dict(audience="housing")``) by :func:`candidate_rows`, which keeps only the
+keys listed in :data:`ROW_KEYS`: bands, ranks and plain reasons, never a score or a
+factor's value (numbers a user probing many addresses could triangulate a place with).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
+from geo_risk.crs import en_to_lonlat
 from geo_risk.errors import ValidationError
 from web import maps, queries, services
 from web.access import audit_read, audit_read_many, decision_for, referral_for
@@ -11,6 +21,41 @@ from web.extensions import data, store
 
 bp = Blueprint("housing", __name__, url_prefix="/housing")
 PURPOSE = "placement"
+# What a housing officer may see of each candidate (the factors by name only, largest first).
+ROW_KEYS = ("rank", "label", "band", "lifted_by", "factors", "reasons", "confidence", "freshness",
+            "policy_version", "inputs_hash")
+
+
+def candidate_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per candidate, safest first, from a ranking's housing tier (live or saved).
+
+    Keeps only :data:`ROW_KEYS` (and the point as latitude/longitude for the map): a decision
+    record saved when the housing tier still carried a score shows none.
+    """
+    rows = []
+    for c in result.get("candidates", []):
+        a = c["assessment"]
+        lon, lat = en_to_lonlat(a["point"][0], a["point"][1])
+        row = {"rank": c["rank"], "label": c["label"], "band": a["band"], "lifted_by": list(a.get("lifted_by", [])),
+               "factors": [{"name": f["name"], "label": f.get("label", f["name"])} for f in a.get("factors", [])],
+               "reasons": list(a.get("reasons", [])), "confidence": a.get("confidence"),
+               "freshness": a.get("freshness"), "policy_version": a.get("policy_version"),
+               "inputs_hash": a.get("inputs_hash")}
+        rows.append({**{k: row[k] for k in ROW_KEYS}, "lat": float(lat), "lon": float(lon)})
+    return rows
+
+
+def candidates_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The candidates as GeoJSON points coloured by band; the tooltip says rank, address and band."""
+    from web.presentation import band_colour
+
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(r["lon"], 6), round(r["lat"], 6)]},
+         "properties": {**{k: r[k] for k in ROW_KEYS},
+                        "_tip": f"{r['rank']}. {r['label']}: {r['band']} (advisory)",
+                        "_style": {"radius": 9, "color": "#222", "weight": 1.5, "fillColor": band_colour(r["band"]),
+                                   "fillOpacity": 0.9}}}
+        for r in rows]}
 
 
 @bp.get("/")
@@ -30,7 +75,7 @@ def _case_map(d, rows=None):
     m = maps.new_map(bounds, tile_url=current_app.config["GEO_RISK_TILE_URL"], click_to_add=True)
     maps.add_base_layers(m, d, bounds)
     if rows:
-        maps.GeoJsonLayer(services.placement_geojson(rows), name="candidates").add_to(m)
+        maps.GeoJsonLayer(candidates_geojson(rows), name="candidates").add_to(m)
     return maps.render_map(m, g.csp_nonce)
 
 
@@ -71,7 +116,7 @@ def check(rid: int):
             audit_read(s, action="placement.check", purpose=PURPOSE, pseudonym=referral.child_pseudonym)
     except ValidationError as exc:
         return _form_again(rid, str(exc))
-    rows = services.placement_rows(ranking, "housing")
+    rows = candidate_rows(ranking.to_dict(audience="housing"))
     return render_template("housing/result.html", referral=referral, rows=rows, ranking=ranking, saved=None,
                            postcodes=request.form.get("postcodes", ""), points=request.form.get("points", ""),
                            map=_case_map(d, rows), synthetic=d.is_synthetic)
@@ -90,7 +135,7 @@ def _form_again(rid: int, error: str):
 @bp.post("/referrals/<int:rid>/decisions")
 def save(rid: int):
     with store().transaction() as s:
-        d, referral, postcodes, ranking = _run(s, rid, "placement.save")
+        _d, referral, postcodes, ranking = _run(s, rid, "placement.save")
         # The record holds what the officer saw and decided on: the housing tier.
         result = ranking.to_dict(audience="housing")
         result["inputs"] = {"postcodes": postcodes, "points": request.form.get("points", "")}
@@ -112,21 +157,9 @@ def decision(aid: int):
         audit_read(s, action="placement.decision.view", purpose=PURPOSE, pseudonym=row.child_pseudonym)
         result, created, pseudonym, policy_version = row.result, row.created_at, row.child_pseudonym, \
             row.policy_version
-    rows = _rows_from_saved(result)
+    rows = candidate_rows(result)
     return render_template("housing/result.html", referral=None, pseudonym=pseudonym, rows=rows, ranking=None,
                            saved={"id": aid, "created_at": created, "policy_version": policy_version,
                                   "as_of": result.get("as_of")},
                            map=_case_map(d, rows), synthetic=d.is_synthetic)
 
-
-def _rows_from_saved(result: dict) -> list[dict]:
-    from geo_risk.crs import en_to_lonlat
-
-    rows = []
-    for c in result.get("candidates", []):
-        a = c["assessment"]
-        lon, lat = en_to_lonlat(a["point"][0], a["point"][1])
-        rows.append({"rank": c["rank"], "label": c["label"], "band": a["band"], "score": a["score"],
-                     "reasons": a["reasons"], "confidence": a["confidence"], "lat": float(lat), "lon": float(lon),
-                     "factors": a["factors"], "inputs_hash": a["inputs_hash"]})
-    return rows

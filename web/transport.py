@@ -1,8 +1,17 @@
-"""Transport officers: walking-route checks to school for the young people referred to them."""
+"""Transport officers: walking-route checks to school for the young people referred to them.
+
+The result page, its map and a saved decision record are all drawn from the check's transport
+tier (``RouteAssessment.to_dict()`` of a transport-tier check) by :func:`transport_view`, which
+keeps only the keys listed in :data:`ROUTE_KEYS`: each walk's length, minutes, detour and band,
+each street segment's band, and the plain "passes within" wording. No score, exposure or risk
+number reaches the page (numbers a user probing many walks could triangulate a place with).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from types import SimpleNamespace
+from typing import Any
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
@@ -13,6 +22,8 @@ from web.extensions import data, store
 
 bp = Blueprint("transport", __name__, url_prefix="/transport")
 PURPOSE = "route"
+# What a transport officer may see of each walk.
+ROUTE_KEYS = ("role", "length_m", "walk_minutes", "band", "detour_m", "detour_ratio", "riskiest_street")
 
 
 @bp.get("/")
@@ -67,18 +78,25 @@ def _run(s, rid: int, action: str):
     return d, referral, home, urn, result
 
 
-def _result_page(d, result, *, referral=None, pseudonym=None, home="", urn="", saved=None):
-    lines, segs, bounds = services.route_layers(d, result)
+def _result_page(d, view, *, referral=None, pseudonym=None, home="", urn="", saved=None):
+    """The result page of ``view``: a :func:`transport_view` here; the analyst's own page passes an
+    analyst-tier RouteAssessment."""
+    lines, segs, bounds = services.route_layers(d, view)
     m = maps.new_map(bounds, tile_url=current_app.config["GEO_RISK_TILE_URL"])
     maps.add_base_layers(m, d, bounds)
     maps.GeoJsonLayer(lines, name="routes").add_to(m)
     maps.GeoJsonLayer(segs, name="segments").add_to(m)
-    maps.GeoJsonLayer(services.endpoints_geojson(result), name="endpoints").add_to(m)
+    maps.GeoJsonLayer(services.endpoints_geojson(view), name="endpoints").add_to(m)
     school_name = dict(_schools(d)).get(urn, urn)
-    return render_template("transport/result.html", referral=referral, pseudonym=pseudonym or result.child,
-                           result=result, home=home, urn=urn, school_name=school_name, saved=saved,
+    return render_template("transport/result.html", referral=referral, pseudonym=pseudonym or view.child,
+                           result=view, home=home, urn=urn, school_name=school_name, saved=saved,
                            labels=services.ROUTE_LABELS, colours=services.ROUTE_COLOURS,
                            map=maps.render_map(m, g.csp_nonce), synthetic=d.is_synthetic)
+
+
+def _segment_ids(result) -> list[list[int]]:
+    """The street segments of each walk, for drawing the map (kept server-side, never shown)."""
+    return [[int(sg.segment_id) for sg in r.segments] for r in result.routes]
 
 
 @bp.post("/referrals/<int:rid>/check")
@@ -89,7 +107,8 @@ def check(rid: int):
             audit_read(s, action="route.check", purpose=PURPOSE, pseudonym=referral.child_pseudonym)
     except ValidationError as exc:
         return _form_again(rid, str(exc))
-    return _result_page(d, result, referral=referral, home=home, urn=urn)
+    view = transport_view(result.to_dict(), referral.child_pseudonym, _segment_ids(result))
+    return _result_page(d, view, referral=referral, home=home, urn=urn)
 
 
 def _form_again(rid: int, error: str):
@@ -106,10 +125,10 @@ def _form_again(rid: int, error: str):
 def save(rid: int):
     with store().transaction() as s:
         _d, referral, home, urn, result = _run(s, rid, "route.save")
-        body = result.to_dict()
+        body = result.to_dict()  # the transport tier: what the officer saw and decided on
         body["inputs"] = {"home_postcode": home, "school_urn": urn}
         # For redrawing the record's map: the street segments of each walk (kept server-side).
-        body["map_segment_ids"] = [[int(sg.segment_id) for sg in r.segments] for r in result.routes]
+        body["map_segment_ids"] = _segment_ids(result)
         digest = services.inputs_digest({"child": referral.child_pseudonym, "inputs": body["inputs"],
                                          "as_of": str(result.as_of), "policy": result.policy_digest})
         row = queries.save_assessment(s, kind=PURPOSE, pseudonym=referral.child_pseudonym, inputs_hash=digest,
@@ -130,24 +149,30 @@ def decision(aid: int):
         body = dict(row.result or {})
         pseudonym = row.child_pseudonym
     inputs = body.get("inputs", {})
-    return _result_page(d, _saved_result(body, pseudonym), pseudonym=pseudonym, home=inputs.get("home_postcode", ""),
-                        urn=inputs.get("school_urn", ""), saved=saved)
+    view = transport_view(body, pseudonym, body.get("map_segment_ids"))
+    return _result_page(d, view, home=inputs.get("home_postcode", ""), urn=inputs.get("school_urn", ""), saved=saved)
 
 
-def _saved_result(body: dict, pseudonym: str) -> SimpleNamespace:
-    """The saved route check, shaped like a RouteAssessment for the page (as it was decided)."""
-    import datetime as dt
+def transport_view(body: dict[str, Any], pseudonym: str, segment_ids: list[list[int]] | None = None) -> SimpleNamespace:
+    """A route check as the transport officer sees it, shaped like a RouteAssessment for the page.
 
+    Built from the check's transport-tier dict (live, or a saved decision record as it was
+    decided), keeping only :data:`ROUTE_KEYS` of each walk, each segment's street and band and
+    each "passes within" text: a record saved when the transport tier still carried scores
+    and risk numbers shows none. ``segment_ids`` (one list per walk) only place the segments
+    on the map.
+    """
     from shapely.geometry import LineString
 
     from geo_risk.crs import EastNorth
 
     def route(r: dict, ids: list[int]) -> SimpleNamespace:
-        near = [SimpleNamespace(**{**n, "text": n.get("text", "")}) for n in r.get("near", [])]
-        segments = [SimpleNamespace(**{**sg, "segment_id": sid}) for sg, sid in zip(r.get("segments", []), ids,
-                                                                                    strict=False)]
-        return SimpleNamespace(**{**r, "geometry": LineString(r["geometry"]["coordinates"]), "near": near,
-                                  "segments": segments})
+        near = [SimpleNamespace(text=n.get("text", "")) for n in r.get("near", [])]
+        # services.route_layers reads peak_risk into a column it never draws: the tier has none.
+        segments = [SimpleNamespace(segment_id=sid, street=sg.get("street", ""), band=sg["band"], peak_risk=None)
+                    for sg, sid in zip(r.get("segments", []), ids, strict=False)]
+        return SimpleNamespace(**{k: r.get(k) for k in ROUTE_KEYS},
+                               geometry=LineString(r["geometry"]["coordinates"]), near=near, segments=segments)
 
     def endpoint(e: dict) -> SimpleNamespace:
         return SimpleNamespace(label=e["label"], point=EastNorth(*e["point"]))
@@ -157,11 +182,11 @@ def _saved_result(body: dict, pseudonym: str) -> SimpleNamespace:
         as_of = dt.datetime.fromisoformat(str(as_of))
     except ValueError:
         pass
+    routes = body.get("routes", [])
+    ids = segment_ids or [[] for _ in routes]
     rec = body.get("recommendation", {})
-    return SimpleNamespace(child=pseudonym, as_of=as_of, policy_version=body.get("policy_version", ""),
-                           routes=[route(r, ids) for r, ids in zip(body.get("routes", []),
-                                                                    body.get("map_segment_ids") or
-                                                                    [[] for _ in body.get("routes", [])],
-                                                                    strict=False)],
+    return SimpleNamespace(child=pseudonym, as_of=as_of, tier="transport",
+                           policy_version=body.get("policy_version", ""), advisory=body.get("advisory", ""),
+                           routes=[route(r, i) for r, i in zip(routes, ids, strict=False)],
                            recommendation=SimpleNamespace(text=rec.get("text", ""), reasons=rec.get("reasons", [])),
                            origin=endpoint(body["origin"]), destination=endpoint(body["destination"]))

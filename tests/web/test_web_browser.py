@@ -158,7 +158,17 @@ def test_housing_officer_runs_a_placement_check(chromium, live_server):
     w.wait_for_map()
     bands = w.page.locator("#candidates tbody tr").evaluate_all("rows => rows.map(r => r.dataset.band)")
     assert len(bands) == len(given) + 1 and set(bands) <= {"Low", "Medium", "High", "Very high"}
-    assert w.page.locator("text=Scores are advisory").count() >= 1
+    assert w.page.locator("text=Bands are advisory").count() >= 1
+    # bands and ranks, never a score: not in the table, not on the map
+    headers = w.page.locator("#candidates thead th").all_inner_texts()
+    assert headers == ["Rank", "Address", "Band", "Why", "Confidence"]
+    assert "score" not in w.page.inner_text("main").lower()
+    props = w.page.evaluate("window.geoRiskLayers.candidates.toGeoJSON().features.map(f => f.properties)")
+    assert len(props) == len(bands)
+    for p in props:
+        assert not {"score", "value", "raw", "contribution"} & set(p)
+        assert all(set(f) == {"name", "label"} for f in p["factors"])
+        assert p["_tip"] == f"{p['rank']}. {p['label']}: {p['band']} (advisory)"
     w.finish("housing-placement-check")
 
 
@@ -173,6 +183,14 @@ def test_transport_officer_sees_both_routes(chromium, live_server):
     roles = w.page.locator("#routes tbody tr").evaluate_all("rows => rows.map(r => r.dataset.role)")
     assert roles[0] == "shortest" and "lowest_risk" in roles
     assert "Recommendation" in w.page.inner_text("#recommendation")
+    # each walk and each street segment is banded; no score or risk number on the page or the map
+    assert w.page.locator("text=Bands are advisory").count() >= 1
+    assert "score" not in w.page.inner_text("main").lower()
+    segments = w.page.evaluate("window.geoRiskLayers.segments.toGeoJSON().features.map(f => f.properties)")
+    assert segments
+    for p in segments:
+        assert set(p) == {"role", "band", "_tip", "_style"}
+        assert p["band"] in {"Low", "Medium", "High", "Very high"} and p["_tip"].endswith(")")
     w.finish("transport-route-check")
 
 

@@ -16,7 +16,11 @@ from web.extensions import data, store
 @bp.post("/referrals/<int:rid>/route")
 def route(rid: int):
     """Body: ``{"home_postcode": "AB1 2CD", "school_urn": "100001"}``. Returns GeoJSON routes and the
-    advisory recommendation."""
+    advisory recommendation.
+
+    Each walk is the transport tier: length, minutes, detour, band and a band per street segment;
+    no score, exposure or risk number, no segment ids and no exact distances.
+    """
     import geopandas as gpd
 
     body = json_body()
@@ -34,7 +38,7 @@ def route(rid: int):
                                       geometry=[r.geometry for r in result.routes], crs=27700))
     features = []
     for r, geom in zip(result.routes, lines.geometry, strict=True):
-        props = r.to_dict()
+        props = r.to_dict(tier="transport")
         props.pop("geometry")
         features.append({"type": "Feature", "geometry": geom.__geo_interface__, "properties": props})
     return jsonify({"type": "FeatureCollection", "features": features, "young_person": referral.child_pseudonym,
