@@ -383,6 +383,11 @@ class RouteAssessment:
         The policy the assessment was made under.
     advisory
         The advisory notice to show with the result.
+    notes
+        Plain-text notes on how the check was made, shown under the result at every
+        tier (e.g. which weekdays counted as school days, see
+        :func:`geo_risk.routing.schoolrun.with_school_days_note`). Every tier sees them,
+        so they carry no risk number and name no one.
     """
 
     child: str
@@ -397,6 +402,18 @@ class RouteAssessment:
     policy_digest: str
     beyond_cap: Route | None = None
     advisory: str = ADVISORY
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if isinstance(self.notes, str):
+            msg = "RouteAssessment.notes is a tuple of notes, got one string; pass (note,)"
+            raise TypeError(msg)
+        notes = tuple(self.notes)
+        bad = sorted({type(n).__name__ for n in notes if not isinstance(n, str)})
+        if bad:
+            msg = f"RouteAssessment.notes must hold strings, got {', '.join(bad)}"
+            raise TypeError(msg)
+        object.__setattr__(self, "notes", notes)
 
     @property
     def shortest(self) -> Route:
@@ -430,6 +447,7 @@ class RouteAssessment:
             "policy_version": self.policy_version,
             "policy_digest": self.policy_digest,
             "advisory": self.advisory,
+            "notes": list(self.notes),
         }
 
     def to_json(self, *, indent: int | None = None) -> str:

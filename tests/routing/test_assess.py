@@ -155,6 +155,23 @@ def test_to_dict_is_stable_json(grid, policy):
         a.tier = "analyst"  # type: ignore[misc]
 
 
+@pytest.mark.parametrize("tier", ["transport", "analyst"])
+def test_notes_go_into_the_dict_at_every_tier(grid, policy, tier):
+    result = assess_route("YP-0042", HOME, SCHOOL, AS_OF, policy, graph=grid, risk_fn=_corridor_risk, tier=tier)
+    assert result.notes == () and result.to_dict()["notes"] == []
+    noted = dataclasses.replace(result, notes=["School holidays not supplied.", "Another note."])
+    assert noted.notes == ("School holidays not supplied.", "Another note.")  # a tuple, whatever was given
+    data = json.loads(noted.to_json())
+    assert data["tier"] == tier and data["notes"] == ["School holidays not supplied.", "Another note."]
+    assert data["advisory"] == ADVISORY
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        noted.notes = ()  # type: ignore[misc]
+    with pytest.raises(TypeError, match=r"one string; pass \(note,\)"):
+        dataclasses.replace(result, notes="School holidays not supplied.")
+    with pytest.raises(TypeError, match="must hold strings, got int"):
+        dataclasses.replace(result, notes=("a note", 3))
+
+
 def test_home_off_the_network_is_refused(grid, policy):
     with pytest.raises(ValidationError, match=r"home \(.*\) is \d+ m from the nearest walkable street"):
         assess_route(
