@@ -122,14 +122,13 @@ class AppData:
     @property
     def route_scoring(self):
         from geo_risk.routing.adapters import school_run_surface
-        from geo_risk.routing.schoolrun import mark_school_days
         from geo_risk.scoring import ScoringSnapshot
 
         s = self.snapshot
 
         def build():
-            incidents = mark_school_days(s.incidents, self.school_calendar)
-            surface = school_run_surface(incidents, self.as_of, self.policy, bounds=self.bounds)
+            surface = school_run_surface(s.incidents, self.as_of, self.policy, bounds=self.bounds,
+                                         calendar=self.school_calendar)
             return ScoringSnapshot.from_frames(people=s.people, groups=s.groups, links=s.links, places=s.places,
                                                incidents=s.incidents, surface=surface)
 

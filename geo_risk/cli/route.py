@@ -44,7 +44,7 @@ def route(child: str, origin: str, urn: str, as_of_text: str | None, audience: s
     from geo_risk.ingest.school_holidays import load_school_calendar
     from geo_risk.routing import assess_route, build_walk_graph
     from geo_risk.routing.adapters import child_concern_sites, child_risk_fn, school_run_surface
-    from geo_risk.routing.schoolrun import mark_school_days, with_school_days_note
+    from geo_risk.routing.schoolrun import with_school_days_note
     from geo_risk.scoring import ScoringSnapshot
     from geo_risk.store.engine import session_scope
     from geo_risk.store.snapshot import load_snapshot, resolve_postcodes
@@ -65,7 +65,7 @@ def route(child: str, origin: str, urn: str, as_of_text: str | None, audience: s
         school_row = snap.school(urn)
         school = EastNorth(float(school_row.geometry.x), float(school_row.geometry.y))
         graph = build_walk_graph(snap.streets, sample_step_m=policy.routing.sample_step_m)
-        surface = school_run_surface(mark_school_days(snap.incidents, calendar), as_of, policy)
+        surface = school_run_surface(snap.incidents, as_of, policy, calendar=calendar)
         scoring = ScoringSnapshot.from_frames(
             people=snap.people,
             groups=snap.groups,

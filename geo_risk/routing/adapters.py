@@ -14,8 +14,8 @@ placement would be at every point along it:
   exposure reaches its lift threshold (the placement check's rule).
 
 For the school run the surface is fitted with :func:`school_run_surface`:
-timed incidents in the school travel windows weigh more (see
-:mod:`geo_risk.routing.schoolrun`).
+timed incidents in the school travel windows on school days weigh more (see
+:mod:`geo_risk.routing.schoolrun`; pass the school holidays as ``calendar``).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from geo_risk.config import Policy
 from geo_risk.errors import ValidationError
 from geo_risk.routing.assess import ConcernSite
 from geo_risk.routing.risk import RiskFn
-from geo_risk.routing.schoolrun import add_time_weight
+from geo_risk.routing.schoolrun import SchoolCalendar, add_time_weight
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +42,10 @@ def school_run_surface(
     policy: Policy,
     *,
     bounds: tuple[float, float, float, float] | None = None,
+    calendar: SchoolCalendar | None = None,
 ) -> Any:
-    """Fit the area surface for the school run: timed incidents in school travel windows weigh more.
+    """Fit the area surface for the school run: timed incidents in school travel windows on school
+    days weigh more.
 
     Parameters
     ----------
@@ -55,6 +57,11 @@ def school_run_surface(
         The versioned policy (``[surface]`` and ``[routing]``).
     bounds
         Optional extent for citywide percentiles (see ``IntensitySurface.fit``).
+    calendar
+        The school holidays (:class:`~geo_risk.routing.schoolrun.SchoolCalendar`): incidents
+        on weekdays in them are not weighted as the school run. Without them every weekday
+        counts as a school day; say so with
+        :func:`~geo_risk.routing.schoolrun.with_school_days_note`.
 
     Returns
     -------
@@ -63,7 +70,7 @@ def school_run_surface(
     """
     from geo_risk.surface.intensity import IntensitySurface
 
-    weighted = add_time_weight(incidents, policy.routing)
+    weighted = add_time_weight(incidents, policy.routing, calendar=calendar)
     return IntensitySurface(policy.surface).fit(weighted, as_of, bounds=bounds)
 
 

@@ -15,12 +15,9 @@ A school day is a weekday that is not in the :class:`SchoolCalendar`'s
 closures (holidays, INSET days, bank holidays), when one is given. Without a
 calendar every weekday counts as a school day, and :func:`school_days_note`
 says so for the result. The calendar is data, passed in: read a local
-authority's list with :func:`geo_risk.ingest.school_holidays.read_school_holidays`.
-
-Code that fits the surface from an incidents frame (``school_run_surface``) can
-carry the calendar in the frame itself: :func:`mark_school_days` adds a boolean
-``school_day`` column, which :func:`add_time_weight` honours when it is not
-given a calendar.
+authority's list with :func:`geo_risk.ingest.school_holidays.read_school_holidays`
+and give it to :func:`add_time_weight` (or to
+:func:`geo_risk.routing.adapters.school_run_surface`, which passes it on).
 """
 
 from __future__ import annotations
@@ -46,8 +43,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SCHOOL_TZ = "Europe/London"
-#: The incidents column :func:`mark_school_days` writes and :func:`add_time_weight` reads.
-SCHOOL_DAY = "school_day"
 NO_CALENDAR_NOTE = (
     "School holidays not supplied: every weekday was counted as a school day when weighting incidents "
     "on the walk to and from school."
@@ -332,22 +327,6 @@ def in_school_window(occurred_at: pd.Series, has_time: pd.Series, policy: Routin
     return _timed_in_windows(local, has_time, policy) & _school_days(local, calendar)
 
 
-def mark_school_days(incidents: pd.DataFrame, calendar: SchoolCalendar | None) -> pd.DataFrame:
-    """Return a copy of ``incidents`` with a boolean ``school_day`` column from ``calendar``.
-
-    :func:`add_time_weight` (and so ``school_run_surface``) reads the column when it
-    is not given a calendar itself. With ``calendar`` None the frame is returned as it is.
-    """
-    if calendar is None:
-        return incidents
-    if "occurred_at" not in incidents.columns:
-        msg = "incidents frame is missing column occurred_at needed to mark school days"
-        raise ValidationError(msg)
-    out = incidents.copy()
-    out[SCHOOL_DAY] = school_days(out["occurred_at"], calendar)
-    return out
-
-
 def add_time_weight(incidents: pd.DataFrame, policy: RoutingPolicy, *,
                     calendar: SchoolCalendar | None = None) -> pd.DataFrame:
     """Return a copy of ``incidents`` with a ``time_weight`` column for the surface fit.
@@ -355,13 +334,11 @@ def add_time_weight(incidents: pd.DataFrame, policy: RoutingPolicy, *,
     Parameters
     ----------
     incidents
-        The data contract's incidents frame (``occurred_at``, ``has_time``; optionally
-        ``school_day`` from :func:`mark_school_days`).
+        The data contract's incidents frame (``occurred_at``, ``has_time``).
     policy
         The routing policy (``school_windows``, ``school_window_weight``).
     calendar
-        School holidays. Without them the frame's ``school_day`` column decides the
-        school days if it has one, else every weekday is a school day.
+        School holidays; without them every weekday is a school day.
 
     Returns
     -------
@@ -375,11 +352,8 @@ def add_time_weight(incidents: pd.DataFrame, policy: RoutingPolicy, *,
         raise ValidationError(msg)
     out = incidents.copy()
     local = _school_clock(out["occurred_at"])
-    if calendar is None and SCHOOL_DAY in out.columns:
-        school = out[SCHOOL_DAY].fillna(False).astype(bool).to_numpy()
-        weekday = _school_days(local, None)
-    else:
-        school = weekday = _school_days(local, calendar)
+    weekday = _school_days(local, None)
+    school = weekday if calendar is None else _school_days(local, calendar)
     in_window = _timed_in_windows(local, out["has_time"], policy)
     mask = in_window & school
     out["time_weight"] = np.where(mask, float(policy.school_window_weight), 1.0)

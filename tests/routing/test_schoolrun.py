@@ -6,22 +6,24 @@ import dataclasses
 import datetime as dt
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import Point
 
 from geo_risk.errors import ValidationError
 from geo_risk.routing import add_time_weight, in_school_window
+from geo_risk.routing.adapters import school_run_surface
 from geo_risk.routing.schoolrun import (
     NO_CALENDAR_NOTE,
-    SCHOOL_DAY,
     Closure,
     SchoolCalendar,
-    mark_school_days,
     school_days,
     school_days_note,
     with_school_days_note,
 )
+
+from .helpers import X0, Y0
 
 ROWS = [
     # occurred_at (naive UTC), has_time, expected weight
@@ -123,14 +125,25 @@ def test_the_school_clock_date_decides_the_day(policy):
     assert local.tolist() == [False, True]
 
 
-def test_mark_school_days_carries_the_calendar_through_the_frame(policy):
-    frame = _timed("2025-02-19 08:00", "2025-02-26 08:00")
-    marked = mark_school_days(frame, HOLIDAYS)
-    assert marked[SCHOOL_DAY].tolist() == [False, True] and SCHOOL_DAY not in frame.columns
+def test_the_calendar_given_to_school_run_surface_changes_the_weights(policy):
+    """school_run_surface passes its calendar to the weighting: incidents at the school gate in the
+    holidays no longer weigh as the school run, those in term still do."""
+    holiday, term = (X0, Y0), (X0 + 5_000.0, Y0)  # far apart: neither place's kernel reaches the other
+    stamps = ["2025-07-23 07:00", "2025-07-30 07:15", "2025-08-06 14:30",   # summer holidays, in the windows (BST)
+              "2025-09-10 07:00", "2025-09-17 07:15", "2025-09-24 14:30"]   # term, same times
+    frame = _timed(*stamps)
+    frame["geometry"] = [Point(*holiday)] * 3 + [Point(*term)] * 3
+    as_of = dt.datetime(2025, 11, 1)
+    xy = np.array([holiday, term])
+    plain = school_run_surface(frame, as_of, policy).intensity_at(xy)
+    with_holidays = school_run_surface(frame, as_of, policy, calendar=HOLIDAYS).intensity_at(xy)
     heavier = policy.routing.school_window_weight
-    # school_run_surface calls add_time_weight without a calendar: the column decides
-    assert add_time_weight(marked, policy.routing)["time_weight"].tolist() == [1.0, heavier]
-    assert mark_school_days(frame, None) is frame
+    assert heavier > 1 and plain[0] > 0
+    np.testing.assert_allclose(with_holidays[0], plain[0] / heavier, rtol=1e-9)  # holidays: weight 1, not heavier
+    np.testing.assert_allclose(with_holidays[1], plain[1], rtol=1e-9)  # term: unchanged
+    # and no calendar is the same as every weekday a school day
+    np.testing.assert_allclose(school_run_surface(frame, as_of, policy, calendar=None).intensity_at(xy), plain)
+    assert "school_day" not in frame.columns and "time_weight" not in frame.columns  # the frame is not changed
 
 
 def test_untimed_rows_and_missing_times_never_weigh(policy):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import pytest
 
 from geo_risk.config import Settings
 from geo_risk.routing import adapters
-from geo_risk.routing.schoolrun import NO_CALENDAR_NOTE, SCHOOL_DAY
+from geo_risk.routing.schoolrun import NO_CALENDAR_NOTE, SchoolCalendar, in_school_window
+from geo_risk.store import session_scope
 
 HOLIDAYS = (
     "start,end,label\n"
@@ -39,6 +41,32 @@ def _route(signed_in, info):
     return tariq.client.post(f"/api/v1/referrals/{rid}/route", json=BODY, headers={"X-CSRFToken": tariq.token})
 
 
+# Timed injuries at the school gate in the school travel windows (naive UTC; BST in summer):
+# the web seed's police.uk rows carry only a month and are never time-weighted.
+INJURIES = {
+    "2026-07-29 07:30": "holiday",  # Wednesday in the summer holidays, 08:30 BST
+    "2026-08-12 14:00": "holiday",  # Wednesday in the summer holidays, 15:00 BST
+    "2026-06-10 07:30": "term",     # Wednesday in term
+    "2026-09-16 14:00": "term",     # Wednesday, back at school
+}
+
+
+def _add_injuries(engine) -> None:
+    import datetime as dt
+
+    from geoalchemy2.shape import from_shape
+    from shapely.geometry import Point
+
+    from geo_risk.store.models import Incident
+
+    with session_scope(engine) as s:
+        for k, stamp in enumerate(INJURIES):
+            when = dt.datetime.fromisoformat(stamp)
+            s.add(Incident(external_id=f"ED{k}", category="ED assault injury", occurred_at=when, has_time=True,
+                           month=when.strftime("%Y-%m"), precision="exact", source="test NHS trust",
+                           source_type="health", geom=from_shape(Point(601000.0, 861050.0), srid=27700)))
+
+
 def test_without_holidays_the_route_result_says_every_weekday_counted(signed_in, info):
     resp = _route(signed_in, info)
     assert resp.status_code == 200
@@ -54,29 +82,46 @@ class TestWithHolidays:
 
     @pytest.fixture
     def app(self, seeded, clock, holidays):  # the app the signed_in fixture signs in to
+        _add_injuries(seeded[0])
         return _app(seeded[0], clock, Settings(cookie_secure=False, school_holidays=holidays))
 
     def test_the_route_surface_is_weighted_on_school_days_and_the_result_names_the_list(
-            self, signed_in, info, monkeypatch, holidays):
+            self, app, signed_in, info, monkeypatch, holidays):
         seen = {}
-        fit = adapters.school_run_surface
+        fit, weigh = adapters.school_run_surface, adapters.add_time_weight
 
-        def spy(incidents, *args, **kwargs):
-            seen["incidents"] = incidents
+        def fit_spy(incidents, *args, **kwargs):
+            seen["calendar"] = kwargs.get("calendar")
             return fit(incidents, *args, **kwargs)
 
-        monkeypatch.setattr(adapters, "school_run_surface", spy)
+        def weigh_spy(incidents, *args, **kwargs):
+            seen["weighted"] = out = weigh(incidents, *args, **kwargs)
+            return out
+
+        monkeypatch.setattr(adapters, "school_run_surface", fit_spy)
+        monkeypatch.setattr(adapters, "add_time_weight", weigh_spy)
         resp = _route(signed_in, info)
         assert resp.status_code == 200
         advisory = resp.get_json()["advisory"]
         assert "School holidays from synthetown-holidays.csv (3 closures from 16 Feb 2026 to 30 Oct 2026" in advisory
         assert NO_CALENDAR_NOTE not in advisory
         assert str(holidays.parent) not in advisory  # the file's name, never a path of the server
-        incidents = seen["incidents"]
-        assert SCHOOL_DAY in incidents.columns
-        local = incidents["occurred_at"].dt.tz_localize("UTC").dt.tz_convert("Europe/London").dt.date.astype(str)
-        in_summer = ((local >= "2026-07-22") & (local <= "2026-09-02")).to_numpy()
-        assert in_summer.any() and not incidents[SCHOOL_DAY].to_numpy()[in_summer].any()
+        calendar = seen["calendar"]
+        assert isinstance(calendar, SchoolCalendar) and calendar.source == "synthetown-holidays.csv"
+        # the weights the surface was fitted with: no school-run weight on a holiday weekday
+        weighted = seen["weighted"]
+        assert "school_day" not in weighted.columns  # the calendar is an argument, not a hidden column
+        from web.extensions import store
+
+        with app.app_context():
+            routing = store().policy.routing
+        window = in_school_window(weighted["occurred_at"], weighted["has_time"], routing)  # every weekday
+        term = in_school_window(weighted["occurred_at"], weighted["has_time"], routing, calendar=calendar)
+        holiday = window & ~term
+        assert holiday.sum() == 2 and term.sum() == 2  # the injuries added above
+        w = weighted["time_weight"].to_numpy()
+        assert np.all(w[holiday] == 1.0)
+        assert np.all(w[term] == routing.school_window_weight) and routing.school_window_weight > 1
 
     def test_a_bad_file_stops_route_checks_and_the_log_says_where(self, signed_in, info, holidays, caplog):
         holidays.write_text("start,end,label\n2026-02-20,2026-02-16,February half term\n", encoding="utf-8")
