@@ -152,7 +152,7 @@ def route_check(data, pseudonym: str, origin: EastNorth, destination: EastNorth,
     ctx = data.context("route", pseudonym, as_of)
     result = assess_route(pseudonym, origin, destination, as_of, data.policy, graph=data.walk_graph,
                           risk_fn=child_risk_fn(ctx), concerns=child_concern_sites(ctx), tier=tier)
-    # which weekdays counted as school days (GEO_RISK_SCHOOL_HOLIDAYS), with the result
+    # a note on which weekdays counted as school days (GEO_RISK_SCHOOL_HOLIDAYS), under the result
     return with_school_days_note(result, data.school_calendar, horizon_days=data.policy.surface.horizon_days)
 
 

@@ -5,6 +5,8 @@ tier (``RouteAssessment.to_dict()`` of a transport-tier check) by :func:`transpo
 keeps only the keys listed in :data:`ROUTE_KEYS`: each walk's length, minutes, detour and band,
 each street segment's band, and the plain "passes within" wording. No score, exposure or risk
 number reaches the page (numbers a user probing many walks could triangulate a place with).
+The check's notes (how it was made: which weekdays counted as school days) are shown under the
+recommendation, live and in saved records.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
 from geo_risk.errors import NotFound, ValidationError
+from geo_risk.routing.schoolrun import NOTE_START
 from web import maps, queries, services
 from web.access import audit_read, audit_read_many, decision_for, referral_for
 from web.extensions import data, store
@@ -177,6 +180,7 @@ def transport_view(body: dict[str, Any], pseudonym: str, segment_ids: list[list[
     def endpoint(e: dict) -> SimpleNamespace:
         return SimpleNamespace(label=e["label"], point=EastNorth(*e["point"]))
 
+    advisory, notes = advisory_and_notes(body)
     as_of = body.get("as_of")
     try:
         as_of = dt.datetime.fromisoformat(str(as_of))
@@ -186,7 +190,23 @@ def transport_view(body: dict[str, Any], pseudonym: str, segment_ids: list[list[
     ids = segment_ids or [[] for _ in routes]
     rec = body.get("recommendation", {})
     return SimpleNamespace(child=pseudonym, as_of=as_of, tier="transport",
-                           policy_version=body.get("policy_version", ""), advisory=body.get("advisory", ""),
+                           policy_version=body.get("policy_version", ""), advisory=advisory, notes=notes,
                            routes=[route(r, i) for r, i in zip(routes, ids, strict=False)],
                            recommendation=SimpleNamespace(text=rec.get("text", ""), reasons=rec.get("reasons", [])),
                            origin=endpoint(body["origin"]), destination=endpoint(body["destination"]))
+
+
+def advisory_and_notes(body: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+    """The advisory notice and the notes of a route check's dict (live, or a saved decision record).
+
+    Records saved before route results had ``notes`` carry the school-days note at the end of
+    ``advisory`` (``"<advisory> School holidays ..."``): it is split off and shown as a note.
+    """
+    advisory = str(body.get("advisory") or "")
+    notes = body.get("notes")
+    if notes is not None:
+        return advisory, ((str(notes),) if isinstance(notes, str) else tuple(str(n) for n in notes))
+    cut = advisory.find(f" {NOTE_START}")
+    if cut < 0:
+        return advisory, ()
+    return advisory[:cut].rstrip(), (advisory[cut:].strip(),)

@@ -139,3 +139,8 @@ def _print(result, *, school_name: str) -> None:
         f"Home joins the streets {result.origin.snap_distance_m:.0f} m away ({result.origin.street}); "
         f"the school {result.destination.snap_distance_m:.0f} m away ({result.destination.street})."
     )
+    if result.notes:  # how the check was made, e.g. which weekdays counted as school days
+        click.echo("")
+        click.echo("Notes:")
+        for note in result.notes:
+            click.echo(f"  - {note}")

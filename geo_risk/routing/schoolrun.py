@@ -17,7 +17,8 @@ calendar every weekday counts as a school day, and :func:`school_days_note`
 says so for the result. The calendar is data, passed in: read a local
 authority's list with :func:`geo_risk.ingest.school_holidays.read_school_holidays`
 and give it to :func:`add_time_weight` (or to
-:func:`geo_risk.routing.adapters.school_run_surface`, which passes it on).
+:func:`geo_risk.routing.adapters.school_run_surface`, which passes it on);
+:func:`with_school_days_note` adds the note to the route result's ``notes``.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SCHOOL_TZ = "Europe/London"
+#: How every :func:`school_days_note` begins.
+NOTE_START = "School holidays"
 NO_CALENDAR_NOTE = (
     "School holidays not supplied: every weekday was counted as a school day when weighting incidents "
     "on the walk to and from school."
@@ -215,7 +218,7 @@ def school_days_note(calendar: SchoolCalendar | None, *, period: tuple[dt.date, 
 
 def with_school_days_note(result: RouteAssessment, calendar: SchoolCalendar | None, *,
                           horizon_days: int) -> RouteAssessment:
-    """``result`` with :func:`school_days_note` added to the notice shown with it (``advisory``).
+    """``result`` with :func:`school_days_note` added to its ``notes`` (shown under the result).
 
     Parameters
     ----------
@@ -233,7 +236,7 @@ def with_school_days_note(result: RouteAssessment, calendar: SchoolCalendar | No
     else:
         period = (as_of - dt.timedelta(days=int(horizon_days)), as_of - dt.timedelta(days=1))
     note = school_days_note(calendar, period=period)
-    return dataclasses.replace(result, advisory=f"{result.advisory} {note}")
+    return dataclasses.replace(result, notes=(*result.notes, note))
 
 
 # --------------------------------------------------------------------------- windows and weights

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 from geo_risk.config import Policy
+from geo_risk.routing import ADVISORY
 from geo_risk.routing.schoolrun import NO_CALENDAR_NOTE
 
 from .test_cli import AS_OF, _run, env  # noqa: F401 - env is the fixture
@@ -14,9 +15,15 @@ ARGS = ["assess", "route", "--child", "YP-1", "--from", "ZZ1 1AA", "--to-school"
 
 
 def test_without_holidays_the_result_says_every_weekday_counted(env):  # noqa: F811
-    out = _run([*ARGS, "--json"], {k: v for k, v in env.items() if k != "GEO_RISK_SCHOOL_HOLIDAYS"})
+    without = {k: v for k, v in env.items() if k != "GEO_RISK_SCHOOL_HOLIDAYS"}
+    out = _run([*ARGS, "--json"], without)
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["advisory"].endswith(NO_CALENDAR_NOTE)
+    data = json.loads(out.stdout)
+    assert data["notes"] == [NO_CALENDAR_NOTE] and data["advisory"] == ADVISORY
+    table = _run(ARGS, without)
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.rstrip().endswith(f"Notes:\n  - {NO_CALENDAR_NOTE}")  # under the result
+    assert table.stdout.count(NO_CALENDAR_NOTE) == 1
 
 
 def test_with_holidays_the_result_names_the_list(env, tmp_path):  # noqa: F811
@@ -25,13 +32,17 @@ def test_with_holidays_the_result_names_the_list(env, tmp_path):  # noqa: F811
                     encoding="utf-8")
     out = _run([*ARGS, "--json"], {**env, "GEO_RISK_SCHOOL_HOLIDAYS": str(path)})
     assert out.returncode == 0, out.stderr
-    advisory = json.loads(out.stdout)["advisory"]
-    assert "School holidays from la-term-dates.csv (2 closures from 22 Jul 2026 to 30 Oct 2026" in advisory
+    data = json.loads(out.stdout)
+    assert data["advisory"] == ADVISORY
+    (note,) = data["notes"]
+    assert note.startswith("School holidays from la-term-dates.csv (2 closures from 22 Jul 2026 to 30 Oct 2026")
     since = dt.date(2026, 11, 1) - dt.timedelta(days=Policy.default().surface.horizon_days)  # the surface horizon
-    assert advisory.endswith(f"weekdays from {since.day} {since:%b %Y} to 21 Jul 2026 (before the list starts) "
-                             "were counted as school days.")  # and nothing after: 31 Oct-1 Nov is a weekend
+    assert note.endswith(f"weekdays from {since.day} {since:%b %Y} to 21 Jul 2026 (before the list starts) "
+                         "were counted as school days.")  # and nothing after: 31 Oct-1 Nov is a weekend
+    assert str(tmp_path) not in note  # the file's name, never its path
     table = _run(ARGS, {**env, "GEO_RISK_SCHOOL_HOLIDAYS": str(path)})
-    assert "School holidays from la-term-dates.csv" in table.stdout
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.rstrip().endswith(f"Notes:\n  - {note}")
 
 
 def test_a_bad_holidays_file_is_refused_naming_the_file_line_and_fix(env, tmp_path):  # noqa: F811

@@ -11,11 +11,13 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
+from geo_risk.crs import EastNorth
 from geo_risk.errors import ValidationError
-from geo_risk.routing import add_time_weight, in_school_window
+from geo_risk.routing import ADVISORY, add_time_weight, assess_route, build_walk_graph, in_school_window
 from geo_risk.routing.adapters import school_run_surface
 from geo_risk.routing.schoolrun import (
     NO_CALENDAR_NOTE,
+    NOTE_START,
     Closure,
     SchoolCalendar,
     school_days,
@@ -23,7 +25,7 @@ from geo_risk.routing.schoolrun import (
     with_school_days_note,
 )
 
-from .helpers import X0, Y0
+from .helpers import X0, Y0, grid_streets
 
 ROWS = [
     # occurred_at (naive UTC), has_time, expected weight
@@ -199,16 +201,31 @@ def test_the_note_names_the_list_and_what_it_does_not_cover():
     assert school_days_note(SchoolCalendar()) == "School holidays: none listed, so every weekday was counted as a school day."
 
 
-def test_the_note_goes_with_the_route_result():
-    from geo_risk.routing.assess import ADVISORY
+def test_every_note_starts_the_same_way():
+    # saved records from before route results had notes are split on it (web.transport)
+    for note in (NO_CALENDAR_NOTE, school_days_note(SchoolCalendar()), school_days_note(HOLIDAYS),
+                 school_days_note(SchoolCalendar.from_ranges([(dt.date(2025, 2, 17), dt.date(2025, 2, 21))]))):
+        assert note.startswith(NOTE_START)
+    assert NOTE_START not in ADVISORY
 
-    @dataclasses.dataclass(frozen=True)
-    class Result:  # the fields of RouteAssessment the note uses
-        as_of: dt.datetime
-        advisory: str = ADVISORY
 
-    noted = with_school_days_note(Result(dt.datetime(2025, 11, 1, 9)), None, horizon_days=365)
-    assert noted.advisory == f"{ADVISORY} {NO_CALENDAR_NOTE}"
-    noted = with_school_days_note(Result(dt.datetime(2025, 11, 1, 9)), HOLIDAYS, horizon_days=365)
-    assert "School holidays from synthetown-2024-25.csv" in noted.advisory
-    assert "weekdays from 1 Nov 2024 to 16 Feb 2025 (before the list starts)" in noted.advisory
+def _route_result(policy, tier="transport"):
+    graph = build_walk_graph(grid_streets(4), sample_step_m=policy.routing.sample_step_m)
+    return assess_route("YP-0042", EastNorth(X0, Y0), EastNorth(X0 + 300.0, Y0 + 300.0),
+                        dt.datetime(2025, 11, 1, 9), policy, graph=graph,
+                        risk_fn=lambda xy: np.full(len(xy), 0.05), tier=tier)
+
+
+@pytest.mark.parametrize("tier", ["transport", "analyst"])
+def test_the_note_goes_with_the_route_result_as_a_note(policy, tier):
+    result = _route_result(policy, tier)
+    assert result.notes == ()
+    noted = with_school_days_note(result, None, horizon_days=365)
+    assert noted.notes == (NO_CALENDAR_NOTE,)
+    assert noted.advisory == ADVISORY  # the advisory notice is left as it is
+    assert noted.to_dict()["notes"] == [NO_CALENDAR_NOTE] and noted.to_dict()["advisory"] == ADVISORY
+    noted = with_school_days_note(result, HOLIDAYS, horizon_days=365)
+    (note,) = noted.notes
+    assert note.startswith("School holidays from synthetown-2024-25.csv")
+    assert "weekdays from 1 Nov 2024 to 16 Feb 2025 (before the list starts)" in note
+    assert noted.to_dict()["notes"] == [note]

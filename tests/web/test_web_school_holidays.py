@@ -1,16 +1,25 @@
-"""Route checks in the web app use the school holidays of GEO_RISK_SCHOOL_HOLIDAYS, and say so."""
+"""Route checks in the web app use the school holidays of GEO_RISK_SCHOOL_HOLIDAYS, and say so.
+
+The school-days note is one of the check's ``notes``: in the API JSON, under the recommendation on
+the transport officer's page (live and in a saved decision record) and on the analyst's route page.
+"""
 
 from __future__ import annotations
 
+import html
+import json
 import logging
+import re
 
 import numpy as np
 import pytest
+from sqlalchemy import select
 
 from geo_risk.config import Settings
-from geo_risk.routing import adapters
+from geo_risk.routing import ADVISORY, adapters
 from geo_risk.routing.schoolrun import NO_CALENDAR_NOTE, SchoolCalendar, in_school_window
 from geo_risk.store import session_scope
+from geo_risk.store.models import Assessment
 
 HOLIDAYS = (
     "start,end,label\n"
@@ -18,6 +27,7 @@ HOLIDAYS = (
     "2026-07-22,2026-09-02,Summer holidays\n"
     "2026-10-26,2026-10-30,October half term\n"
 )
+LISTED = "School holidays from synthetown-holidays.csv (3 closures from 16 Feb 2026 to 30 Oct 2026"
 BODY = {"home_postcode": "ZZ1 1AA", "school_urn": "100001"}
 
 
@@ -39,6 +49,29 @@ def _route(signed_in, info):
     tariq = signed_in("tariq")
     rid = info.referrals["tariq"]
     return tariq.client.post(f"/api/v1/referrals/{rid}/route", json=BODY, headers={"X-CSRFToken": tariq.token})
+
+
+def _notes_on_page(page: str) -> list[str]:
+    """The notes shown under the result, as plain text."""
+    block = re.search(r'<div id="notes">(.*?)</div>', page, re.DOTALL)
+    assert block, "the page shows no notes"
+    return [html.unescape(n) for n in re.findall(r'<p class="note">(.*?)</p>', block.group(1), re.DOTALL)]
+
+
+def _transport_check(signed_in, info):
+    tariq = signed_in("tariq")
+    rid = info.referrals["tariq"]
+    tariq.get(f"/transport/referrals/{rid}")
+    resp = tariq.post(f"/transport/referrals/{rid}/check", BODY)
+    assert resp.status_code == 200
+    return tariq, rid, resp.get_data(as_text=True)
+
+
+def _stored(engine) -> tuple[int, dict]:
+    with session_scope(engine) as s:
+        row = s.execute(select(Assessment).order_by(Assessment.id.desc())).scalars().first()
+        result = row.result
+        return row.id, json.loads(result) if isinstance(result, str) else dict(result)
 
 
 # Timed injuries at the school gate in the school travel windows (naive UTC; BST in summer):
@@ -70,7 +103,63 @@ def _add_injuries(engine) -> None:
 def test_without_holidays_the_route_result_says_every_weekday_counted(signed_in, info):
     resp = _route(signed_in, info)
     assert resp.status_code == 200
-    assert resp.get_json()["advisory"].endswith(NO_CALENDAR_NOTE)
+    body = resp.get_json()
+    assert body["notes"] == [NO_CALENDAR_NOTE]
+    assert body["advisory"] == ADVISORY  # the note is a note, not part of the advisory notice
+
+
+def test_the_transport_page_shows_the_note_under_the_result(signed_in, info):
+    _tariq, _rid, page = _transport_check(signed_in, info)
+    assert _notes_on_page(page) == [NO_CALENDAR_NOTE]
+    assert page.index('id="recommendation"') < page.index('id="notes"') < page.index('id="routes"')
+
+
+def test_a_saved_decision_record_keeps_the_note_and_shows_it(signed_in, info, seeded):
+    tariq, rid, _page = _transport_check(signed_in, info)
+    saved = tariq.post(f"/transport/referrals/{rid}/decisions", BODY)
+    assert saved.status_code == 303
+    _aid, record = _stored(seeded[0])
+    assert record["notes"] == [NO_CALENDAR_NOTE] and record["advisory"] == ADVISORY
+    page = tariq.get(saved.headers["Location"]).get_data(as_text=True)
+    assert _notes_on_page(page) == [NO_CALENDAR_NOTE]
+
+
+def test_a_record_saved_with_the_note_in_the_advisory_shows_it_as_a_note(signed_in, info, seeded):
+    """Records saved before route results had notes carry the note at the end of ``advisory``."""
+    engine = seeded[0]
+    tariq, rid, _page = _transport_check(signed_in, info)
+    tariq.post(f"/transport/referrals/{rid}/decisions", BODY)
+    aid, record = _stored(engine)
+    del record["notes"]
+    record["advisory"] = f"{ADVISORY} {NO_CALENDAR_NOTE}"
+    with session_scope(engine) as s:
+        s.get(Assessment, aid).result = record
+    page = tariq.get(f"/transport/decisions/{aid}").get_data(as_text=True)
+    assert _notes_on_page(page) == [NO_CALENDAR_NOTE]
+    assert page.count(html.escape(NO_CALENDAR_NOTE, quote=False)) == 1
+
+
+def test_a_record_saved_before_the_note_shows_no_notes(signed_in, info, seeded):
+    engine = seeded[0]
+    tariq, rid, _page = _transport_check(signed_in, info)
+    tariq.post(f"/transport/referrals/{rid}/decisions", BODY)
+    aid, record = _stored(engine)
+    del record["notes"]
+    record["advisory"] = ADVISORY
+    with session_scope(engine) as s:
+        s.get(Assessment, aid).result = record
+    resp = tariq.get(f"/transport/decisions/{aid}")
+    assert resp.status_code == 200
+    assert 'id="notes"' not in resp.get_data(as_text=True)
+
+
+def test_the_analyst_route_page_shows_the_note(signed_in, info):
+    ana = signed_in("ana")
+    pid = info.people["YP-0001"]
+    ana.get(f"/analyst/people/{pid}")
+    resp = ana.post(f"/analyst/people/{pid}/route", BODY)
+    assert resp.status_code == 200
+    assert _notes_on_page(resp.get_data(as_text=True)) == [NO_CALENDAR_NOTE]
 
 
 class TestWithHolidays:
@@ -102,10 +191,10 @@ class TestWithHolidays:
         monkeypatch.setattr(adapters, "add_time_weight", weigh_spy)
         resp = _route(signed_in, info)
         assert resp.status_code == 200
-        advisory = resp.get_json()["advisory"]
-        assert "School holidays from synthetown-holidays.csv (3 closures from 16 Feb 2026 to 30 Oct 2026" in advisory
-        assert NO_CALENDAR_NOTE not in advisory
-        assert str(holidays.parent) not in advisory  # the file's name, never a path of the server
+        body = resp.get_json()
+        (note,) = body["notes"]
+        assert note.startswith(LISTED) and body["advisory"] == ADVISORY
+        assert str(holidays.parent) not in note  # the file's name, never a path of the server
         calendar = seen["calendar"]
         assert isinstance(calendar, SchoolCalendar) and calendar.source == "synthetown-holidays.csv"
         # the weights the surface was fitted with: no school-run weight on a holiday weekday
@@ -122,6 +211,12 @@ class TestWithHolidays:
         w = weighted["time_weight"].to_numpy()
         assert np.all(w[holiday] == 1.0)
         assert np.all(w[term] == routing.school_window_weight) and routing.school_window_weight > 1
+
+    def test_the_transport_page_names_the_list(self, signed_in, info):
+        _tariq, _rid, page = _transport_check(signed_in, info)
+        (note,) = _notes_on_page(page)
+        assert note.startswith(LISTED)
+        assert NO_CALENDAR_NOTE not in page
 
     def test_a_bad_file_stops_route_checks_and_the_log_says_where(self, signed_in, info, holidays, caplog):
         holidays.write_text("start,end,label\n2026-02-20,2026-02-16,February half term\n", encoding="utf-8")

@@ -15,8 +15,8 @@ from web.extensions import data, store
 
 @bp.post("/referrals/<int:rid>/route")
 def route(rid: int):
-    """Body: ``{"home_postcode": "AB1 2CD", "school_urn": "100001"}``. Returns GeoJSON routes and the
-    advisory recommendation.
+    """Body: ``{"home_postcode": "AB1 2CD", "school_urn": "100001"}``. Returns GeoJSON routes, the
+    advisory recommendation and the check's notes (which weekdays counted as school days).
 
     Each walk is the transport tier: length, minutes, detour, band and a band per street segment;
     no score, exposure or risk number, no segment ids and no exact distances.
@@ -43,4 +43,4 @@ def route(rid: int):
         features.append({"type": "Feature", "geometry": geom.__geo_interface__, "properties": props})
     return jsonify({"type": "FeatureCollection", "features": features, "young_person": referral.child_pseudonym,
                     "recommendation": result.recommendation.to_dict(), "policy_version": result.policy_version,
-                    "advisory": result.advisory})
+                    "advisory": result.advisory, "notes": list(result.notes)})
