@@ -255,9 +255,11 @@ def strip_text(values: pd.Series) -> pd.Series:
     head = values.iloc[:200]
     if len(values) < 1_000 or head.nunique() * 4 > len(head):
         return values.str.strip()
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
-    stripped = np.array([u.strip() if isinstance(u, str) else u for u in uniques], dtype=object)
-    return pd.Series(stripped[codes], index=values.index, name=values.name, dtype=object)
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    if not all(isinstance(u, str) for u in uniques):  # missing or non-text cells (never from read_csv_strings)
+        return values.str.strip()
+    out = np.array([u.strip() for u in uniques], dtype=object)[codes]
+    return pd.Series(out, index=values.index, name=values.name, dtype=object)
 
 
 def require_columns(source: Source, df: pd.DataFrame, required: Iterable[str], *, hint: str) -> None:
