@@ -403,8 +403,13 @@ def make_peers(world: World, streets: Streets, areas: Areas, rng: np.random.Gene
         _dates(rng, len(cf_a), recent_days=150.0, active_days=60.0, end=rivalry_last[cr_a] + np.timedelta64(1, "D")),
         limit=n_conf,
     )
-    # A few young people in conflict with a whole rival group.
-    pg_from = rng.choice(mem, min(len(mem), max(3, n_groups))) if len(mem) else np.zeros(0, dtype=np.int64)
+    # A few young people in conflict with a whole rival group: current members too, for the
+    # same reason.
+    pg_from = (
+        rng.choice(mem_current, min(len(mem_current), max(3, n_groups)))
+        if len(mem_current)
+        else np.zeros(0, dtype=np.int64)
+    )
     pg_to = []
     pg_keep = []
     pg_rivalry = []

@@ -186,3 +186,25 @@ def test_disputes_between_people_are_between_current_members(net: dict[str, list
         if lk["type"] == "in_conflict_with" and lk["from_kind"] == lk["to_kind"] == "person":
             assert lk["from_key"] in group_of and lk["to_key"] in group_of
             assert group_of[lk["from_key"]] != group_of[lk["to_key"]]
+
+
+def test_disputes_of_a_person_with_a_group_are_by_current_members_of_a_rival(
+    net: dict[str, list[dict[str, str]]],
+) -> None:
+    # the same holds for a young person in conflict with a whole rival group: one whose
+    # membership had lapsed would read as 'individuals (not named)' v the group, a second
+    # conflict beside the rivalry
+    group_of = _members(net)
+    rivals = {
+        frozenset((lk["from_key"], lk["to_key"]))
+        for lk in net["links"]
+        if lk["type"] == "in_conflict_with" and lk["from_kind"] == lk["to_kind"] == "group"
+    }
+    disputes = [
+        lk for lk in net["links"]
+        if lk["type"] == "in_conflict_with" and lk["from_kind"] == "person" and lk["to_kind"] == "group"
+    ]
+    assert disputes
+    for lk in disputes:
+        assert lk["from_key"] in group_of, lk
+        assert frozenset((group_of[lk["from_key"]], lk["to_key"])) in rivals, lk
