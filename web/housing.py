@@ -9,12 +9,14 @@ factor's value (numbers a user probing many addresses could triangulate a place 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
 from geo_risk.crs import en_to_lonlat
 from geo_risk.errors import ValidationError
+from geo_risk.scoring import area_words
 from web import maps, queries, services
 from web.access import audit_read, audit_read_many, decision_for, referral_for
 from web.extensions import data, store
@@ -26,11 +28,20 @@ ROW_KEYS = ("rank", "label", "band", "lifted_by", "factors", "reasons", "confide
             "policy_version", "inputs_hash")
 
 
+# the area reason of records saved before the housing tier dropped numbers ("busier than 87% of ...")
+_OLD_AREA_REASON = re.compile(r"busier than (\d+(?:\.\d+)?)% of the area covered")
+
+
+def _reason(text: str) -> str:
+    return _OLD_AREA_REASON.sub(lambda m: area_words(float(m.group(1))), text)
+
+
 def candidate_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per candidate, safest first, from a ranking's housing tier (live or saved).
 
     Keeps only :data:`ROW_KEYS` (and the point as latitude/longitude for the map): a decision
-    record saved when the housing tier still carried a score shows none.
+    record saved when the housing tier still carried a score shows none, and its area reason
+    is put in words.
     """
     rows = []
     for c in result.get("candidates", []):
@@ -38,7 +49,7 @@ def candidate_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
         lon, lat = en_to_lonlat(a["point"][0], a["point"][1])
         row = {"rank": c["rank"], "label": c["label"], "band": a["band"], "lifted_by": list(a.get("lifted_by", [])),
                "factors": [{"name": f["name"], "label": f.get("label", f["name"])} for f in a.get("factors", [])],
-               "reasons": list(a.get("reasons", [])), "confidence": a.get("confidence"),
+               "reasons": [_reason(r) for r in a.get("reasons", [])], "confidence": a.get("confidence"),
                "freshness": a.get("freshness"), "policy_version": a.get("policy_version"),
                "inputs_hash": a.get("inputs_hash")}
         rows.append({**{k: row[k] for k in ROW_KEYS}, "lat": float(lat), "lon": float(lon)})

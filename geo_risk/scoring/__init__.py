@@ -10,6 +10,7 @@ Build once per data snapshot, then once per young person and date::
 Scores are advisory. See :mod:`geo_risk.scoring.context` for how a point is scored.
 """
 
+from geo_risk.scoring._explain import area_words
 from geo_risk.scoring.assessment import Assessment, Factor, Freshness, PlacementRanking, RankedCandidate
 from geo_risk.scoring.context import (
     ScoringContext,
@@ -29,6 +30,7 @@ __all__ = [
     "RankedCandidate",
     "ScoringContext",
     "ScoringSnapshot",
+    "area_words",
     "assess_location",
     "fit_area_surface",
     "rank_placements",

@@ -216,7 +216,7 @@ def explain(ctx: ScoringContext, point: PointView, cv: FieldValues, xv: FieldVal
         f"Area intensity at the {pct:.0f}th citywide percentile ({detail}latest incident {latest or 'none'},"
         f" {ctx.incidents_in_horizon} incidents in the horizon)."
     )
-    housing.append(f"Recorded incidents around this address: {_area_words(pct)}.")
+    housing.append(f"Recorded incidents around this address: {area_words(pct)}.")
 
     if point.lifted:
         housing.append(
@@ -244,7 +244,7 @@ _AREA_WORDS = (  # (lowest percentile, words), busiest first
 )
 
 
-def _area_words(percentile: float) -> str:
+def area_words(percentile: float) -> str:
     """The area-intensity percentile in coarse words for the housing tier (no number)."""
     for lowest, words in _AREA_WORDS:
         if percentile >= lowest:

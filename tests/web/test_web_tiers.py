@@ -197,10 +197,15 @@ def test_an_old_housing_decision_record_with_scores_shows_none(signed_in, info, 
         c["assessment"]["score"] = SCORE
         c["assessment"]["factors"] = [{**f, "value": VALUE, "raw": RAW, "weight": 0.35, "contribution": CONTRIBUTION,
                                        "threshold": None, "lifts_band": False} for f in c["assessment"]["factors"]]
+        # the area reason as it was worded then, with the percentile
+        c["assessment"]["reasons"] = ["Recorded incidents around this address: busier than 87% of the area covered."]
     _restore(engine, aid, record)
     html = _text(hana.get(f"/housing/decisions/{aid}"))
     assert_page_shows_no_numbers(html)
     assert len(_layers(html)["candidates"]["features"]) == 4
+    candidates = _layers(html)["candidates"]["features"]
+    assert "busier than 87%" not in html and not any("%" in r for f in candidates for r in f["properties"]["reasons"])
+    assert "Recorded incidents around this address: among the busiest quarter of the area covered." in html
 
 
 def test_the_analyst_still_sees_the_scores(signed_in, info, canaries):
