@@ -1,5 +1,6 @@
-"""Sign in and out. Argon2id hashes, a new session on every sign-in, and a limit on failed
-sign-ins per username and per client address that every worker shares (see :mod:`web.ratelimit`)."""
+"""Sign in and out. Argon2id hashes, a new session on every sign-in, and limits on failed
+sign-ins per username from one address, per username and per client address that every worker
+shares (see :mod:`web.ratelimit`)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ def _limiter() -> FailedLoginLimiter:
     if "geo_risk.login_limiter" not in ext:
         ext["geo_risk.login_limiter"] = FailedLoginLimiter(
             store().engine, secret=current_app.config.get("SECRET_KEY") or "",
-            per_user=current_app.config["GEO_RISK_LOGIN_LIMIT"],
+            per_user_at_address=current_app.config["GEO_RISK_LOGIN_LIMIT"],
+            per_user=current_app.config["GEO_RISK_LOGIN_USER_LIMIT"],
             per_address=current_app.config["GEO_RISK_LOGIN_IP_LIMIT"])
     return ext["geo_risk.login_limiter"]
 

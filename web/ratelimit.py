@@ -1,18 +1,29 @@
 """The failed-login limit, counted in the database so that it holds across workers.
 
 Every web worker and process counts the same rows of ``login_attempt``, so an
-attacker gets the configured limit in all, not once per worker. A sign-in first
-*starts* an attempt: refused when the username or the client address already has
-its limit of attempts inside the sliding window, otherwise recorded at once. The
-attempt then counts as a failure unless the password was right: a success removes
-it and clears the username's failures. Each attempt stops counting ``window``
-seconds after it was made, so nothing is locked for longer than that, and rows are
-deleted once older than the longest window.
+attacker gets the configured limits in all, not once per worker. Three limits apply,
+each to the failures inside its own sliding window:
+
+- per username *from one client address* (``GEO_RISK_LOGIN_LIMIT``, 5 in 300 s): the
+  hard limit on guessing one account from one place;
+- per username from every address together (``GEO_RISK_LOGIN_USER_LIMIT``, 50 in
+  300 s): much higher, so that one attacker cannot lock a user out by failing on
+  purpose, while guesses spread over many addresses are still slowed;
+- per client address over every username (``GEO_RISK_LOGIN_IP_LIMIT``, 30 in 300 s).
+
+A sign-in first *starts* an attempt: refused when any of its three keys already has
+its limit of attempts inside the window, otherwise recorded at once. The attempt
+then counts as a failure unless the password was right: a success removes it and
+clears the username's failures (from every address, and from this address for this
+username), but not the address's failures over other usernames. Each attempt stops
+counting ``window`` seconds after it was made, so nothing is locked for longer than
+that, and rows older than the longest window are deleted whenever an attempt starts
+or succeeds.
 
 Only a keyed hash (HMAC-SHA256 with the app's secret key) of the normalised
-username or of the address is stored, with the time: no password, and no username
-in the clear (it may be a password typed into the wrong box). Every worker must
-share the secret key, as it must for sessions anyway.
+username, of the address, or of the two together is stored, with the time: no
+password, and no username in the clear (it may be a password typed into the wrong
+box). Every worker must share the secret key, as it must for sessions anyway.
 
 Two workers counting at once cannot both take the last place: on PostGIS an
 attempt takes a transaction-level advisory lock on each of its keys before it
@@ -25,8 +36,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 import logging
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import Integer, cast, delete, func, insert, or_, select
 from sqlalchemy.engine import Connection, Engine
@@ -61,16 +74,24 @@ class Limit:
         return dt.timedelta(seconds=self.window_s)
 
 
+class Failures(NamedTuple):
+    """How many attempts count now against each key of a sign-in."""
+
+    user_at_address: int
+    user: int
+    address: int
+
+
 @dataclass(frozen=True)
 class Attempt:
     """A started sign-in attempt: counted as failed until :meth:`FailedLoginLimiter.succeeded`."""
 
-    user_key: str
+    user_keys: tuple[str, ...]
     row_ids: tuple[int, ...]
 
 
 class FailedLoginLimiter:
-    """Failed sign-ins per username and per client address, shared through the database.
+    """Failed sign-ins per username at an address, per username and per address, shared through the database.
 
     Parameters
     ----------
@@ -78,24 +99,27 @@ class FailedLoginLimiter:
         The store's engine (SpatiaLite or PostGIS) holding the ``login_attempt`` table.
     secret
         The key of the HMAC applied to usernames and addresses (the app's secret key).
-    per_user, per_address
-        ``(attempts, window seconds)``: ``GEO_RISK_LOGIN_LIMIT`` and ``GEO_RISK_LOGIN_IP_LIMIT``.
+    per_user_at_address, per_user, per_address
+        ``(attempts, window seconds)``: ``GEO_RISK_LOGIN_LIMIT`` (one username from one
+        address), ``GEO_RISK_LOGIN_USER_LIMIT`` (one username from every address) and
+        ``GEO_RISK_LOGIN_IP_LIMIT`` (one address over every username).
     """
 
-    def __init__(self, engine: Engine, *, secret: str | bytes, per_user: tuple[int, float],
-                 per_address: tuple[int, float]) -> None:
+    def __init__(self, engine: Engine, *, secret: str | bytes, per_user_at_address: tuple[int, float],
+                 per_user: tuple[int, float], per_address: tuple[int, float]) -> None:
         self._engine = engine
         self._secret = secret.encode() if isinstance(secret, str) else bytes(secret)
+        self.per_user_at_address = Limit(*per_user_at_address)
         self.per_user = Limit(*per_user)
         self.per_address = Limit(*per_address)
-        self._keep = max(self.per_user.window, self.per_address.window)
+        self._keep = max(self.per_user_at_address.window, self.per_user.window, self.per_address.window)
 
     def key(self, scope: str, value: str) -> str:
-        """The stored form of ``value`` (a normalised username or an address) in ``scope``."""
+        """The stored form of ``value`` (a normalised username, an address, or both) in ``scope``."""
         return hmac.new(self._secret, f"geo-risk login attempt\0{scope}\0{value}".encode(), hashlib.sha256).hexdigest()
 
     def start(self, username: str, address: str, *, now: dt.datetime) -> Attempt | None:
-        """Start a sign-in attempt, or return ``None`` if the username or address is at its limit.
+        """Start a sign-in attempt, or return ``None`` if any of its limits is reached.
 
         Parameters
         ----------
@@ -121,19 +145,24 @@ class FailedLoginLimiter:
                 if self._over(conn, limits, now, extra=0):  # another worker took the last place
                     tx.rollback()
                     return None
-        return Attempt(user_key=self.key("user", username), row_ids=ids)
+        user_keys = (self._user_at_address_key(username, address), self.key("user", username))
+        return Attempt(user_keys=user_keys, row_ids=ids)
 
     def succeeded(self, attempt: Attempt) -> None:
-        """The password was right: the attempt does not count, and the username's failures are cleared."""
+        """The password was right: the attempt does not count, and the username's failures are cleared.
+
+        The failures of the username from every address and from this address are
+        cleared; those of the address over other usernames stay.
+        """
         with self._engine.begin() as conn:
-            conn.execute(delete(LoginAttempt).where(or_(LoginAttempt.key_hash == attempt.user_key,
+            conn.execute(delete(LoginAttempt).where(or_(LoginAttempt.key_hash.in_(attempt.user_keys),
                                                         LoginAttempt.id.in_(attempt.row_ids))))
 
-    def failures(self, username: str, address: str, *, now: dt.datetime) -> tuple[int, int]:
-        """How many attempts count now against ``username`` and against ``address``."""
+    def failures(self, username: str, address: str, *, now: dt.datetime) -> Failures:
+        """How many attempts count now against ``username`` at ``address``, ``username``, and ``address``."""
         limits = self._limits(username, address)
         with self._engine.connect() as conn:
-            return tuple(self._count(conn, key, limit, now) for key, limit in limits.items())
+            return Failures(*(self._count(conn, key, limit, now) for key, limit in limits.items()))
 
     def _trim(self, conn: Connection, now: dt.datetime) -> None:
         """Delete the attempts that no window counts any more.
@@ -144,8 +173,14 @@ class FailedLoginLimiter:
         old = select(LoginAttempt.id).where(LoginAttempt.at <= now - self._keep).with_for_update(skip_locked=True)
         conn.execute(delete(LoginAttempt).where(LoginAttempt.id.in_(old)))
 
+    def _user_at_address_key(self, username: str, address: str) -> str:
+        return self.key("user at address", json.dumps([username, address]))
+
     def _limits(self, username: str, address: str) -> dict[str, Limit]:
-        return {self.key("user", username): self.per_user, self.key("address", address): self.per_address}
+        """The keys of a sign-in and their limits, in the order of :class:`Failures`."""
+        return {self._user_at_address_key(username, address): self.per_user_at_address,
+                self.key("user", username): self.per_user,
+                self.key("address", address): self.per_address}
 
     @staticmethod
     def _count(conn: Connection, key: str, limit: Limit, now: dt.datetime) -> int:

@@ -44,8 +44,12 @@ def configure(app: Flask, config: Mapping[str, Any] | None) -> None:
         GEO_RISK_CLOCK=utcnow,
         GEO_RISK_IDLE_TIMEOUT=IDLE_TIMEOUT,
         GEO_RISK_ABSOLUTE_TIMEOUT=ABSOLUTE_TIMEOUT,
-        GEO_RISK_LOGIN_LIMIT=(5, 300),  # failed logins per username per window (seconds)
-        GEO_RISK_LOGIN_IP_LIMIT=(30, 300),  # failed logins per client address per window
+        # failed logins (attempts, window seconds): per username from one client address,
+        # per username from every address (much higher: one attacker cannot lock a user out),
+        # and per client address over every username
+        GEO_RISK_LOGIN_LIMIT=(5, 300),
+        GEO_RISK_LOGIN_USER_LIMIT=(50, 300),
+        GEO_RISK_LOGIN_IP_LIMIT=(30, 300),
         GEO_RISK_DATA_CHECK_SECONDS=5.0,  # how often to look for new data to rebuild the snapshot
         GEO_RISK_WARM_UP=True,  # build surfaces, walk graph and map layers in the background after a load
         GEO_RISK_TILE_URL=settings.tile_url,

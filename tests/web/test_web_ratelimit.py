@@ -22,8 +22,14 @@ SECRET = "test-secret-key-0123456789abcdef"
 class _Browser:
     """A test client that posts the login form with the page's CSRF token."""
 
-    def __init__(self, app) -> None:
-        self.client = app.test_client()
+    def __init__(self, app, address: str = "127.0.0.1") -> None:
+        self.app, self.address = app, address
+        self.sign_out()
+
+    def sign_out(self) -> None:
+        """Start again as a new visitor from the same address (a sign-in changes the session and its token)."""
+        self.client = self.app.test_client()
+        self.client.environ_base["REMOTE_ADDR"] = self.address
         page = self.client.get("/login").get_data(as_text=True)
         self.token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
@@ -60,7 +66,10 @@ def _fail(browser, username: str = "hana") -> int:
 
 
 def _sign_in(browser, username: str = "hana") -> int:
-    return browser.post("/login", {"username": username, "password": PASSWORD}).status_code
+    status = browser.post("/login", {"username": username, "password": PASSWORD}).status_code
+    if status == 302:
+        browser.sign_out()
+    return status
 
 
 # --------------------------------------------------------------------------- through the app
@@ -126,6 +135,40 @@ def test_the_address_limit_spans_usernames_and_workers(app, second_app, clock):
     assert _sign_in(two, "tariq") == 302
 
 
+def test_failures_from_one_address_do_not_lock_the_user_out_elsewhere(app, clock):
+    """One wrong password for hana a minute from one address used to keep her locked out for ever."""
+    attacker, hana = _Browser(app, "203.0.113.7"), _Browser(app, "198.51.100.20")
+    for _ in range(5):
+        assert _fail(attacker) == 401
+    for minute in range(20):  # the attacker keeps trying, once a minute
+        clock.advance(seconds=60)
+        assert _fail(attacker) in (401, 429)
+        if minute % 5 == 0:
+            assert _sign_in(hana) == 302  # hana, at her own address, signs in all the same
+
+
+def test_five_failures_block_that_address_for_that_username(app, clock):
+    attacker, hana = _Browser(app, "203.0.113.7"), _Browser(app, "198.51.100.20")
+    for _ in range(5):
+        assert _fail(attacker) == 401
+    assert _sign_in(attacker) == 429  # even the right password, from that address, for that username
+    assert _sign_in(hana) == 302
+    assert _sign_in(attacker, "tariq") == 302  # the address itself is far from its own limit
+    clock.advance(seconds=301)
+    assert _sign_in(attacker) == 302
+
+
+def test_the_username_limit_across_addresses_still_bites(app, clock):
+    """Guesses spread over many addresses are still slowed: 50 per username in any 5 minutes."""
+    for i in range(50):
+        assert _fail(_Browser(app, f"10.1.{i // 200}.{i % 200 + 1}")) == 401
+    fresh = _Browser(app, "198.51.100.20")
+    assert _sign_in(fresh) == 429
+    assert _sign_in(fresh, "tariq") == 302
+    clock.advance(seconds=301)
+    assert _sign_in(fresh) == 302
+
+
 def test_only_keyed_hashes_and_times_are_stored(app, db):
     b = _Browser(app)
     typed = "my-secret-password-in-the-wrong-box"
@@ -134,7 +177,7 @@ def test_only_keyed_hashes_and_times_are_stored(app, db):
     assert {c["name"] for c in inspect(db).get_columns("login_attempt")} == {"id", "key_hash", "at"}
     with db.connect() as conn:
         rows = conn.execute(select(LoginAttempt.key_hash, LoginAttempt.at)).all()
-    assert len(rows) == 4  # per username and per address, for each of the two failures
+    assert len(rows) == 6  # per username at the address, per username and per address, for each failure
     for key_hash, at in rows:
         assert re.fullmatch(r"[0-9a-f]{64}", key_hash)
         assert typed not in key_hash and at == NOW
@@ -147,19 +190,24 @@ def test_only_keyed_hashes_and_times_are_stored(app, db):
 # --------------------------------------------------------------------------- the limiter itself
 
 
-def _limiter(engine, *, per_user=(3, 60), per_address=(10, 120), secret=SECRET) -> FailedLoginLimiter:
-    return FailedLoginLimiter(engine, secret=secret, per_user=per_user, per_address=per_address)
+def _limiter(engine, *, per_user_at_address=(3, 60), per_user=(6, 60), per_address=(10, 120),
+             secret=SECRET) -> FailedLoginLimiter:
+    return FailedLoginLimiter(engine, secret=secret, per_user_at_address=per_user_at_address, per_user=per_user,
+                              per_address=per_address)
 
 
 def test_two_limiters_on_two_engines_count_together(db, second_engine):
     a, b = _limiter(db), _limiter(second_engine)
     assert a.start("kim", "10.0.0.1", now=NOW) is not None
+    assert b.start("kim", "10.0.0.1", now=NOW) is not None
     assert b.start("kim", "10.0.0.2", now=NOW) is not None
-    assert a.failures("kim", "10.0.0.1", now=NOW) == (2, 1)
-    assert a.start("kim", "10.0.0.3", now=NOW) is not None
-    assert b.start("kim", "10.0.0.4", now=NOW) is None
-    assert a.start("kim", "10.0.0.1", now=NOW) is None
-    assert a.failures("kim", "10.0.0.1", now=NOW) == (3, 1)  # refusals are not counted
+    assert a.failures("kim", "10.0.0.1", now=NOW) == (2, 3, 2)
+    assert a.start("kim", "10.0.0.1", now=NOW) is not None
+    assert b.start("kim", "10.0.0.1", now=NOW) is None  # kim from 10.0.0.1 is at 3
+    for i in range(2):
+        assert b.start("kim", f"10.0.0.{3 + i}", now=NOW) is not None
+    assert a.start("kim", "10.0.0.5", now=NOW) is None  # kim from every address is at 6
+    assert a.failures("kim", "10.0.0.1", now=NOW) == (3, 6, 3)  # refusals are not counted
 
 
 def test_attempts_expire_one_by_one(db):
@@ -168,7 +216,7 @@ def test_attempts_expire_one_by_one(db):
         assert lim.start("kim", "10.0.0.1", now=NOW + dt.timedelta(seconds=20 * minute)) is not None
     assert lim.start("kim", "10.0.0.1", now=NOW + dt.timedelta(seconds=59)) is None
     # An attempt counts for exactly the window: at 60 s the first has gone, the others remain.
-    assert lim.failures("kim", "10.0.0.1", now=NOW + dt.timedelta(seconds=60)) == (2, 3)
+    assert lim.failures("kim", "10.0.0.1", now=NOW + dt.timedelta(seconds=60)) == (2, 2, 3)
     assert lim.start("kim", "10.0.0.1", now=NOW + dt.timedelta(seconds=60)) is not None
     assert lim.start("kim", "10.0.0.1", now=NOW + dt.timedelta(seconds=61)) is None
 
@@ -177,13 +225,16 @@ def test_success_removes_the_attempt_and_the_usernames_failures_only(db):
     lim = _limiter(db)
     for _ in range(2):
         lim.start("kim", "10.0.0.1", now=NOW)
+    lim.start("kim", "10.0.0.2", now=NOW)
     lim.start("lee", "10.0.0.1", now=NOW)
     attempt = lim.start("kim", "10.0.0.1", now=NOW)
     assert attempt is not None
     lim.succeeded(attempt)
     # kim's failures are cleared; the address keeps the three real failures; lee keeps his.
-    assert lim.failures("kim", "10.0.0.1", now=NOW) == (0, 3)
-    assert lim.failures("lee", "10.0.0.9", now=NOW) == (1, 0)
+    assert lim.failures("kim", "10.0.0.1", now=NOW) == (0, 0, 3)
+    # kim's failures from another address no longer count for kim, but still for that address.
+    assert lim.failures("kim", "10.0.0.2", now=NOW) == (1, 0, 1)
+    assert lim.failures("lee", "10.0.0.9", now=NOW) == (0, 1, 0)
 
 
 def test_old_rows_are_deleted_as_attempts_come_in(db):
@@ -191,13 +242,13 @@ def test_old_rows_are_deleted_as_attempts_come_in(db):
     for i in range(5):
         lim.start(f"user-{i}", "10.0.0.1", now=NOW)
     with db.connect() as conn:
-        assert len(conn.execute(select(LoginAttempt.id)).all()) == 10
+        assert len(conn.execute(select(LoginAttempt.id)).all()) == 15
     lim.start("kim", "10.0.0.2", now=NOW + dt.timedelta(seconds=119))
     with db.connect() as conn:
-        assert len(conn.execute(select(LoginAttempt.id)).all()) == 12  # the address window is 120 s
+        assert len(conn.execute(select(LoginAttempt.id)).all()) == 18  # the address window is 120 s
     lim.start("kim", "10.0.0.2", now=NOW + dt.timedelta(seconds=120))
     with db.connect() as conn:
-        assert len(conn.execute(select(LoginAttempt.id)).all()) == 4  # only the last two attempts remain
+        assert len(conn.execute(select(LoginAttempt.id)).all()) == 6  # only the last two attempts remain
 
 
 def test_keys_depend_on_the_secret_and_the_scope(db):
@@ -212,7 +263,8 @@ def test_concurrent_attempts_cannot_pass_the_limit(db):
     url = db.url.render_as_string(hide_password=False)
     engines = [create_store_engine(url) for _ in range(4)]
     try:
-        limiters = [_limiter(e, per_user=(5, 300), per_address=(100, 300)) for e in engines]
+        limiters = [_limiter(e, per_user_at_address=(100, 300), per_user=(5, 300), per_address=(100, 300))
+                    for e in engines]
         for lim in limiters:  # connect (and load SpatiaLite) before the race
             lim.failures("warm", "-", now=NOW)
         barrier = threading.Barrier(16)
@@ -233,7 +285,7 @@ def test_concurrent_attempts_cannot_pass_the_limit(db):
             t.join(timeout=60)
         assert errors == []
         assert sum(r is not None for r in results) == 5
-        assert limiters[0].failures("kim", "-", now=NOW)[0] == 5
+        assert limiters[0].failures("kim", "-", now=NOW).user == 5
     finally:
         for e in engines:
             e.dispose()
