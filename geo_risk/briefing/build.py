@@ -54,6 +54,10 @@ _INCIDENT_COLUMNS = ("incident_id", "category", "occurred_at", "has_time", "geom
 _SCHOOL_COLUMNS = ("urn", "name", "phase", "geometry")
 _AREA_COLUMNS = ("code", "name", "level", "version", "geometry")
 
+#: Reasons of the injury rules, the same whatever the count (see :func:`_tension`).
+INJURIES_28D = "several assault injuries treated in hospital in the last 28 days, above the usual rate for this area"
+INJURIES_7D = "assault injuries treated in hospital in the last 7 days, above the usual rate for this area"
+
 
 def brief_school(urn: str, schools: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame,
                  **kwargs: Any) -> Briefing:
@@ -510,15 +514,15 @@ def _tension(
         points += 1
         reasons.append("a cluster of serious incidents in the last 7 days")
     # injuries, like serious incidents, count against the area's usual rate: where several
-    # a month are usual (a night-time centre), that many is not a change
+    # a month are usual (a night-time centre), that many is not a change. The school tier
+    # shows these reasons beside counts of 1-4 shown as "<5", so a reason's words depend
+    # only on which rule fired, never on the count (one injury, none in the past year).
     if inj28 >= bp.injuries_major and inj28_low > bp.rr_elevated:
         points += 2
-        reasons.append("several assault injuries treated in hospital in the last 28 days, above the usual rate "
-                       "for this area")
+        reasons.append(INJURIES_28D)
     elif inj7 >= 1 and inj7_low > bp.rr_elevated:
         points += 1
-        reasons.append("an assault injury treated in hospital in the last 7 days, unusual for this area" if inj7 == 1
-                       else "assault injuries treated in hospital in the last 7 days, above the usual rate for this area")
+        reasons.append(INJURIES_7D)
     if recent_conflicts >= 2:
         points += 2
         reasons.append("conflicts between peer groups with recent evidence and recent activity in the area")

@@ -18,6 +18,7 @@ import pytest
 from shapely.geometry import Point
 
 from geo_risk.briefing import brief_all
+from geo_risk.briefing.render import render_html
 from geo_risk.config import Policy
 from geo_risk.crs import STORE_CRS
 from tests.briefing import _world as w
@@ -26,6 +27,8 @@ POLICY = Policy.default()
 AS_OF = w.AS_OF
 SCHOOL = Point(w.X0 + 1500, w.Y0 + 1500)
 CLUSTER = "a cluster of serious incidents in the last 7 days"
+INJURIES_7D = "assault injuries treated in hospital in the last 7 days, above the usual rate for this area"
+NOTHING = "no recent serious incidents, injuries, conflicts or notices above the policy's thresholds"
 
 
 def _school() -> gpd.GeoDataFrame:
@@ -58,8 +61,12 @@ def _incidents(*parts: pd.DataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(df, geometry=geom, crs=STORE_CRS)
 
 
+def _brief(incidents: gpd.GeoDataFrame):
+    return brief_all(_school(), incidents, w.areas(), as_of=AS_OF, policy=POLICY)["900001"]
+
+
 def _tension(incidents: gpd.GeoDataFrame):
-    return brief_all(_school(), incidents, w.areas(), as_of=AS_OF, policy=POLICY)["900001"].tension
+    return _brief(incidents).tension
 
 
 def _usual(per_year: float, *, recent_from: int = 28) -> np.ndarray:
@@ -81,7 +88,34 @@ def test_one_injury_in_a_week_counts_where_injuries_are_rare_not_where_they_are_
     assert routine.level == "Low", routine.reasons
     rare = _tension(_incidents(_dated("ED assault injury", [3])))
     assert rare.level == "Elevated"
-    assert rare.reasons == ("an assault injury treated in hospital in the last 7 days, unusual for this area",)
+    assert rare.reasons == (INJURIES_7D,)
+
+
+def _injuries_at_one_place(days_ago: list[float]) -> pd.DataFrame:
+    return pd.DataFrame({"category": "ED assault injury",
+                         "occurred_at": [AS_OF - pd.Timedelta(days=d, hours=1) for d in days_ago],
+                         "has_time": True, "x": SCHOOL.x + 120.0, "y": SCHOOL.y + 80.0})
+
+
+@pytest.mark.parametrize("usual", [0, 1])
+def test_school_tier_text_does_not_depend_on_a_suppressed_count(usual):
+    # 1 to 4 injuries in the last 7 days (all shown as "<5"), where the comparison year had
+    # none or one (shown as "0" or "<5"; 400 days back, before the 12-month trend). The
+    # reasons used to say "an assault injury ... unusual for this area" for exactly one
+    # injury and none in the year, naming a count the table hides.
+    seen = {}
+    for count in range(1, 5):
+        b = _brief(_incidents(_injuries_at_one_place([1.0 + k for k in range(count)] + [400.0] * usual)))
+        school = b.to_dict("school")
+        assert all(school["counts"]["rows"][0]["cells"][c] == "<5" for c in ("7d", "28d", "90d"))
+        seen[count] = (b.tension, b.to_json("school"), render_html(b, tier="school"))
+    reasons = {t.reasons for t, _, _ in seen.values()}
+    assert reasons <= {(INJURIES_7D,), (NOTHING,)}, reasons
+    # where the rule fires, everything a school sees is the same whatever the hidden count
+    fired = [count for count, (t, _, _) in seen.items() if t.reasons == (INJURIES_7D,)]
+    assert fired == ([1, 2, 3, 4] if usual == 0 else [2, 3, 4])
+    assert len({seen[c][1] for c in fired}) == 1
+    assert len({seen[c][2] for c in fired}) == 1
 
 
 def test_injuries_above_the_usual_rate_raise_the_level_and_are_not_counted_twice():
