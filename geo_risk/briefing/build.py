@@ -169,11 +169,10 @@ def brief_all(
     injury = np.isin([r.category for r in rows], list(bp.injury_categories))
     k28 = _window_index(windows, 28)
     k7 = _window_index(windows, 7)
-    ser_obs, ser_low = _window_rate(observed, baseline, t_row, has_window, serious, k28, confidence=bp.confidence)
-    # each dated record counts in one 7-day rule: injuries have their own, so the cluster
-    # rule counts the other serious categories (else the same injuries count twice)
-    other_dated = serious & ~injury & (resolution == DATED)
-    ser7 = observed[:, other_dated, k7].sum(axis=1) if k7 is not None else np.zeros(n_s)
+    # each record scores in one rule: injuries have their own (below), so the serious rule
+    # counts the other serious categories (else the same injuries score twice)
+    ser_obs, ser_low = _window_rate(observed, baseline, t_row, has_window, serious & ~injury, k28,
+                                    confidence=bp.confidence)
     inj28, inj28_low = _window_rate(observed, baseline, t_row, has_window, injury, k28, confidence=bp.confidence)
     inj7, inj7_low = _window_rate(observed, baseline, t_row, has_window, injury & (resolution == DATED), k7,
                                  confidence=bp.confidence)
@@ -208,7 +207,6 @@ def brief_all(
             bp,
             ser_obs=int(ser_obs[s]),
             ser_low=float(ser_low[s]),
-            ser7=int(ser7[s]),
             inj28=int(inj28[s]),
             inj28_low=float(inj28_low[s]),
             inj7=int(inj7[s]),
@@ -492,7 +490,6 @@ def _tension(
     *,
     ser_obs: int,
     ser_low: float,
-    ser7: int,
     inj28: int,
     inj28_low: float,
     inj7: int,
@@ -510,9 +507,6 @@ def _tension(
         elif ser_low > bp.rr_elevated:
             points += 1
             reasons.append("serious incidents in the last 28 days are above the usual rate for this area")
-    if ser7 >= bp.burst_7d:
-        points += 1
-        reasons.append("a cluster of serious incidents in the last 7 days")
     # injuries, like serious incidents, count against the area's usual rate: where several
     # a month are usual (a night-time centre), that many is not a change. The school tier
     # shows these reasons beside counts of 1-4 shown as "<5", so a reason's words depend

@@ -7,6 +7,13 @@ incidents" rule counted the same injuries again (they are the only dated serious
 when the dated data are ED injuries). On the ``city`` synthetic city (generator fixed),
 15 schools had 5 or more injuries in the last 28 days, 2 of them above their area's usual
 rate, and 58 had one in the last 7 days, 1 of them above the usual rate.
+
+Policy 2026.11-4 still counted injuries twice: "ED assault injury" is a serious category,
+so the same injuries scored in the 28-day serious rule and again in the injury rule; and
+its injury reason said "an assault injury ... unusual for this area" for exactly one injury
+(none in the past year) beside a count table showing "<5". Since 2026.11-5 injuries score
+in the injury rule only, the reasons' words never depend on a count, and the 7-day cluster
+rule (other dated serious records, which no importer produces) is gone.
 """
 
 from __future__ import annotations
@@ -26,8 +33,8 @@ from tests.briefing import _world as w
 POLICY = Policy.default()
 AS_OF = w.AS_OF
 SCHOOL = Point(w.X0 + 1500, w.Y0 + 1500)
-CLUSTER = "a cluster of serious incidents in the last 7 days"
 INJURIES_7D = "assault injuries treated in hospital in the last 7 days, above the usual rate for this area"
+INJURIES_28D = "several assault injuries treated in hospital in the last 28 days, above the usual rate for this area"
 NOTHING = "no recent serious incidents, injuries, conflicts or notices above the policy's thresholds"
 
 
@@ -88,6 +95,7 @@ def test_one_injury_in_a_week_counts_where_injuries_are_rare_not_where_they_are_
     assert routine.level == "Low", routine.reasons
     rare = _tension(_incidents(_dated("ED assault injury", [3])))
     assert rare.level == "Elevated"
+    assert rare.points == 1
     assert rare.reasons == (INJURIES_7D,)
 
 
@@ -119,24 +127,29 @@ def test_school_tier_text_does_not_depend_on_a_suppressed_count(usual):
 
 
 def test_injuries_above_the_usual_rate_raise_the_level_and_are_not_counted_twice():
-    # five injuries this week where about four a year is usual
+    # five injuries this week where about four a year is usual: the injury rule's 2 points,
+    # not also 2 from the serious rule (injuries used to count there too: 4 points, High)
     inc = _incidents(_dated("ED assault injury", _usual(4)), _dated("ED assault injury", [0, 1, 2, 4, 6]))
     t = _tension(inc)
-    assert "several assault injuries treated in hospital in the last 28 days, above the usual rate for this area" \
-        in t.reasons
-    # the same five injuries are not also "a cluster of serious incidents"
-    assert CLUSTER not in t.reasons
-    assert t.level == "High"
+    assert t.reasons == (INJURIES_28D,)
+    assert t.points == 2
+    assert t.level == "Elevated"
 
 
-def test_a_cluster_of_other_dated_serious_incidents_still_counts():
+def test_dated_serious_incidents_other_than_injuries_score_once_in_the_28_day_rule():
+    # the 7-day cluster rule gave a further point for 5 dated robberies in a week; no
+    # importer produces dated robberies, and they already score in the 28-day rule
     inc = _incidents(_dated("Robbery", _usual(4)), _dated("Robbery", [0, 1, 2, 4, 6]))
     t = _tension(inc)
-    assert CLUSTER in t.reasons
-    assert not any("assault injur" in r for r in t.reasons)
+    assert t.reasons == ("serious incidents in the last 28 days are well above the usual rate for this area",)
+    assert t.points == 2
 
 
-@pytest.mark.parametrize("category", ["Robbery", "ED assault injury"])
-def test_serious_incidents_where_the_comparison_year_had_none_are_above_the_usual_rate(category):
+@pytest.mark.parametrize(("category", "reason"), [
+    ("Robbery", "serious incidents in the last 28 days are well above the usual rate for this area"),
+    ("ED assault injury", INJURIES_28D),
+], ids=["robbery", "injury"])
+def test_serious_incidents_where_the_comparison_year_had_none_are_above_the_usual_rate(category, reason):
     t = _tension(_incidents(_dated(category, [2, 9, 14, 20, 26, 27])))
-    assert any(r.startswith("serious incidents in the last 28 days are well above") for r in t.reasons), t.reasons
+    assert t.reasons == (reason,)
+    assert t.points == 2
