@@ -61,7 +61,7 @@ def login():
         log.info("request %s: failed sign-in", g.request_id)
         return render_template("login.html", next_url=next_url, error="The username or password is not right.",
                                ended=False), 401
-    limiter.succeeded(attempt)
+    limiter.succeeded(attempt, now=g.now)
     return redirect(next_url or url_for(home_endpoint(user.role)))
 
 

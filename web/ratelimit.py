@@ -17,8 +17,9 @@ then counts as a failure unless the password was right: a success removes it and
 clears the username's failures (from every address, and from this address for this
 username), but not the address's failures over other usernames. Each attempt stops
 counting ``window`` seconds after it was made, so nothing is locked for longer than
-that, and rows older than the longest window are deleted whenever an attempt starts
-or succeeds.
+that. Rows older than the longest window are deleted whenever an attempt starts
+(unless refused) or succeeds: nothing else deletes them, so the last rows stay until
+the next sign-in attempt.
 
 Only a keyed hash (HMAC-SHA256 with the app's secret key) of the normalised
 username, of the address, or of the two together is stored, with the time: no
@@ -148,15 +149,24 @@ class FailedLoginLimiter:
         user_keys = (self._user_at_address_key(username, address), self.key("user", username))
         return Attempt(user_keys=user_keys, row_ids=ids)
 
-    def succeeded(self, attempt: Attempt) -> None:
+    def succeeded(self, attempt: Attempt, *, now: dt.datetime) -> None:
         """The password was right: the attempt does not count, and the username's failures are cleared.
 
         The failures of the username from every address and from this address are
-        cleared; those of the address over other usernames stay.
+        cleared; those of the address over other usernames stay. Attempts that no
+        window counts any more are deleted too.
+
+        Parameters
+        ----------
+        attempt
+            What :meth:`start` returned.
+        now
+            The time (naive UTC).
         """
         with self._engine.begin() as conn:
             conn.execute(delete(LoginAttempt).where(or_(LoginAttempt.key_hash.in_(attempt.user_keys),
                                                         LoginAttempt.id.in_(attempt.row_ids))))
+            self._trim(conn, now)
 
     def failures(self, username: str, address: str, *, now: dt.datetime) -> Failures:
         """How many attempts count now against ``username`` at ``address``, ``username``, and ``address``."""

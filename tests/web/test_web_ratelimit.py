@@ -229,7 +229,7 @@ def test_success_removes_the_attempt_and_the_usernames_failures_only(db):
     lim.start("lee", "10.0.0.1", now=NOW)
     attempt = lim.start("kim", "10.0.0.1", now=NOW)
     assert attempt is not None
-    lim.succeeded(attempt)
+    lim.succeeded(attempt, now=NOW)
     # kim's failures are cleared; the address keeps the three real failures; lee keeps his.
     assert lim.failures("kim", "10.0.0.1", now=NOW) == (0, 0, 3)
     # kim's failures from another address no longer count for kim, but still for that address.
@@ -249,6 +249,16 @@ def test_old_rows_are_deleted_as_attempts_come_in(db):
     lim.start("kim", "10.0.0.2", now=NOW + dt.timedelta(seconds=120))
     with db.connect() as conn:
         assert len(conn.execute(select(LoginAttempt.id)).all()) == 6  # only the last two attempts remain
+
+
+def test_a_success_also_deletes_old_rows(db):
+    """Rows (say, a keyed hash of a password typed into the username box) are trimmed on success too."""
+    lim = _limiter(db)
+    lim.start("password-in-the-username-box", "10.0.0.1", now=NOW)
+    attempt = lim.start("kim", "10.0.0.2", now=NOW + dt.timedelta(seconds=119))  # still inside 120 s
+    lim.succeeded(attempt, now=NOW + dt.timedelta(seconds=121))
+    with db.connect() as conn:
+        assert conn.execute(select(LoginAttempt.id)).all() == []
 
 
 def test_keys_depend_on_the_secret_and_the_scope(db):
