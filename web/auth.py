@@ -12,7 +12,7 @@ from werkzeug.exceptions import TooManyRequests
 from geo_risk import accounts, audit
 from web.extensions import store
 from web.policy import home_endpoint
-from web.ratelimit import FailedLoginLimiter
+from web.ratelimit import FailedLoginLimiter, limits_from_config
 from web.security import safe_next, start_session
 
 log = logging.getLogger(__name__)
@@ -24,9 +24,7 @@ def _limiter() -> FailedLoginLimiter:
     if "geo_risk.login_limiter" not in ext:
         ext["geo_risk.login_limiter"] = FailedLoginLimiter(
             store().engine, secret=current_app.config.get("SECRET_KEY") or "",
-            per_user_at_address=current_app.config["GEO_RISK_LOGIN_LIMIT"],
-            per_user=current_app.config["GEO_RISK_LOGIN_USER_LIMIT"],
-            per_address=current_app.config["GEO_RISK_LOGIN_IP_LIMIT"])
+            **limits_from_config(current_app.config))
     return ext["geo_risk.login_limiter"]
 
 

@@ -39,8 +39,10 @@ import hashlib
 import hmac
 import json
 import logging
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, cast, delete, func, insert, or_, select
 from sqlalchemy.engine import Connection, Engine
@@ -55,6 +57,19 @@ log = logging.getLogger(__name__)
 _PG_LOCK_CLASS = 0x6C6F6731  # "log1"
 
 
+# The Flask configuration keys of the three limits, by FailedLoginLimiter's parameter names.
+CONFIG_KEYS = {
+    "per_user_at_address": "GEO_RISK_LOGIN_LIMIT",
+    "per_user": "GEO_RISK_LOGIN_USER_LIMIT",
+    "per_address": "GEO_RISK_LOGIN_IP_LIMIT",
+}
+_MAX_WINDOW_S = 7 * 24 * 3600
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 @dataclass(frozen=True)
 class Limit:
     """At most ``attempts`` failed sign-ins in any ``window_s`` seconds."""
@@ -63,11 +78,12 @@ class Limit:
     window_s: float
 
     def __post_init__(self) -> None:
-        if int(self.attempts) != self.attempts or self.attempts < 1:
+        if not _is_number(self.attempts) or int(self.attempts) != self.attempts or self.attempts < 1:
             msg = f"a failed-login limit needs a whole number of attempts of at least 1, not {self.attempts!r}"
             raise ValidationError(msg)
-        if not self.window_s > 0:
-            msg = f"a failed-login window must be a positive number of seconds, not {self.window_s!r}"
+        if not _is_number(self.window_s) or not 0 < self.window_s <= _MAX_WINDOW_S:
+            msg = (f"a failed-login window must be a positive number of seconds (at most {_MAX_WINDOW_S}), "
+                   f"not {self.window_s!r}")
             raise ValidationError(msg)
 
     @property
@@ -91,6 +107,42 @@ class Attempt:
     row_ids: tuple[int, ...]
 
 
+def limits_from_config(config: Mapping[str, Any]) -> dict[str, Limit]:
+    """The three limits from the Flask configuration, by :class:`FailedLoginLimiter`'s parameter names.
+
+    Every problem is reported at once, naming its configuration key. ``create_app``
+    calls this, so that a bad value stops the app at start-up rather than failing
+    every sign-in.
+
+    Raises
+    ------
+    ValidationError
+        A value is not a pair ``(attempts, window seconds)`` of sensible numbers, or the
+        limit per username from every address is not above the one from one address
+        (one address could then lock the user out everywhere).
+    """
+    problems: list[str] = []
+    limits: dict[str, Limit] = {}
+    for name, key in CONFIG_KEYS.items():
+        value = config.get(key)
+        if not isinstance(value, (tuple, list)) or len(value) != 2:
+            problems.append(f"{key} must be a pair (attempts, window seconds), not {value!r}")
+            continue
+        try:
+            limits[name] = Limit(*value)
+        except ValidationError as exc:
+            problems.append(f"{key}: {exc}")
+    if "per_user" in limits and "per_user_at_address" in limits \
+            and limits["per_user"].attempts <= limits["per_user_at_address"].attempts:
+        problems.append(f"{CONFIG_KEYS['per_user']} (per username from every address) must allow more attempts "
+                        f"than {CONFIG_KEYS['per_user_at_address']} (per username from one address), or one "
+                        f"address could lock the user out everywhere")
+    if problems:
+        msg = "bad failed-login limit: " + "; ".join(problems)
+        raise ValidationError(msg)
+    return limits
+
+
 class FailedLoginLimiter:
     """Failed sign-ins per username at an address, per username and per address, shared through the database.
 
@@ -101,18 +153,18 @@ class FailedLoginLimiter:
     secret
         The key of the HMAC applied to usernames and addresses (the app's secret key).
     per_user_at_address, per_user, per_address
-        ``(attempts, window seconds)``: ``GEO_RISK_LOGIN_LIMIT`` (one username from one
+        A :class:`Limit` or ``(attempts, window seconds)``: ``GEO_RISK_LOGIN_LIMIT`` (one username from one
         address), ``GEO_RISK_LOGIN_USER_LIMIT`` (one username from every address) and
         ``GEO_RISK_LOGIN_IP_LIMIT`` (one address over every username).
     """
 
-    def __init__(self, engine: Engine, *, secret: str | bytes, per_user_at_address: tuple[int, float],
-                 per_user: tuple[int, float], per_address: tuple[int, float]) -> None:
+    def __init__(self, engine: Engine, *, secret: str | bytes, per_user_at_address: Limit | tuple[int, float],
+                 per_user: Limit | tuple[int, float], per_address: Limit | tuple[int, float]) -> None:
         self._engine = engine
         self._secret = secret.encode() if isinstance(secret, str) else bytes(secret)
-        self.per_user_at_address = Limit(*per_user_at_address)
-        self.per_user = Limit(*per_user)
-        self.per_address = Limit(*per_address)
+        self.per_user_at_address = _as_limit(per_user_at_address)
+        self.per_user = _as_limit(per_user)
+        self.per_address = _as_limit(per_address)
         self._keep = max(self.per_user_at_address.window, self.per_user.window, self.per_address.window)
 
     def key(self, scope: str, value: str) -> str:
@@ -208,3 +260,7 @@ class FailedLoginLimiter:
         for key in keys:
             objid = int.from_bytes(bytes.fromhex(key[:8]), "big", signed=True)
             conn.execute(select(func.pg_advisory_xact_lock(cast(_PG_LOCK_CLASS, Integer), cast(objid, Integer))))
+
+
+def _as_limit(value: Limit | tuple[int, float]) -> Limit:
+    return value if isinstance(value, Limit) else Limit(*value)

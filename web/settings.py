@@ -11,6 +11,7 @@ from flask import Flask
 
 from geo_risk.config import Settings
 from geo_risk.errors import ValidationError
+from web.ratelimit import limits_from_config
 
 IDLE_TIMEOUT = dt.timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = dt.timedelta(hours=12)
@@ -62,4 +63,5 @@ def configure(app: Flask, config: Mapping[str, Any] | None) -> None:
         if not app.config.get("TESTING"):
             msg = "set GEO_RISK_SECRET_KEY (a long random string) to serve the web app"
             raise ValidationError(msg)
+    limits_from_config(app.config)  # a bad limit stops the app here, not at every sign-in
     logging.getLogger("web").setLevel(settings.log_level)

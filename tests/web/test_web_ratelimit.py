@@ -305,3 +305,40 @@ def test_concurrent_attempts_cannot_pass_the_limit(db):
 def test_a_limit_must_be_sensible(limit):
     with pytest.raises(ValidationError, match="failed-login"):
         Limit(*limit)
+
+
+@pytest.mark.parametrize("limit", [(True, 300), ("5", 300), (5, "300"), (5, float("inf")), (5, float("nan")),
+                                   (5, 10**12)])
+def test_a_limit_must_be_numbers(limit):
+    with pytest.raises(ValidationError, match="failed-login"):
+        Limit(*limit)
+
+
+def _create_app(**config):
+    from web import create_app
+
+    return create_app({"TESTING": True, "SECRET_KEY": SECRET, "GEO_RISK_SETTINGS": Settings(cookie_secure=False),
+                       "GEO_RISK_WARM_UP": False, **config})
+
+
+def test_bad_limits_stop_the_app_at_start_up_naming_every_one():
+    """A bad limit used to be found at the first sign-in, as a 500 on every one."""
+    with pytest.raises(ValidationError, match=r"GEO_RISK_LOGIN_LIMIT: .*at least 1.*"
+                                              r"GEO_RISK_LOGIN_USER_LIMIT must be a pair.*"
+                                              r"GEO_RISK_LOGIN_IP_LIMIT: .*positive number of seconds"):
+        _create_app(GEO_RISK_LOGIN_LIMIT=(0, 300), GEO_RISK_LOGIN_USER_LIMIT=50, GEO_RISK_LOGIN_IP_LIMIT=(30, -1))
+
+
+@pytest.mark.parametrize("value", [None, (5,), (5, 300, 1), "5,300", (5, "300")])
+def test_each_bad_limit_is_refused_at_start_up(value):
+    with pytest.raises(ValidationError, match="GEO_RISK_LOGIN_IP_LIMIT"):
+        _create_app(GEO_RISK_LOGIN_IP_LIMIT=value)
+
+
+def test_the_username_limit_must_be_above_the_one_per_address():
+    """Otherwise one address failing on purpose locks the user out everywhere again."""
+    with pytest.raises(ValidationError, match="GEO_RISK_LOGIN_USER_LIMIT .*must allow more attempts"):
+        _create_app(GEO_RISK_LOGIN_LIMIT=(5, 300), GEO_RISK_LOGIN_USER_LIMIT=(5, 300))
+    app = _create_app(GEO_RISK_LOGIN_LIMIT=[3, 60], GEO_RISK_LOGIN_USER_LIMIT=(20, 600.0))
+    assert app.config["GEO_RISK_LOGIN_IP_LIMIT"] == (30, 300)
+
