@@ -58,6 +58,13 @@ class Settings:
         :mod:`geo_risk.ingest.school_holidays`). Route checks then weight incidents in the
         school travel windows only on term-time weekdays; without it every weekday counts
         as a school day, and route results say so.
+    trusted_proxies
+        How many reverse proxies in front of the web app append to ``X-Forwarded-For``
+        (0, the default: the header is ignored and the connecting address is the
+        client's). With N, the Nth address from the right of the header is the
+        client's, for the failed-login limit among others. Set it only to the number
+        of proxies that really are in front: any more and clients can choose their
+        own address.
     """
 
     data_dir: Path = field(default_factory=_default_data_dir)
@@ -69,6 +76,7 @@ class Settings:
     cookie_secure: bool = True
     log_level: str = "INFO"
     school_holidays: Path | None = None
+    trusted_proxies: int = 0
 
     @property
     def resolved_database_url(self) -> str:
@@ -143,6 +151,14 @@ def _coerce_setting(key: str, value: Any, origin: str) -> Any:
             return False
         msg = f"{origin} cookie_secure must be true or false, got {value!r}"
         raise ValidationError(msg)
+    if key == "trusted_proxies":
+        if value in (None, ""):
+            return 0
+        text = str(value).strip()
+        if isinstance(value, bool) or not text.isdigit():
+            msg = f"{origin} trusted_proxies must be a whole number of proxies, 0 or more, got {value!r}"
+            raise ValidationError(msg)
+        return int(text)
     if key == "log_level":
         text = str(value).upper()
         if text not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):

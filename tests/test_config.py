@@ -57,6 +57,18 @@ def test_cookie_secure_parsing():
         Settings.load(env={"GEO_RISK_COOKIE_SECURE": "maybe"})
 
 
+def test_trusted_proxies_setting(tmp_path):
+    assert Settings.load(env={}).trusted_proxies == 0  # by default X-Forwarded-For is ignored
+    assert Settings.load(env={"GEO_RISK_TRUSTED_PROXIES": "2"}).trusted_proxies == 2
+    assert Settings.load(env={"GEO_RISK_TRUSTED_PROXIES": ""}).trusted_proxies == 0
+    cfg = tmp_path / "geo-risk.toml"
+    cfg.write_text("trusted_proxies = 1\n")
+    assert Settings.load(cfg, env={}).trusted_proxies == 1
+    for bad in ("-1", "one", "1.5", True):
+        with pytest.raises(ValidationError, match="trusted_proxies must be a whole number"):
+            Settings.from_mapping({"trusted_proxies": bad})
+
+
 def test_default_policy_is_versioned_and_stable():
     p = Policy.default()
     assert p.version

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -22,14 +23,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         Flask configuration overrides. Besides Flask's own keys: ``GEO_RISK_SETTINGS``
         (a :class:`geo_risk.config.Settings`; default ``Settings.load()``),
         ``GEO_RISK_ENGINE`` (an existing SQLAlchemy engine), ``GEO_RISK_POLICY``
-        (a :class:`geo_risk.config.Policy`) and ``GEO_RISK_CLOCK`` (a callable returning
-        naive UTC ``datetime``; tests use it to move time).
+        (a :class:`geo_risk.config.Policy`), ``GEO_RISK_CLOCK`` (a callable returning
+        naive UTC ``datetime``; tests use it to move time) and ``GEO_RISK_TRUSTED_PROXIES``
+        (how many reverse proxies' ``X-Forwarded-For`` give the client's address; default
+        the ``trusted_proxies`` setting, 0).
     """
     from web import errors, extensions, security
     from web.settings import configure
 
     app = Flask(__name__)
     configure(app, config)
+    if app.config["GEO_RISK_TRUSTED_PROXIES"]:
+        # The client's address is taken from X-Forwarded-For, as set by that many proxies.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["GEO_RISK_TRUSTED_PROXIES"])
     extensions.init_app(app)
     security.init_app(app)
     _register_blueprints(app)

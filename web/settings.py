@@ -54,6 +54,7 @@ def configure(app: Flask, config: Mapping[str, Any] | None) -> None:
         GEO_RISK_DATA_CHECK_SECONDS=5.0,  # how often to look for new data to rebuild the snapshot
         GEO_RISK_WARM_UP=True,  # build surfaces, walk graph and map layers in the background after a load
         GEO_RISK_TILE_URL=settings.tile_url,
+        GEO_RISK_TRUSTED_PROXIES=settings.trusted_proxies,  # reverse proxies setting X-Forwarded-For
     )
     app.config.update(overrides)
     if app.config.get("DEBUG"):
@@ -64,4 +65,8 @@ def configure(app: Flask, config: Mapping[str, Any] | None) -> None:
             msg = "set GEO_RISK_SECRET_KEY (a long random string) to serve the web app"
             raise ValidationError(msg)
     limits_from_config(app.config)  # a bad limit stops the app here, not at every sign-in
+    hops = app.config.get("GEO_RISK_TRUSTED_PROXIES")
+    if not isinstance(hops, int) or isinstance(hops, bool) or hops < 0:
+        msg = f"GEO_RISK_TRUSTED_PROXIES must be a whole number of reverse proxies, 0 or more, not {hops!r}"
+        raise ValidationError(msg)
     logging.getLogger("web").setLevel(settings.log_level)

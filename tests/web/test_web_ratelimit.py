@@ -22,14 +22,16 @@ SECRET = "test-secret-key-0123456789abcdef"
 class _Browser:
     """A test client that posts the login form with the page's CSRF token."""
 
-    def __init__(self, app, address: str = "127.0.0.1") -> None:
-        self.app, self.address = app, address
+    def __init__(self, app, address: str = "127.0.0.1", *, forwarded_for: str | None = None) -> None:
+        self.app, self.address, self.forwarded_for = app, address, forwarded_for
         self.sign_out()
 
     def sign_out(self) -> None:
         """Start again as a new visitor from the same address (a sign-in changes the session and its token)."""
         self.client = self.app.test_client()
         self.client.environ_base["REMOTE_ADDR"] = self.address
+        if self.forwarded_for is not None:
+            self.client.environ_base["HTTP_X_FORWARDED_FOR"] = self.forwarded_for
         page = self.client.get("/login").get_data(as_text=True)
         self.token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
@@ -167,6 +169,51 @@ def test_the_username_limit_across_addresses_still_bites(app, clock):
     assert _sign_in(fresh, "tariq") == 302
     clock.advance(seconds=301)
     assert _sign_in(fresh) == 302
+
+
+PROXY = "10.9.9.9"  # a reverse proxy in front of the app: every request comes from it
+
+
+@pytest.fixture
+def proxied_app(seeded, clock):
+    """The app behind one trusted reverse proxy (GEO_RISK_TRUSTED_PROXIES=1)."""
+    from web import create_app
+
+    return create_app({
+        "TESTING": True,
+        "SECRET_KEY": SECRET,
+        "GEO_RISK_ENGINE": seeded[0],
+        "GEO_RISK_CLOCK": clock,
+        "GEO_RISK_SETTINGS": Settings(cookie_secure=False, trusted_proxies=1),
+        "GEO_RISK_DATA_CHECK_SECONDS": 0.0,
+        "GEO_RISK_WARM_UP": False,
+    })
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_limited(proxied_app):
+    """Behind a proxy every request had the proxy's address: 30 failures by anyone locked out everyone."""
+    attacker = _Browser(proxied_app, PROXY, forwarded_for="203.0.113.7")
+    for i in range(30):
+        assert _fail(attacker, f"guess-{i % 10}") == 401
+    assert _sign_in(attacker, "tariq") == 429  # the attacker's address is at its limit
+    hana = _Browser(proxied_app, PROXY, forwarded_for="198.51.100.20")
+    assert _sign_in(hana) == 302  # everyone else behind the same proxy is not
+    # The proxy appends the address it saw: a client's own X-Forwarded-For comes first and is not used.
+    spoofing = _Browser(proxied_app, PROXY, forwarded_for="192.0.2.55, 203.0.113.7")
+    assert _sign_in(spoofing, "tariq") == 429
+    limiter = proxied_app.extensions["geo_risk.login_limiter"]
+    assert limiter.failures("guess-0", "203.0.113.7", now=NOW) == (3, 3, 30)
+    assert limiter.failures("guess-0", PROXY, now=NOW) == (0, 3, 0)
+
+
+def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(app):
+    """GEO_RISK_TRUSTED_PROXIES=0 (the default): a client cannot choose its address by sending the header."""
+    assert app.config["GEO_RISK_TRUSTED_PROXIES"] == 0
+    for i in range(5):
+        assert _fail(_Browser(app, "203.0.113.7", forwarded_for=f"192.0.2.{i + 1}")) == 401
+    assert _sign_in(_Browser(app, "203.0.113.7", forwarded_for="192.0.2.99")) == 429
+    limiter = app.extensions["geo_risk.login_limiter"]
+    assert limiter.failures("hana", "203.0.113.7", now=NOW) == (5, 5, 5)
 
 
 def test_only_keyed_hashes_and_times_are_stored(app, db):
@@ -341,4 +388,10 @@ def test_the_username_limit_must_be_above_the_one_per_address():
         _create_app(GEO_RISK_LOGIN_LIMIT=(5, 300), GEO_RISK_LOGIN_USER_LIMIT=(5, 300))
     app = _create_app(GEO_RISK_LOGIN_LIMIT=[3, 60], GEO_RISK_LOGIN_USER_LIMIT=(20, 600.0))
     assert app.config["GEO_RISK_LOGIN_IP_LIMIT"] == (30, 300)
+
+
+@pytest.mark.parametrize("value", [-1, "1", True, 1.5, None])
+def test_a_bad_number_of_trusted_proxies_stops_the_app(value):
+    with pytest.raises(ValidationError, match="GEO_RISK_TRUSTED_PROXIES"):
+        _create_app(GEO_RISK_TRUSTED_PROXIES=value)
 
