@@ -274,7 +274,6 @@ class BriefingPolicy:
     trend_months: int = 12
     shade_classes: int = 5
     # tension rule: points, then level_points are the thresholds for Elevated, High, Critical
-    burst_7d: int = 5
     min_serious_28d: int = 5
     rr_elevated: float = 1.0
     rr_high: float = 2.0
