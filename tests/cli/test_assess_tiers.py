@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+from tests._tree import keys
 from tests.cli._assess_world import AS_OF, HANGOUT, X0, Y0, run_cli, seed
 
 AT_HANGOUT = f"{HANGOUT[0]:.0f},{HANGOUT[1]:.0f}"
@@ -12,12 +13,6 @@ FAR = f"{X0 + 3000:.0f},{Y0 + 3000:.0f}"
 HOME = f"{X0:.0f},{Y0 + 350:.0f}"
 
 
-def _keys(obj) -> set[str]:
-    if isinstance(obj, dict):
-        return set(obj) | {k for v in obj.values() for k in _keys(v)}
-    if isinstance(obj, list):
-        return {k for v in obj for k in _keys(v)}
-    return set()
 
 
 def _placement(db_url, *extra):
@@ -41,7 +36,7 @@ def test_placement_prints_bands_not_scores_for_the_housing_officer(db, db_url):
     assert scores  # the hangout's
 
     housing = json.loads(_placement(db_url, "--json"))
-    assert not _keys(housing) & {"score", "value", "raw", "weight", "contribution", "threshold"}
+    assert not keys(housing) & {"score", "value", "raw", "weight", "contribution", "threshold"}
     assert [c["assessment"]["band"] for c in housing["candidates"]] == ["Low", "High"]
     assert [[f["name"] for f in c["assessment"]["factors"]] for c in housing["candidates"]] == [
         [f["name"] for f in c["assessment"]["factors"]] for c in analyst["candidates"]]
@@ -67,7 +62,7 @@ def test_route_prints_bands_not_scores_for_the_transport_officer(db, db_url):
 
     transport = json.loads(_route(db_url, "--json"))
     assert transport["tier"] == "transport"
-    assert not _keys(transport) & {"score", "mean_exposure", "peak_exposure", "exposure", "alpha", "mean_risk",
+    assert not keys(transport) & {"score", "mean_exposure", "peak_exposure", "exposure", "alpha", "mean_risk",
                                    "peak_risk"}
     assert [r["band"] for r in transport["routes"]] == [r["band"] for r in analyst["routes"]]
     assert all(s["band"] for r in transport["routes"] for s in r["segments"])

@@ -21,6 +21,7 @@ from geo_risk.routing import (
     assess_route,
     build_walk_graph,
 )
+from tests._tree import keys
 
 from .helpers import X0, Y0, grid_streets, streets_frame
 
@@ -192,12 +193,6 @@ def test_bad_tier_and_bad_risk_values_are_refused(grid, policy):
         assess_route("YP-0042", HOME, SCHOOL, AS_OF, policy, graph=grid, risk_fn=lambda xy: -np.ones(len(xy)))
 
 
-def _keys(obj) -> set[str]:
-    if isinstance(obj, dict):
-        return set(obj) | {k for v in obj.values() for k in _keys(v)}
-    if isinstance(obj, list):
-        return {k for v in obj for k in _keys(v)}
-    return set()
 
 
 def test_transport_json_has_no_exact_distances_and_no_ids(grid, policy):
@@ -209,8 +204,8 @@ def test_transport_json_has_no_exact_distances_and_no_ids(grid, policy):
     assert {round(n.distance_m) for n in near} >= {30, 37}  # exact approaches exist inside the result ...
     text = result.to_json()
     data = json.loads(text)
-    keys = _keys(data)
-    assert not keys & {"segment_ids", "segment_id", "distance_m", "refs"}  # ... but never reach the JSON
+    found = keys(data)
+    assert not found & {"segment_ids", "segment_id", "distance_m", "refs"}  # ... but never reach the JSON
     for n in (n for r in data["routes"] for n in r["near"]):
         assert n["within_m"] % 100 == 0 and n["within_m"] >= 100
         assert f"passes within {n['within_m']} m of " in n["text"]
@@ -221,7 +216,7 @@ def test_transport_json_has_no_exact_distances_and_no_ids(grid, policy):
     # the objects' own wording follows the tier too (the CLI and web pages print n.text)
     assert all(n.text == n.text_for("transport") for n in near)
     # a Route serialised on its own (the web API does this) is the transport tier unless asked
-    assert not _keys(result.shortest.to_dict()) & {"segment_ids", "segment_id", "distance_m"}
+    assert not keys(result.shortest.to_dict()) & {"segment_ids", "segment_id", "distance_m"}
 
 
 def test_analyst_json_keeps_exact_distances_and_ids(grid, policy):

@@ -16,6 +16,7 @@ from shapely.geometry import Point
 from geo_risk.crs import EastNorth
 from geo_risk.routing import ConcernSite, assess_route, build_walk_graph
 from geo_risk.routing.assess import band_of
+from tests._tree import keys, numbers
 
 from .helpers import X0, Y0, grid_streets
 
@@ -44,28 +45,14 @@ def _check(policy, tier):
                         risk_fn=_risk, concerns=concerns, tier=tier)
 
 
-def _keys(obj) -> set[str]:
-    if isinstance(obj, dict):
-        return set(obj) | {k for v in obj.values() for k in _keys(v)}
-    if isinstance(obj, list):
-        return {k for v in obj for k in _keys(v)}
-    return set()
 
 
-def _numbers(obj, skip=("geometry", "origin", "destination")) -> set[float]:
-    if isinstance(obj, dict):
-        return {n for k, v in obj.items() if k not in skip for n in _numbers(v, skip)}
-    if isinstance(obj, list):
-        return {n for v in obj for n in _numbers(v, skip)}
-    if isinstance(obj, (int, float)) and not isinstance(obj, bool):
-        return {float(obj)}
-    return set()
 
 
 def test_transport_json_has_bands_and_no_risk_numbers(policy):
     result = _check(policy, "transport")
     data = json.loads(result.to_json())
-    assert not _keys(data) & RISK_NUMBERS
+    assert not keys(data) & RISK_NUMBERS
     for route in [*data["routes"], data["beyond_cap"] or {}]:
         if route:
             assert set(route) == ROUTE_KEYS
@@ -75,7 +62,7 @@ def test_transport_json_has_bands_and_no_risk_numbers(policy):
     hidden = {float(r[k]) for r in analyst["routes"] for k in ("score", "mean_exposure", "peak_exposure", "exposure")}
     hidden |= {float(s[k]) for r in analyst["routes"] for s in r["segments"] for k in ("mean_risk", "peak_risk")}
     hidden.discard(0.0)
-    assert hidden and not _numbers(data) & hidden
+    assert hidden and not set(numbers(data, skip=("geometry", "origin", "destination"))) & hidden
 
 
 def test_each_segment_is_banded_with_the_policys_bands(policy):
@@ -89,7 +76,7 @@ def test_each_segment_is_banded_with_the_policys_bands(policy):
     shortest = result.to_dict()["routes"][0]
     assert {"Very high", "Low"} <= {s["band"] for s in shortest["segments"]}  # the hot corridor stands out
     # the route and the segment serialised on their own are the transport tier too
-    assert not _keys(result.shortest.to_dict()) & RISK_NUMBERS
+    assert not keys(result.shortest.to_dict()) & RISK_NUMBERS
     assert set(result.shortest.segments[0].to_dict()) == SEGMENT_KEYS
 
 

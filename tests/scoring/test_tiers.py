@@ -13,6 +13,7 @@ import pytest
 
 from geo_risk.scoring import assess_location, rank_placements
 from geo_risk.scoring.assessment import FACTOR_LABELS
+from tests._tree import keys, numbers
 from tests.scoring._world import AS_OF, X0, Y0, conflict
 
 FRESH_A = conflict("L1", "YP-1", "YP-2", evidence_grade="A")
@@ -27,30 +28,15 @@ def _assess(world, policy, links, point=(X0, Y0), pct=42.0):
     return assess_location("YP-1", point, AS_OF, policy, area_percentile=pct, **world(links=links))
 
 
-def _keys(obj) -> set[str]:
-    if isinstance(obj, dict):
-        return set(obj) | {k for v in obj.values() for k in _keys(v)}
-    if isinstance(obj, list):
-        return {k for v in obj for k in _keys(v)}
-    return set()
 
 
-def _numbers(obj, skip=("point",)) -> list[float]:
-    """Every number in ``obj`` (but under the keys in ``skip``)."""
-    if isinstance(obj, dict):
-        return [n for k, v in obj.items() if k not in skip for n in _numbers(v, skip)]
-    if isinstance(obj, list):
-        return [n for v in obj for n in _numbers(v, skip)]
-    if isinstance(obj, (int, float)) and not isinstance(obj, bool):
-        return [float(obj)]
-    return []
 
 
 def test_housing_tier_has_the_band_and_factor_names_but_no_numbers(world, policy):
     a = _assess(world, policy, [FRESH_A, EXPLOITS])
     housing = a.to_dict(audience="housing")
     assert set(housing) == HOUSING_KEYS
-    assert not _keys(housing) & set(NUMBERS)
+    assert not keys(housing) & set(NUMBERS)
     # the factors' names in order of contribution, nothing else
     assert housing["factors"] == [{"name": f.name, "label": FACTOR_LABELS[f.name]} for f in a.factors]
     analyst = a.to_dict(audience="analyst")["factors"]
@@ -60,7 +46,7 @@ def test_housing_tier_has_the_band_and_factor_names_but_no_numbers(world, policy
     assert housing["confidence"] == a.confidence and housing["inputs_hash"] == a.inputs_hash
     assert housing["policy_version"] == policy.version and housing["freshness"] == a.freshness.to_dict()
     # no number but the address's own point: a score that leaked back would be caught here
-    assert _numbers(housing) == []
+    assert numbers(housing, skip=("point",)) == []
     assert f'"score":{a.score}' not in a.to_json()
 
 
@@ -116,8 +102,8 @@ def test_ranking_still_uses_the_score_but_the_housing_json_does_not_carry_it(wor
     housing = json.loads(ranking.to_json())
     assert [c["rank"] for c in housing["candidates"]] == [1, 2]
     assert [c["label"] for c in housing["candidates"]] == ["candidate 2", "candidate 1"]
-    assert not _keys(housing) & set(NUMBERS)
-    assert sorted(_numbers(housing)) == [1.0, 2.0]  # the ranks
+    assert not keys(housing) & set(NUMBERS)
+    assert sorted(numbers(housing, skip=("point",))) == [1.0, 2.0]  # the ranks
     analyst = json.loads(ranking.to_json(audience="analyst"))
     assert [c["assessment"]["score"] for c in analyst["candidates"]] == [first.assessment.score,
                                                                           second.assessment.score]

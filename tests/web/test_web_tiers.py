@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from geo_risk.store import session_scope
 from geo_risk.store.models import Assessment
+from tests._tree import keys, numbers
 
 BANDS = {"Low", "Medium", "High", "Very high"}
 HOUSING_PROPS = {"rank", "label", "band", "lifted_by", "factors", "reasons", "confidence", "freshness",
@@ -82,29 +83,16 @@ def _without_scripts(html: str) -> str:
     return re.sub(r"<script\b.*?</script>", "", html, flags=re.DOTALL)
 
 
-def _keys(obj) -> set[str]:
-    """Every key in ``obj`` (a map style's keys, such as a line's weight, aside)."""
-    if isinstance(obj, dict):
-        return set(obj) | {k for key, v in obj.items() if key != "_style" for k in _keys(v)}
-    if isinstance(obj, list):
-        return {k for v in obj for k in _keys(v)}
-    return set()
 
 
-def _numbers(obj, skip=("geometry", "_style", "point", "joined")) -> set[float]:
-    if isinstance(obj, dict):
-        return {n for k, v in obj.items() if k not in skip for n in _numbers(v, skip)}
-    if isinstance(obj, list):
-        return {n for v in obj for n in _numbers(v, skip)}
-    if isinstance(obj, (int, float)) and not isinstance(obj, bool):
-        return {round(float(obj), 6)}
-    return set()
 
 
 def assert_no_numbers(data) -> None:
     """No key that carries a continuous number, and no canary number, anywhere in ``data``."""
-    assert not _keys(data) & NUMBER_KEYS, _keys(data) & NUMBER_KEYS
-    assert not _numbers(data) & set(CANARIES), _numbers(data) & set(CANARIES)
+    found = keys(data, skip=("_style",)) & NUMBER_KEYS  # a map style's keys, such as a line's weight, aside
+    assert not found, found
+    canaries = {round(n, 6) for n in numbers(data, skip=("geometry", "_style", "point", "joined"))} & set(CANARIES)
+    assert not canaries, canaries
 
 
 def assert_page_shows_no_numbers(html: str) -> None:
