@@ -107,11 +107,11 @@ def placement(pid: int):
                                     services.parse_points(request.form.get("points")))
         ranking = services.placement_check(d, pseudonym, cands)
         audit_read(s, action="placement.check", purpose="analysis", pseudonym=pseudonym)
-    rows = services.placement_rows(ranking, "analyst")
+    rows = services.analyst_placement_rows(ranking)
     bounds = maps.bounds_of_points([r["lat"] for r in rows], [r["lon"] for r in rows])
     m = maps.new_map(bounds, tile_url=current_app.config["GEO_RISK_TILE_URL"])
     maps.add_base_layers(m, d, bounds)
-    maps.GeoJsonLayer(services.placement_geojson(rows), name="candidates").add_to(m)
+    maps.GeoJsonLayer(services.analyst_placement_geojson(rows), name="candidates").add_to(m)
     return render_template("housing/result.html", referral=None, pseudonym=pseudonym, rows=rows, ranking=ranking,
                            saved=None, map=maps.render_map(m, g.csp_nonce), synthetic=d.is_synthetic)
 

@@ -113,20 +113,25 @@ def placement_check(data, pseudonym: str, cands: list[CandidateInput], *, as_of:
                            context=ctx)
 
 
-def placement_rows(ranking, audience: str) -> list[dict[str, Any]]:
+def analyst_placement_rows(ranking) -> list[dict[str, Any]]:
+    """The analyst's rows of a placement check: scores and evidence-level reasons included.
+
+    Analyst tier only; housing officers' rows are :func:`web.housing.candidate_rows`.
+    """
     rows = []
     for rc in ranking.candidates:
         a = rc.assessment
         lon, lat = en_to_lonlat(a.point[0], a.point[1])
-        d = a.to_dict(audience=audience)
+        d = a.to_dict(audience="analyst")
         rows.append({"rank": rc.rank, "label": rc.label, "band": a.band, "score": a.score,
-                     "reasons": d["reasons"] if audience != "analyst" else d.get("reasons_analyst") or d["reasons"],
+                     "reasons": d.get("reasons_analyst") or d["reasons"],
                      "confidence": a.confidence, "lat": float(lat), "lon": float(lon),
                      "factors": d["factors"], "inputs_hash": a.inputs_hash})
     return rows
 
 
-def placement_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def analyst_placement_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The analyst's candidates as GeoJSON points coloured by band, the score in the tooltip."""
     from web.presentation import band_colour
 
     return {"type": "FeatureCollection", "features": [
