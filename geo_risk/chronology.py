@@ -37,7 +37,6 @@ from sqlalchemy.orm import Session
 
 from geo_risk import audit
 from geo_risk.errors import NotFound, ValidationError
-from geo_risk.wording import branding_problem
 from geo_risk.store.models import (
     SOURCE_TYPES,
     Assessment,
@@ -50,6 +49,7 @@ from geo_risk.store.models import (
     Referral,
     User,
 )
+from geo_risk.wording import branding_problem
 
 log = logging.getLogger(__name__)
 

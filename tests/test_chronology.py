@@ -253,16 +253,14 @@ def test_a_read_whose_audit_cannot_be_written_fails(db, monkeypatch):
         raise DataSourceError("the audit event could not be written, so the read it records is refused")
 
     monkeypatch.setattr(audit, "record", broken)
-    with pytest.raises(DataSourceError):
-        with session_scope(db) as s:
-            _read(s)
+    with pytest.raises(DataSourceError), session_scope(db) as s:
+        _read(s)
 
 
 def test_missing_person_is_not_found_and_not_audited(db):
     _seed(db)
-    with pytest.raises(NotFound):
-        with session_scope(db) as s:
-            _read(s, "YP-404")
+    with pytest.raises(NotFound), session_scope(db) as s:
+        _read(s, "YP-404")
     with session_scope(db) as s:
         assert s.execute(select(func.count()).select_from(AuditEvent)).scalar_one() == 0
 
@@ -282,8 +280,7 @@ def test_add_entry_stores_a_parent_carer_entry_that_then_appears(db):
     assert len(father) == 1 and father[0].kind == "missing_episode" and father[0].family == "inside"
     assert chron.filter(source_types=["parent_carer"]).items == tuple(
         i for i in chron.items if i.source_type == "parent_carer")
-    with pytest.raises(ValidationError):
-        with session_scope(db) as s:
-            add_entry(s, "YP-1", {"occurred_at": "2026-10-31", "kind": "concern", "summary": "x",
-                                   "source": "Father", "source_type": "parent_carer", "evidence_grade": ""},
-                      created_by=uid, now=NOW)
+    with pytest.raises(ValidationError), session_scope(db) as s:
+        add_entry(s, "YP-1", {"occurred_at": "2026-10-31", "kind": "concern", "summary": "x",
+                               "source": "Father", "source_type": "parent_carer", "evidence_grade": ""},
+                  created_by=uid, now=NOW)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
-
-from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,8 +15,9 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -288,7 +289,7 @@ class AppData:
                 getattr(self, part)
             self.street_index()
             self.area_index()
-        except Exception:  # noqa: BLE001 - a failed warm-up only means the first request builds it
+        except Exception:  # a failed warm-up only means the first request builds it
             log.exception("warming the snapshot's indexes failed; they will be built on first use")
 
     def people_ids(self) -> pd.DataFrame:

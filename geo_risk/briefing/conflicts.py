@@ -144,7 +144,7 @@ def conflict_pairs(links: pd.DataFrame, as_of: pd.Timestamp) -> list[ConflictPai
                     continue
                 if ga == gb:
                     continue
-                pair = tuple(sorted((g for g in (ga, gb) if g is not None)))
+                pair = tuple(sorted(g for g in (ga, gb) if g is not None))
                 a = pair[0]
                 b = pair[1] if len(pair) > 1 else None
                 if b is None:

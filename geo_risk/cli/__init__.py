@@ -40,15 +40,15 @@ def main(verbose: int) -> None:
 
 
 # --- command modules: one import line each (keep this list sorted) ---
-from geo_risk.cli import assess as _assess  # noqa: E402,F401
-from geo_risk.cli import audit as _audit  # noqa: E402,F401
-from geo_risk.cli import brief as _brief  # noqa: E402,F401
-from geo_risk.cli import db as _db  # noqa: E402,F401
-from geo_risk.cli import demo as _demo  # noqa: E402,F401
-from geo_risk.cli import evaluate as _evaluate  # noqa: E402,F401
-from geo_risk.cli import imports as _imports  # noqa: E402,F401
-from geo_risk.cli import oversight as _oversight  # noqa: E402,F401
-from geo_risk.cli import route as _route  # noqa: E402,F401
-from geo_risk.cli import serve as _serve  # noqa: E402,F401
-from geo_risk.cli import synth as _synth  # noqa: E402,F401
-from geo_risk.cli import users as _users  # noqa: E402,F401
+from geo_risk.cli import assess as _assess  # noqa: F401
+from geo_risk.cli import audit as _audit  # noqa: F401
+from geo_risk.cli import brief as _brief  # noqa: F401
+from geo_risk.cli import db as _db  # noqa: F401
+from geo_risk.cli import demo as _demo  # noqa: F401
+from geo_risk.cli import evaluate as _evaluate  # noqa: F401
+from geo_risk.cli import imports as _imports  # noqa: F401
+from geo_risk.cli import oversight as _oversight  # noqa: F401
+from geo_risk.cli import route as _route  # noqa: F401
+from geo_risk.cli import serve as _serve  # noqa: F401
+from geo_risk.cli import synth as _synth  # noqa: F401
+from geo_risk.cli import users as _users  # noqa: F401

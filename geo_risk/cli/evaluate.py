@@ -18,7 +18,7 @@ from geo_risk.errors import ValidationError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["evaluate", "surface", "score"]
+__all__ = ["evaluate", "score", "surface"]
 
 
 def _incident_paths(first: tuple[str, ...], more: tuple[str, ...]) -> list[str]:

@@ -83,7 +83,7 @@ def reviews_due(as_of: str | None, by_source: bool, expired_days: float, csv_pat
     if len(summary):
         click.echo(f"  {'source':<32} {'source type':<18} {'due':>5} {'expired':>8}")
         for r in summary.itertuples():
-            click.echo(f"  {str(r.source)[:32]:<32} {str(r.source_type):<18} {r.due:>5} {r.expired:>8}")
+            click.echo(f"  {str(r.source)[:32]:<32} {r.source_type!s:<18} {r.due:>5} {r.expired:>8}")
     if not by_source and len(queue):
         click.echo("")
         click.echo(f"  {'state':<8} {'kind':<6} {'id':<14} {'what':<18} {'grade':<5} {'source type':<16} "

@@ -93,7 +93,7 @@ def links_frame(rows: Sequence[dict[str, Any]], *, as_of: Any) -> pd.DataFrame:
     as_of = as_timestamp(as_of)
     out = []
     for row in rows:
-        kind = lambda key: "group" if str(key).startswith("G") else "person"  # noqa: E731
+        kind = lambda key: "group" if str(key).startswith("G") else "person"
         out.append(
             {
                 "link_id": row["link_id"],

@@ -46,7 +46,6 @@ import logging
 from dataclasses import dataclass, field
 
 import numpy as np
-import shapely
 from scipy import sparse
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString

@@ -14,7 +14,7 @@ at one point. For a Gaussian this average has a closed form (:func:`block_kernel
 from __future__ import annotations
 
 import logging
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd

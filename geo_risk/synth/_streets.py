@@ -626,7 +626,7 @@ def _snap_points(
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
     """police.uk-style snap points: one per named street and one more per 250 m of it."""
-    ok = (names != None) & (highway != "motorway") & (highway != "motorway_link")  # noqa: E711
+    ok = (names != None) & (highway != "motorway") & (highway != "motorway_link")
     idx = np.flatnonzero(ok)
     length = np.hypot(*(xy[u[idx]] - xy[v[idx]]).T)
     ch = chain[idx]

@@ -164,9 +164,8 @@ def test_repository_actions_record_who_why_and_grades(db):
 
 def test_a_failed_decision_writes_nothing(db):
     uid = _seed_conflict(db)
-    with pytest.raises(ValidationError):
-        with session_scope(db) as s:
-            repo.downgrade(s, "link", "L1", new_grade="A", reason="wrong way", user_id=uid, at=NOW)
+    with pytest.raises(ValidationError), session_scope(db) as s:
+        repo.downgrade(s, "link", "L1", new_grade="A", reason="wrong way", user_id=uid, at=NOW)
     with session_scope(db) as s:
         assert s.execute(select(EvidenceReview)).first() is None
 

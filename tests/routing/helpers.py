@@ -8,7 +8,6 @@ import geopandas as gpd
 import numpy as np
 from shapely.geometry import LineString
 
-
 # A place in the middle of England, so every point is inside Great Britain.
 X0, Y0 = 450_000.0, 200_000.0
 

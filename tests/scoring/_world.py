@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 AS_OF = "2026-11-01"
 X0, Y0 = 358_000.0, 173_000.0
 

@@ -59,7 +59,9 @@ def test_scoring_keeps_no_reference_to_a_policy_after_the_call(world):
 
 def test_routing_keeps_no_reference_to_a_policy_after_the_call():
     from geo_risk.routing import assess_route, build_walk_graph
-    from tests.routing.helpers import X0 as RX, Y0 as RY, grid_streets
+    from tests.routing.helpers import X0 as RX
+    from tests.routing.helpers import Y0 as RY
+    from tests.routing.helpers import grid_streets
 
     policy = _fresh_policy()
     ref = weakref.ref(policy)

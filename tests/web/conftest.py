@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from geo_risk import accounts
 from geo_risk.config import Settings
 
+
 def _load_seed_module():
     """tests/web/web_seed.py, importable as ``web_seed`` by the test modules (pytest runs with importlib mode)."""
     import importlib.util

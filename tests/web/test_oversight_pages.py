@@ -15,7 +15,7 @@ from geo_risk.store.engine import session_scope
 from geo_risk.store.models import AuditEvent, ChronologyEntry, EvidenceReview, Link, Person
 from web_seed import NOW
 
-FORBIDDEN = re.compile(r"\b(gang|gangs|nominal|nominals)\b", re.I)
+FORBIDDEN = re.compile(r"\b(gang|gangs|nominal|nominals)\b", re.IGNORECASE)
 
 
 def pages(info) -> list[tuple[str, str, dict]]:

@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import text
 
-FORBIDDEN = re.compile(r"\b(gang|gangs|nominal|nominals)\b", re.I)
+FORBIDDEN = re.compile(r"\b(gang|gangs|nominal|nominals)\b", re.IGNORECASE)
 
 
 def _text(resp) -> str:
@@ -17,7 +17,7 @@ def _text(resp) -> str:
 
 
 def _geojson_layers(html: str) -> list[dict]:
-    return [json.loads(m) for m in re.findall(r"L\.geoJSON\((\{.*?\}), \{\n", html, re.S)]
+    return [json.loads(m) for m in re.findall(r"L\.geoJSON\((\{.*?\}), \{\n", html, re.DOTALL)]
 
 
 def test_housing_check_ranks_and_bands_candidates(signed_in, info):
@@ -216,9 +216,9 @@ def test_route_decision_record_shows_what_was_decided(signed_in, info):
     assert saved.status_code == 303
     record = _text(tariq.get(saved.headers["Location"]))
     assert "shown as it was decided" in record
-    rows = re.compile(r'<tr data-role="[^"]+">.*?</tr>', re.S)
+    rows = re.compile(r'<tr data-role="[^"]+">.*?</tr>', re.DOTALL)
     assert rows.findall(record) == rows.findall(checked)
-    recommendation = re.compile(r'id="recommendation">.*?</div>', re.S)
+    recommendation = re.compile(r'id="recommendation">.*?</div>', re.DOTALL)
     assert recommendation.search(record).group(0) == recommendation.search(checked).group(0)
 
 

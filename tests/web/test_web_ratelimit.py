@@ -8,13 +8,13 @@ import threading
 
 import pytest
 from sqlalchemy import inspect, select
-from web_seed import NOW, PASSWORD
 
 from geo_risk.config import Settings
 from geo_risk.errors import ValidationError
 from geo_risk.store.engine import create_store_engine
 from geo_risk.store.models import LoginAttempt
 from web.ratelimit import FailedLoginLimiter, Limit
+from web_seed import NOW, PASSWORD
 
 SECRET = "test-secret-key-0123456789abcdef"
 

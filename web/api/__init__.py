@@ -11,4 +11,4 @@ from flask import Blueprint
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
-from web.api import briefings, incidents, network, openapi, placements, referrals, routes  # noqa: E402,F401
+from web.api import briefings, incidents, network, openapi, placements, referrals, routes  # noqa: F401

@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-26 11:27:46.113486
 """
 
-from alembic import op
-import geoalchemy2
 import sqlalchemy as sa
+from alembic import op
 from geoalchemy2 import Geometry
 
 revision = '0001'
