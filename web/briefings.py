@@ -47,7 +47,7 @@ def build(app_data, urn: str, *, tier: str = "school", overrides: tuple = ()) ->
     shown = {a["code"]: a for a in data["area"]["areas"]}
     areas = snap.areas[(snap.areas["level"] == data["area"]["level"]) & snap.areas["code"].isin(list(shown))]
     if len(areas):
-        newest = sorted(areas["version"].astype(str).unique())[-1]
+        newest = max(areas["version"].astype(str).unique())
         areas = areas[areas["version"].astype(str) == newest]
     served = to_serve(areas[["code", "name", "geometry"]].assign(geometry=areas.geometry.simplify(10.0)))
     features = []

@@ -78,8 +78,8 @@ def network_svg(g: nx.MultiGraph, pseudonym: str, *, width: int = 640, height: i
     def sy(y: float) -> float:
         return height / 2 + y / span * (height / 2 - pad)
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-             f'aria-label="Peer network around young person {escape(pseudonym)}">']
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+              f'aria-label="Peer network around young person {escape(pseudonym)}">')]
     for u, v, data in g.edges(data=True):
         colour = LINK_COLOURS.get(data.get("type"), "#999") if data.get("live") else "#ced4da"
         dash = "" if data.get("live") else ' stroke-dasharray="4 3"'

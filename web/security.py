@@ -119,9 +119,9 @@ def _authorise():
         return None  # 404 / 405 from routing
     user = g.user
     if policy.allowed(endpoint, user.role if user else None):
-        if is_api_request() and user is not None and user.auth == "session" and endpoint != "api_v1.openapi":
-            if request.method not in ("GET", "HEAD", "OPTIONS"):
-                csrf.protect()
+        if (is_api_request() and user is not None and user.auth == "session" and endpoint != "api_v1.openapi"
+                and request.method not in ("GET", "HEAD", "OPTIONS")):
+            csrf.protect()
         return None
     if endpoint not in policy.ROUTE_POLICY:
         log.error("route %s has no entry in the route policy: denied", endpoint)

@@ -60,10 +60,9 @@ def configure(app: Flask, config: Mapping[str, Any] | None) -> None:
     if app.config.get("DEBUG"):
         msg = "the geo-risk web app never runs with DEBUG on: it would show personal data in tracebacks"
         raise ValidationError(msg)
-    if not app.config.get("SECRET_KEY"):
-        if not app.config.get("TESTING"):
-            msg = "set GEO_RISK_SECRET_KEY (a long random string) to serve the web app"
-            raise ValidationError(msg)
+    if not app.config.get("SECRET_KEY") and not app.config.get("TESTING"):
+        msg = "set GEO_RISK_SECRET_KEY (a long random string) to serve the web app"
+        raise ValidationError(msg)
     limits_from_config(app.config)  # a bad limit stops the app here, not at every sign-in
     hops = app.config.get("GEO_RISK_TRUSTED_PROXIES")
     if not isinstance(hops, int) or isinstance(hops, bool) or hops < 0:

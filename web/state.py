@@ -189,7 +189,7 @@ class AppData:
             areas = self.snapshot.areas
             areas = areas[areas["level"] == level]
             if len(areas):
-                newest = sorted(areas["version"].astype(str).unique())[-1]
+                newest = max(areas["version"].astype(str).unique())
                 areas = areas[areas["version"].astype(str) == newest]
             out = areas[["code", "name", "geometry"]].copy()
             out["geometry"] = out.geometry.simplify(10.0)

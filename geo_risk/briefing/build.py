@@ -621,7 +621,7 @@ def _area_tables(areas, buffers, inc, bp: BriefingPolicy, as_of: pd.Timestamp, p
     n_s = len(buffers)
     level = areas[areas["level"].astype(str) == bp.area_level]
     if len(level):
-        version = sorted(level["version"].astype(str).unique())[-1]
+        version = max(level["version"].astype(str).unique())
         level = level[level["version"].astype(str) == version]
     geoms = level.geometry.to_numpy()
     # trend months: the last `trend_months` whole months before as_of

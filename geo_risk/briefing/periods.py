@@ -152,7 +152,7 @@ def define_periods(
     last_complete = as_of_month - 1
     available = month_idx[month_idx <= last_complete]
     latest = int(available.max()) if available.size else None
-    available_set = set(int(m) for m in available)
+    available_set = {int(m) for m in available}
 
     def dated_period(start: pd.Timestamp, end: pd.Timestamp) -> tuple[float, pd.Timestamp, pd.Timestamp]:
         if dated_from is None:

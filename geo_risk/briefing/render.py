@@ -110,8 +110,8 @@ def trend_chart_svg(data: Mapping[str, Any], *, width: int = 680, height: int = 
     slot = plot_w / n
     bar = slot * 0.38
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        'role="img" aria-label="Incidents per month in the school\'s neighbourhoods" font-family="sans-serif">',
+        (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+         'role="img" aria-label="Incidents per month in the school\'s neighbourhoods" font-family="sans-serif">'),
         '<defs>',
     ]
     for k, (_, colour, _) in enumerate(series):

@@ -92,8 +92,8 @@ def format_summary(table: pd.DataFrame) -> str:
         f"hit rate {100 * c:g} %" for c in covs
     ) + " |"
     lines = [
-        f"Mean over test months {', '.join(months)} ({table['n_cells'].iloc[0]} cells; "
-        f"{table['n_targets'].mean():.0f} target incidents a month on average)",
+        (f"Mean over test months {', '.join(months)} ({table['n_cells'].iloc[0]} cells; "
+         f"{table['n_targets'].mean():.0f} target incidents a month on average)"),
         "",
         head,
         "|" + "---|" * (1 + 2 * len(covs)),

@@ -417,7 +417,8 @@ def _store_files(engine: Engine, kind: str, result: ImportResult, progress: Prog
         for fut in futures:
             try:
                 outcomes.append(fut.result())
-            except Exception as exc:  # every file finishes (or rolls back) before the first error is raised
+            # every file finishes (or rolls back) before the first error is re-raised below
+            except Exception as exc:  # noqa: BLE001
                 outcomes.append(exc)
     errors = [o for o in outcomes if isinstance(o, Exception)]
     if errors:

@@ -359,7 +359,7 @@ def _segments(
     way_idx = way_of_ref[keep_ref]
 
     # split points: part ends and nodes used more than once (by any way or twice by one)
-    uniq, inverse, counts = np.unique(refs, return_inverse=True, return_counts=True)
+    _uniq, inverse, counts = np.unique(refs, return_inverse=True, return_counts=True)
     shared = counts[inverse] > 1
     first = new_part
     last = np.concatenate([new_part[1:], [True]]) if len(refs) else np.zeros(0, bool)

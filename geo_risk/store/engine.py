@@ -114,7 +114,7 @@ def create_store_engine(url: str, **kwargs) -> Engine:
         event.listen(engine, "connect", _on_spatialite_connect)
         return engine
     if url.startswith("postgresql"):
-        if url.startswith("postgresql://") or url.startswith("postgresql+psycopg2"):
+        if url.startswith(("postgresql://", "postgresql+psycopg2")):
             url = "postgresql+psycopg://" + url.split("://", 1)[1]
         return create_engine(url, pool_pre_ping=True, **kwargs)
     msg = f"unsupported database URL {url.split(':', 1)[0]!r}: use sqlite:///FILE (SpatiaLite) or postgresql+psycopg://... (PostGIS)"

@@ -155,7 +155,7 @@ def hit_rate_pai(scores: np.ndarray, targets: np.ndarray, coverage: float) -> tu
     if not 0 < coverage <= 1:
         msg = f"coverage must be in (0, 1], got {coverage!r}"
         raise ValidationError(msg)
-    k = max(1, int(round(coverage * n)))
+    k = max(1, int(round(coverage * n)))  # noqa: RUF046 - coverage * n may be a NumPy scalar; k stays a Python int
     total = float(np.sum(targets))
     if total <= 0:
         return float("nan"), float("nan"), k

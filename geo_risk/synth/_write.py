@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
@@ -61,7 +62,7 @@ def fmt(values: np.ndarray, spec: str) -> np.ndarray:
     """Format numbers with ``spec`` (e.g. ``"{:.6f}"``); NaN becomes the empty string."""
     out = np.empty(len(values), dtype=object)
     for i, v in enumerate(np.asarray(values, dtype=float).tolist()):
-        out[i] = "" if v != v else spec.format(v)
+        out[i] = "" if math.isnan(v) else spec.format(v)
     return out
 
 
@@ -126,8 +127,8 @@ def osm_xml_bytes(
         f'<osm version="0.6" generator={quoteattr(generator)}>',
         f"<note>{_xml_text(note)}</note>",
         "",
-        f'  <bounds minlat="{lat.min():.7f}" minlon="{lon.min():.7f}" '
-        f'maxlat="{lat.max():.7f}" maxlon="{lon.max():.7f}"/>',
+        (f'  <bounds minlat="{lat.min():.7f}" minlon="{lon.min():.7f}" '
+         f'maxlat="{lat.max():.7f}" maxlon="{lon.max():.7f}"/>'),
         "",
     ]
     for i, (nid, a, b) in enumerate(zip(node_ids.tolist(), lat.tolist(), lon.tolist(), strict=True)):

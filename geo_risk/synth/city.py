@@ -39,6 +39,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import math
 import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -673,7 +674,7 @@ def _cell(v: object) -> str:
     if isinstance(v, np.datetime64):
         return str(v.astype("datetime64[D]"))
     if isinstance(v, (float, np.floating)):
-        return "" if v != v else f"{float(v):.1f}"
+        return "" if math.isnan(v) else f"{float(v):.1f}"
     return str(v)
 
 

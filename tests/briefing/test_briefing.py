@@ -110,16 +110,16 @@ def test_an_expired_conflict_link_is_not_shown(world):
 
 
 def _notice(**kwargs):
-    base = dict(
-        notice_id="N1",
-        title="Disorder near the park",
-        what_happened="A fight between young people near the park on Friday evening.",
-        what_to_do="Remind pupils to travel home in groups; staff presence at the gate.",
-        contact="Community safety team, 0100 000 000",
-        valid_from=w.AS_OF - pd.Timedelta(days=3),
-        valid_to=w.AS_OF + pd.Timedelta(days=7),
-        area=box(w.X0 + 600, w.Y0 + 600, w.X0 + 900, w.Y0 + 900),
-    )
+    base = {
+        "notice_id": "N1",
+        "title": "Disorder near the park",
+        "what_happened": "A fight between young people near the park on Friday evening.",
+        "what_to_do": "Remind pupils to travel home in groups; staff presence at the gate.",
+        "contact": "Community safety team, 0100 000 000",
+        "valid_from": w.AS_OF - pd.Timedelta(days=3),
+        "valid_to": w.AS_OF + pd.Timedelta(days=7),
+        "area": box(w.X0 + 600, w.Y0 + 600, w.X0 + 900, w.Y0 + 900),
+    }
     base.update(kwargs)
     return Notice(**base)
 

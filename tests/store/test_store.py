@@ -34,12 +34,11 @@ def test_stored_coordinates_are_in_27700_read_back_with_raw_sql(db):
 
 
 def test_geometry_with_another_srid_is_refused(db):
-    with pytest.raises(Exception):  # noqa: B017 - both backends refuse, with their own error class
-        with db.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO school (urn, name, phase, geom) "
-                "VALUES ('1', 'x', 'primary', ST_GeomFromText('POINT(-2.5 51.4)', 4326))"
-            ))
+    with pytest.raises(Exception), db.begin() as conn:  # noqa: B017 - both backends refuse, with their own error class
+        conn.execute(text(
+            "INSERT INTO school (urn, name, phase, geom) "
+            "VALUES ('1', 'x', 'primary', ST_GeomFromText('POINT(-2.5 51.4)', 4326))"
+        ))
     with db.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM school")).scalar_one() == 0
 

@@ -44,7 +44,7 @@ def test_linear_binning_conserves_weight_and_centroid():
     w = np.array([2.0, 1.0])
     b = bin_linear(xy, w, 0.0, 0.0, 10.0, (5, 5))
     assert b.sum() == pytest.approx(3.0)
-    ys, xs = np.mgrid[0:5, 0:5]
+    _ys, xs = np.mgrid[0:5, 0:5]
     cx = ((xs + 0.5) * 10 * b).sum() / b.sum()
     assert cx == pytest.approx((2 * 12.0 + 33.3) / 3)
 
