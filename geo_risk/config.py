@@ -156,7 +156,7 @@ def _coerce_setting(key: str, value: Any, origin: str) -> Any:
         if value in (None, ""):
             return 0
         text = str(value).strip()
-        if isinstance(value, bool) or not text.isdigit():
+        if isinstance(value, bool) or not (text.isascii() and text.isdigit()):
             msg = f"{origin} trusted_proxies must be a whole number of proxies, 0 or more, got {value!r}"
             raise ValidationError(msg)
         return int(text)

@@ -64,7 +64,7 @@ def test_trusted_proxies_setting(tmp_path):
     cfg = tmp_path / "geo-risk.toml"
     cfg.write_text("trusted_proxies = 1\n")
     assert Settings.load(cfg, env={}).trusted_proxies == 1
-    for bad in ("-1", "one", "1.5", True):
+    for bad in ("-1", "one", "1.5", True, "\u00b2"):  # a superscript two is a digit to str.isdigit
         with pytest.raises(ValidationError, match="trusted_proxies must be a whole number"):
             Settings.from_mapping({"trusted_proxies": bad})
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import math
@@ -132,15 +133,35 @@ def limits_from_config(config: Mapping[str, Any]) -> dict[str, Limit]:
             limits[name] = Limit(*value)
         except ValidationError as exc:
             problems.append(f"{key}: {exc}")
-    if "per_user" in limits and "per_user_at_address" in limits \
-            and limits["per_user"].attempts <= limits["per_user_at_address"].attempts:
-        problems.append(f"{CONFIG_KEYS['per_user']} (per username from every address) must allow more attempts "
-                        f"than {CONFIG_KEYS['per_user_at_address']} (per username from one address), or one "
-                        f"address could lock the user out everywhere")
+    if "per_user" in limits and "per_user_at_address" in limits:
+        user, at_address = limits["per_user"], limits["per_user_at_address"]
+        # one address stays under its own limit by pacing itself: in the per-username window it can fail
+        # at_address.attempts times in every one of its own windows that starts there
+        most_from_one = at_address.attempts * (math.floor(user.window_s / at_address.window_s) + 1)
+        if user.attempts <= most_from_one:
+            problems.append(
+                f"{CONFIG_KEYS['per_user']} (per username from every address) must allow more attempts than one "
+                f"address can make while staying under {CONFIG_KEYS['per_user_at_address']} (per username from "
+                f"one address) in that window ({most_from_one}), or one address could lock the user out everywhere")
     if problems:
         msg = "bad failed-login limit: " + "; ".join(problems)
         raise ValidationError(msg)
     return limits
+
+
+def client_network(address: str) -> str:
+    """The client an address stands for: an IPv6 address's /64 (one subscriber's allocation, so
+    walking through it does not make new clients), an IPv4-mapped IPv6 address's IPv4 address,
+    any other IPv4 address as it is; text that is not an address, unchanged."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 class FailedLoginLimiter:
@@ -236,10 +257,11 @@ class FailedLoginLimiter:
         conn.execute(delete(LoginAttempt).where(LoginAttempt.id.in_(old)))
 
     def _user_at_address_key(self, username: str, address: str) -> str:
-        return self.key("user at address", json.dumps([username, address]))
+        return self.key("user at address", json.dumps([username, client_network(address)]))
 
     def _limits(self, username: str, address: str) -> dict[str, Limit]:
         """The keys of a sign-in and their limits, in the order of :class:`Failures`."""
+        address = client_network(address)
         return {self._user_at_address_key(username, address): self.per_user_at_address,
                 self.key("user", username): self.per_user,
                 self.key("address", address): self.per_address}

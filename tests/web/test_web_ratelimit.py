@@ -13,7 +13,7 @@ from geo_risk.config import Settings
 from geo_risk.errors import ValidationError
 from geo_risk.store.engine import create_store_engine
 from geo_risk.store.models import LoginAttempt
-from web.ratelimit import FailedLoginLimiter, Limit
+from web.ratelimit import FailedLoginLimiter, Limit, client_network
 from web_seed import NOW, PASSWORD
 
 SECRET = "test-secret-key-0123456789abcdef"
@@ -257,6 +257,27 @@ def test_two_limiters_on_two_engines_count_together(db, second_engine):
     assert a.failures("kim", "10.0.0.1", now=NOW) == (3, 6, 3)  # refusals are not counted
 
 
+@pytest.mark.parametrize(("address", "client"), [
+    ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+    ("2001:DB8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),
+    ("::ffff:203.0.113.7", "203.0.113.7"),
+    ("203.0.113.7", "203.0.113.7"),
+    ("-", "-"),
+])
+def test_an_ipv6_client_is_its_64(address, client):
+    assert client_network(address) == client
+
+
+def test_walking_an_ipv6_64_does_not_make_new_clients(db):
+    """Anyone holding a /64 has 2**64 addresses: they are one client to every per-address limit."""
+    lim = _limiter(db)
+    for i in range(3):
+        assert lim.start("kim", f"2001:db8:1:2::{i + 1:x}", now=NOW) is not None
+    assert lim.start("kim", "2001:db8:1:2:dead:beef:0:1", now=NOW) is None  # kim from that /64 is at 3
+    assert lim.start("kim", "2001:db8:1:3::1", now=NOW) is not None  # the next /64 is another client
+    assert lim.failures("lee", "2001:db8:1:2::99", now=NOW) == (0, 0, 3)
+
+
 def test_attempts_expire_one_by_one(db):
     lim = _limiter(db)
     for minute in range(3):
@@ -386,7 +407,10 @@ def test_the_username_limit_must_be_above_the_one_per_address():
     """Otherwise one address failing on purpose locks the user out everywhere again."""
     with pytest.raises(ValidationError, match="GEO_RISK_LOGIN_USER_LIMIT .*must allow more attempts"):
         _create_app(GEO_RISK_LOGIN_LIMIT=(5, 300), GEO_RISK_LOGIN_USER_LIMIT=(5, 300))
-    app = _create_app(GEO_RISK_LOGIN_LIMIT=[3, 60], GEO_RISK_LOGIN_USER_LIMIT=(20, 600.0))
+    # a shorter window per address: one address pacing 3 failures a minute makes 33 in ten minutes
+    with pytest.raises(ValidationError, match=r"GEO_RISK_LOGIN_USER_LIMIT .*must allow more attempts.*\(33\)"):
+        _create_app(GEO_RISK_LOGIN_LIMIT=[3, 60], GEO_RISK_LOGIN_USER_LIMIT=(20, 600.0))
+    app = _create_app(GEO_RISK_LOGIN_LIMIT=[3, 60], GEO_RISK_LOGIN_USER_LIMIT=(40, 600.0))
     assert app.config["GEO_RISK_LOGIN_IP_LIMIT"] == (30, 300)
 
 
