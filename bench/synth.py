@@ -90,20 +90,8 @@ def phase_baseline_write(out: Path, n: int) -> dict[str, object]:
 
     import numpy as np
 
-    header = [
-        "Crime ID",
-        "Month",
-        "Reported by",
-        "Falls within",
-        "Longitude",
-        "Latitude",
-        "Location",
-        "LSOA code",
-        "LSOA name",
-        "Crime type",
-        "Last outcome category",
-        "Context",
-    ]
+    from geo_risk.synth._write import POLICE_UK_HEADER as header  # the same columns the generator writes
+
     t = time.perf_counter()
     rng = np.random.default_rng(0)
     lon = rng.uniform(1.2, 1.5, n)
