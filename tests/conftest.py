@@ -6,9 +6,42 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("GEO_RISK_TEST_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
+
+
+# --------------------------------------------------------------------------- property tests
+# CI (CI set): the same examples every run (derandomize) and no example database, so a run is
+# reproducible from the commit alone. Locally: random exploration with the example database, which
+# replays earlier failures first. GEO_RISK_HYPOTHESIS_PROFILE picks one by name.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("GEO_RISK_HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
+
+def pytest_report_header(config) -> str:
+    name = settings.get_current_profile_name()
+    mode = "derandomized" if settings.get_profile(name).derandomize else "random; replay with --hypothesis-seed"
+    return f"hypothesis profile: {name} ({mode})"
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say how many drawn tables the disclosure property tests checked and discarded (over budget)."""
+    from tests.briefing._enumerate import NODE_BUDGET, TALLY
+
+    for name, counts in sorted(TALLY.items()):
+        terminalreporter.write_line(
+            f"disclosure property test, {name}: {counts['checked']} tables checked exhaustively, "
+            f"{counts['discarded']} discarded over the search budget ({NODE_BUDGET} nodes)"
+        )
 
 
 @pytest.fixture(scope="session")

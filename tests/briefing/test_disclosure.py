@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
 from geo_risk.briefing.disclosure import (
@@ -19,7 +19,7 @@ from geo_risk.briefing.disclosure import (
     show_count,
 )
 from geo_risk.errors import ValidationError
-from tests.briefing._enumerate import consistent, has_alternative
+from tests.briefing._enumerate import NODE_BUDGET, OverBudget, consistent, has_alternative, tally
 
 SMALL = st.integers(min_value=0, max_value=12) | st.integers(min_value=0, max_value=4)
 
@@ -45,8 +45,13 @@ def _published_texts(table) -> list[str]:
     return [table.protected.shown(i) for i in range(table.layout.constraints.n)]
 
 
+# Tables up to 4 rows x 3 columns (12 cells) with row, column and grand totals, counts 0-12 a cell
+# (up to 36 a cell when nested): every suppressed cell of every such table is checked exhaustively
+# within NODE_BUDGET search nodes; a draw the search cannot decide inside it is discarded
+# (Hypothesis's "over the search budget" event, and the tally printed at the end of the run), never passed
+# as protected.
 @given(small_tables())
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=500, deadline=None)
 def test_no_published_count_is_small_and_no_suppressed_cell_is_recoverable(case):
     counts, mask, nested, row_totals = case
     nested_columns = [(c, c + 1) for c in range(counts.shape[1] - 1)] if nested else []
@@ -56,17 +61,33 @@ def test_no_published_count_is_small_and_no_suppressed_cell_is_recoverable(case)
     for text in texts:
         if text.isdigit():
             assert not 1 <= int(text) <= 4, texts
-    _assert_protected(list(prot.values), texts, table.layout.constraints, prot.status)
+    _assert_protected(
+        list(prot.values), texts, table.layout.constraints, prot.status, test="small tables"
+    )
 
 
-def _assert_protected(values, texts, constraints, statuses):
+def _assert_protected(values, texts, constraints, statuses, *, test: str | None = None):
+    """Check the published table; ``test`` names a property test whose undecided draws are discarded.
+
+    Without ``test`` (a fixed example) a search over its budget fails the test.
+    """
     # the truth is consistent with what is published (the model is sound) ...
     assert consistent(values, texts, constraints)
     cap = int(sum(values)) + 5
     for i, status in enumerate(statuses):
         if status != SHOWN:
             # ... and no suppressed cell is pinned to its true value
-            assert has_alternative(texts, constraints, i, values, cap=cap), (values, texts, i)
+            try:
+                found = has_alternative(texts, constraints, i, values, cap=cap)
+            except OverBudget:
+                if test is None:
+                    raise
+                tally(test, "discarded")
+                event(f"discarded: over the search budget of {NODE_BUDGET} nodes")
+                assume(False)
+            assert found, (values, texts, i)
+    if test is not None:
+        tally(test, "checked")
 
 
 def test_the_one_line_rule_alone_would_pin_a_cell_so_the_audit_picks_a_cell_that_protects():
@@ -155,14 +176,16 @@ def _split(draw, total, parts):
     return [bounds[k + 1] - bounds[k] for k in range(parts)]
 
 
+# Up to 3 areas, 3 months and their serious-incident rows, 0-14 incidents in all: checked exhaustively
+# within NODE_BUDGET nodes, as above.
 @given(area_and_trend_tables())
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None)
 def test_area_and_trend_table_is_protected_too(case):
     values, constraints = case
     prot = protect(values, constraints)
     texts = [prot.shown(i) for i in range(constraints.n)]
     assert not any(t.isdigit() and 1 <= int(t) <= 4 for t in texts)
-    _assert_protected(list(prot.values), texts, constraints, prot.status)
+    _assert_protected(list(prot.values), texts, constraints, prot.status, test="area and trend tables")
 
 
 def test_a_line_that_only_small_cells_can_protect_is_withheld_not_pinned():
@@ -190,3 +213,14 @@ def test_the_checker_catches_a_pinned_cell():
     assert consistent([1, 5, 30, 36], texts, constraints)
     assert not has_alternative(texts, constraints, 0, [1, 5, 30, 36], cap=60)
     assert not has_alternative(texts, constraints, 1, [1, 5, 30, 36], cap=60)
+
+
+def test_the_exhaustive_search_gives_up_over_its_budget_instead_of_answering():
+    # issue 20: a search that cannot decide inside its budget says so; the property tests then
+    # discard the example and count it, never pass it as protected
+    texts = ["<5", "<5", "[c]", "[c]", "[c]", "[c]", "40"]
+    constraints = Constraints(7, (((0, 1, 2, 3, 4, 5), 6),), ())
+    truth = [2, 3, 8, 9, 9, 9, 40]
+    assert has_alternative(texts, constraints, 0, truth, cap=45)
+    with pytest.raises(OverBudget, match="no answer within 3 search nodes"):
+        has_alternative(texts, constraints, 0, truth, cap=45, budget=3)
