@@ -6,10 +6,12 @@ EPSG:4326 happens only at the edges (web and rendered maps).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import shapely
 from pyproj import CRS, Transformer
 
 from geo_risk.errors import CRSError, ValidationError
@@ -29,6 +31,16 @@ GB_LONLAT_BOUNDS = (-8.75, 49.8, 1.85, 60.95)
 
 _TO_STORE = Transformer.from_crs(SERVE_CRS, STORE_CRS, always_xy=True)
 _TO_SERVE = Transformer.from_crs(STORE_CRS, SERVE_CRS, always_xy=True)
+
+# The island of Ireland (Northern Ireland and the Republic), drawn through the sea around it:
+# the North Channel between Rathlin / Fair Head / the Ards peninsula and Kintyre / the Rhins of
+# Galloway, the Irish Sea west of Anglesey and Pembrokeshire, south of Islay. It lies inside
+# Great Britain's longitude/latitude envelope and projects onto the grid's extent, but British
+# National Grid (EPSG:27700) is defined for Great Britain only: points here are not stored.
+IRELAND_LONLAT = shapely.Polygon(
+    [(-11.0, 51.0), (-6.0, 51.8), (-5.6, 53.3), (-5.3, 54.0), (-5.3, 54.75), (-5.95, 55.25),
+     (-6.1, 55.36), (-7.0, 55.5), (-11.0, 55.5)]
+)
 
 
 def _check_numbers(obj: object, names: tuple[str, ...]) -> None:
@@ -129,19 +141,43 @@ def en_to_lonlat(x: np.ndarray | float, y: np.ndarray | float) -> tuple[np.ndarr
 
 
 def in_gb(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Boolean mask of easting/northing pairs inside the Great Britain grid extent."""
+    """Boolean mask of easting/northing pairs inside the Great Britain grid extent, Ireland excluded."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     xmin, ymin, xmax, ymax = GB_BOUNDS
-    return np.isfinite(x) & np.isfinite(y) & (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
+    inside = np.isfinite(x) & np.isfinite(y) & (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
+    if inside.any():
+        inside[inside] = ~shapely.contains_xy(_ireland_en(), x[inside], y[inside])
+    return inside
+
+
+def lonlat_in_ireland(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Boolean mask of longitude/latitude pairs on the island of Ireland (outside British National Grid)."""
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    out = np.zeros(lon.shape, dtype=bool)
+    finite = np.isfinite(lon) & np.isfinite(lat)
+    out[finite] = shapely.contains_xy(IRELAND_LONLAT, lon[finite], lat[finite])
+    return out
+
+
+@functools.cache
+def _ireland_en() -> shapely.Polygon:
+    """:data:`IRELAND_LONLAT` in EPSG:27700 (its edges densified first, so they stay in the sea)."""
+    ring = np.asarray(shapely.segmentize(IRELAND_LONLAT, 0.05).exterior.coords)
+    x, y = _TO_STORE.transform(ring[:, 0], ring[:, 1])
+    polygon = shapely.Polygon(np.column_stack([x, y]))
+    shapely.prepare(polygon)
+    return polygon
 
 
 def lonlat_in_gb(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Boolean mask of longitude/latitude pairs inside Great Britain's envelope."""
+    """Boolean mask of longitude/latitude pairs inside Great Britain's envelope, Ireland excluded."""
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
     xmin, ymin, xmax, ymax = GB_LONLAT_BOUNDS
-    return np.isfinite(lon) & np.isfinite(lat) & (lon >= xmin) & (lon <= xmax) & (lat >= ymin) & (lat <= ymax)
+    inside = np.isfinite(lon) & np.isfinite(lat) & (lon >= xmin) & (lon <= xmax) & (lat >= ymin) & (lat <= ymax)
+    return inside & ~lonlat_in_ireland(lon, lat)
 
 
 def point_to_store(point: EastNorth | LatLon) -> EastNorth:

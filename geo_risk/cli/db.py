@@ -39,6 +39,10 @@ def status() -> None:
         click.echo(f"incidents: {st.incident_months[0]} .. {st.incident_months[1]}")
         for cat, n in st.incident_categories.items():
             click.echo(f"  {n:>9,}  {cat}")
+    if st.force_months:
+        click.echo(f"police.uk forces: {len(st.force_months)}")
+        for line in st.force_lines():
+            click.echo(f"  {line}")
     click.echo(f"links:     {st.live_links:,} live, {st.expired_links:,} expired")
     click.echo("tables:")
     for name, n in st.counts.items():

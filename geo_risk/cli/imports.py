@@ -75,11 +75,17 @@ def import_(kind: str, paths: tuple[str, ...], report_csv: str | None, errors: s
             f"{fr.duplicates:,} duplicates, {fr.out_of_area:,} out of area; {st.inserted:,} stored, "
             f"{st.already_stored:,} already stored"
         )
-    reasons = rep.reason_counts("rejected")
-    if reasons:
-        click.echo("rejected rows by reason:")
-        for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:15]:
-            click.echo(f"  {n:>9,}  {reason}")
+    for status, label in (("rejected", "rejected"), ("out_of_area", "out of area")):
+        reasons = rep.reason_counts(status)
+        if reasons:
+            click.echo(f"{label} rows by reason:")
+            for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:15]:
+                click.echo(f"  {n:>9,}  {reason}")
+    if k == "police_uk":
+        from geo_risk.ingest.police_uk import force_coverage
+
+        for line in force_coverage(rep).lines():
+            click.echo(line)
     click.echo(result.summary())
     if report_csv:
         out = rep.to_csv(report_csv)

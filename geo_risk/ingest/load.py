@@ -497,7 +497,7 @@ def _store_incidents(conn: Connection, df: pd.DataFrame, run_id: int, progress: 
     n = len(todo)
     now = _now().strftime("%Y-%m-%d %H:%M:%S.%f" if spatialite else "%Y-%m-%d %H:%M:%S")
     cols = ["external_id", "category", "occurred_at", "has_time", "month", "precision", "location_text",
-            "lsoa_code", "lsoa_version", "outcome", "import_run_id", "source", "source_type", "recorded_at"]
+            "lsoa_code", "lsoa_version", "outcome", "force", "import_run_id", "source", "source_type", "recorded_at"]
 
     def col(name: str) -> list[object]:
         return _none(todo[name]) if name in todo.columns else [None] * n
@@ -514,6 +514,7 @@ def _store_incidents(conn: Connection, df: pd.DataFrame, run_id: int, progress: 
         col("lsoa_code"),
         col("lsoa_version"),
         [None if v is None else str(v)[:200] for v in col("outcome")],
+        col("force"),
         [run_id] * n,
         col("source"),
         col("source_type"),

@@ -8,6 +8,9 @@ what this importer does with each:
 - **rows without coordinates** (``Location`` is "No Location"; also the 0,0 points
   police.uk writes when no snap point lies within 20 km): rejected, reason
   ``no coordinates``;
+- **Northern Ireland** (``northern-ireland`` files, about 10,000 rows a month): British
+  National Grid covers Great Britain only, so these points are out of area with a reason
+  that says so, never stored in EPSG:27700 as if they were in Great Britain;
 - **points far outside the force area** (10-33 a month in the shared files): with an
   ``area`` of interest they are ``out_of_area``; without one, points anywhere in Great
   Britain are accepted and points outside it are ``out_of_area``; ``max_km_from_centre``
@@ -35,13 +38,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
+from dataclasses import dataclass
 from typing import Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo_risk.crs import STORE_CRS, lonlat_in_gb, lonlat_to_en
+from geo_risk.crs import STORE_CRS, lonlat_in_gb, lonlat_in_ireland, lonlat_to_en
 from geo_risk.ingest._files import (
     DEFAULT_MAX_BYTES,
     PathsLike,
@@ -71,6 +76,20 @@ HINT = (
     "give the '-street.csv' files (not '-outcomes.csv' or '-stop-and-search.csv')"
 )
 
+#: The forces police.uk publishes street-level crime for (its file-name slugs): the 43 territorial
+#: forces of England and Wales, British Transport Police (``btp``, whose rows lie in every other
+#: force's area) and the Police Service of Northern Ireland.
+POLICE_UK_FORCES = (
+    "avon-and-somerset", "bedfordshire", "btp", "cambridgeshire", "cheshire", "city-of-london", "cleveland",
+    "cumbria", "derbyshire", "devon-and-cornwall", "dorset", "durham", "dyfed-powys", "essex",
+    "gloucestershire", "greater-manchester", "gwent", "hampshire", "hertfordshire", "humberside", "kent",
+    "lancashire", "leicestershire", "lincolnshire", "merseyside", "metropolitan", "norfolk", "north-wales",
+    "north-yorkshire", "northamptonshire", "northern-ireland", "northumbria", "nottinghamshire",
+    "south-wales", "south-yorkshire", "staffordshire", "suffolk", "surrey", "sussex", "thames-valley",
+    "warwickshire", "west-mercia", "west-midlands", "west-yorkshire", "wiltshire",
+)
+_FILE_NAME = re.compile(r"^\d{4}-\d{2}-(?P<force>[a-z0-9-]+?)-street\.csv$")
+
 #: Highest LSOA code numbers that already existed in 2011 (England, Wales).
 LSOA11_MAX = {"E01": 33768, "W01": 1958}
 #: Distinct LSOA codes a month needs before "no 2021-only code" is taken as 2011.
@@ -78,6 +97,10 @@ LSOA_EVIDENCE_MIN = 50
 
 REASON_NO_COORDS = "no coordinates"
 REASON_OUTSIDE_GB = "outside Great Britain"
+REASON_IRELAND = (
+    "in Northern Ireland: outside British National Grid, which covers Great Britain only (EPSG:27700), "
+    "so not stored"
+)
 REASON_OUTSIDE_AREA = "outside the area of interest"
 
 OUTPUT_COLUMNS = [
@@ -96,6 +119,7 @@ OUTPUT_COLUMNS = [
     "outcome",
     "reported_by",
     "falls_within",
+    "force",
     "crime_id",
     "month",
     "source_file",
@@ -230,7 +254,8 @@ def _read_one(
         x[located], y[located] = lonlat_to_en(lon[located], lat[located])
     outside_gb = located & ~lonlat_in_gb(lon, lat)
     status[outside_gb] = _OUT
-    reason[outside_gb] = REASON_OUTSIDE_GB
+    reason[outside_gb] = np.where(lonlat_in_ireland(lon[outside_gb], lat[outside_gb]), REASON_IRELAND,
+                                  REASON_OUTSIDE_GB)
     if area is not None:
         outside = (status == _OK) & ~in_area(x, y, area)
         status[outside] = _OUT
@@ -269,12 +294,84 @@ def _read_one(
             "outcome": df["Last outcome category"].to_numpy(dtype=object),
             "reported_by": df["Reported by"].to_numpy(dtype=object),
             "falls_within": df["Falls within"].to_numpy(dtype=object),
+            "force": np.full(n, force_of(src.basename), dtype=object),
             "x": x,
             "y": y,
             "far80": far80,
         }
     )
     return out
+
+
+def force_of(file_name: str) -> str | None:
+    """The force slug of a police.uk file name (``2025-01-avon-and-somerset-street.csv``), or None."""
+    match = _FILE_NAME.match(file_name)
+    return match["force"] if match else None
+
+
+def force_from_name(name: str) -> str | None:
+    """The force slug of a "Falls within" name ("Devon & Cornwall Police" -> ``devon-and-cornwall``).
+
+    Names outside police.uk's own list keep a slug of the whole name, so they are never merged with
+    another force.
+    """
+    words = re.sub(r"[^a-z0-9]+", " ", name.lower().replace("&", " and ")).split()
+    if not words:
+        return None
+    whole = "-".join(words)
+    core = " ".join(words)
+    for affix in ("police service of ", " police service", " constabulary", " police"):
+        core = core.removeprefix(affix) if affix.endswith(" ") else core.removesuffix(affix)
+    slug = "btp" if core == "british transport" else core.replace(" ", "-")
+    return slug if slug in POLICE_UK_FORCES else whole
+
+
+@dataclass(frozen=True)
+class ForceCoverage:
+    """Which forces and months one import's files hold, and what is missing.
+
+    Attributes
+    ----------
+    months
+        Every month of the import, in order.
+    forces
+        Every force with at least one file, in order.
+    missing
+        For each month, the forces that have a file in another month of this import but not in
+        that one (reported, never filled in).
+    never
+        Forces police.uk publishes that no file of this import holds.
+    """
+
+    months: tuple[str, ...]
+    forces: tuple[str, ...]
+    missing: dict[str, tuple[str, ...]]
+    never: tuple[str, ...]
+
+    def lines(self) -> list[str]:
+        """Plain-language lines for the import's output."""
+        if not self.forces:
+            return []
+        span = self.months[0] if len(self.months) == 1 else f"{self.months[0]}..{self.months[-1]}"
+        out = [f"police.uk forces: {len(self.forces)} in {len(self.months)} month(s) ({span})"]
+        out += [f"  missing from {month}: {', '.join(forces)}" for month, forces in self.missing.items() if forces]
+        if self.never:
+            out.append(f"  not in any file of this import: {', '.join(self.never)}")
+        return out
+
+
+def force_coverage(report) -> ForceCoverage:
+    """The forces and months of a police.uk import's report (from each file's ``force``/``months`` notes)."""
+    held: dict[str, set[str]] = {}
+    for f in report.files:
+        force, months = f.notes.get("force", ""), f.notes.get("months", "")
+        if force:
+            held.setdefault(force, set()).update(m for m in months.split("/") if m)
+    months = tuple(sorted(set().union(*held.values()))) if held else ()
+    forces = tuple(sorted(held))
+    missing = {m: tuple(fc for fc in forces if m not in held[fc]) for m in months}
+    never = tuple(fc for fc in POLICE_UK_FORCES if fc not in held)
+    return ForceCoverage(months=months, forces=forces, missing=missing, never=never)
 
 
 def _none_if_empty(values: pd.Series) -> np.ndarray:
@@ -319,6 +416,11 @@ def _lsoa_versions(allrows: pd.DataFrame, lsoa21_from: str) -> np.ndarray:
 
 
 def _finish(allrows: pd.DataFrame, files: list[str], lsoa21_from: str) -> ImportResult:
+    # a file not named like police.uk's own takes its force from the rows' "Falls within"
+    unnamed = allrows["force"].isna().to_numpy()
+    if unnamed.any():
+        falls = allrows.loc[unnamed, "falls_within"].astype(str)
+        allrows.loc[unnamed, "force"] = falls.map(force_from_name)
     # duplicates: across every file of the import; keep the best-status, earliest row of each id
     key_idx, _ = pd.factorize(allrows["external_id"].to_numpy(dtype=object))
     order = np.lexsort((allrows["source_row"].to_numpy(), allrows["file_index"].to_numpy(),
@@ -363,8 +465,9 @@ def _finish(allrows: pd.DataFrame, files: list[str], lsoa21_from: str) -> Import
     for f, part in allrows.groupby("source_file", sort=False):
         versions = sorted({v for v in part["lsoa_version"].dropna().unique()})
         months = sorted(set(part["month"].unique()) - {""})
+        forces = sorted(set(part["force"].dropna()))
         notes[str(f)] = {"lsoa_version": "/".join(versions), "months": "/".join(months),
-                         "far_points_80km": str(int(part["far80"].sum()))}
+                         "far_points_80km": str(int(part["far80"].sum())), "force": "/".join(forces)}
     report = build_report(KIND, files, rows_read, accepted, rejections, notes)
 
     n = len(acc)
@@ -385,6 +488,7 @@ def _finish(allrows: pd.DataFrame, files: list[str], lsoa21_from: str) -> Import
             "outcome": _none_if_empty(acc["outcome"]),
             "reported_by": acc["reported_by"].astype(object),
             "falls_within": acc["falls_within"].astype(object),
+            "force": acc["force"].astype(object),
             "crime_id": acc["crime_id"].astype(object),
             "month": acc["month"].astype(object),
             "source_file": acc["source_file"].astype(object),
@@ -400,4 +504,4 @@ def _finish(allrows: pd.DataFrame, files: list[str], lsoa21_from: str) -> Import
     return ImportResult(kind=KIND, gdf=gdf, report=report)
 
 
-__all__ = ["read_police_uk"]
+__all__ = ["POLICE_UK_FORCES", "ForceCoverage", "force_coverage", "force_from_name", "force_of", "read_police_uk"]

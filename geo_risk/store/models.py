@@ -81,7 +81,10 @@ class Area(Base):
 
 class Incident(Provenance, Base):
     __tablename__ = "incident"
-    __table_args__ = (UniqueConstraint("source", "external_id", name="uq_incident_source_external"),)
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_incident_source_external"),
+        Index("ix_incident_force_month", "force", "month"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     external_id: Mapped[str] = mapped_column(String(80))
@@ -95,6 +98,7 @@ class Incident(Provenance, Base):
     lsoa_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
     lsoa_version: Mapped[str | None] = mapped_column(String(8), nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    force: Mapped[str | None] = mapped_column(String(64), nullable=True)  # police.uk force slug
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id"), nullable=True)
     geom: Mapped[WKBElement] = mapped_column(_geom("POINT"))
 
