@@ -47,6 +47,7 @@ from geo_risk.cli import db as _db  # noqa: F401
 from geo_risk.cli import demo as _demo  # noqa: F401
 from geo_risk.cli import evaluate as _evaluate  # noqa: F401
 from geo_risk.cli import imports as _imports  # noqa: F401
+from geo_risk.cli import national as _national  # noqa: F401
 from geo_risk.cli import oversight as _oversight  # noqa: F401
 from geo_risk.cli import route as _route  # noqa: F401
 from geo_risk.cli import serve as _serve  # noqa: F401

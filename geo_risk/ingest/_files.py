@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 #: Refuse files bigger than this before reading a byte (1 GiB). Override with ``max_bytes``.
 DEFAULT_MAX_BYTES = 1 << 30
 
-PathsLike = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
+PathsLike = str | os.PathLike[str] | Sequence["str | os.PathLike[str] | Source"]
 
 
 @dataclass(frozen=True)
@@ -74,10 +74,10 @@ class Source:
         return Path(f"/vsizip/{self.path}/{self.member}")
 
 
-def _as_list(paths: PathsLike) -> list[Path]:
-    if isinstance(paths, (str, os.PathLike)):
-        return [Path(paths)]
-    return [Path(p) for p in paths]
+def _as_list(paths: PathsLike) -> list[Path | Source]:
+    if isinstance(paths, (str, os.PathLike, Source)):
+        paths = [paths]
+    return [p if isinstance(p, Source) else Path(p) for p in paths]
 
 
 def _human(n: float) -> str:
@@ -112,7 +112,8 @@ def expand_sources(
     Parameters
     ----------
     paths
-        One path or several: files, folders (searched recursively) or ``.zip`` archives.
+        One path or several: files, folders (searched recursively) or ``.zip`` archives, or
+        :class:`Source` objects already expanded (taken as they are).
     suffixes
         File endings to pick up inside folders and archives (e.g. ``[".csv"]``).
     prefer_suffix
@@ -132,6 +133,9 @@ def expand_sources(
     suffixes = tuple(s.lower() for s in suffixes)
     out: list[Source] = []
     for p in _as_list(paths):
+        if isinstance(p, Source):  # already expanded (e.g. one member of a zip archive)
+            out.append(p)
+            continue
         if not p.exists():
             msg = f"{p} does not exist; give the path of a {what} file, a folder of them or a zip archive"
             raise DataSourceError(msg)
