@@ -485,11 +485,9 @@ def _store_incidents(conn: Connection, df: pd.DataFrame, run_id: int, progress: 
     new = np.ones(len(df), dtype=bool)
     for source, idx in df.groupby("source", sort=False).groups.items():
         sub = df.loc[idx]
-        months = sorted(set(sub["month"].dropna()))
-        stored: set[object] = set()
-        for i in range(0, len(months), _IN_CHUNK):
-            q = select(t.c.external_id).where(t.c.source == source, t.c.month.in_(months[i : i + _IN_CHUNK]))
-            stored.update(conn.execute(q).scalars())
+        # this file's own ids, looked up in the (source, external_id) unique index: the cost follows
+        # the file's size, not how much of its months is stored already (a national month holds 40 forces)
+        stored = _stored_ids(conn, t, source, sub["external_id"].tolist())
         if stored:
             new[df.index.get_indexer(idx)] = ~sub["external_id"].isin(stored).to_numpy()
     todo = df.loc[new]
@@ -522,6 +520,23 @@ def _store_incidents(conn: Connection, df: pd.DataFrame, run_id: int, progress: 
     ]
     inserted = _bulk_insert(conn, "incident", cols, data, todo.geometry.to_numpy(), progress)
     return inserted, int((~new).sum())
+
+
+def _stored_ids(conn: Connection, table, source: str, ids: list[object]) -> set[object]:
+    """Which of ``ids`` are stored for ``source`` already."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy import String, any_
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        q = select(table.c.external_id).where(
+            table.c.source == source, table.c.external_id == any_(bindparam("ids", type_=ARRAY(String)))
+        )
+        return set(conn.execute(q, {"ids": ids}).scalars())
+    stored: set[object] = set()
+    for i in range(0, len(ids), _IN_CHUNK):
+        q = select(table.c.external_id).where(table.c.source == source, table.c.external_id.in_(ids[i : i + _IN_CHUNK]))
+        stored.update(conn.execute(q).scalars())
+    return stored
 
 
 def _store_areas(conn: Connection, df: pd.DataFrame, run_id: int, progress: Progress | None) -> tuple[int, int]:
