@@ -24,6 +24,10 @@ BUILD_DIR = REPO_DIR / "build" / "web-assets"
 
 # npm package -> version, and which of its files are served (source under node_modules/<pkg>/ -> vendor/)
 PACKAGES: dict[str, str] = {"leaflet": "1.9.4", "jquery": "3.7.1"}
+# Installed beside them for the browser tests only, never copied to vendor/ nor served by the app:
+# axe-core, the accessibility checker the tests inject into each page.
+TEST_PACKAGES: dict[str, str] = {"axe-core": "4.14.1"}
+AXE_JS = BUILD_DIR / "node_modules" / "axe-core" / "axe.min.js"
 FILES: dict[str, list[tuple[str, str]]] = {
     "leaflet": [
         ("dist/leaflet.js", "leaflet/leaflet.js"),
@@ -43,9 +47,10 @@ LEAFLET_CSS = "vendor/leaflet/leaflet.css"
 JQUERY_JS = "vendor/jquery/jquery.min.js"
 
 
-def missing_files(vendor_dir: Path = VENDOR_DIR) -> list[str]:
-    """Vendor files the app serves that are not installed yet."""
-    return [dest for files in FILES.values() for _, dest in files if not (vendor_dir / dest).is_file()]
+def missing_files(vendor_dir: Path = VENDOR_DIR, build_dir: Path = BUILD_DIR) -> list[str]:
+    """Vendor files the app serves, and test packages, that are not installed yet."""
+    missing = [dest for files in FILES.values() for _, dest in files if not (vendor_dir / dest).is_file()]
+    return missing + [pkg for pkg in TEST_PACKAGES if not (build_dir / "node_modules" / pkg / "package.json").is_file()]
 
 
 def install(*, vendor_dir: Path = VENDOR_DIR, build_dir: Path = BUILD_DIR, force: bool = False) -> list[str]:
@@ -54,19 +59,19 @@ def install(*, vendor_dir: Path = VENDOR_DIR, build_dir: Path = BUILD_DIR, force
     Returns the vendor paths written. Raises ``RuntimeError`` naming the fix when npm
     is missing or fails.
     """
-    if not force and not missing_files(vendor_dir):
+    if not force and not missing_files(vendor_dir, build_dir):
         return []
     npm = shutil.which("npm")
     node_modules = build_dir / "node_modules"
     need_npm = force or any(
         not (node_modules / pkg / src).is_file() for pkg, files in FILES.items() for src, _ in files
-    )
+    ) or any(not (node_modules / pkg / "package.json").is_file() for pkg in TEST_PACKAGES)
     if need_npm:
         if npm is None:
             msg = "npm is not installed: install Node.js and npm (Debian: `apt-get install npm`), then rerun"
             raise RuntimeError(msg)
         build_dir.mkdir(parents=True, exist_ok=True)
-        specs = [f"{name}@{version}" for name, version in PACKAGES.items()]
+        specs = [f"{name}@{version}" for name, version in {**PACKAGES, **TEST_PACKAGES}.items()]
         cmd = [npm, "install", "--no-audit", "--no-fund", "--no-save", "--ignore-scripts", "--prefix",
                str(build_dir), *specs]
         log.info("installing %s", " ".join(specs))

@@ -10,8 +10,11 @@ ROLE_LABELS = {
     "school": "School",
     "privacy_officer": "Privacy officer",
 }
-BAND_COLOURS = {"Low": "#1a9850", "Medium": "#fdae61", "High": "#d73027", "Very high": "#7f0000"}
-LEVEL_COLOURS = {"Low": "#1a9850", "Elevated": "#fdae61", "High": "#d73027", "Critical": "#7f0000"}
+# One palette for bands and tension levels, on badges, maps, legends and print; each colour has at
+# least 4.5:1 contrast with white text (WCAG 2.2 AA). app.css declares the same colours (--band-*),
+# and a test keeps the two equal. The band's name is always written beside its colour.
+BAND_COLOURS = {"Low": "#1b7a3e", "Medium": "#a5520a", "High": "#c0282d", "Very high": "#67000d"}
+LEVEL_COLOURS = {"Low": "#1b7a3e", "Elevated": "#a5520a", "High": "#c0282d", "Critical": "#67000d"}
 ADVISORY = ("Scores are advisory: they support a professional's judgement and never replace it. "
             "They are not a prediction about any young person's behaviour.")
 

@@ -16,11 +16,18 @@
     document.querySelectorAll("[data-print]").forEach(function (el) {
       el.addEventListener("click", function (ev) { ev.preventDefault(); window.print(); });
     });
-    document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
-      form.querySelectorAll("input, select").forEach(function (input) {
-        input.addEventListener("change", function () { form.submit(); });
+    // a table wider than the window scrolls inside itself: let the keyboard reach and scroll it
+    var markScrollable = function () {
+      document.querySelectorAll("table").forEach(function (table) {
+        if (table.scrollWidth > table.clientWidth + 1) {
+          table.setAttribute("tabindex", "0");
+        } else if (table.getAttribute("tabindex") === "0") {
+          table.removeAttribute("tabindex");
+        }
       });
-    });
+    };
+    markScrollable();
+    window.addEventListener("resize", markScrollable);
     document.querySelectorAll("input[type=range][data-label]").forEach(function (range) {
       var out = document.getElementById(range.getAttribute("data-label"));
       var labels = JSON.parse(range.getAttribute("data-labels") || "[]");
