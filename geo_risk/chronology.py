@@ -36,9 +36,9 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from geo_risk import audit
+from geo_risk.contract import GRADES, SOURCE_TYPES, evidence_state
 from geo_risk.errors import NotFound, ValidationError
 from geo_risk.store.models import (
-    SOURCE_TYPES,
     Assessment,
     ChronologyEntry,
     Group,
@@ -56,7 +56,6 @@ log = logging.getLogger(__name__)
 ENTRY_KINDS = ("concern", "incident", "missing_episode", "disclosure", "note")
 ITEM_KINDS = ("incident", "link", "place", *[k for k in ENTRY_KINDS if k != "incident"], "referral", "assessment")
 FAMILY_TAGS = ("inside", "outside")
-GRADES = ("A", "B", "C", "D", "E")
 #: ``source_type`` of records geo-risk itself makes (referrals, assessments).
 SYSTEM_SOURCE_TYPE = "geo_risk"
 SYSTEM_SOURCE = "geo-risk"
@@ -109,7 +108,9 @@ class ChronologyItem:
     family
         ``"inside"`` or ``"outside"`` the family.
     status
-        ``live`` or ``expired`` for links and places; ``None`` otherwise.
+        For links and places, ``live``, or why it does not count: ``expired``, ``not started``
+        (first seen after the chronology's date) or ``incomplete`` (no grade, source or
+        expiry); ``None`` otherwise.
     date_precision
         ``"day"``, ``"month"`` (police.uk months) or ``"time"`` (a known time of day).
     """
@@ -319,11 +320,11 @@ def _link_item(r: Mapping[str, Any], text: str, family: str) -> ChronologyItem:
 
 
 def _status(r: Mapping[str, Any], as_of: dt.datetime | None = None) -> str:
-    status = _s(r.get("status"), "live").lower()
-    expires = _dt(r.get("expires_at"))
-    if as_of is not None and expires is not None and expires <= as_of:
-        return "expired"
-    return "expired" if status == "expired" else "live"
+    """``live`` or ``expired``, or why the link or place does not count at ``as_of``
+    (:data:`geo_risk.contract.EVIDENCE_STATES`); its stored status when no ``as_of`` is given."""
+    if as_of is None:
+        return _s(r.get("status"), "live").lower()
+    return evidence_state(r, as_of).replace("_", " ")
 
 
 def _match_incidents(
@@ -536,7 +537,7 @@ def validate_entry(values: Mapping[str, Any], *, now: dt.datetime) -> NewEntry:
 
     ``values`` holds ``occurred_at`` (date or date-time, not in the future), ``kind``
     (:data:`ENTRY_KINDS`), ``summary``, ``source`` (who told us), ``source_type``
-    (:data:`~geo_risk.store.models.SOURCE_TYPES`), ``evidence_grade`` (A-E) and optional
+    (:data:`~geo_risk.contract.SOURCE_TYPES`), ``evidence_grade`` (A-E) and optional
     ``inside_family`` (bool or "on"/"true"/"1").
     """
     problems: list[str] = []

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from geo_risk.contract import INJURY_CATEGORY
 from geo_risk.errors import ValidationError
 
 ENV_PREFIX = "GEO_RISK_"
@@ -270,7 +271,7 @@ class BriefingPolicy:
     baseline_days: int = 365
     baseline_months: int = 12
     confidence: float = 0.95
-    injury_categories: tuple[str, ...] = ("ED assault injury",)
+    injury_categories: tuple[str, ...] = (INJURY_CATEGORY,)
     area_level: str = "lsoa"
     trend_months: int = 12
     shade_classes: int = 5

@@ -8,7 +8,8 @@ Analysts need to see the evidence the scores rest on, including its gaps:
   inside the covered period shown as 0 (a gap in a feed looks like a quiet month otherwise);
 - **precision**: incidents whose location is not ``exact`` (police.uk snap points, postcode
   centres), by source;
-- **ungraded**: links and places without an evidence grade (scored as the lowest grade, E).
+- **ungraded**: links and places without an evidence grade (they never score until graded:
+  the liveness rule of :mod:`geo_risk.contract`).
 
 :func:`build_quality_report` is pure (aggregated frames in, a :class:`QualityReport` out);
 :func:`load_quality_inputs` does the aggregation in SQL (``GROUP BY``), so a store with

@@ -162,13 +162,13 @@ def notice_create():
     f = request.form
     urns = f.getlist("school_urns")
     if not urns:
-        raise ValidationError("choose at least one school whose area the notice covers")
+        raise ValidationError("choose at least one school the notice is for")
     with store().transaction() as s:
         create_notice(s, d, title=f.get("title", ""), what_happened=f.get("what_happened", ""),
                       what_to_do=f.get("what_to_do", ""), contact=f.get("contact", ""),
                       valid_from=_parse_dt(f.get("valid_from"), "valid from"),
                       valid_to=_parse_dt(f.get("valid_to"), "valid to"), school_urns=urns, user_id=g.user.id)
-    flash("Notice published to the schools in its area.", "ok")
+    flash("Notice published to the schools chosen.", "ok")
     return redirect(url_for("analyst.notices"), code=303)
 
 

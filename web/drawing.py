@@ -14,6 +14,8 @@ import networkx as nx
 import pandas as pd
 from markupsafe import Markup
 
+from geo_risk.contract import live_mask
+
 LINK_COLOURS = {
     "in_conflict_with": "#d73027",
     "exploits": "#7b2cbf",
@@ -32,14 +34,13 @@ LINK_WORDS = {
 
 def ego_network(links: pd.DataFrame, groups: pd.DataFrame, pseudonym: str, as_of, *, radius: int = 2,
                 max_nodes: int = 60) -> nx.MultiGraph:
-    """The young person's neighbourhood over links (live and expired, marked)."""
+    """The young person's neighbourhood over links, each marked live or not by the data contract's rule."""
     g = nx.MultiGraph()
     if not len(links):
         g.add_node(("person", pseudonym))
         return g
     as_of = pd.Timestamp(as_of)
-    live = (links["status"].astype(str) == "live") & (
-        links["expires_at"].isna() | (pd.to_datetime(links["expires_at"]) > as_of))
+    live = live_mask(links, as_of)
     for row, is_live in zip(links.itertuples(index=False), live, strict=True):
         a, b = (row.from_kind, row.from_key), (row.to_kind, row.to_key)
         g.add_edge(a, b, key=row.link_id, type=row.type, grade=row.evidence_grade, live=bool(is_live),

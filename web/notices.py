@@ -1,21 +1,24 @@
-"""Post-incident notices for schools: where they apply and who has acknowledged them."""
+"""Post-incident notices for schools: the schools they are for and who has acknowledged them."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import shapely
-from geoalchemy2.shape import from_shape, to_shape
+from geoalchemy2.shape import from_shape
 from sqlalchemy.orm import Session
 
+from geo_risk import briefing
+from geo_risk.contract import area_codes_touched, briefing_areas, notice_reach
 from geo_risk.errors import ValidationError
-from geo_risk.store.models import Notice
+from geo_risk.store.models import Notice, NoticeSchool
+from geo_risk.store.notices import load_notices
 from geo_risk.wording import check_text
 
 
 def create_notice(session: Session, data, *, title: str, what_happened: str, what_to_do: str, contact: str,
                   valid_from: dt.datetime, valid_to: dt.datetime, school_urns: list[str], user_id: int) -> Notice:
-    """A notice covering the briefing areas (buffers) of ``school_urns``."""
+    """A notice for ``school_urns``: it reaches exactly these schools; its area is their briefing areas."""
     problems = [name for name, value in (("title", title), ("what happened", what_happened),
                                          ("what to do", what_to_do), ("contact", contact)) if not value.strip()]
     if problems:
@@ -28,11 +31,9 @@ def create_notice(session: Session, data, *, title: str, what_happened: str, wha
         msg = "a notice must end after it starts"
         raise ValidationError(msg)
     buffer_m = float(data.policy.briefing.buffer_m)
-    shapes = []
-    for urn in school_urns:
-        row = data.snapshot.school(urn)
-        shapes.append(row.geometry.buffer(buffer_m))
-    area = shapely.union_all(shapes)
+    urns = list(dict.fromkeys(str(u) for u in school_urns))
+    xy = [(p.x, p.y) for p in (data.snapshot.school(urn).geometry for urn in urns)]
+    area = shapely.union_all(briefing_areas(xy, buffer_m))
     if area.geom_type == "Polygon":
         area = shapely.MultiPolygon([area])
     notice = Notice(title=title.strip()[:200], what_happened=what_happened.strip(), what_to_do=what_to_do.strip(),
@@ -40,9 +41,19 @@ def create_notice(session: Session, data, *, title: str, what_happened: str, wha
                     geom=from_shape(area, srid=27700))
     session.add(notice)
     session.flush()
+    session.add_all(NoticeSchool(notice_id=notice.id, school_urn=urn) for urn in urns)
+    session.flush()
     return notice
 
 
-def notices_for_point(notices: list[Notice], point) -> list[Notice]:
-    """The notices whose area contains ``point`` (EPSG:27700)."""
-    return [n for n in notices if to_shape(n.geom).intersects(point)]
+def notices_for_school(session: Session, data, urn: str, at: dt.datetime, *,
+                       ids: list[int] | None = None) -> list[briefing.Notice]:
+    """The notices valid at ``at`` that reach school ``urn`` (:func:`geo_risk.contract.notice_reach`)."""
+    live = load_notices(session, live_at=at, ids=ids)
+    if not live:
+        return []
+    school = data.snapshot.school(urn)
+    buffers = briefing_areas([(school.geometry.x, school.geometry.y)], float(data.policy.briefing.buffer_m))
+    codes = area_codes_touched(data.snapshot.areas, buffers) if any(n.area_codes for n in live) else None
+    reached = notice_reach(live, [urn], buffers, codes)[0]
+    return [live[k] for k in reached]

@@ -11,7 +11,7 @@ from geo_risk.errors import NotFound, ValidationError
 from web import maps, queries
 from web.access import audit_read, school_for
 from web.extensions import data, store
-from web.notices import notices_for_point
+from web.notices import notices_for_school
 
 bp = Blueprint("schools", __name__, url_prefix="/schools")
 
@@ -42,16 +42,17 @@ def page(urn: str, action: str):
     d = data()
     school_for(urn, action=action)
     try:
-        school = d.snapshot.school(urn)
+        d.snapshot.school(urn)
     except NotFound:
         raise NotFound("no such school") from None
     tier = "analyst" if g.user.role == "analyst" else "school"
     with store().transaction() as s:
         overrides = _engine_overrides(queries.live_overrides(s, urn, g.now), d.as_of)
-        live = notices_for_point(queries.notices(s, live_at=g.now), school.geometry)
+        live = notices_for_school(s, d, urn, g.now)
         acked = queries.acknowledged(s, g.user.id, urn)
-        notices = [{"id": n.id, "title": n.title, "what_happened": n.what_happened, "what_to_do": n.what_to_do,
-                    "contact": n.contact, "valid_to": n.valid_to, "acknowledged": n.id in acked} for n in live]
+        notices = [{"id": int(n.notice_id), "title": n.title, "what_happened": n.what_happened,
+                    "what_to_do": n.what_to_do, "contact": n.contact, "valid_to": n.valid_to.to_pydatetime(),
+                    "acknowledged": int(n.notice_id) in acked} for n in live]
         audit_read(s, action=action, purpose="briefing", pseudonym=None)
     return d, d.briefing(urn, tier=tier, overrides=overrides), notices
 
@@ -72,10 +73,10 @@ def briefing(urn: str):
 def acknowledge(urn: str, nid: int):
     d = data()
     school_for(urn, action="notice.acknowledge")
-    school = d.snapshot.school(urn)
+    d.snapshot.school(urn)
     with store().transaction() as s:
-        notice = queries.notice(s, nid)
-        if not notices_for_point([notice], school.geometry) or not (notice.valid_from <= g.now < notice.valid_to):
+        queries.notice(s, nid)
+        if not notices_for_school(s, d, urn, g.now, ids=[nid]):
             raise NotFound("no such notice")
         queries.acknowledge(s, nid, g.user.id, urn, g.now)
     flash("Notice acknowledged.", "ok")

@@ -20,6 +20,7 @@ import shapely
 from flask import g, has_request_context
 from sqlalchemy.orm import Session
 
+from geo_risk.contract import evidence_state
 from geo_risk.crs import STORE_CRS, EastNorth, LatLon, en_to_lonlat, point_to_store, to_serve
 from geo_risk.errors import ValidationError
 from geo_risk.store.snapshot import normalise_postcode, resolve_postcodes
@@ -285,11 +286,12 @@ def places_geojson(data, keys: set[str], *, as_of) -> dict[str, Any]:
     as_of = pd.Timestamp(as_of)
     feats = []
     for row in ll.itertuples(index=False):
-        live = str(row.status) == "live" and (pd.isna(row.expires_at) or pd.Timestamp(row.expires_at) > as_of)
+        state = evidence_state(row, as_of)
+        live = state == "live"
         feats.append({"type": "Feature",
                       "geometry": {"type": "Point", "coordinates": [round(row.geometry.x, 6), round(row.geometry.y, 6)]},
                       "properties": {"_tip": f"{row.place_id}: {str(row.kind).replace('_', ' ')} of {row.entity_key} "
-                                             f"(grade {row.evidence_grade or '?'}{'' if live else ', expired'})",
+                                             f"(grade {row.evidence_grade or '?'}{'' if live else ', ' + state.replace('_', ' ')})",
                                      "_style": {"radius": 7, "color": "#222", "weight": 1,
                                                 "fillColor": colours.get(str(row.kind), "#868e96"),
                                                 "fillOpacity": 0.9 if live else 0.25}}})

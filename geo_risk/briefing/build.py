@@ -45,6 +45,7 @@ from geo_risk.briefing.notices import Notice, TensionOverride, live_override
 from geo_risk.briefing.periods import DATED, MONTH_ONLY, Periods, define_periods, period_masks
 from geo_risk.briefing.stats import rate_ratio
 from geo_risk.config import BriefingPolicy, Policy
+from geo_risk.contract import area_codes_touched, briefing_areas, notice_reach
 from geo_risk.crs import EastNorth, require_store_crs
 from geo_risk.errors import NotFound, ValidationError
 
@@ -178,7 +179,7 @@ def brief_all(
                                  confidence=bp.confidence)
 
     # ---- areas: which each buffer touches, and the area-level trend
-    buffers = shapely.buffer(shapely.points(school_xy), bp.buffer_m, quad_segs=16)
+    buffers = briefing_areas(school_xy, bp.buffer_m)
     area_info = _area_tables(areas, buffers, inc, bp, as_of, periods)
 
     # ---- conflicts near each school
@@ -640,7 +641,7 @@ def _area_tables(areas, buffers, inc, bp: BriefingPolicy, as_of: pd.Timestamp, p
         log.warning("no %s areas loaded: briefings will have no area shading or trend", bp.area_level)
         empty = np.zeros((n_s, n_m), dtype=np.int64)
         return _AreaInfo(np.array([]), np.array([]), np.array([]), [np.zeros(0, np.int64)] * n_s,
-                         _codes_by_school(areas, buffers), np.zeros(0, np.int64), empty, empty, months, partial, None)
+                         area_codes_touched(areas, buffers), np.zeros(0, np.int64), empty, empty, months, partial, None)
     tree = shapely.STRtree(geoms)
     b_idx, a_idx = tree.query(buffers, predicate="intersects")
     order = np.lexsort((a_idx, b_idx))
@@ -656,7 +657,7 @@ def _area_tables(areas, buffers, inc, bp: BriefingPolicy, as_of: pd.Timestamp, p
         names=level["name"].astype(str).to_numpy(),
         shade=np.zeros(n_a, dtype=np.int64),
         touched=touched,
-        all_codes_by_school=_codes_by_school(areas, buffers),
+        all_codes_by_school=area_codes_touched(areas, buffers),
         area_12m=np.zeros(n_a, dtype=np.int64),
         school_trend_all=np.zeros((n_s, n_m), dtype=np.int64),
         school_trend_serious=np.zeros((n_s, n_m), dtype=np.int64),
@@ -682,20 +683,6 @@ def _area_tables(areas, buffers, inc, bp: BriefingPolicy, as_of: pd.Timestamp, p
     ranks = rankdata(density, method="average")
     info.shade = np.clip(np.ceil(ranks / n_a * bp.shade_classes), 1, bp.shade_classes).astype(np.int64)
     return info
-
-
-def _codes_by_school(areas: gpd.GeoDataFrame, buffers: np.ndarray) -> list[set[str]]:
-    """Every area code (any level) each school's buffer touches, for notices by area code."""
-    n_s = len(buffers)
-    out: list[set[str]] = [set() for _ in range(n_s)]
-    if len(areas) == 0:
-        return out
-    tree = shapely.STRtree(areas.geometry.to_numpy())
-    b_idx, a_idx = tree.query(buffers, predicate="intersects")
-    codes = areas["code"].astype(str).to_numpy()
-    for b, a in zip(b_idx, a_idx):
-        out[int(b)].add(codes[a])
-    return out
 
 
 # --------------------------------------------------------------------------- conflicts and notices
@@ -779,30 +766,12 @@ def _conflicts(
 
 
 def _notices(urns, buffers, notices: tuple[Notice, ...], as_of, area_info: _AreaInfo) -> list[tuple[NoticeView, ...]]:
-    n_s = len(urns)
     live = [n for n in notices if n.is_live(as_of)]
-    hits: list[set[int]] = [set() for _ in range(n_s)]
-    if live:
-        urn_pos = {u: k for k, u in enumerate(urns)}
-        with_area = [k for k, n in enumerate(live) if n.area is not None]
-        if with_area:
-            tree = shapely.STRtree(buffers)
-            n_idx, s_idx = tree.query(np.array([live[k].area for k in with_area]), predicate="intersects")
-            for n, s in zip(n_idx, s_idx):
-                hits[int(s)].add(with_area[int(n)])
-        for k, n in enumerate(live):
-            for u in n.school_urns:
-                if u in urn_pos:
-                    hits[urn_pos[u]].add(k)
-            if n.area_codes:
-                codes = set(n.area_codes)
-                for s in range(n_s):
-                    if codes & area_info.all_codes_by_school[s]:
-                        hits[s].add(k)
+    hits = notice_reach(live, urns, buffers, area_info.all_codes_by_school)
     out = []
-    for s in range(n_s):
+    for s, found in enumerate(hits):
         views = []
-        for k in sorted(hits[s], key=lambda k: (live[k].valid_from, live[k].notice_id)):
+        for k in sorted(found, key=lambda k: (live[k].valid_from, live[k].notice_id)):
             ack = live[k].acknowledgement(urns[s])
             views.append(NoticeView(notice=live[k], acknowledged_at=ack.acknowledged_at if ack else None))
         out.append(tuple(views))

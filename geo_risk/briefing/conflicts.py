@@ -7,8 +7,9 @@ A conflict is a live ``in_conflict_with`` link at group level:
 - between two people who are live members of different peer groups (shown as the two
   groups, "through members").
 
-A link is live at ``as_of`` when its status is ``live``, it has not expired
-(``expires_at`` after ``as_of``) and it was first seen by then. A group's activity space is
+Links and places count when they are live at ``as_of`` by the data contract's one rule
+(:mod:`geo_risk.contract`: graded, sourced, not expired, first seen by then), the rule the
+placement and route scores use. A group's activity space is
 its own live places and its live members' live places, except homes (never displayed, and
 not used: a member's home must not place a group near a school). A conflict overlaps the
 area when either group has such a place within the school's buffer. No person's pseudonym
@@ -19,11 +20,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
+from geo_risk.contract import GRADES, live_mask
+
 INDIVIDUALS = "individuals (not named)"
-_GRADES = "ABCDE"
 
 
 @dataclass(frozen=True)
@@ -83,20 +84,6 @@ def recency_label(age_days: int | None) -> str:
     return "more than 6 months ago"
 
 
-def _live(frame: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
-    if frame.empty:
-        return np.zeros(0, dtype=bool)
-    status = frame["status"].astype(str).str.lower().to_numpy() if "status" in frame else np.full(len(frame), "live")
-    ok = status == "live"
-    if "expires_at" in frame:
-        exp = pd.to_datetime(frame["expires_at"])
-        ok &= (exp.isna() | (exp > as_of)).to_numpy()
-    if "first_seen" in frame:
-        first = pd.to_datetime(frame["first_seen"])
-        ok &= (first.isna() | (first <= as_of)).to_numpy()
-    return ok
-
-
 def _evidence_date(frame: pd.DataFrame) -> pd.Series:
     last = pd.to_datetime(frame["last_seen"]) if "last_seen" in frame else pd.Series(pd.NaT, index=frame.index)
     first = pd.to_datetime(frame["first_seen"]) if "first_seen" in frame else pd.Series(pd.NaT, index=frame.index)
@@ -107,7 +94,7 @@ def live_memberships(links: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """``person``, ``group`` pairs of live ``member_of`` links."""
     if links is None or links.empty:
         return pd.DataFrame({"person": [], "group": []})
-    ok = _live(links, as_of) & (links["type"] == "member_of").to_numpy()
+    ok = live_mask(links, as_of) & (links["type"] == "member_of").to_numpy()
     ok &= (links["from_kind"] == "person").to_numpy() & (links["to_kind"] == "group").to_numpy()
     sub = links.loc[ok]
     return pd.DataFrame(
@@ -123,7 +110,7 @@ def conflict_pairs(links: pd.DataFrame, as_of: pd.Timestamp) -> list[ConflictPai
     groups_of: dict[str, list[str]] = {}
     for person, group in zip(members["person"], members["group"]):
         groups_of.setdefault(person, []).append(group)
-    ok = _live(links, as_of) & (links["type"] == "in_conflict_with").to_numpy()
+    ok = live_mask(links, as_of) & (links["type"] == "in_conflict_with").to_numpy()
     conflicts = links.loc[ok]
     evidence = _evidence_date(conflicts)
     found: dict[tuple[str, str | None], dict] = {}
@@ -161,7 +148,7 @@ def conflict_pairs(links: pd.DataFrame, as_of: pd.Timestamp) -> list[ConflictPai
                 rec["links"].append(str(row["link_id"]))
     out = []
     for (a, b), rec in sorted(found.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-        grades = [g for g in rec["grades"] if g in _GRADES]
+        grades = [g for g in rec["grades"] if g in GRADES]
         out.append(
             ConflictPair(
                 group_a=a,
@@ -184,7 +171,7 @@ def group_places(places: pd.DataFrame, links: pd.DataFrame, as_of: pd.Timestamp)
     cols = ["group", "place_id", "kind", "last_seen", "x", "y"]
     if places is None or places.empty:
         return pd.DataFrame({c: [] for c in cols})
-    ok = _live(places, as_of) & (places["kind"].astype(str) != "home").to_numpy()
+    ok = live_mask(places, as_of) & (places["kind"].astype(str) != "home").to_numpy()
     sub = places.loc[ok]
     if sub.empty:
         return pd.DataFrame({c: [] for c in cols})

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
+from geo_risk.contract import notice_live
 from geo_risk.errors import ValidationError
 
 
@@ -62,12 +63,14 @@ class Notice:
     valid_from, valid_to
         The notice is live for ``valid_from <= as_of < valid_to``.
     area
-        Optional area (shapely geometry in EPSG:27700): schools whose briefing area it
-        touches see the notice.
+        Optional area (shapely geometry in EPSG:27700). A notice that names no school
+        reaches the schools whose briefing area it touches.
     area_codes
-        Optional area codes (LSOA, ward, ...): schools whose briefing area touches one see it.
+        Optional area codes (LSOA, ward, ...). A notice that names no school reaches the
+        schools whose briefing area touches one of them.
     school_urns
-        Schools that see it whatever their area.
+        The schools the notice is for: a notice that names schools reaches exactly these
+        (:func:`geo_risk.contract.notice_reach`), whatever its area.
     acknowledgements
         Acknowledgements recorded so far.
     """
@@ -106,9 +109,8 @@ class Notice:
             raise ValidationError(msg)
 
     def is_live(self, as_of: pd.Timestamp) -> bool:
-        """Whether the notice is valid at ``as_of``."""
-        as_of = pd.Timestamp(as_of)
-        return self.valid_from <= as_of < self.valid_to
+        """Whether the notice is valid at ``as_of`` (:func:`geo_risk.contract.notice_live`)."""
+        return notice_live(self.valid_from, self.valid_to, as_of)
 
     def acknowledgement(self, urn: str) -> Acknowledgement | None:
         """The school's acknowledgement, if it has acknowledged the notice."""

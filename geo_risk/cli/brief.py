@@ -17,38 +17,19 @@ log = logging.getLogger(__name__)
 
 def load_inputs() -> dict[str, Any]:
     """The snapshot, notices (with acknowledgements) and tension overrides from the store."""
-    from geoalchemy2.shape import to_shape
     from sqlalchemy import select
 
-    from geo_risk.briefing import Acknowledgement, Notice, TensionOverride
+    from geo_risk.briefing import TensionOverride
     from geo_risk.store import models
     from geo_risk.store.engine import session_scope
+    from geo_risk.store.notices import load_notices
     from geo_risk.store.snapshot import load_snapshot
 
     engine = _context.migrated_engine()
     snap = load_snapshot(engine)
-    notices: list[Notice] = []
     overrides: list[TensionOverride] = []
     with session_scope(engine) as session:
-        acks: dict[int, list[Acknowledgement]] = {}
-        for ack in session.execute(select(models.NoticeAck)).scalars():
-            acks.setdefault(ack.notice_id, []).append(
-                Acknowledgement(urn=ack.school_urn, acknowledged_at=ack.acknowledged_at, by=str(ack.user_id))
-            )
-        for row in session.execute(select(models.Notice)).scalars():
-            notices.append(
-                Notice(
-                    notice_id=str(row.id),
-                    title=row.title,
-                    what_happened=row.what_happened,
-                    what_to_do=row.what_to_do,
-                    contact=row.contact,
-                    valid_from=row.valid_from,
-                    valid_to=row.valid_to,
-                    area=to_shape(row.geom) if row.geom is not None else None,
-                    acknowledgements=tuple(acks.get(row.id, ())),
-                )
-            )
+        notices = load_notices(session)
         for row in session.execute(select(models.TensionOverride)).scalars():
             overrides.append(
                 TensionOverride(

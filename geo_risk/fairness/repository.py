@@ -13,10 +13,11 @@ import logging
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from geo_risk.contract import due_to_expire_clause
 from geo_risk.errors import NotFound, ValidationError
 from geo_risk.fairness import reviews as rv
 from geo_risk.store.models import Assessment, EvidenceReview, Link, Person, Place, Referral, User
@@ -129,13 +130,10 @@ def run_auto_expiry(session: Session, now: dt.datetime, *, dry_run: bool = False
     Returns the changes made (or, with ``dry_run``, that would be made).
     """
     links = session.execute(
-        select(*(getattr(Link, c) for c in LINK_COLUMNS)).where(Link.expires_at <= now,
-                                                                or_(Link.status != "expired", Link.status.is_(None)))
+        select(*(getattr(Link, c) for c in LINK_COLUMNS)).where(due_to_expire_clause(Link, now))
     ).all()
     places = session.execute(
-        select(*(getattr(Place, c) for c in PLACE_COLUMNS)).where(Place.expires_at <= now,
-                                                                  or_(Place.status != "expired",
-                                                                      Place.status.is_(None)))
+        select(*(getattr(Place, c) for c in PLACE_COLUMNS)).where(due_to_expire_clause(Place, now))
     ).all()
     changes = rv.plan_auto_expiry(_frame(links, LINK_COLUMNS), _frame(places, PLACE_COLUMNS), now)
     if not dry_run:

@@ -1,8 +1,8 @@
 """Evidence reviews: what is due, and the changes an analyst (or the clock) makes.
 
 Links and places carry ``review_by`` and ``expires_at``. Scores use only live evidence
-(``status`` ``live`` and ``expires_at`` after ``as_of``; see
-:mod:`geo_risk.network._evidence`), so evidence nobody looks at fades out on its own.
+(the data contract's rule, :mod:`geo_risk.contract`), so evidence nobody looks at fades out
+on its own.
 
 - :func:`review_queue` lists evidence past its review date (``state`` ``due``) and evidence
   that has expired recently (``state`` ``expired``), so analysts see what stopped counting
@@ -25,11 +25,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geo_risk.contract import GRADES, due_to_expire, expired_mask
 from geo_risk.errors import ValidationError
 
 log = logging.getLogger(__name__)
 
-GRADES = ("A", "B", "C", "D", "E")
 TARGET_KINDS = ("link", "place")
 ACTIONS = ("confirm", "downgrade", "expire", "auto_expire")
 QUEUE_STATES = ("due", "expired")
@@ -116,19 +116,12 @@ def _dates(frame: pd.DataFrame, col: str) -> pd.Series:
     return values
 
 
-def _status_expired(frame: pd.DataFrame) -> np.ndarray:
-    if "status" not in frame.columns:
-        return np.zeros(len(frame), dtype=bool)
-    return frame["status"].astype("string").str.strip().str.lower().eq("expired").fillna(False).to_numpy(dtype=bool)
-
-
 def _queue_part(frame: pd.DataFrame, kind: str, as_of: pd.Timestamp, window: pd.Timedelta) -> pd.DataFrame:
     if frame is None or len(frame) == 0:
         return pd.DataFrame(columns=list(QUEUE_COLUMNS))
     review_by = _dates(frame, "review_by")
     expires = _dates(frame, "expires_at")
-    date_expired = (expires <= as_of).fillna(False).to_numpy(dtype=bool)
-    expired = _status_expired(frame) | date_expired
+    expired = expired_mask(frame, as_of)
     due = ~expired & (review_by <= as_of).fillna(False).to_numpy(dtype=bool)
     # Expired evidence stays listed for ``window`` after its expiry date (always, when it
     # carries no date).
@@ -370,7 +363,7 @@ def plan_auto_expiry(links: pd.DataFrame | None, places: pd.DataFrame | None, no
         if frame is None or len(frame) == 0:
             continue
         expires = _dates(frame, "expires_at")
-        mask = (expires <= now_ts).fillna(False).to_numpy(dtype=bool) & ~_status_expired(frame)
+        mask = due_to_expire(frame, now_ts)
         for i in np.flatnonzero(mask):
             row = frame.iloc[i]
             grade = _grade(row.get("evidence_grade"))

@@ -11,19 +11,6 @@ import pandas as pd
 from geo_risk.errors import ValidationError
 from geo_risk.ingest._files import Problems, Source
 
-SOURCE_TYPES = (
-    "police",
-    "social_care",
-    "education",
-    "health",
-    "youth_justice",
-    "housing",
-    "voluntary_sector",
-    "parent_carer",
-    "young_person",
-    "community",
-)
-EVIDENCE_GRADES = ("A", "B", "C", "D", "E")
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0", ""}
 PSEUDONYM_RE = re.compile(r"^(?=.*\d)[A-Za-z0-9]+([-_][A-Za-z0-9]+)*$")

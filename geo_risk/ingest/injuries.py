@@ -35,6 +35,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo_risk.contract import INJURY_CATEGORY
 from geo_risk.crs import STORE_CRS
 from geo_risk.errors import ValidationError
 from geo_risk.ingest._files import (
@@ -54,7 +55,7 @@ from geo_risk.ingest.postcodes import normalise_postcodes, postcode_lookup
 log = logging.getLogger(__name__)
 
 KIND = "injuries"
-CATEGORY = "ED assault injury"
+CATEGORY = INJURY_CATEGORY
 SOURCE_TYPE = "health"
 DATE_COLUMNS = ("date", "attendance_date", "incident_date", "assault_date")
 TIME_COLUMNS = ("time_band", "timeband", "time", "hour", "assault_time")

@@ -40,6 +40,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo_risk.contract import ENTITY_KINDS, GRADES, LINK_TYPES, PLACE_KINDS, SOURCE_TYPES, STATUSES, date_order_problems
 from geo_risk.crs import STORE_CRS
 from geo_risk.errors import ValidationError
 from geo_risk.ingest._files import (
@@ -54,9 +55,7 @@ from geo_risk.ingest._files import (
 from geo_risk.ingest._points import classify_points, find_coordinate_columns, parse_points
 from geo_risk.ingest._report import OK, ImportResult, build_report, empty_rejections
 from geo_risk.ingest._tables import (
-    EVIDENCE_GRADES,
     PSEUDONYM_RE,
-    SOURCE_TYPES,
     canon_columns,
     check_enum,
     parse_bool,
@@ -73,10 +72,6 @@ DOC = "geo_risk/ingest/NETWORK_FORMAT.md"
 NETWORK_FORMAT = (Path(__file__).with_name("NETWORK_FORMAT.md")).read_text(encoding="utf-8") if Path(
     __file__).with_name("NETWORK_FORMAT.md").exists() else __doc__
 FILES = ("people", "groups", "links", "places")
-LINK_TYPES = ("associates_with", "in_conflict_with", "exploits", "member_of", "family")
-PLACE_KINDS = ("hangout", "exploitation_site", "incident_location", "home")
-ENTITY_KINDS = ("person", "group")
-STATUSES = ("live", "expired")
 
 IDENTIFYING = {
     "name": "a name",
@@ -280,13 +275,12 @@ def _groups(src: Source, df: pd.DataFrame, out: list[Problems]) -> pd.DataFrame:
 
 
 def _evidence_and_dates(df: pd.DataFrame, rows: np.ndarray, p: Problems) -> dict[str, object]:
-    grade = check_enum(df, "evidence_grade", EVIDENCE_GRADES, rows, p, upper=True)
+    grade = check_enum(df, "evidence_grade", GRADES, rows, p, upper=True)
     dates = {c: parse_dates(df, c, rows, p, required=(c == "expires_at")) for c in _DATES}
-    fs, ls = dates["first_seen"], dates["last_seen"]
-    order = (fs.notna() & ls.notna() & (fs > ls)).to_numpy()
-    p.add(rows[order], "first_seen is after last_seen; swap them")
-    early = (dates["expires_at"].notna() & fs.notna() & (dates["expires_at"] < fs)).to_numpy()
-    p.add(rows[early], "expires_at is before first_seen; set an expiry after the evidence was first seen")
+    order = date_order_problems(dates["first_seen"], dates["last_seen"], dates["expires_at"])
+    p.add(rows[order["first_after_last"]], "first_seen is after last_seen; swap them")
+    p.add(rows[order["expires_before_first"]],
+          "expires_at is before first_seen; set an expiry after the evidence was first seen")
     if "status" in df.columns:
         status = df["status"].str.strip().str.lower()
     else:

@@ -21,10 +21,9 @@ from geo_risk.network.activity import (
     site_field,
 )
 from geo_risk.network.exposure import Adversary, Exploiter, Exposure, find_exposure
-from geo_risk.network.graph import LINK_TYPES, PeerNetwork, build_network
+from geo_risk.network.graph import PeerNetwork, build_network
 
 __all__ = [
-    "LINK_TYPES",
     "Adversary",
     "Exploiter",
     "Exposure",

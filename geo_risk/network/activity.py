@@ -41,6 +41,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from geo_risk.config import NetworkPolicy
+from geo_risk.contract import PLACE_KINDS
 from geo_risk.crs import require_store_crs
 from geo_risk.errors import ValidationError
 from geo_risk.network._evidence import EvidenceArrays
@@ -49,7 +50,6 @@ from geo_risk.network.graph import Node, PeerNetwork
 
 log = logging.getLogger(__name__)
 
-PLACE_KINDS = ("hangout", "exploitation_site", "incident_location", "home")
 PLACE_COLUMNS = ("place_id", "entity_kind", "entity_key", "kind", "geometry")
 KERNEL_CUTOFF_BANDWIDTHS = 4.0
 _NO_ROWS = np.zeros(0, dtype=np.int64)

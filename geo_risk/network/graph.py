@@ -10,9 +10,9 @@ symmetric.
 Only pseudonyms, the ``is_child`` flag and group labels reach the graph:
 protected characteristics (sex, ethnicity, religion) are never read.
 
-A link without an evidence grade or without ``expires_at`` stays in the graph (so the
+A link without an evidence grade, a source or ``expires_at`` stays in the graph (so the
 data-quality and review tools can see it) but is never live: its weight is 0 at every date
-(see :mod:`geo_risk.network._evidence`).
+(the liveness rule of :mod:`geo_risk.contract`).
 """
 
 from __future__ import annotations
@@ -27,15 +27,13 @@ import numpy as np
 import pandas as pd
 
 from geo_risk.config import NetworkPolicy
+from geo_risk.contract import ENTITY_KINDS, LINK_TYPES
 from geo_risk.errors import ValidationError
 from geo_risk.network._evidence import EvidenceArrays
 from geo_risk.network._time import as_timestamp, timestamp_days
 
 log = logging.getLogger(__name__)
 
-LINK_TYPES = ("associates_with", "in_conflict_with", "exploits", "member_of", "family")
-SYMMETRIC_TYPES = frozenset({"associates_with", "in_conflict_with", "family"})
-ENTITY_KINDS = ("person", "group")
 LINK_COLUMNS = ("link_id", "from_kind", "to_kind", "from_key", "to_key", "type")
 
 Node = tuple[str, str]
@@ -134,7 +132,7 @@ def build_network(people: pd.DataFrame, groups: pd.DataFrame, links: pd.DataFram
         (u, v, k, {"row": i, "type": t, "source": u})
         for i, (u, v, k, t) in enumerate(zip(sources, targets, ids, types, strict=True))
     )
-    evidence = EvidenceArrays.from_frame(links, "link_id", "links", require_grade_and_expiry=True)
+    evidence = EvidenceArrays.from_frame(links, "link_id", "links")
     log.debug("peer graph: %d nodes, %d links", graph.number_of_nodes(), graph.number_of_edges())
     row_of = {str(k): i for i, k in enumerate(ids)}
     incident: dict[Node, list[Incidence]] = {}

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from geo_risk.contract import GRADES
 from geo_risk.network import ExposureField, FieldValues
-from geo_risk.network._evidence import GRADES
 from geo_risk.network._time import days_to_iso, timestamp_days
 from geo_risk.scoring.assessment import _up_to_100
 

@@ -65,6 +65,7 @@ import numpy as np
 import pandas as pd
 
 from geo_risk.config import Policy
+from geo_risk.contract import GRADES
 from geo_risk.crs import in_gb
 from geo_risk.errors import ValidationError
 from geo_risk.network import (
@@ -76,7 +77,6 @@ from geo_risk.network import (
     find_exposure,
     site_field,
 )
-from geo_risk.network._evidence import GRADES
 from geo_risk.network._time import as_timestamp, column_days, days_to_iso, timestamp_days
 from geo_risk.network.exposure import Exposure
 from geo_risk.scoring import _explain

@@ -29,21 +29,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from geo_risk.crs import STORE_SRID
 
-SOURCE_TYPES = (
-    "police",
-    "social_care",
-    "education",
-    "health",
-    "youth_justice",
-    "housing",
-    "voluntary_sector",
-    "parent_carer",
-    "young_person",
-    "community",
-)
-LINK_TYPES = ("associates_with", "in_conflict_with", "exploits", "member_of", "family")
-PLACE_KINDS = ("hangout", "exploitation_site", "incident_location", "home")
-EVIDENCE_GRADES = ("A", "B", "C", "D", "E")
 ROLES = ("admin", "analyst", "housing", "transport", "school", "privacy_officer")
 
 
@@ -253,7 +238,10 @@ class Assessment(Base):
 
 
 class Notice(Base):
-    """A post-incident briefing note for schools in an area and time window."""
+    """A post-incident briefing note for schools, valid for a time window.
+
+    ``geom`` is the area it covers; the schools it names (:class:`NoticeSchool`) are the
+    ones it reaches (:func:`geo_risk.contract.notice_reach`)."""
 
     __tablename__ = "notice"
 
@@ -267,6 +255,17 @@ class Notice(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     geom: Mapped[WKBElement] = mapped_column(_geom("MULTIPOLYGON"))
+
+
+class NoticeSchool(Base):
+    """A school a notice is for: a notice that names schools reaches exactly these."""
+
+    __tablename__ = "notice_school"
+    __table_args__ = (UniqueConstraint("notice_id", "school_urn", name="uq_notice_school"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id"), index=True)
+    school_urn: Mapped[str] = mapped_column(String(16))
 
 
 class NoticeAck(Base):

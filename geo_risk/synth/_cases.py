@@ -11,7 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
+from geo_risk.contract import live_mask
 from geo_risk.synth._areas import Postcodes, Schools
 from geo_risk.synth._peers import FLARING_DAYS, Peers
 from geo_risk.synth._spec import AS_OF
@@ -58,7 +60,7 @@ def _rival_hangouts_fn(peers: Peers, *, since: np.datetime64 | None = None) -> C
     With ``since``, only rivalries with evidence on or after that day (flaring ones) count.
     """
     links = peers.links
-    live = links["status"] == "live"
+    live = live_mask(pd.DataFrame(links), AS_OF)
     mem = (links["type"] == "member_of") & live
     groups_of: dict[str, set[str]] = {}
     for a, b in zip(links["from_key"][mem].tolist(), links["to_key"][mem].tolist(), strict=True):
@@ -73,7 +75,7 @@ def _rival_hangouts_fn(peers: Peers, *, since: np.datetime64 | None = None) -> C
         rivals_of.setdefault(a, set()).add(b)
         rivals_of.setdefault(b, set()).add(a)
     pl = peers.places
-    hang = (pl["kind"] == "hangout") & (pl["status"] == "live")
+    hang = (np.asarray(pl["kind"]) == "hangout") & live_mask(pd.DataFrame(pl), AS_OF)
     hang_xy: dict[str, list[tuple[float, float]]] = {}
     for k, x, y in zip(pl["entity_key"][hang].tolist(), pl["x"][hang].tolist(), pl["y"][hang].tolist(), strict=True):
         hang_xy.setdefault(k, []).append((x, y))

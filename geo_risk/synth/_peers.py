@@ -16,8 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy.spatial import cKDTree
 
+from geo_risk.contract import SOURCE_TYPES, expired_mask, status_at
 from geo_risk.synth._areas import Areas
 from geo_risk.synth._spec import (
     AS_OF,
@@ -26,7 +28,6 @@ from geo_risk.synth._spec import (
     CITY_NAME,
     LABEL,
     N_MONTHS,
-    SOURCE_TYPES,
 )
 from geo_risk.synth._streets import Streets
 from geo_risk.synth._world import World
@@ -130,7 +131,7 @@ def _dates(
     last = np.maximum(last, first)
     review = last + np.timedelta64(90, "D")
     expires = last + np.timedelta64(365, "D")
-    status = np.where(expires <= AS_OF_D, "expired", "live").astype(object)
+    status = status_at(expires, AS_OF)
     return {"first_seen": first, "last_seen": last, "review_by": review, "expires_at": expires, "status": status}
 
 
@@ -319,7 +320,7 @@ def make_peers(world: World, streets: Streets, areas: Areas, rng: np.random.Gene
     add("person", pseud[mem], "group", group_code[member_of[mem]], "member_of", d_mem, symmetric=False)
     # members whose membership is still on record (not expired)
     current = np.zeros(n_people, dtype=bool)
-    current[mem[d_mem["status"] == "live"]] = True
+    current[mem[~expired_mask(pd.DataFrame(d_mem), AS_OF)]] = True
 
     # Exploitation: adults of concern -> young people, preferring members near them.
     adults = np.flatnonzero(concern)

@@ -95,19 +95,6 @@ CENSUS_RELIGION = {
     "Not answered": 6.0,
 }
 
-SOURCE_TYPES = (
-    "police",
-    "social_care",
-    "education",
-    "health",
-    "youth_justice",
-    "housing",
-    "voluntary_sector",
-    "parent_carer",
-    "young_person",
-    "community",
-)
-
 
 @dataclass(frozen=True)
 class SizeSpec:

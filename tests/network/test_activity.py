@@ -110,8 +110,8 @@ def test_a_place_reached_through_two_adversaries_counts_once_at_its_strongest(po
     assert exposure.adversaries[field.owner[0]].key == "G2"
 
 
-def test_a_place_without_an_expiry_stays_live_and_an_ungraded_one_weighs_as_e(policy):
-    """Documented rule: places may be open-ended (they only count through a live link to their owner)."""
+def test_a_place_without_an_expiry_or_a_grade_does_not_count(policy):
+    """The contract's one liveness rule: a place, like a link, needs its grade and expiry to count."""
     network, _ = build(
         [{"link_id": "L1", "from_key": "YP-1", "to_key": "YP-2", "type": "in_conflict_with", "evidence_grade": "A"}],
         [],
@@ -120,6 +120,7 @@ def test_a_place_without_an_expiry_stays_live_and_an_ungraded_one_weighs_as_e(po
         [
             {"place_id": "P1", "entity_key": "YP-2", "x": X0, "y": Y0, "evidence_grade": "A"},
             {"place_id": "P2", "entity_key": "YP-2", "x": X0 + 3000, "y": Y0, "evidence_grade": "A"},
+            {"place_id": "P3", "entity_key": "YP-2", "x": X0 + 6000, "y": Y0, "evidence_grade": "A"},
         ],
         as_of=AS_OF,
     )
@@ -127,9 +128,8 @@ def test_a_place_without_an_expiry_stays_live_and_an_ungraded_one_weighs_as_e(po
     frame.loc[1, "evidence_grade"] = None
     places = PlaceIndex.from_frame(frame)
     _, field = field_for(network, places, policy)
-    values = field.evaluate(np.array([[X0, Y0], [X0 + 3000, Y0]]))
-    e = policy.network.grade_weights["E"]
-    np.testing.assert_allclose(values.total, [1.0, e])
+    values = field.evaluate(np.array([[X0, Y0], [X0 + 3000, Y0], [X0 + 6000, Y0]]))
+    np.testing.assert_allclose(values.total, [0.0, 0.0, 1.0])
 
 
 def test_expired_and_future_places_do_not_count(policy):

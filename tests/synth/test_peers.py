@@ -8,9 +8,10 @@ import re
 
 import pytest
 
+from geo_risk.contract import SOURCE_TYPES
 from geo_risk.synth import CityManifest
 from geo_risk.synth._peers import COHORT_ETHNICITY
-from geo_risk.synth._spec import AS_OF, CENSUS_RELIGION, SIZES, SOURCE_TYPES
+from geo_risk.synth._spec import AS_OF, CENSUS_RELIGION, SIZES
 
 SPEC = SIZES["small"]
 

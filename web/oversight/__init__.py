@@ -16,13 +16,13 @@ from flask import Blueprint, Response, current_app, flash, g, redirect, render_t
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from geo_risk import chronology as chron
+from geo_risk.contract import GRADES, SOURCE_TYPES
 from geo_risk.errors import ValidationError
 from geo_risk.fairness import repository as review_repo
 from geo_risk.fairness.disproportionality import OUTCOME_LABELS, OUTCOMES, disproportionality, person_outcomes
 from geo_risk.fairness.population import DIMENSIONS, load_population, parse_population, save_population
-from geo_risk.fairness.reviews import GRADES, due_by_source, review_queue
+from geo_risk.fairness.reviews import due_by_source, review_queue
 from geo_risk.quality import quality_report, report_csv
-from geo_risk.store.models import SOURCE_TYPES
 from web import queries
 from web.access import audit_read, audit_read_many
 from web.extensions import store
