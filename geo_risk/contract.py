@@ -7,7 +7,8 @@ or a liveness rule, is written anywhere else.
 
 Values
 ------
-- :data:`LINK_TYPES`, :data:`SYMMETRIC_LINK_TYPES`, :data:`ENTITY_KINDS`: the peer network.
+- :data:`LINK_TYPES`, :data:`ENTITY_KINDS`: the peer network (``exploits``, exploiter ->
+  victim, and ``member_of``, person -> group, are directed; the others are symmetric).
 - :data:`PLACE_KINDS` (a ``home`` is stored, never displayed, never scored).
 - :data:`SOURCE_TYPES`: who told us. Parent/carer and young-person information has the same
   standing as agency intelligence: no rule here or elsewhere reads ``source_type`` to weigh
@@ -64,8 +65,6 @@ import shapely
 # --------------------------------------------------------------------------- values
 
 LINK_TYPES = ("associates_with", "in_conflict_with", "exploits", "member_of", "family")
-#: ``exploits`` (exploiter -> victim) and ``member_of`` (person -> group) are directed.
-SYMMETRIC_LINK_TYPES = frozenset({"associates_with", "in_conflict_with", "family"})
 ENTITY_KINDS = ("person", "group")
 PLACE_KINDS = ("hangout", "exploitation_site", "incident_location", "home")
 SOURCE_TYPES = (

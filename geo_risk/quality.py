@@ -39,7 +39,6 @@ RUN_COLUMNS = ("import_run", "kind", "file_name", "rows_read", "accepted", "reje
                "inserted", "started_at", "finished_at")
 CSV_COLUMNS = ("section", "import_run", "kind", "file_name", "source", "source_type", "month", "precision", "reason",
                "item", "count", "share")
-SECTIONS = ("summary", "import", "rejection", "coverage", "precision", "ungraded")
 
 
 @dataclass(frozen=True, eq=False)

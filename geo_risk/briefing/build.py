@@ -25,6 +25,7 @@ from scipy.stats import rankdata
 
 from geo_risk.briefing import disclosure
 from geo_risk.briefing.conflicts import (
+    INDIVIDUALS,
     Conflict,
     ConflictPlace,
     conflict_pairs,
@@ -747,7 +748,7 @@ def _conflicts(
             age = None if pair.last_seen is None else int((as_of - pair.last_seen) / pd.Timedelta(days=1))
             names = [labels.get(g, f"peer group {g}") for g in parties]
             if pair.group_b is None:
-                names.append("individuals (not named)")
+                names.append(INDIVIDUALS)
             found.append(
                 Conflict(
                     parties=(names[0], names[1]),

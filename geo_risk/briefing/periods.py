@@ -98,10 +98,6 @@ class Periods:
         return (*self.windows, self.baseline)
 
 
-def month_str(ts: pd.Timestamp) -> str:
-    return f"{ts.year:04d}-{ts.month:02d}"
-
-
 def _month_index(ts: np.ndarray) -> np.ndarray:
     """Months since year 0 for datetime64 values (a plain integer per month)."""
     months = ts.astype("datetime64[M]").astype(np.int64)

@@ -31,7 +31,6 @@ from geo_risk.errors import ValidationError
 log = logging.getLogger(__name__)
 
 TARGET_KINDS = ("link", "place")
-ACTIONS = ("confirm", "downgrade", "expire", "auto_expire")
 QUEUE_STATES = ("due", "expired")
 QUEUE_COLUMNS = (
     "target_kind", "target_id", "state", "what", "subject", "evidence_grade", "source", "source_type",

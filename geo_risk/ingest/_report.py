@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 STATUSES = ("rejected", "duplicate", "out_of_area")
-REJECTION_COLUMNS = ["file", "row", "status", "reason"]
 
 
 def empty_rejections() -> pd.DataFrame:

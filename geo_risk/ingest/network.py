@@ -40,7 +40,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo_risk.contract import ENTITY_KINDS, GRADES, LINK_TYPES, PLACE_KINDS, SOURCE_TYPES, STATUSES, date_order_problems
+from geo_risk.contract import (
+    ENTITY_KINDS,
+    GRADES,
+    LINK_TYPES,
+    PERSON_FLAGS,
+    PLACE_KINDS,
+    PROTECTED_CHARACTERISTICS,
+    SOURCE_TYPES,
+    STATUSES,
+    date_order_problems,
+)
 from geo_risk.crs import STORE_CRS
 from geo_risk.errors import ValidationError
 from geo_risk.ingest._files import (
@@ -113,8 +123,8 @@ IDENTIFYING = {
     "snapchat": "an online identity",
 }
 
-PEOPLE_COLUMNS = ["pseudonym", "is_child", "birth_month", "cce_concern", "cse_concern", "looked_after", "sex",
-                  "ethnicity", "religion", "home_area_code", "source", "source_type"]
+PEOPLE_COLUMNS = ["pseudonym", "is_child", "birth_month", *PERSON_FLAGS, *PROTECTED_CHARACTERISTICS, "home_area_code",
+                  "source", "source_type"]
 GROUP_COLUMNS = ["code", "label", "source", "source_type"]
 LINK_COLUMNS = ["link_id", "from_kind", "from_key", "to_kind", "to_key", "type", "evidence_grade", "evidence",
                 "source", "source_type", "first_seen", "last_seen", "review_by", "expires_at", "status"]

@@ -37,7 +37,6 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 from scipy.spatial import cKDTree
 
 from geo_risk.config import NetworkPolicy
@@ -52,7 +51,6 @@ log = logging.getLogger(__name__)
 
 PLACE_COLUMNS = ("place_id", "entity_kind", "entity_key", "kind", "geometry")
 KERNEL_CUTOFF_BANDWIDTHS = 4.0
-_NO_ROWS = np.zeros(0, dtype=np.int64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -144,11 +142,6 @@ class PlaceIndex:
         """Evidence weight of every place at ``as_of`` (zero where not live)."""
         t = timestamp_days(as_timestamp(as_of))
         return self.evidence.weights(t, policy.grade_weights, policy.place_half_life_days)
-
-    def rows_for(self, node: Node, *, include_home: bool = True) -> np.ndarray:
-        """Row indices of ``node``'s places (without homes if ``include_home`` is false)."""
-        rows = (self.by_entity if include_home else self.by_entity_away).get(node)
-        return _NO_ROWS if rows is None else rows
 
 
 @dataclass(frozen=True, eq=False)
@@ -415,9 +408,3 @@ def _field(
         cutoff_m=float(cutoff),
         tree=cKDTree(xy) if len(rows) else None,
     )
-
-
-def empty_places() -> gpd.GeoDataFrame:
-    """An empty data-contract ``places`` frame (EPSG:27700)."""
-    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in PLACE_COLUMNS if c != "geometry"})
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=27700), crs=27700)

@@ -32,8 +32,6 @@ from geo_risk.network.graph import Node, PeerNetwork
 
 log = logging.getLogger(__name__)
 
-ROUTES = ("direct", "group", "associate")
-
 
 @dataclass(frozen=True)
 class Adversary:

@@ -75,10 +75,6 @@ class PeerNetwork:
         t = timestamp_days(as_timestamp(as_of))
         return self.evidence.weights(t, policy.grade_weights, policy.link_half_life_days)
 
-    def has_entity(self, kind: str, key: str) -> bool:
-        """Whether ``(kind, key)`` is a node of the graph."""
-        return (kind, key) in self.graph
-
 
 def build_network(people: pd.DataFrame, groups: pd.DataFrame, links: pd.DataFrame) -> PeerNetwork:
     """Build the peer graph from the snapshot's people, groups and links.

@@ -19,17 +19,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
+import pandas as pd
 
+from geo_risk.config import Policy
 from geo_risk.contract import GRADES
 from geo_risk.network import ExposureField, FieldValues
 from geo_risk.network._time import days_to_iso, timestamp_days
-from geo_risk.scoring.assessment import _up_to_100
-
-if TYPE_CHECKING:
-    from geo_risk.scoring.context import ScoringContext
+from geo_risk.network.exposure import Exposure
+from geo_risk.scoring.assessment import Freshness, _up_to_100
 
 NOTICE = 0.05  # components below this are not explained (and do not drive confidence)
 SHARE = 0.05  # owners and places giving less than this share of a component are not listed
@@ -41,6 +41,23 @@ _ROUTE_TEXT = MappingProxyType({
     "associate": "conflict of a close associate",
 })
 _CONFIDENCE = ("low", "medium", "high")
+
+
+class ExplainContext(Protocol):
+    """What the explainer reads of one young person's scoring context
+    (:class:`geo_risk.scoring.context.ScoringContext` is one)."""
+
+    snapshot: Any  # network, places, surface_fingerprint
+    as_of: pd.Timestamp
+    policy: Policy
+    exposure: Exposure
+    conflict: ExposureField
+    exploitation: ExposureField
+    sites: ExposureField
+    freshness: Freshness
+    incidents_in_horizon: int
+    latest_incident_days: float
+    knows_network: bool
 
 
 @dataclass(frozen=True)
@@ -105,7 +122,7 @@ def _contributors(field: ExposureField, fv: FieldValues, k: int, owner_objs: tup
     )
 
 
-def explain(ctx: ScoringContext, point: PointView, cv: FieldValues, xv: FieldValues, sv: FieldValues) -> Explained:
+def explain(ctx: ExplainContext, point: PointView, cv: FieldValues, xv: FieldValues, sv: FieldValues) -> Explained:
     """Reasons in two tiers, evidence ids and confidence for one point."""
     k = point.index
     sp = ctx.policy.scoring
@@ -252,7 +269,7 @@ def area_words(percentile: float) -> str:
     return _AREA_WORDS[-1][1]
 
 
-def _confidence(ctx: ScoringContext, links: set[str], place_rows: set[int], child_specific: bool, t: float) -> str:
+def _confidence(ctx: ExplainContext, links: set[str], place_rows: set[int], child_specific: bool, t: float) -> str:
     sp = ctx.policy.scoring
     if child_specific and links:
         network = ctx.snapshot.network

@@ -16,7 +16,6 @@ FACTOR_LABELS = MappingProxyType({
     "exploitation_exposure": "Exploitation exposure",
     "exploitation_site_proximity": "Proximity to exploitation sites",
 })
-FACTOR_ORDER = tuple(FACTOR_LABELS)
 
 
 def _r(value: float | None, digits: int) -> float | None:

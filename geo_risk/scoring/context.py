@@ -84,8 +84,6 @@ from geo_risk.scoring.assessment import Assessment, Factor, Freshness
 
 log = logging.getLogger(__name__)
 
-EXPOSURE_NOTICE = 0.05  # a child-specific component below this is treated as absent
-
 
 class AreaModel(Protocol):
     """What scoring needs from the area surface (``geo_risk.surface.IntensitySurface``)."""

@@ -9,7 +9,7 @@ import pytest
 from geo_risk.config import Policy
 from geo_risk.errors import CRSError, ValidationError
 from geo_risk.network import PlaceIndex, activity_field, build_network, find_exposure, site_field
-from geo_risk.network.testing import groups_frame, links_frame, people_frame, places_frame
+from tests._network_frames import groups_frame, links_frame, people_frame, places_frame
 
 AS_OF = "2026-11-01"
 X0, Y0 = 358_000.0, 173_000.0

@@ -8,7 +8,7 @@ import pytest
 from geo_risk.config import Policy
 from geo_risk.errors import NotFound, ValidationError
 from geo_risk.network import build_network, find_exposure
-from geo_risk.network.testing import groups_frame, links_frame, people_frame
+from tests._network_frames import groups_frame, links_frame, people_frame
 
 AS_OF = "2026-11-01"
 PEOPLE = ["YP-1", "YP-2", "YP-3", "YP-4", "YP-5", "YP-6", "YP-7", {"pseudonym": "A-1", "is_child": False}]

@@ -12,10 +12,10 @@ import pytest
 from shapely.geometry import Point
 
 from geo_risk.crs import EastNorth
-from geo_risk.network.testing import groups_frame, links_frame, people_frame, places_frame
 from geo_risk.routing import assess_route, build_walk_graph
 from geo_risk.routing.adapters import child_concern_sites, child_risk_fn, school_run_surface
 from geo_risk.scoring import ScoringSnapshot
+from tests._network_frames import groups_frame, links_frame, people_frame, places_frame
 
 from .helpers import X0, Y0, grid_streets
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from geo_risk.config import Policy
-from geo_risk.network.testing import groups_frame, links_frame, people_frame, places_frame
+from tests._network_frames import groups_frame, links_frame, people_frame, places_frame
 from tests.scoring._world import AS_OF, PEOPLE, PLACES
 
 

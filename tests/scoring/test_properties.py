@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo_risk.config import Policy
-from geo_risk.network.testing import groups_frame, links_frame, people_frame, places_frame
 from geo_risk.scoring import ScoringSnapshot
+from tests._network_frames import groups_frame, links_frame, people_frame, places_frame
 from tests.scoring._world import AS_OF, PEOPLE, PLACES, X0, Y0, conflict
 
 POLICY = Policy.default()

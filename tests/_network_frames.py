@@ -1,4 +1,4 @@
-"""Builders of small data-contract frames for tests and examples (no real data).
+"""Builders of small data-contract frames for the tests (no real data).
 
 Each builder takes a list of dicts with only the fields that matter to the case; the
 rest get neutral defaults (grade B, live, seen ``as_of`` minus ``age_days``)::
