@@ -1,11 +1,10 @@
 """Briefings on the synthetic city read through the importers: a plausible spread of levels.
 
-On the ``city`` size 57 of 150 schools used to come out High or Critical (policy 2026.11-3
-on the generator before it was fixed): every rivalry had evidence from the day before,
-disputes whose party's membership had lapsed doubled each rivalry near its groups, the
-latest police.uk month carried a surge of near repeats, and hospital-treated injuries
-scored by number where that many is usual. ``bench/briefings.py`` prints the levels of
-the ``city`` size; this checks the ``small`` one.
+High and Critical stay rare when the generator is realistic: rivalries' evidence comes on
+dates (not all from the day before), a dispute counts once near its groups, the latest
+police.uk month carries no surge of near repeats, and hospital-treated injuries score only
+above the area's usual rate. ``bench/briefings.py`` prints the levels of the ``city`` size;
+this checks the ``small`` one.
 """
 
 from __future__ import annotations

@@ -1,19 +1,14 @@
 """The tension rule against the usual rate of each area, and each record counted once.
 
-Before policy 2026.11-4 the injury rules counted hospital-treated assault injuries by
-absolute numbers (5 in 28 days, or 1 in 7 days), so a school where that many is usual
-(near a night-time centre) scored them every month, and the 7-day "cluster of serious
-incidents" rule counted the same injuries again (they are the only dated serious records
-when the dated data are ED injuries). On the ``city`` synthetic city (generator fixed),
-15 schools had 5 or more injuries in the last 28 days, 2 of them above their area's usual
-rate, and 58 had one in the last 7 days, 1 of them above the usual rate.
+Hospital-treated assault injuries score against the area's usual rate, not by absolute
+numbers, so a school where that many is usual (near a night-time centre) does not score
+them every month. On the ``city`` synthetic city 15 schools have 5 or more injuries in the
+last 28 days, 2 of them above their area's usual rate, and 58 have one in the last 7 days,
+1 of them above the usual rate.
 
-Policy 2026.11-4 still counted injuries twice: "ED assault injury" is a serious category,
-so the same injuries scored in the 28-day serious rule and again in the injury rule; and
-its injury reason said "an assault injury ... unusual for this area" for exactly one injury
-(none in the past year) beside a count table showing "<5". Since 2026.11-5 injuries score
-in the injury rule only, the reasons' words never depend on a count, and the 7-day cluster
-rule (other dated serious records, which no importer produces) is gone.
+Each record scores in one rule: "ED assault injury" is a serious category, and injuries
+score in the injury rule only, not again in the 28-day serious rule. The reasons' words
+never depend on a count, so a reason cannot reveal a count the table shows as "<5".
 """
 
 from __future__ import annotations
@@ -109,8 +104,7 @@ def _injuries_at_one_place(days_ago: list[float]) -> pd.DataFrame:
 def test_school_tier_text_does_not_depend_on_a_suppressed_count(usual):
     # 1 to 4 injuries in the last 7 days (all shown as "<5"), where the comparison year had
     # none or one (shown as "0" or "<5"; 400 days back, before the 12-month trend). The
-    # reasons used to say "an assault injury ... unusual for this area" for exactly one
-    # injury and none in the year, naming a count the table hides.
+    # reasons must not name a count the table hides (e.g. "an assault injury").
     seen = {}
     for count in range(1, 5):
         b = _brief(_incidents(_injuries_at_one_place([1.0 + k for k in range(count)] + [400.0] * usual)))
@@ -128,7 +122,7 @@ def test_school_tier_text_does_not_depend_on_a_suppressed_count(usual):
 
 def test_injuries_above_the_usual_rate_raise_the_level_and_are_not_counted_twice():
     # five injuries this week where about four a year is usual: the injury rule's 2 points,
-    # not also 2 from the serious rule (injuries used to count there too: 4 points, High)
+    # not also 2 from the serious rule (that would be 4 points, High)
     inc = _incidents(_dated("ED assault injury", _usual(4)), _dated("ED assault injury", [0, 1, 2, 4, 6]))
     t = _tension(inc)
     assert t.reasons == (INJURIES_28D,)

@@ -1,7 +1,4 @@
-"""`geo-risk assess --as-of`: the default is now, so a link that expired earlier today no longer scores.
-
-Review fix 3.
-"""
+"""`geo-risk assess --as-of`: the default is now, so a link that expired earlier today does not score."""
 
 from __future__ import annotations
 

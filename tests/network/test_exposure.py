@@ -195,7 +195,7 @@ def test_graph_never_carries_protected_characteristics():
 
 @pytest.mark.parametrize("grade", [None, "", " "])
 def test_a_link_without_a_grade_is_not_live(policy, grade):
-    """Review finding: a missing grade was scored as grade E. Links must carry their grade."""
+    """A link without a grade weighs nothing (not grade E): links must carry their grade."""
     links = links_frame([conflict("L1", "YP-1", "YP-2"), conflict("L2", "YP-1", "YP-3")], as_of=AS_OF)
     links.loc[0, "evidence_grade"] = grade
     network = build_network(people_frame(PEOPLE), groups_frame(GROUPS), links)
@@ -206,7 +206,7 @@ def test_a_link_without_a_grade_is_not_live(policy, grade):
 
 
 def test_a_link_without_an_expiry_is_not_live(policy):
-    """Review finding: a NaT expires_at meant 'never expires'. Links must carry their expiry."""
+    """A link without an expiry weighs nothing at any date (it does not mean 'never expires')."""
     links = links_frame([conflict("L1", "YP-1", "YP-2"), conflict("L2", "YP-1", "YP-3")], as_of=AS_OF)
     links["expires_at"] = links["expires_at"].astype("datetime64[ns]")
     links.loc[0, "expires_at"] = pd.NaT

@@ -151,7 +151,7 @@ def test_walk_round_a_small_adversary_area_does_not_meet_the_bar(narrow_policy):
 
 @pytest.mark.parametrize("tier", ["transport", "analyst"])
 def test_an_adversarys_home_moves_nothing_on_the_walk(policy, tier):
-    """Review finding: homes 'still count in the risk' of a walk; they must not, or the risk locates them."""
+    """A home does not count in the risk of a walk (the risk would locate it)."""
     graph = build_walk_graph(grid_streets(8), sample_step_m=policy.routing.sample_step_m)
     xy = np.column_stack([np.linspace(X0, X0 + 700, 141), np.full(141, Y0 + 350)])
     results = []

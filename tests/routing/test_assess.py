@@ -196,7 +196,7 @@ def test_bad_tier_and_bad_risk_values_are_refused(grid, policy):
 
 
 def test_transport_json_has_no_exact_distances_and_no_ids(grid, policy):
-    """Review finding: 'passes within 30 m' and distance_m/segment_ids let an officer triangulate a place."""
+    """The transport tier has no exact distances or segment ids with which to triangulate a place."""
     concerns = [*_concerns(), ConcernSite("exploiter_activity", Point(X0 + 263, Y0 + 263), ref="PL-0020")]
     result = assess_route("YP-0042", HOME, SCHOOL, AS_OF, policy, graph=grid, risk_fn=_corridor_risk,
                           concerns=concerns)

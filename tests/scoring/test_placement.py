@@ -69,7 +69,7 @@ def test_an_expired_conflict_link_changes_nothing(world, policy):
 
 @pytest.mark.parametrize("missing", ["evidence_grade", "expires_at"])
 def test_a_conflict_link_without_grade_or_expiry_changes_nothing(world, policy, missing):
-    """Review finding: an ungraded link scored as grade E and one without expiry never expired."""
+    """A link without a grade or an expiry changes nothing: it is not scored as grade E or as never expiring."""
     base = assess(world, policy, [])
     frames = world(links=[FRESH_A])
     frames["links"][missing] = frames["links"][missing].astype(object)
@@ -220,7 +220,7 @@ def _probe(world, policy, home_xy, audience):
 
 @pytest.mark.parametrize("audience", ["housing", "analyst"])
 def test_an_adversarys_home_cannot_be_located_by_probing(world, policy, audience):
-    """Review finding: 'within X m' and nearest_*_within_m of 50 clicks pinned a rival's home to ~100 m."""
+    """Probing with 'within X m' and nearest_*_within_m over many points cannot locate a rival's home."""
     here = _probe(world, policy, (X0 + 600, Y0), audience)
     moved = _probe(world, policy, (X0 - 900, Y0 + 450), audience)
     assert here == moved  # every score, band, reason, distance and hash is blind to where the home is
@@ -245,7 +245,7 @@ def test_analyst_reasons_carry_evidence_ids(world, policy):
 
 
 def test_to_dict_defaults_to_the_least_privileged_tier(world, policy):
-    """Review finding: to_dict()/to_json() defaulted to the analyst tier (fail-open)."""
+    """to_dict()/to_json() default to the least privileged tier (fail closed)."""
     a = assess(world, policy, [FRESH_A, EXPLOITS])
     assert a.to_dict() == a.to_dict(audience="housing")
     assert a.to_json() == a.to_json(audience="housing")

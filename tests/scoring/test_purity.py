@@ -1,4 +1,4 @@
-"""The core keeps no state between calls (review fix 6: module-level ``_DIGESTS`` caches)."""
+"""The core keeps no state between calls (no module-level caches such as a digest cache)."""
 
 from __future__ import annotations
 

@@ -143,8 +143,8 @@ def test_places_of_every_kind(net: dict[str, list[dict[str, str]]], small_city: 
 
 
 def test_evidence_is_not_all_from_the_day_before(net: dict[str, list[dict[str, str]]]) -> None:
-    # Records still current used to be "last seen" on the day before AS_OF (over a third of
-    # them), so every conflict read as seen yesterday. Evidence comes on dates.
+    # Records still current are not all "last seen" on the day before AS_OF (every conflict
+    # would read as seen yesterday): evidence comes on dates.
     day_before = (AS_OF - dt.timedelta(days=1)).isoformat()
     live = [r for r in net["links"] + net["places"] if r["status"] == "live"]
     assert sum(r["last_seen"] == day_before for r in live) < 0.05 * len(live)

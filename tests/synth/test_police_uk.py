@@ -181,8 +181,8 @@ def test_category_shares_are_measured_from_police_uk(shared_data: Path) -> None:
 
 def test_the_latest_month_has_no_surge_of_near_repeats(small_drawn: City) -> None:
     # Near repeats fall in their burst's month or the next. Repeats "next month" after a
-    # burst in the last month used to be clipped into it: about 7 % more incidents in the
-    # latest month than the months before, everywhere, which briefings read as a rise.
+    # burst in the last month fall after the data, not into the last month (clipped there
+    # they add about 7 % to the latest month everywhere, which briefings read as a rise).
     # Drawn at 100,000 incidents (the ``city`` count) on the small city's map to see it.
     c = small_drawn
     world = dataclasses.replace(c.world, spec=dataclasses.replace(c.spec, incidents=100_000))

@@ -138,7 +138,7 @@ def test_the_address_limit_spans_usernames_and_workers(app, second_app, clock):
 
 
 def test_failures_from_one_address_do_not_lock_the_user_out_elsewhere(app, clock):
-    """One wrong password for hana a minute from one address used to keep her locked out for ever."""
+    """One wrong password for hana a minute from one address does not lock her out from another."""
     attacker, hana = _Browser(app, "203.0.113.7"), _Browser(app, "198.51.100.20")
     for _ in range(5):
         assert _fail(attacker) == 401
@@ -390,7 +390,7 @@ def _create_app(**config):
 
 
 def test_bad_limits_stop_the_app_at_start_up_naming_every_one():
-    """A bad limit used to be found at the first sign-in, as a 500 on every one."""
+    """A bad limit stops the app at start-up (not a 500 at each sign-in), every bad one named."""
     with pytest.raises(ValidationError, match=r"GEO_RISK_LOGIN_LIMIT: .*at least 1.*"
                                               r"GEO_RISK_LOGIN_USER_LIMIT must be a pair.*"
                                               r"GEO_RISK_LOGIN_IP_LIMIT: .*positive number of seconds"):
