@@ -4,14 +4,18 @@ Both are frozen dataclasses. ``Settings`` comes from environment variables
 prefixed ``GEO_RISK_`` and an optional TOML file; ``Policy`` from a versioned
 TOML file (``geo_risk/policies/default.toml`` unless configured). Unknown keys
 are rejected with a message naming the valid ones, so a typo never silently
-creates a new setting.
+creates a new setting. A policy is checked completely when it is loaded: every
+problem is listed in one :class:`~geo_risk.errors.ConfigError`, so a bad policy
+stops the service at start-up, not at the first check that reads the bad value.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -19,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from geo_risk.contract import INJURY_CATEGORY
-from geo_risk.errors import ValidationError
+from geo_risk.contract import CATEGORIES, GRADES, INJURY_CATEGORY, LINK_TYPES
+from geo_risk.errors import ConfigError
 
 ENV_PREFIX = "GEO_RISK_"
 DEFAULT_POLICY_FILE = Path(__file__).parent / "policies" / "default.toml"
@@ -95,13 +99,19 @@ class Settings:
     def from_mapping(cls, values: Mapping[str, Any], *, origin: str = "settings") -> Settings:
         """Build settings from a mapping, rejecting unknown keys and bad values."""
         valid = cls.field_names()
+        problems = []
         unknown = sorted(set(values) - set(valid))
         if unknown:
-            msg = f"unknown {origin} key(s): {', '.join(unknown)}; valid keys are: {', '.join(valid)}"
-            raise ValidationError(msg)
+            problems.append(f"unknown {origin} key(s): {', '.join(unknown)}; valid keys are: {', '.join(valid)}")
         kwargs: dict[str, Any] = {}
         for key, value in values.items():
-            kwargs[key] = _coerce_setting(key, value, origin)
+            if key in valid:
+                try:
+                    kwargs[key] = _coerce_setting(key, value, origin)
+                except ConfigError as exc:
+                    problems.append(str(exc))
+        if problems:
+            raise ConfigError("; ".join(problems))
         return cls(**kwargs)
 
     @classmethod
@@ -121,10 +131,10 @@ class Settings:
                     data = tomllib.load(fh)
             except FileNotFoundError as exc:
                 msg = f"configuration file {path} does not exist; check GEO_RISK_CONFIG"
-                raise ValidationError(msg) from exc
+                raise ConfigError(msg) from exc
             except tomllib.TOMLDecodeError as exc:
                 msg = f"configuration file {path} is not valid TOML: {exc}"
-                raise ValidationError(msg) from exc
+                raise ConfigError(msg) from exc
             values.update(data.get("geo_risk", data))
         for key, value in env.items():
             if not key.startswith(ENV_PREFIX) or key == f"{ENV_PREFIX}CONFIG":
@@ -152,20 +162,20 @@ def _coerce_setting(key: str, value: Any, origin: str) -> Any:
         if text in ("0", "false", "no", "off"):
             return False
         msg = f"{origin} cookie_secure must be true or false, got {value!r}"
-        raise ValidationError(msg)
+        raise ConfigError(msg)
     if key == "trusted_proxies":
         if value in (None, ""):
             return 0
         text = str(value).strip()
         if isinstance(value, bool) or not (text.isascii() and text.isdigit()):
             msg = f"{origin} trusted_proxies must be a whole number of proxies, 0 or more, got {value!r}"
-            raise ValidationError(msg)
+            raise ConfigError(msg)
         return int(text)
     if key == "log_level":
         text = str(value).upper()
         if text not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             msg = f"{origin} log_level must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got {value!r}"
-            raise ValidationError(msg)
+            raise ConfigError(msg)
         return text
     return str(value)
 
@@ -200,7 +210,9 @@ class NetworkPolicy:
     """Peer-network exposure."""
 
     link_half_life_days: float = 120.0
-    grade_weights: Mapping[str, float] = field(default_factory=dict)
+    # A: confirmed; E: unverified. The grade alone sets the weight, never the source.
+    grade_weights: Mapping[str, float] = field(
+        default_factory=lambda: {"A": 1.0, "B": 0.8, "C": 0.6, "D": 0.4, "E": 0.2})
     group_conflict_factor: float = 0.8
     associate_conflict_factor: float = 0.4
     activity_bandwidth_m: float = 250.0
@@ -298,16 +310,23 @@ class Policy:
 
     @classmethod
     def load(cls, path: str | Path) -> Policy:
+        """Read and check a policy file.
+
+        Raises
+        ------
+        ConfigError
+            If the file is missing or not TOML, or lists every problem of its values.
+        """
         path = Path(path)
         try:
             with path.open("rb") as fh:
                 data = tomllib.load(fh)
         except FileNotFoundError as exc:
             msg = f"policy file {path} does not exist; set GEO_RISK_POLICY_FILE or use the default"
-            raise ValidationError(msg) from exc
+            raise ConfigError(msg) from exc
         except tomllib.TOMLDecodeError as exc:
             msg = f"policy file {path} is not valid TOML: {exc}"
-            raise ValidationError(msg) from exc
+            raise ConfigError(msg) from exc
         return cls.from_dict(data, origin=str(path))
 
     @classmethod
@@ -316,19 +335,27 @@ class Policy:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, origin: str = "policy") -> Policy:
+        """Build a policy, checking every value; all problems are reported in one :class:`ConfigError`."""
+        problems: list[str] = []
         sections = {f.name: f for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - set(sections))
         if unknown:
-            msg = f"{origin}: unknown policy key(s) {', '.join(unknown)}; valid keys are: {', '.join(sections)}"
-            raise ValidationError(msg)
+            problems.append(f"unknown policy key(s) {', '.join(unknown)}; valid keys are: {', '.join(sections)}")
         if "version" not in data or not str(data["version"]).strip():
-            msg = f"{origin}: a policy must have a non-empty 'version'"
-            raise ValidationError(msg)
-        kwargs: dict[str, Any] = {"version": str(data["version"]), "description": str(data.get("description", ""))}
+            problems.append("a policy must have a non-empty 'version'")
+        kwargs: dict[str, Any] = {"version": str(data.get("version", "")), "description": str(data.get("description", ""))}
         for name, section_cls in _SECTIONS.items():
             if name in data:
-                kwargs[name] = _build_section(section_cls, data[name], f"{origin} [{name}]")
-        return cls(**kwargs)
+                section, found = _build_section(section_cls, data[name], f"[{name}]")
+                problems += found
+                if section is not None:
+                    kwargs[name] = section
+        policy = cls(**kwargs)  # a value with a problem above keeps its default here
+        problems += policy_problems(policy)
+        if problems:
+            msg = f"{origin}: {len(problems)} problem(s) in the policy: " + "; ".join(problems)
+            raise ConfigError(msg)
+        return policy
 
     def to_dict(self) -> dict[str, Any]:
         def convert(value: Any) -> Any:
@@ -358,40 +385,133 @@ _SECTIONS = {
 }
 
 
-def _build_section(section_cls: type, values: Any, origin: str) -> Any:
+def _build_section(section_cls: type, values: Any, where: str) -> tuple[Any, list[str]]:
+    """The section and the problems of its values (``None`` when it cannot be built)."""
     if not isinstance(values, Mapping):
-        msg = f"{origin} must be a table of keys"
-        raise ValidationError(msg)
+        return None, [f"{where} must be a table of keys"]
+    problems = []
     fields = {f.name: f for f in dataclasses.fields(section_cls)}
     unknown = sorted(set(values) - set(fields))
     if unknown:
-        msg = f"{origin}: unknown key(s) {', '.join(unknown)}; valid keys are: {', '.join(fields)}"
-        raise ValidationError(msg)
+        problems.append(f"{where}: unknown key(s) {', '.join(unknown)}; valid keys are: {', '.join(fields)}")
     defaults = section_cls()
     kwargs: dict[str, Any] = {}
     for key, value in values.items():
+        if key not in fields:
+            continue
         default = getattr(defaults, key)
         if isinstance(default, bool):
             if not isinstance(value, bool):
-                msg = f"{origin}: {key} must be true or false, got {value!r}"
-                raise ValidationError(msg)
+                problems.append(f"{where} {key} must be true or false, got {value!r}")
+                continue
         elif isinstance(default, (int, float)):
             if not isinstance(value, (int, float)) or isinstance(value, bool):
-                msg = f"{origin}: {key} must be a number, got {value!r}"
-                raise ValidationError(msg)
+                problems.append(f"{where} {key} must be a number, got {value!r}")
+                continue
+            if not math.isfinite(value):
+                problems.append(f"{where} {key} must be a finite number, got {value!r}")
+                continue
             if value < 0:
-                msg = f"{origin}: {key} must not be negative, got {value!r}"
-                raise ValidationError(msg)
-            value = type(default)(value) if isinstance(default, float) else value
+                problems.append(f"{where} {key} must not be negative, got {value!r}")
+                continue
+            if isinstance(default, int) and not isinstance(default, bool) and value != int(value):
+                problems.append(f"{where} {key} must be a whole number, got {value!r}")
+                continue
+            value = float(value) if isinstance(default, float) else int(value)
         elif isinstance(default, tuple):
             if not isinstance(value, (list, tuple)):
-                msg = f"{origin}: {key} must be a list, got {value!r}"
-                raise ValidationError(msg)
+                problems.append(f"{where} {key} must be a list, got {value!r}")
+                continue
             value = tuple(value)
+            kinds = {type(v) for v in default}
+            if default and kinds <= {int, float} and not all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+                problems.append(f"{where} {key} must be a list of numbers, got {list(value)!r}")
+                continue
+            if default and kinds == {str} and not all(isinstance(v, str) and v.strip() for v in value):
+                problems.append(f"{where} {key} must be a list of non-empty texts, got {list(value)!r}")
+                continue
+            if "..." not in str(fields[key].type) and len(value) != len(default):
+                problems.append(f"{where} {key} must have {len(default)} values, got {len(value)}")
+                continue
         elif isinstance(default, Mapping):
             if not isinstance(value, Mapping):
-                msg = f"{origin}: {key} must be a table, got {value!r}"
-                raise ValidationError(msg)
-            value = dict(value)
+                problems.append(f"{where} {key} must be a table, got {value!r}")
+                continue
+            bad = {k: v for k, v in value.items()
+                   if not isinstance(v, (int, float)) or isinstance(v, bool) or not v >= 0}
+            if bad:
+                problems.append(f"{where} {key} values must be numbers of 0 or more, got {bad!r}")
+                continue
+            value = {str(k): float(v) for k, v in value.items()}
         kwargs[key] = value
-    return section_cls(**kwargs)
+    return section_cls(**kwargs), problems
+
+
+def _ascending(values: tuple) -> bool:
+    return all(a < b for a, b in itertools.pairwise(values))
+
+
+def policy_problems(policy: Policy) -> list[str]:
+    """What is wrong with a policy whose values have the right types: the rules between them."""
+    problems = []
+    sur, net, sco, rou, bri = policy.surface, policy.network, policy.scoring, policy.routing, policy.briefing
+    unknown = sorted(set(sur.category_weights) - set(CATEGORIES))
+    if unknown:
+        problems.append(f"[surface.category_weights] names unknown categories {', '.join(unknown)}; "
+                        f"categories are: {', '.join(CATEGORIES)}")
+    for name in ("bandwidth_m", "half_life_days", "horizon_days", "cell_m"):
+        if getattr(sur, name) <= 0:
+            problems.append(f"[surface] {name} must be more than 0")
+    if not 0 <= sur.wide_share <= 1:
+        problems.append(f"[surface] wide_share must be between 0 and 1, got {sur.wide_share}")
+    missing = [g for g in GRADES if g not in net.grade_weights]
+    extra = sorted(set(net.grade_weights) - set(GRADES))
+    if missing or extra:
+        problems.append(f"[network.grade_weights] must give a weight for each grade {', '.join(GRADES)} and nothing "
+                        f"else (missing: {', '.join(missing) or 'none'}; unknown: {', '.join(extra) or 'none'})")
+    elif any(net.grade_weights[a] < net.grade_weights[b] for a, b in itertools.pairwise(GRADES)):
+        problems.append("[network.grade_weights] must not rise from A (confirmed) to E (unverified), got "
+                        + ", ".join(f"{g} = {net.grade_weights[g]}" for g in GRADES))
+    bad_links = sorted(set(net.associate_link_types) - set(LINK_TYPES))
+    if bad_links:
+        problems.append(f"[network] associate_link_types names unknown link types {', '.join(bad_links)}; "
+                        f"link types are: {', '.join(LINK_TYPES)}")
+    for name in ("link_half_life_days", "activity_bandwidth_m", "place_half_life_days"):
+        if getattr(net, name) <= 0:
+            problems.append(f"[network] {name} must be more than 0")
+    if not _ascending(sco.band_edges) or not 0 < sco.band_edges[0] or not sco.band_edges[-1] < 100:
+        problems.append(f"[scoring] band_edges must rise strictly between 0 and 100, got {list(sco.band_edges)}")
+    if len(set(sco.bands)) != len(sco.bands):
+        problems.append(f"[scoring] bands must be different from each other, got {list(sco.bands)}")
+    for name in ("conflict_scale", "exploitation_scale", "site_scale", "site_radius_m"):
+        if getattr(sco, name) <= 0:
+            problems.append(f"[scoring] {name} must be more than 0")
+    if sco.area_weight + sco.conflict_weight + sco.exploitation_weight <= 0:
+        problems.append("[scoring] area_weight, conflict_weight and exploitation_weight must not all be 0")
+    if sco.max_candidates < 1:
+        problems.append("[scoring] max_candidates must be at least 1")
+    if rou.assisted_transport_band not in sco.bands:
+        problems.append(f"[routing] assisted_transport_band {rou.assisted_transport_band!r} must be one of the "
+                        f"scoring bands {', '.join(sco.bands)}")
+    if not 0 <= rou.alternative_max_overlap <= 1:
+        problems.append(f"[routing] alternative_max_overlap must be between 0 and 1, got {rou.alternative_max_overlap}")
+    for name in ("serious_categories", "injury_categories"):
+        unknown = sorted(set(getattr(bri, name)) - set(CATEGORIES))
+        if unknown:
+            problems.append(f"[briefing] {name} names unknown categories {', '.join(unknown)}; "
+                            f"categories are: {', '.join(CATEGORIES)}")
+    if not bri.windows_days or not _ascending(bri.windows_days) or bri.windows_days[0] < 1:
+        problems.append(f"[briefing] windows_days must rise strictly from 1 day, got {list(bri.windows_days)}")
+    if len(bri.month_windows) != len(bri.windows_days):
+        problems.append(f"[briefing] month_windows must have one value per window ({len(bri.windows_days)}), "
+                        f"got {len(bri.month_windows)}")
+    if len(set(bri.levels)) != len(bri.levels):
+        problems.append(f"[briefing] levels must be different from each other, got {list(bri.levels)}")
+    if not _ascending(bri.level_points):
+        problems.append(f"[briefing] level_points must rise strictly, got {list(bri.level_points)}")
+    if not 0 < bri.confidence < 1:
+        problems.append(f"[briefing] confidence must be between 0 and 1, got {bri.confidence}")
+    if bri.buffer_m <= 0:
+        problems.append("[briefing] buffer_m must be more than 0")
+    return problems

@@ -1,5 +1,8 @@
 """Exception hierarchy for geo-risk.
 
+:class:`ValidationError` is for what a user gives (a file, a form, an option);
+:class:`ConfigError` is for how the service is set up (settings, the policy file).
+
 Every error raised on purpose by the library derives from :class:`GeoRiskError`
 so that the CLI and the web app can map them to a clear message or an HTTP
 status in one place.
@@ -14,6 +17,11 @@ class GeoRiskError(Exception):
 
 class ValidationError(GeoRiskError, ValueError):
     """Input is malformed or out of range; the message says how to fix it."""
+
+
+class ConfigError(GeoRiskError, ValueError):
+    """A setting or the policy file is wrong. Raised when the service starts, before any
+    request, with every problem in one message and how to fix it."""
 
 
 class CRSError(ValidationError):

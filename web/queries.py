@@ -89,7 +89,7 @@ def person_by_pseudonym(session: Session, pseudonym: str) -> Person | None:
 
 def children_among(session: Session, keys) -> list[str]:
     """The pseudonyms in ``keys`` that belong to children, in the order given (group codes drop out)."""
-    # k == k drops NaN keys; kept as written so any other key type behaves exactly as before
+    # k == k drops NaN keys (NaN is the one value not equal to itself); any other key is kept
     wanted = list(dict.fromkeys(str(k) for k in keys if k is not None and k == k))  # noqa: PLR0124
     found: set[str] = set()
     for i in range(0, len(wanted), 500):  # stay under the backends' bound-parameter limits

@@ -64,6 +64,8 @@ def configure(app: Flask, config: Mapping[str, Any] | None) -> None:
         msg = "set GEO_RISK_SECRET_KEY (a long random string) to serve the web app"
         raise ValidationError(msg)
     limits_from_config(app.config)  # a bad limit stops the app here, not at every sign-in
+    if app.config.get("GEO_RISK_POLICY") is None:  # a bad policy stops the app here, every problem listed
+        app.config["GEO_RISK_POLICY"] = settings.load_policy()
     hops = app.config.get("GEO_RISK_TRUSTED_PROXIES")
     if not isinstance(hops, int) or isinstance(hops, bool) or hops < 0:
         msg = f"GEO_RISK_TRUSTED_PROXIES must be a whole number of reverse proxies, 0 or more, not {hops!r}"

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from geo_risk.contract import GRADES, EvidenceDates, unknown_grades
-from geo_risk.errors import ValidationError
+from geo_risk.errors import ConfigError, ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -98,5 +98,5 @@ def grade_weight_table(grade_weights: Mapping[str, float]) -> np.ndarray:
     missing = [g for g in GRADES if g not in grade_weights]
     if missing:
         msg = f"policy [network.grade_weights] lacks grade(s) {', '.join(missing)}; give a weight for A to E"
-        raise ValidationError(msg)
+        raise ConfigError(msg)
     return np.array([float(grade_weights[g]) for g in GRADES])

@@ -42,7 +42,7 @@ from scipy.spatial import cKDTree
 from geo_risk.config import NetworkPolicy
 from geo_risk.contract import PLACE_KINDS
 from geo_risk.crs import require_store_crs
-from geo_risk.errors import ValidationError
+from geo_risk.errors import ConfigError, ValidationError
 from geo_risk.network._evidence import EvidenceArrays
 from geo_risk.network._time import as_timestamp, timestamp_days
 from geo_risk.network.graph import Node, PeerNetwork
@@ -297,7 +297,7 @@ def activity_field(
     """
     if bandwidth_m <= 0:
         msg = "policy [network] activity_bandwidth_m must be positive"
-        raise ValidationError(msg)
+        raise ConfigError(msg)
     # sources: (entity code, weight, owner, via link); then one vectorised expansion
     index = places.entity_index
     codes: list[int] = []
@@ -350,7 +350,7 @@ def site_field(
     """
     if radius_m <= 0:
         msg = "policy [scoring] site_radius_m must be positive"
-        raise ValidationError(msg)
+        raise ConfigError(msg)
     rows = places.sites[~np.isin(places.sites, exclude_rows)]
     rows = rows[place_weights[rows] > 0]
     codes, owner = np.unique(places.entity_code[rows], return_inverse=True)

@@ -28,7 +28,7 @@ import pandas as pd
 import shapely
 
 from geo_risk.config import Policy
-from geo_risk.errors import ValidationError
+from geo_risk.errors import ConfigError, ValidationError
 from geo_risk.routing.assess import ConcernSite
 from geo_risk.routing.risk import RiskFn
 from geo_risk.routing.schoolrun import SchoolCalendar, add_time_weight
@@ -105,11 +105,11 @@ def child_risk_fn(context: Any, *, area: Literal["grid", "exact"] = "grid") -> R
     scales = np.array([sp.conflict_scale, sp.exploitation_scale, sp.site_scale], dtype=float)
     if np.any(scales <= 0):
         msg = "policy [scoring] conflict_scale, exploitation_scale and site_scale must be positive"
-        raise ValidationError(msg)
+        raise ConfigError(msg)
     weights = np.array([sp.area_weight, sp.conflict_weight, sp.exploitation_weight, sp.site_weight], dtype=float)
     if weights.sum() <= 0:
         msg = "policy [scoring] weights must not all be zero"
-        raise ValidationError(msg)
+        raise ConfigError(msg)
     weights = weights / weights.sum()
     bands = list(sp.bands)
     high = bands.index("High") if "High" in bands else min(2, len(bands) - 1)

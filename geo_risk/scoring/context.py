@@ -67,7 +67,7 @@ import pandas as pd
 from geo_risk.config import Policy
 from geo_risk.contract import GRADES
 from geo_risk.crs import in_gb
-from geo_risk.errors import ValidationError
+from geo_risk.errors import ConfigError, ValidationError
 from geo_risk.network import (
     ExposureField,
     PeerNetwork,
@@ -320,13 +320,13 @@ class ScoringContext:
         scales = np.array([sp.conflict_scale, sp.exploitation_scale, sp.site_scale], dtype=float)
         if np.any(scales <= 0):
             msg = "policy [scoring] conflict_scale, exploitation_scale and site_scale must be positive"
-            raise ValidationError(msg)
+            raise ConfigError(msg)
         values = np.column_stack([np.clip(pct / 100.0, 0.0, 1.0), -np.expm1(-raw[:, 1:] / scales)])
         weights = np.array([sp.area_weight, sp.conflict_weight, sp.exploitation_weight, sp.site_weight], dtype=float)
         total_weight = weights.sum()
         if total_weight <= 0:
             msg = "policy [scoring] weights must not all be zero"
-            raise ValidationError(msg)
+            raise ConfigError(msg)
         contributions = 100.0 * values * weights / total_weight
         scores = np.round(contributions.sum(axis=1), 1)
         edges = np.asarray(sp.band_edges, dtype=float)
