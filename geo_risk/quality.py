@@ -8,8 +8,8 @@ Analysts need to see the evidence the scores rest on, including its gaps:
   inside the covered period shown as 0 (a gap in a feed looks like a quiet month otherwise);
 - **precision**: incidents whose location is not ``exact`` (police.uk snap points, postcode
   centres), by source;
-- **ungraded**: links and places without an evidence grade (they never score until graded:
-  the liveness rule of :mod:`geo_risk.contract`).
+- **ungraded**: links and places without an evidence grade, a source or an expiry date (they
+  never score until completed: the liveness rule of :mod:`geo_risk.contract`).
 
 :func:`build_quality_report` is pure (aggregated frames in, a :class:`QualityReport` out);
 :func:`load_quality_inputs` does the aggregation in SQL (``GROUP BY``), so a store with
@@ -262,7 +262,8 @@ def load_quality_inputs(bind: Engine | Connection | Session) -> QualityInputs:
                                                                               Place.kind)):
         rows = bind.execute(
             select(key, what, model.source, model.source_type, model.status)
-            .where(or_(model.evidence_grade.is_(None), model.evidence_grade == ""))
+            .where(or_(model.evidence_grade.is_(None), model.evidence_grade == "", model.expires_at.is_(None),
+                       model.source == ""))
         ).all()
         ungraded_rows += [(kind, *tuple(r)) for r in rows]
     ungraded = pd.DataFrame(ungraded_rows, columns=["target_kind", "target_id", "what", "source", "source_type",

@@ -127,13 +127,16 @@ def test_quality_inputs_are_aggregated_in_the_store(db, tmp_path):
         link(s, "L2", "YP-1", "YP-2", "associates_with", evidence_grade=None, source="School",
              source_type="education")
         place(s, "P1", "YP-2", evidence_grade=None)
+        place(s, "P2", "YP-2", expires_at=None)  # graded, but never counts without an expiry
+        place(s, "P3", "YP-2")
     inputs = load_quality_inputs(db)
     assert sorted(inputs.rejections[["reason", "count"]].values.tolist()) == [
         ["duplicate: duplicate Crime ID; kept line 2", 1], ["no coordinates", 2]]
     report = build_quality_report(inputs)
     assert report.rejections[["reason", "count"]].values.tolist() == [
         ["no coordinates", 2], ["duplicate: duplicate Crime ID", 1]]
-    assert report.ungraded[["target_kind", "target_id"]].values.tolist() == [["link", "L2"], ["place", "P1"]]
+    assert report.ungraded[["target_kind", "target_id"]].values.tolist() == [
+        ["link", "L2"], ["place", "P1"], ["place", "P2"]]
     police = report.coverage[report.coverage["source"] == "Police"]
     assert police[["month", "count"]].values.tolist() == [["2026-09", 3], ["2026-10", 0], ["2026-11", 0]]
     assert report.summary["incidents_not_exact"] == 4
