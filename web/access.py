@@ -15,25 +15,30 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from flask import g
 from sqlalchemy.orm import Session
 
-from geo_risk import accounts, audit
+from geo_risk import accounts, service
 from geo_risk.errors import NotFound
+from geo_risk.service import Actor
 from geo_risk.store.models import Referral
 from web.extensions import store
 
 log = logging.getLogger(__name__)
 
 
+def actor() -> Actor:
+    """The signed-in user as the use cases take them (this request's id and clock)."""
+    user = g.user
+    return Actor(username=user.username if user else "-", role=user.role if user else "-", now=g.now,
+                 user_id=user.id if user else None, school_urns=tuple(getattr(user, "school_urns", ()) or ()),
+                 request_id=g.request_id)
+
+
 def audit_read(session: Session, *, action: str, purpose: str, pseudonym: str | None,
                outcome: str = "allowed") -> None:
-    user = g.user
-    audit.record(session, username=user.username if user else "-", role=user.role if user else "-",
-                 purpose=purpose, pseudonym=pseudonym, action=action, outcome=outcome,
-                 request_id=g.request_id, at=g.now)
+    service.record_read(session, actor(), action=action, purpose=purpose, pseudonym=pseudonym, outcome=outcome)
 
 
 def audit_read_many(session: Session, *, action: str, purpose: str, pseudonyms, outcome: str = "allowed") -> int:
@@ -42,15 +47,8 @@ def audit_read_many(session: Session, *, action: str, purpose: str, pseudonyms, 
     When the read showed no one, one event with no pseudonym still records the access.
     Returns the number of events written.
     """
-    user = g.user
-    who = {"username": user.username if user else "-", "role": user.role if user else "-"}
-    keys = [p for p in dict.fromkeys(pseudonyms) if p]
-    if not keys:
-        audit.record(session, **who, purpose=purpose, pseudonym=None, action=action, outcome=outcome,
-                     request_id=g.request_id, at=g.now)
-        return 1
-    return len(audit.record_many(session, **who, purpose=purpose, pseudonyms=keys, action=action,
-                                 outcome=outcome, request_id=g.request_id, at=g.now))
+    return service.record_reads(session, actor(), action=action, purpose=purpose, pseudonyms=pseudonyms,
+                                outcome=outcome)
 
 
 def audit_refusal(*, action: str, purpose: str, pseudonym: str | None = None) -> None:
@@ -59,20 +57,8 @@ def audit_refusal(*, action: str, purpose: str, pseudonym: str | None = None) ->
         audit_read(s, action=action, purpose=purpose, pseudonym=pseudonym, outcome="not_found")
 
 
-@dataclass(frozen=True)
-class _Caller:
-    """The signed-in user as the referral check needs it (checked enabled at this request's start)."""
-
-    id: int
-    disabled: bool = False
-
-
 def referral_for(session: Session, referral_id: int, purpose: str, *, action: str) -> Referral:
-    try:
-        return accounts.live_referral(session, _Caller(g.user.id), referral_id, g.now, purpose=purpose)
-    except NotFound:
-        audit_refusal(action=action, purpose=purpose)
-        raise
+    return service.referral_for(session, actor(), referral_id, purpose, action=action)
 
 
 def school_for(urn: str, *, action: str) -> str:
@@ -91,6 +77,8 @@ def decision_for(session: Session, aid: int, purpose: str):
     """
     from web import queries
 
+    if service.access.as_id(aid) is None:
+        raise NotFound("no such decision record")
     row = queries.own_assessment(session, aid, g.user.id, purpose)
     user = queries.current_user_row(session, g.user.id)
     if not accounts.has_live_referral(session, user, row.child_pseudonym, g.now, purpose=purpose):

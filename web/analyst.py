@@ -101,18 +101,18 @@ def person(pid: int):
 @bp.post("/people/<int:pid>/placement")
 def placement(pid: int):
     d = data()
+    postcodes = services.parse_postcodes(request.form.get("postcodes"))
+    points = services.parse_points(request.form.get("points"))
     with store().transaction() as s:
         pseudonym = queries.person_by_id(s, pid).pseudonym
-        cands = services.candidates(s, services.parse_postcodes(request.form.get("postcodes")),
-                                    services.parse_points(request.form.get("points")))
-        ranking = services.placement_check(d, pseudonym, cands)
-        audit_read(s, action="placement.check", purpose="analysis", pseudonym=pseudonym)
-    rows = services.analyst_placement_rows(ranking)
+        checked = services.check_placement(s, d, action="placement.check", postcodes=postcodes, points=points,
+                                           child=pseudonym)
+    rows = services.placement_rows(checked.result)
     bounds = maps.bounds_of_points([r["lat"] for r in rows], [r["lon"] for r in rows])
     m = maps.new_map(bounds, tile_url=current_app.config["GEO_RISK_TILE_URL"])
     maps.add_base_layers(m, d, bounds)
     maps.GeoJsonLayer(services.analyst_placement_geojson(rows), name="candidates").add_to(m)
-    return render_template("housing/result.html", referral=None, pseudonym=pseudonym, rows=rows, ranking=ranking,
+    return render_template("housing/result.html", rid=None, pseudonym=pseudonym, rows=rows, ranking=checked,
                            saved=None, map=maps.render_map(m, g.csp_nonce), synthetic=d.is_synthetic)
 
 

@@ -1,10 +1,9 @@
 """Housing officers: placement checks for the young people referred to them.
 
 Everything a housing officer sees -- the result page, the map, a saved decision record and
-the API's GeoJSON -- is built from the ranking's housing tier
-(``ranking.to_dict(audience="housing")``) by :func:`candidate_rows`, which keeps only the
-keys listed in :data:`ROW_KEYS`: bands, ranks and plain reasons, never a score or a
-factor's value (numbers a user probing many addresses could triangulate a place with).
+the API's GeoJSON -- is the housing tier of the placement check
+(:func:`geo_risk.service.check_placement`, projected by :data:`geo_risk.tiers.PLACEMENT`):
+bands, ranks and plain reasons, never a score or a factor's value.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
-from geo_risk.crs import en_to_lonlat
+from geo_risk import tiers
 from geo_risk.errors import ValidationError
 from geo_risk.scoring import area_words
 from web import maps, queries, services
@@ -23,9 +22,6 @@ from web.extensions import data, store
 
 bp = Blueprint("housing", __name__, url_prefix="/housing")
 PURPOSE = "placement"
-# What a housing officer may see of each candidate (the factors by name only, largest first).
-ROW_KEYS = ("rank", "label", "band", "lifted_by", "factors", "reasons", "confidence", "freshness",
-            "policy_version", "inputs_hash")
 
 
 # the area reason of records saved before the housing tier dropped numbers ("busier than 87% of ...")
@@ -36,23 +32,12 @@ def _reason(text: str) -> str:
     return _OLD_AREA_REASON.sub(lambda m: area_words(float(m.group(1))), text)
 
 
-def candidate_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per candidate, safest first, from a ranking's housing tier (live or saved).
-
-    Keeps only :data:`ROW_KEYS` (and the point as latitude/longitude for the map): a decision
-    record saved when the housing tier still carried a score shows none, and its area reason
-    is put in words.
-    """
-    rows = []
-    for c in result.get("candidates", []):
-        a = c["assessment"]
-        lon, lat = en_to_lonlat(a["point"][0], a["point"][1])
-        row = {"rank": c["rank"], "label": c["label"], "band": a["band"], "lifted_by": list(a.get("lifted_by", [])),
-               "factors": [{"name": f["name"], "label": f.get("label", f["name"])} for f in a.get("factors", [])],
-               "reasons": [_reason(r) for r in a.get("reasons", [])], "confidence": a.get("confidence"),
-               "freshness": a.get("freshness"), "policy_version": a.get("policy_version"),
-               "inputs_hash": a.get("inputs_hash")}
-        rows.append({**{k: row[k] for k in ROW_KEYS}, "lat": float(lat), "lon": float(lon)})
+def saved_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of a saved decision record, projected for the housing tier like a live check."""
+    shown = tiers.project("placement", "housing", result, partial=True)
+    rows = services.placement_rows(shown)
+    for r in rows:
+        r["reasons"] = [_reason(x) for x in r.get("reasons", [])]
     return rows
 
 
@@ -62,7 +47,7 @@ def candidates_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(r["lon"], 6), round(r["lat"], 6)]},
-         "properties": {**{k: r[k] for k in ROW_KEYS},
+         "properties": {**{k: v for k, v in r.items() if k not in ("lat", "lon")},
                         "_tip": f"{r['rank']}. {r['label']}: {r['band']} (advisory)",
                         "_style": {"radius": 9, "color": "#222", "weight": 1.5, "fillColor": band_colour(r["band"]),
                                    "fillOpacity": 0.9}}}
@@ -111,26 +96,23 @@ def case(rid: int):
 
 def _run(s, rid: int, action: str):
     d = data()
-    referral = referral_for(s, rid, PURPOSE, action=action)
     postcodes = services.parse_postcodes(request.form.get("postcodes"))
     points = services.parse_points(request.form.get("points"))
-    cands = services.candidates(s, postcodes, points)
-    ranking = services.placement_check(d, referral.child_pseudonym, cands)
-    return d, referral, postcodes, ranking
+    checked = services.check_placement(s, d, action=action, postcodes=postcodes, points=points, referral_id=rid)
+    return d, checked, postcodes
 
 
 @bp.post("/referrals/<int:rid>/check")
 def check(rid: int):
     try:
         with store().transaction() as s:
-            d, referral, _pcs, ranking = _run(s, rid, "placement.check")
-            audit_read(s, action="placement.check", purpose=PURPOSE, pseudonym=referral.child_pseudonym)
+            d, checked, _pcs = _run(s, rid, "placement.check")
     except ValidationError as exc:
         return _form_again(rid, str(exc))
-    rows = candidate_rows(ranking.to_dict(audience="housing"))
-    return render_template("housing/result.html", referral=referral, rows=rows, ranking=ranking, saved=None,
-                           postcodes=request.form.get("postcodes", ""), points=request.form.get("points", ""),
-                           map=_case_map(d, rows), synthetic=d.is_synthetic)
+    rows = services.placement_rows(checked.result)
+    return render_template("housing/result.html", rid=rid, pseudonym=checked.child, rows=rows, ranking=checked,
+                           saved=None, postcodes=request.form.get("postcodes", ""),
+                           points=request.form.get("points", ""), map=_case_map(d, rows), synthetic=d.is_synthetic)
 
 
 def _form_again(rid: int, error: str):
@@ -146,16 +128,12 @@ def _form_again(rid: int, error: str):
 @bp.post("/referrals/<int:rid>/decisions")
 def save(rid: int):
     with store().transaction() as s:
-        _d, referral, postcodes, ranking = _run(s, rid, "placement.save")
+        _d, checked, postcodes = _run(s, rid, "placement.save")
         # The record holds what the officer saw and decided on: the housing tier.
-        result = ranking.to_dict(audience="housing")
-        result["inputs"] = {"postcodes": postcodes, "points": request.form.get("points", "")}
-        digest = services.inputs_digest({"child": referral.child_pseudonym, "as_of": ranking.as_of,
-                                         "candidates": [c.assessment.inputs_hash for c in ranking.candidates]})
-        row = queries.save_assessment(s, kind=PURPOSE, pseudonym=referral.child_pseudonym, inputs_hash=digest,
-                                      policy_version=ranking.policy_version, result=result, user_id=g.user.id,
+        result = {**checked.result, "inputs": {"postcodes": postcodes, "points": request.form.get("points", "")}}
+        row = queries.save_assessment(s, kind=PURPOSE, pseudonym=checked.child, inputs_hash=checked.inputs_digest,
+                                      policy_version=checked.policy_version, result=result, user_id=g.user.id,
                                       at=g.now)
-        audit_read(s, action="placement.save", purpose=PURPOSE, pseudonym=referral.child_pseudonym)
         aid = row.id
     return redirect(url_for("housing.decision", aid=aid), code=303)
 
@@ -168,8 +146,8 @@ def decision(aid: int):
         audit_read(s, action="placement.decision.view", purpose=PURPOSE, pseudonym=row.child_pseudonym)
         result, created, pseudonym, policy_version = row.result, row.created_at, row.child_pseudonym, \
             row.policy_version
-    rows = candidate_rows(result)
-    return render_template("housing/result.html", referral=None, pseudonym=pseudonym, rows=rows, ranking=None,
+    rows = saved_rows(result)
+    return render_template("housing/result.html", rid=None, pseudonym=pseudonym, rows=rows, ranking=None,
                            saved={"id": aid, "created_at": created, "policy_version": policy_version,
                                   "as_of": result.get("as_of")},
                            map=_case_map(d, rows), synthetic=d.is_synthetic)

@@ -7,10 +7,7 @@ EPSG:4326 happens here (the web edge), never in the core.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -25,14 +22,7 @@ from geo_risk.crs import STORE_CRS, EastNorth, LatLon, en_to_lonlat, point_to_st
 from geo_risk.errors import ValidationError
 from geo_risk.store.snapshot import normalise_postcode, resolve_postcodes
 
-MAX_POINTS = 50
 _LATLON_RE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[, ]\s*(-?\d+(?:\.\d+)?)\s*$")
-
-
-@dataclass(frozen=True)
-class CandidateInput:
-    label: str
-    point: EastNorth
 
 
 def parse_postcodes(text: str | list[str] | None) -> list[str]:
@@ -74,25 +64,6 @@ def parse_points(text: str | list[Any] | None) -> list[LatLon]:
     return [LatLon(lat, lon) for lat, lon in pairs]
 
 
-def candidates(session: Session, postcodes: list[str], points: list[LatLon]) -> list[CandidateInput]:
-    if len(postcodes) + len(points) > MAX_POINTS:
-        msg = f"give at most {MAX_POINTS} candidate addresses in one check"
-        raise ValidationError(msg)
-    out: list[CandidateInput] = []
-    if postcodes:
-        found = resolve_postcodes(session.connection(), postcodes)
-        out += [CandidateInput(pc, point_to_store(EastNorth(*found[pc]))) for pc in postcodes]
-    out += [CandidateInput(f"map point {i + 1}", point_to_store(p)) for i, p in enumerate(points)]
-    if not out:
-        msg = "enter at least one postcode or click the map to add a candidate address"
-        raise ValidationError(msg)
-    return out
-
-
-def inputs_digest(data: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
 # --------------------------------------------------------------------------- placement
 
 
@@ -104,30 +75,39 @@ def check_time(data) -> dt.datetime:
     return data.as_of
 
 
-def placement_check(data, pseudonym: str, cands: list[CandidateInput], *, as_of: dt.datetime | None = None):
-    """Rank candidate addresses for one young person (safest first)."""
-    from geo_risk.scoring import Candidate, rank_placements
-
-    as_of = as_of or check_time(data)
-    ctx = data.context("placement", pseudonym, as_of)
-    return rank_placements(pseudonym, [Candidate(c.label, c.point) for c in cands], as_of, data.policy,
-                           context=ctx)
+def placement_points(points: list[LatLon]) -> list[tuple[str, LatLon]]:
+    """Map clicks as labelled candidates: ``map point 1``, ``map point 2``, ..."""
+    return [(f"map point {i + 1}", p) for i, p in enumerate(points)]
 
 
-def analyst_placement_rows(ranking) -> list[dict[str, Any]]:
-    """The analyst's rows of a placement check: scores and evidence-level reasons included.
+def check_placement(session: Session, data, *, action: str, postcodes: list[str], points: list[LatLon],
+                    referral_id: int | None = None, child: str | None = None):
+    """:func:`geo_risk.service.check_placement` for the signed-in user, as of now (to the minute)."""
+    from geo_risk import service
+    from web.access import actor
 
-    Analyst tier only; housing officers' rows are :func:`web.housing.candidate_rows`.
+    return service.check_placement(session, actor(), data, as_of=check_time(data), postcodes=postcodes,
+                                   points=placement_points(points), referral_id=referral_id, child=child,
+                                   action=action)
+
+
+def placement_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per candidate of a placement result, safest first, for the page, the map and the API.
+
+    ``result`` is already projected for the viewer's tier (:data:`geo_risk.tiers.PLACEMENT`): a
+    row carries what the assessment carries, less what the page shows once for the whole check
+    (young person, date, kind), with the point as latitude/longitude. The analyst's rows show the
+    reasons with evidence ids.
     """
     rows = []
-    for rc in ranking.candidates:
-        a = rc.assessment
-        lon, lat = en_to_lonlat(a.point[0], a.point[1])
-        d = a.to_dict(audience="analyst")
-        rows.append({"rank": rc.rank, "label": rc.label, "band": a.band, "score": a.score,
-                     "reasons": d.get("reasons_analyst") or d["reasons"],
-                     "confidence": a.confidence, "lat": float(lat), "lon": float(lon),
-                     "factors": d["factors"], "inputs_hash": a.inputs_hash})
+    for c in result.get("candidates", []):
+        a = dict(c["assessment"])
+        lon, lat = en_to_lonlat(*a.pop("point"))
+        for key in ("kind", "child", "as_of", "advisory"):
+            a.pop(key, None)
+        if a.get("reasons_analyst"):
+            a["reasons"] = a.pop("reasons_analyst")
+        rows.append({"rank": c["rank"], "label": c["label"], **a, "lat": float(lat), "lon": float(lon)})
     return rows
 
 

@@ -1,22 +1,18 @@
-"""The app's data snapshot, built once and rebuilt when data changes.
+"""The app's data snapshot: the use cases' :class:`geo_risk.service.SnapshotData` plus page-only parts.
 
-A cheap query (max ids and counts of the tables the snapshot reads, plus the evidence
-review counter) gives a *data key*; it is checked at most every
-``GEO_RISK_DATA_CHECK_SECONDS`` per worker, and a new key (or a new day, since
-surfaces decay with time) builds a new :class:`AppData`. Indexes that only some pages
-need (area surfaces, the walk graph, base-map layers, per-young-person scoring
-contexts) are built lazily on first use and kept with the snapshot.
+The snapshot is kept per worker by a :class:`geo_risk.service.SnapshotCache`: a cheap query
+(:func:`geo_risk.service.snapshot.data_key`) is checked at most every
+``GEO_RISK_DATA_CHECK_SECONDS``, and a new key (or a new day, since surfaces decay with time)
+builds a new :class:`AppData`. What checks need (surfaces, the walk graph, scoring contexts) is
+built by the service layer; base-map layers, the back-test table and briefing pages are built
+here, lazily on first use, and kept with the snapshot.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -29,150 +25,16 @@ from sqlalchemy.engine import Engine
 
 from geo_risk.config import Policy
 from geo_risk.crs import to_serve
-from geo_risk.store.snapshot import Snapshot, load_snapshot
+from geo_risk.service.snapshot import SnapshotCache, SnapshotData
 
 log = logging.getLogger(__name__)
 
-_KEY_SQL = text(
-    "SELECT "
-    "(SELECT max(id) FROM import_run), (SELECT max(id) FROM evidence_review), "
-    "(SELECT count(*) FROM incident), (SELECT max(id) FROM incident), "
-    "(SELECT count(*) FROM link), (SELECT max(id) FROM link), "
-    "(SELECT count(*) FROM place), (SELECT max(id) FROM place), "
-    "(SELECT count(*) FROM person), (SELECT count(*) FROM peer_group), "
-    "(SELECT count(*) FROM street_segment), (SELECT count(*) FROM school), (SELECT count(*) FROM area)"
-)
-_CONTEXT_CACHE = 128
 
-
-def data_key(engine: Engine) -> tuple:
-    with engine.connect() as conn:
-        return tuple(conn.execute(_KEY_SQL).one())
-
-
-class AppData:
-    """One snapshot and what is built from it. Lazy parts are built once, under a lock."""
-
-    def __init__(self, snapshot: Snapshot, policy: Policy, as_of: dt.datetime, key: tuple, *,
-                 school_holidays: Path | None = None) -> None:
-        self.snapshot = snapshot
-        self.policy = policy
-        self.school_holidays = school_holidays  # GEO_RISK_SCHOOL_HOLIDAYS, read on the first route check
-        self.as_of = as_of  # the day checks are made for (midnight UTC)
-        self.key = key
-        self._lock = threading.RLock()
-        self._lazy: dict[str, Any] = {}
-        self._part_locks: dict[str, threading.Lock] = {}
-        self._contexts: OrderedDict[tuple[str, str], Any] = OrderedDict()
-        self.is_synthetic = _is_synthetic(snapshot)
-
-    def _get(self, name: str, build: Callable[[], Any]) -> Any:
-        """The lazy part ``name``, built once; a slow build blocks only callers of that same part."""
-        value = self._lazy.get(name)
-        if value is None:
-            with self._lock:
-                part_lock = self._part_locks.setdefault(name, threading.Lock())
-            with part_lock:
-                value = self._lazy.get(name)
-                if value is None:
-                    t0 = time.perf_counter()
-                    value = build()
-                    self._lazy[name] = value
-                    log.info("built %s in %.0f ms", name.split(":")[0], (time.perf_counter() - t0) * 1000)
-        return value
-
-    # ---------------------------------------------------------------- scoring and routing
-    @property
-    def surface(self):
-        from geo_risk.surface.intensity import IntensitySurface
-
-        return self._get("surface", lambda: IntensitySurface(self.policy.surface).fit(
-            self.snapshot.incidents, self.as_of, bounds=self.bounds))
-
-    @property
-    def scoring(self):
-        from geo_risk.scoring import ScoringSnapshot
-
-        s = self.snapshot
-        return self._get("scoring", lambda: ScoringSnapshot.from_frames(
-            people=s.people, groups=s.groups, links=s.links, places=s.places, incidents=s.incidents,
-            surface=self.surface))
-
-    @property
-    def school_calendar(self):
-        """The school holidays (:class:`geo_risk.routing.schoolrun.SchoolCalendar`), or None if not set.
-
-        A file that cannot be used is the server's problem, not the user's: its message (file, line,
-        fix; no personal data) goes to the log and route checks answer 503 until it is fixed."""
-        from geo_risk.errors import DataSourceError, GeoRiskError
-        from geo_risk.ingest.school_holidays import read_school_holidays
-
-        if self.school_holidays is None:
-            return None
-
-        def build():
-            try:
-                return read_school_holidays(self.school_holidays)
-            except GeoRiskError as exc:
-                log.error("GEO_RISK_SCHOOL_HOLIDAYS: %s", exc)
-                msg = "the school holidays file (GEO_RISK_SCHOOL_HOLIDAYS) cannot be used; see the server log"
-                raise DataSourceError(msg) from exc
-
-        return self._get("school_calendar", build)
-
-    @property
-    def route_scoring(self):
-        from geo_risk.routing.adapters import school_run_surface
-        from geo_risk.scoring import ScoringSnapshot
-
-        s = self.snapshot
-
-        def build():
-            surface = school_run_surface(s.incidents, self.as_of, self.policy, bounds=self.bounds,
-                                         calendar=self.school_calendar)
-            return ScoringSnapshot.from_frames(people=s.people, groups=s.groups, links=s.links, places=s.places,
-                                               incidents=s.incidents, surface=surface)
-
-        return self._get("route_scoring", build)
-
-    @property
-    def walk_graph(self):
-        from geo_risk.routing import build_walk_graph
-
-        return self._get("walk_graph", lambda: build_walk_graph(
-            self.snapshot.streets, sample_step_m=self.policy.routing.sample_step_m))
-
-    def context(self, kind: str, pseudonym: str, as_of: dt.datetime | None = None):
-        """The scoring context of one young person for ``kind`` ('placement' or 'route') at ``as_of``
-        (default: the snapshot's day), cached. The area surfaces are fitted once per day."""
-        as_of = as_of or self.as_of
-        key = (kind, pseudonym, as_of)
-        with self._lock:
-            ctx = self._contexts.get(key)
-            if ctx is not None:
-                self._contexts.move_to_end(key)
-                return ctx
-        base = self.scoring if kind == "placement" else self.route_scoring
-        ctx = base.context(pseudonym, as_of, self.policy)
-        with self._lock:
-            self._contexts[key] = ctx
-            while len(self._contexts) > _CONTEXT_CACHE:
-                self._contexts.popitem(last=False)
-        return ctx
+class AppData(SnapshotData):
+    """The snapshot the use cases run on (:class:`geo_risk.service.SnapshotData`) plus what only pages
+    need: base-map layers, the back-test table and school briefing pages, built lazily and kept with it."""
 
     # ---------------------------------------------------------------- map layers
-    @property
-    def bounds(self) -> tuple[float, float, float, float] | None:
-        def build():
-            frames = [f for f in (self.snapshot.areas, self.snapshot.streets) if len(f)]
-            if not frames:
-                return None
-            b = np.array([f.total_bounds for f in frames])
-            return (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max()))
-
-        value = self._get("bounds", lambda: build() or ())
-        return value or None
-
     @property
     def streets_serve(self) -> gpd.GeoDataFrame:
         """Street lines simplified to ~3 m and in EPSG:4326, for the base map."""
@@ -283,69 +145,38 @@ class AppData:
         return self._get("tension_table", lambda: build() or [{}])
 
     def warm(self) -> None:
-        """Build the parts every check needs (run in a background thread after a snapshot loads)."""
+        """Build the parts every check and the base map need (run in a background thread after a load)."""
+        super().warm()
         try:
-            for part in ("surface", "scoring", "walk_graph", "route_scoring"):
-                getattr(self, part)
             self.street_index()
             self.area_index()
         except Exception:  # a failed warm-up only means the first request builds it
-            log.exception("warming the snapshot's indexes failed; they will be built on first use")
-
-    def people_ids(self) -> pd.DataFrame:
-        return self._get("people_ids", lambda: self.snapshot.people[["pseudonym", "is_child"]].copy())
-
-
-def _is_synthetic(snapshot: Snapshot) -> bool:
-    for frame, col in ((snapshot.areas, "name"), (snapshot.schools, "name")):
-        if len(frame) and frame[col].astype(str).str.contains("synthetic", case=False).any():
-            return True
-    return False
+            log.exception("warming the base map's layers failed; they will be built on first use")
 
 
 class DataState:
-    """Holds the current :class:`AppData` of one worker."""
+    """Holds the current :class:`AppData` of one worker (a :class:`geo_risk.service.SnapshotCache`)."""
 
     def __init__(self, app: Flask) -> None:
         self._app = app
-        self._lock = threading.Lock()
-        self._current: AppData | None = None
-        self._checked_at = 0.0
+        settings = app.config.get("GEO_RISK_SETTINGS")
+
+        def on_load(current: SnapshotData) -> None:
+            if app.config.get("GEO_RISK_WARM_UP", True):
+                threading.Thread(target=current.warm, name="geo-risk-warm-up", daemon=True).start()
+
+        self._cache = SnapshotCache(clock=lambda: app.config["GEO_RISK_CLOCK"](),
+                                    check_seconds=lambda: float(app.config["GEO_RISK_DATA_CHECK_SECONDS"]),
+                                    factory=AppData, school_holidays=getattr(settings, "school_holidays", None),
+                                    on_load=on_load)
         self._synthetic: tuple[bool, float] | None = None
 
     def get(self, engine: Engine, policy: Policy) -> AppData:
-        now = time.monotonic()
-        current = self._current
-        interval = float(self._app.config["GEO_RISK_DATA_CHECK_SECONDS"])
-        clock = self._app.config["GEO_RISK_CLOCK"]
-        today = clock().replace(hour=0, minute=0, second=0, microsecond=0)
-        if current is not None and now - self._checked_at < interval and current.as_of == today:
-            return current
-        # One thread checks (and rebuilds); the others keep serving the current snapshot meanwhile.
-        if not self._lock.acquire(blocking=current is None):
-            return current  # type: ignore[return-value]
-        try:
-            current = self._current
-            if current is not None and time.monotonic() - self._checked_at < interval and current.as_of == today:
-                return current
-            key = data_key(engine)
-            if current is None or current.key != key or current.as_of != today:
-                t0 = time.perf_counter()
-                settings = self._app.config.get("GEO_RISK_SETTINGS")
-                current = AppData(load_snapshot(engine), policy, today, key,
-                                  school_holidays=getattr(settings, "school_holidays", None))
-                self._current = current
-                log.info("data snapshot loaded in %.0f ms", (time.perf_counter() - t0) * 1000)
-                if self._app.config.get("GEO_RISK_WARM_UP", True):
-                    threading.Thread(target=current.warm, name="geo-risk-warm-up", daemon=True).start()
-            self._checked_at = time.monotonic()
-            return current
-        finally:
-            self._lock.release()
+        return self._cache.get(engine, policy)  # type: ignore[return-value]
 
     def peek_synthetic(self, engine: Engine) -> bool:
         """Whether the data is the synthetic city, without loading the snapshot (cached a minute)."""
-        current = self._current
+        current = self._cache.current
         if current is not None:
             return current.is_synthetic
         now = time.monotonic()
@@ -361,5 +192,4 @@ class DataState:
         return bool(flag)
 
     def invalidate(self) -> None:
-        with self._lock:
-            self._checked_at = 0.0
+        self._cache.invalidate()

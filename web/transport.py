@@ -19,6 +19,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 
 from geo_risk.errors import NotFound, ValidationError
 from geo_risk.routing.schoolrun import NOTE_START
+from geo_risk.service import inputs_digest
 from web import maps, queries, services
 from web.access import audit_read, audit_read_many, decision_for, referral_for
 from web.extensions import data, store
@@ -132,7 +133,7 @@ def save(rid: int):
         body["inputs"] = {"home_postcode": home, "school_urn": urn}
         # For redrawing the record's map: the street segments of each walk (kept server-side).
         body["map_segment_ids"] = _segment_ids(result)
-        digest = services.inputs_digest({"child": referral.child_pseudonym, "inputs": body["inputs"],
+        digest = inputs_digest({"child": referral.child_pseudonym, "inputs": body["inputs"],
                                          "as_of": str(result.as_of), "policy": result.policy_digest})
         row = queries.save_assessment(s, kind=PURPOSE, pseudonym=referral.child_pseudonym, inputs_hash=digest,
                                       policy_version=result.policy_version, result=body, user_id=g.user.id,

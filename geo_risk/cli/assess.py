@@ -18,7 +18,7 @@ from geo_risk.errors import ValidationError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["assess", "audit_read", "describe_as_of", "parse_as_of", "parse_point", "placement"]
+__all__ = ["assess", "audit_read", "describe_as_of", "operator", "parse_as_of", "parse_point", "placement"]
 
 ADVISORY = "Advisory only: bands support, and do not replace, professional judgement."
 
@@ -81,6 +81,13 @@ def _operator() -> str:
         return "cli"
 
 
+def operator():
+    """The operating-system user running the command, as the use cases' acting user."""
+    from geo_risk.service import OPERATOR, Actor
+
+    return Actor(username=_operator(), role=OPERATOR, now=_utcnow())
+
+
 def audit_read(session, *, child: str, purpose: str, action: str) -> None:
     """Record that this command read ``child``'s data: one audit event, in the reading transaction.
 
@@ -134,72 +141,50 @@ def placement(
     audit event cannot be written, the command fails and prints nothing about them.
     """
     from geo_risk.crs import EastNorth
-    from geo_risk.scoring import Candidate, ScoringSnapshot, fit_area_surface, rank_placements
+    from geo_risk.scoring.placement import check_candidate_count
+    from geo_risk.service import check_placement
     from geo_risk.store.engine import session_scope
-    from geo_risk.store.snapshot import load_snapshot, resolve_postcodes
 
-    if not postcodes and not points:
-        msg = "give at least one candidate with --postcode or --point"
-        raise ValidationError(msg)
     policy = _context.policy()
-    limit = int(policy.scoring.max_candidates)
-    if len(postcodes) + len(points) > limit:
-        msg = f"{len(postcodes) + len(points)} candidates given; a placement check takes at most {limit}"
-        raise ValidationError(msg)
+    check_candidate_count(len(postcodes) + len(points), policy)
     as_of = parse_as_of(as_of_text)
-    parsed = [(p, parse_point(p)) for p in points]
+    parsed = [(p, EastNorth(*parse_point(p))) for p in points]
     engine = _context.migrated_engine()
+    data = _context.snapshot_data(engine, as_of)
     with session_scope(engine) as session:
-        conn = session.connection()
-        located = resolve_postcodes(conn, list(postcodes)) if postcodes else {}
-        candidates = [Candidate(label, EastNorth(*located[label])) for label in postcodes]
-        candidates += [Candidate(label, EastNorth(*xy)) for label, xy in parsed]
-
-        snap = load_snapshot(conn)
-        snap.person(child)  # NotFound with a clear message
-        surface = fit_area_surface(snap.incidents, as_of, policy)
-        scoring = ScoringSnapshot.from_frames(
-            people=snap.people,
-            groups=snap.groups,
-            links=snap.links,
-            places=snap.places,
-            incidents=snap.incidents,
-            surface=surface,
-        )
-        ranking = rank_placements(child, candidates, as_of, policy, snapshot=scoring)
-        audit_read(session, child=child, purpose="placement", action="cli.assess.placement")
+        checked = check_placement(session, operator(), data, as_of=as_of, postcodes=list(postcodes),
+                                  points=parsed, child=child, tier=audience, action="cli.assess.placement")
     # printed only once the read and its audit event are committed together
     if as_json:
-        click.echo(ranking.to_json(audience=audience))
+        click.echo(checked.to_json())
         return
     click.echo(f"Placement check for {child} as of {describe_as_of(as_of)} (policy {policy.version}); safest first.")
     click.echo(ADVISORY)
-    _print_ranking(ranking, audience)
+    _print_ranking(checked.result, audience)
 
 
-def _print_ranking(ranking, audience: str) -> None:
-    """The ranking as a table, then each candidate's reasons.
+def _print_ranking(result: dict, audience: str) -> None:
+    """The ranking (already projected for ``audience``) as a table, then each candidate's reasons.
 
     The housing tier sees bands, ranks and the largest factor's name; the score (a continuous
-    number that probing many addresses could triangulate a place with) is printed only for
-    the analyst.
+    number that probing many addresses could triangulate a place with) is in the analyst tier only.
     """
     analyst = audience == "analyst"
     header = ("rank", "candidate", "band", "score", "confidence", "largest factor")
     rows = [header if analyst else tuple(h for h in header if h != "score")]
-    for item in ranking.candidates:
-        a = item.assessment
-        score = (f"{a.score:.1f}",) if analyst else ()
-        rows.append((str(item.rank), item.label, a.band, *score, a.confidence, a.factors[0].label))
+    for item in result["candidates"]:
+        a = item["assessment"]
+        score = (f"{a['score']:.1f}",) if analyst else ()
+        rows.append((str(item["rank"]), item["label"], a["band"], *score, a["confidence"], a["factors"][0]["label"]))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         click.echo("  ".join(cell.rjust(w) if analyst and i == 3 else cell.ljust(w)
                              for i, (cell, w) in enumerate(zip(r, widths))))
     click.echo("")
-    for item in ranking.candidates:
-        a = item.assessment
-        reasons = a.reasons_analyst if analyst else a.reasons_housing
-        click.echo(f"{item.rank}. {item.label}: {a.band} ({a.score:.1f})" if analyst else
-                   f"{item.rank}. {item.label}: {a.band}")
+    for item in result["candidates"]:
+        a = item["assessment"]
+        reasons = a["reasons_analyst"] if analyst else a["reasons"]
+        click.echo(f"{item['rank']}. {item['label']}: {a['band']} ({a['score']:.1f})" if analyst else
+                   f"{item['rank']}. {item['label']}: {a['band']}")
         for reason in reasons:
             click.echo(f"   - {reason.strip()}")

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-AUDIENCES = ("analyst", "housing")
+from geo_risk import tiers
+
+AUDIENCES = tiers.tiers_of("placement")
 DEFAULT_AUDIENCE = "housing"  # least privilege: every to_dict/to_json defaults to the housing tier
 
 FACTOR_LABELS = MappingProxyType({
@@ -82,15 +84,14 @@ class Factor:
         return FACTOR_LABELS.get(self.name, self.name)
 
     def to_dict(self, *, audience: str = DEFAULT_AUDIENCE) -> dict[str, Any]:
-        """Plain data for ``audience``: the housing tier (the default) gets the name and label only.
+        """Plain data for ``audience`` (:data:`geo_risk.tiers.PLACEMENT_ASSESSMENT`): the housing tier
+        (the default) gets the name and label only.
 
         Values, weights, contributions and thresholds are continuous numbers that many probed
         addresses could be triangulated with; they are for the analyst tier.
         """
         check_audience(audience)
-        if audience != "analyst":
-            return {"name": self.name, "label": self.label}
-        return {
+        return tiers.project("placement_factor", audience, {
             "name": self.name,
             "label": self.label,
             "value": _r(self.value, 4),
@@ -99,7 +100,7 @@ class Factor:
             "contribution": _r(self.contribution, 2),
             "threshold": _r(self.threshold, 4),
             "lifts_band": bool(self.lifts_band),
-        }
+        })
 
 
 @dataclass(frozen=True)
@@ -196,28 +197,26 @@ class Assessment:
         (the housing reasons say "within X m", rounded up to the next 100 m, and that is all).
         """
         check_audience(audience)
-        out: dict[str, Any] = {
+        return tiers.project("placement_assessment", audience, {
             "kind": self.kind,
             "child": self.child,
             "point": [_r(self.point[0], 1), _r(self.point[1], 1)],
             "as_of": self.as_of,
             "band": self.band,
             "lifted_by": list(self.lifted_by),
-            "factors": [f.to_dict(audience=audience) for f in self.factors],
+            "factors": [f.to_dict(audience="analyst") for f in self.factors],
             "reasons": list(self.reasons_housing),
             "freshness": self.freshness.to_dict(),
             "confidence": self.confidence,
             "policy_version": self.policy_version,
             "inputs_hash": self.inputs_hash,
             "advisory": True,
-        }
-        if audience == "analyst":
-            out["score"] = _r(self.score, 1)
-            out["nearest_adversary_m"] = _r(self.nearest_adversary_m, 1)
-            out["nearest_exploiter_m"] = _r(self.nearest_exploiter_m, 1)
-            out["reasons_analyst"] = list(self.reasons_analyst)
-            out["evidence"] = list(self.evidence)
-        return out
+            "score": _r(self.score, 1),
+            "nearest_adversary_m": _r(self.nearest_adversary_m, 1),
+            "nearest_exploiter_m": _r(self.nearest_exploiter_m, 1),
+            "reasons_analyst": list(self.reasons_analyst),
+            "evidence": list(self.evidence),
+        })
 
     def to_json(self, *, audience: str = DEFAULT_AUDIENCE) -> str:
         """Canonical JSON: sorted keys, rounded floats, no whitespace."""
@@ -246,13 +245,15 @@ class PlacementRanking:
     candidates: tuple[RankedCandidate, ...]
 
     def to_dict(self, *, audience: str = DEFAULT_AUDIENCE) -> dict[str, Any]:
-        return {
+        """Plain data for ``audience``, as :data:`geo_risk.tiers.PLACEMENT` declares it."""
+        check_audience(audience)
+        return tiers.project("placement", audience, {
             "child": self.child,
             "as_of": self.as_of,
             "policy_version": self.policy_version,
             "order": "safest first",
-            "candidates": [c.to_dict(audience=audience) for c in self.candidates],
-        }
+            "candidates": [c.to_dict(audience="analyst") for c in self.candidates],
+        })
 
     def to_json(self, *, audience: str = DEFAULT_AUDIENCE) -> str:
         return json.dumps(self.to_dict(audience=audience), sort_keys=True, separators=(",", ":"))

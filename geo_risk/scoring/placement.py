@@ -76,6 +76,29 @@ def assess_location(
     return ctx.assess(xy, area_percentile=pct)[0]
 
 
+def check_candidate_count(n: int, policy: Policy) -> None:
+    """Refuse a placement check of no candidates or of more than ``policy.scoring.max_candidates``.
+
+    The one statement of the limit: :func:`rank_placements` applies it, and the service layer
+    applies it before it resolves any postcode.
+
+    Raises
+    ------
+    ValidationError
+        Saying how many were given and what the limit is.
+    """
+    limit = int(policy.scoring.max_candidates)
+    if n <= 0:
+        msg = "give at least one candidate address (a postcode or a point)"
+        raise ValidationError(msg)
+    if n > limit:
+        msg = (
+            f"{n} candidates given; a placement check takes at most {limit}. "
+            "Shortlist the addresses, or split them into several checks"
+        )
+        raise ValidationError(msg)
+
+
 def rank_placements(
     child: str,
     candidates: Sequence[Candidate | EastNorth | tuple[float, float]],
@@ -102,16 +125,7 @@ def rank_placements(
     ValidationError
         With no candidates, or more than ``max_candidates`` (default 50).
     """
-    limit = int(policy.scoring.max_candidates)
-    if not len(candidates):
-        msg = "give at least one candidate address"
-        raise ValidationError(msg)
-    if len(candidates) > limit:
-        msg = (
-            f"{len(candidates)} candidates given; a placement check takes at most {limit}. "
-            "Shortlist the addresses, or split them into several checks"
-        )
-        raise ValidationError(msg)
+    check_candidate_count(len(candidates), policy)
     ctx = _resolve_context(
         child, as_of, policy, context, snapshot, people, groups, links, places, incidents, surface
     )

@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import jsonify
 
 from web import services
-from web.access import audit_read, referral_for
 from web.api import bp
 from web.api._common import json_body
 from web.extensions import data, store
-from web.housing import candidate_rows, candidates_geojson
+from web.housing import candidates_geojson
 
 
 @bp.post("/referrals/<int:rid>/placement")
@@ -21,16 +20,14 @@ def placement(rid: int):
     policy version and inputs hash. No score and no factor values.
     """
     body = json_body()
-    d = data()
+    postcodes = services.parse_postcodes(body.get("postcodes") or [])
+    points = services.parse_points(body.get("points") or [])
     with store().transaction() as s:
-        referral = referral_for(s, rid, "placement", action="api.placement.check")
-        cands = services.candidates(s, services.parse_postcodes(body.get("postcodes") or []),
-                                    services.parse_points(body.get("points") or []))
-        ranking = services.placement_check(d, referral.child_pseudonym, cands)
-        audit_read(s, action="api.placement.check", purpose="placement", pseudonym=referral.child_pseudonym)
-    fc = candidates_geojson(candidate_rows(ranking.to_dict(audience="housing")))
+        checked = services.check_placement(s, data(), action="api.placement.check", postcodes=postcodes,
+                                           points=points, referral_id=rid)
+    fc = candidates_geojson(services.placement_rows(checked.result))
     for f in fc["features"]:
         f["properties"] = {k: v for k, v in f["properties"].items() if not k.startswith("_")}
-    fc.update({"young_person": referral.child_pseudonym, "as_of": ranking.as_of,
-               "policy_version": ranking.policy_version, "order": "safest first", "advisory": True})
+    fc.update({"young_person": checked.child, "as_of": checked.as_of,
+               "policy_version": checked.policy_version, "order": "safest first", "advisory": True})
     return jsonify(fc)

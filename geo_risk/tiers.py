@@ -1,0 +1,120 @@
+"""What each audience tier is given of each result, declared once.
+
+A tier is what one kind of user may see: the ``analyst`` everything, the ``housing`` officer
+a placement check's bands, ranks and plain words, the ``transport`` officer a route check's
+bands and plain words, the ``school`` user a briefing's levels and disclosure-controlled
+counts. A user who probes many addresses or walks could triangulate a place from continuous
+risk numbers (a score, a factor's value, an exact distance to someone's places), so no tier
+below the analyst's carries one.
+
+Each result kind has one :class:`Projection` per tier it may be shown to: a tree of the keys
+kept, where a key maps to :data:`KEEP` (the value as it is), to a nested projection (a dict)
+or to a one-item list holding one (a list of dicts). :func:`project` applies it to the
+result's full (analyst) data; a key the projection names that the data lacks is an error, so
+a renamed field cannot silently vanish from a tier, and a key it does not name is dropped, so
+a new field reaches no tier until it is declared here.
+
+The results' own ``to_dict(audience=...)`` and the service layer's use cases project through
+this module; nothing else filters a result's keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+KEEP = True
+TIERS = ("analyst", "housing", "transport", "school")
+
+Spec = Mapping[str, Any]
+
+
+def _keep(*names: str, **nested: Any) -> Spec:
+    """A projection keeping ``names`` as they are and ``nested`` through their own projections."""
+    out: dict[str, Any] = dict.fromkeys(names, KEEP)
+    out.update(nested)
+    return MappingProxyType(out)
+
+
+# --------------------------------------------------------------------------- placement check
+# A factor: the housing tier gets its name and label (in order of contribution), never its numbers.
+_FACTOR = {
+    "analyst": _keep("name", "label", "value", "raw", "weight", "contribution", "threshold", "lifts_band"),
+    "housing": _keep("name", "label"),
+}
+_ASSESSMENT_COMMON = ("kind", "child", "point", "as_of", "band", "lifted_by", "reasons", "freshness", "confidence",
+                      "policy_version", "inputs_hash", "advisory")
+# One candidate address's assessment. ``point`` is the candidate the user gave; ``reasons`` are the
+# plain ones (distances rounded up to the next 100 m, no one named).
+PLACEMENT_ASSESSMENT = MappingProxyType({
+    "analyst": _keep(*_ASSESSMENT_COMMON, "score", "nearest_adversary_m", "nearest_exploiter_m", "reasons_analyst",
+                     "evidence", factors=[_FACTOR["analyst"]]),
+    "housing": _keep(*_ASSESSMENT_COMMON, factors=[_FACTOR["housing"]]),
+})
+# A placement check: candidates safest first.
+PLACEMENT = MappingProxyType({
+    tier: _keep("child", "as_of", "policy_version", "order",
+                candidates=[_keep("rank", "label", assessment=PLACEMENT_ASSESSMENT[tier])])
+    for tier in PLACEMENT_ASSESSMENT
+})
+
+PROJECTIONS = MappingProxyType({
+    "placement": PLACEMENT,
+    "placement_factor": MappingProxyType(_FACTOR),
+    "placement_assessment": PLACEMENT_ASSESSMENT,
+})
+
+
+def tiers_of(kind: str) -> tuple[str, ...]:
+    """The tiers a result ``kind`` may be shown to."""
+    return tuple(_projections(kind))
+
+
+def check_tier(kind: str, tier: str) -> None:
+    """Refuse a ``tier`` that result ``kind`` has no projection for (a programming error)."""
+    allowed = _projections(kind)
+    if tier not in allowed:
+        msg = f"a {kind.replace('_', ' ')} result is shown to the {', '.join(allowed)} tiers, not {tier!r}"
+        raise ValueError(msg)
+
+
+def project(kind: str, tier: str, data: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    """``data`` (a result's full, analyst-tier dict) as ``tier`` may see it.
+
+    ``partial=True`` leaves out a named key that ``data`` lacks instead of refusing it (for results
+    saved under an older schema, which lack fields added since).
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` or ``tier`` is unknown, or ``data`` lacks a key the projection names.
+    """
+    check_tier(kind, tier)
+    return _apply(_projections(kind)[tier], data, kind, partial)
+
+
+def _projections(kind: str) -> Mapping[str, Spec]:
+    try:
+        return PROJECTIONS[kind]
+    except KeyError:
+        msg = f"no projection for {kind!r}; known: {', '.join(PROJECTIONS)}"
+        raise ValueError(msg) from None
+
+
+def _apply(spec: Spec, data: Mapping[str, Any], where: str, partial: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, sub in spec.items():
+        if key not in data:
+            if partial:
+                continue
+            msg = f"{where}: the result has no {key!r}, which its projection names"
+            raise ValueError(msg)
+        value = data[key]
+        if sub is KEEP or value is None:
+            out[key] = value
+        elif isinstance(sub, list):
+            out[key] = [_apply(sub[0], item, f"{where}.{key}[]", partial) for item in value]
+        else:
+            out[key] = _apply(sub, value, f"{where}.{key}", partial)
+    return out
