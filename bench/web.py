@@ -307,38 +307,55 @@ def run_load(base: str, plan, password: str, trips, candidate_sets, seconds: flo
 
 
 def core_only(engine, trips, candidate_sets, plan, repeat: int = 30) -> dict[str, list[float]]:
-    """The same work in-process on the same snapshot: no HTTP, no page, no audit."""
+    """The same work in-process on the same snapshot: no HTTP, no page, no audit (the core on the
+    snapshot the use cases share)."""
     from flask import Flask
 
     from geo_risk.config import Settings
-    from geo_risk.store.snapshot import load_snapshot
-    from web import briefings, services
-    from web.state import AppData, data_key
+    from geo_risk.crs import EastNorth
+    from geo_risk.routing import assess_route
+    from geo_risk.routing.adapters import child_concern_sites, child_risk_fn
+    from geo_risk.scoring import Candidate, rank_placements
+    from geo_risk.service.snapshot import data_key
+    from geo_risk.store.engine import session_scope
+    from geo_risk.store.snapshot import load_snapshot, resolve_postcodes
+    from web import briefings
+    from web.state import AppData
 
     policy = Settings().load_policy()
     today = dt.datetime.now(dt.UTC).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
     d = AppData(load_snapshot(engine), policy, today, data_key(engine))
     children = d.snapshot.people.loc[d.snapshot.people["is_child"], "pseudonym"].tolist()[:repeat]
     out: dict[str, list[float]] = defaultdict(list)
-    from geo_risk.store.engine import session_scope
+
+    def placement(s, child, postcodes):
+        located = resolve_postcodes(s.connection(), list(postcodes))
+        cands = [Candidate(pc, EastNorth(*located[pc])) for pc in postcodes]
+        return rank_placements(child, cands, today, policy, context=d.context("placement", child, today))
+
+    def route(s, child, home, urn):
+        origin = EastNorth(*resolve_postcodes(s.connection(), [home])[home])
+        row = d.snapshot.school(urn)
+        ctx = d.context("route", child, today)
+        return assess_route(child, origin, EastNorth(float(row.geometry.x), float(row.geometry.y)), today, policy,
+                            graph=d.walk_graph, risk_fn=child_risk_fn(ctx), concerns=child_concern_sites(ctx))
 
     app = Flask("bench")
     with app.app_context(), session_scope(engine) as s:
         # build the lazy parts first, as the warm-up does for the server
-        services.placement_check(d, children[0], services.candidates(s, candidate_sets[0], []))
+        placement(s, children[0], candidate_sets[0])
         home, urn = trips[0]
-        services.route_check(d, children[0], services.postcode_point(s, home), services.school_point(d, urn))
+        route(s, children[0], home, urn)
         for i in range(repeat):
             child = children[i % len(children)]
             d.context("placement", child)
             d.context("route", child)
             t0 = time.perf_counter()
-            cands = services.candidates(s, candidate_sets[i % len(candidate_sets)], [])
-            services.placement_check(d, child, cands)
+            placement(s, child, candidate_sets[i % len(candidate_sets)])
             out["placement"].append((time.perf_counter() - t0) * 1000)
             home, urn = trips[i % len(trips)]
             t0 = time.perf_counter()
-            services.route_check(d, child, services.postcode_point(s, home), services.school_point(d, urn))
+            route(s, child, home, urn)
             out["route"].append((time.perf_counter() - t0) * 1000)
         urns = [p["urn"] for p in plan if p["kind"] == "briefing"]
         for i in range(repeat):
