@@ -7,9 +7,9 @@ counts. A user who probes many addresses or walks could triangulate a place from
 risk numbers (a score, a factor's value, an exact distance to someone's places), so no tier
 below the analyst's carries one.
 
-Each result kind has one :class:`Projection` per tier it may be shown to: a tree of the keys
-kept, where a key maps to :data:`KEEP` (the value as it is), to a nested projection (a dict)
-or to a one-item list holding one (a list of dicts). :func:`project` applies it to the
+Each result kind has one projection per tier it may be shown to: a tree of the keys kept, where
+a key maps to :data:`KEEP` (the value as it is), :data:`MAYBE` (the same, for a key some results
+leave out), a nested projection (a dict) or a one-item list holding one (a list of dicts). :func:`project` applies it to the
 result's full (analyst) data; a key the projection names that the data lacks is an error, so
 a renamed field cannot silently vanish from a tier, and a key it does not name is dropped, so
 a new field reaches no tier until it is declared here.
@@ -25,6 +25,7 @@ from types import MappingProxyType
 from typing import Any
 
 KEEP = True
+MAYBE = "maybe"  # kept as it is when the result has it (a key some results leave out)
 TIERS = ("analyst", "housing", "transport", "school")
 
 Spec = Mapping[str, Any]
@@ -59,10 +60,40 @@ PLACEMENT = MappingProxyType({
     for tier in PLACEMENT_ASSESSMENT
 })
 
+# --------------------------------------------------------------------------- route check
+# The wording of a route check ("passes within 200 m of ...") is written for the tier the check was
+# made for (the analyst's exact, the transport officer's rounded up to the next 100 m); these say
+# which fields of it each tier is given.
+_SEGMENT = {
+    "analyst": _keep("street", "highway", "length_m", "band", "segment_id", "mean_risk", "peak_risk"),
+    "transport": _keep("street", "highway", "length_m", "band"),
+}
+_NEAR = {
+    "analyst": _keep("street", "kind", "within_m", "text", "segment_ids", "distance_m", refs=MAYBE),
+    "transport": _keep("street", "kind", "within_m", "text"),
+}
+_WALK_COMMON = ("role", "geometry", "length_m", "walk_minutes", "band", "detour_m", "detour_ratio", "riskiest_street")
+ROUTE_WALK = MappingProxyType({
+    "analyst": _keep(*_WALK_COMMON, "score", "mean_exposure", "peak_exposure", "exposure", "alpha",
+                     segments=[_SEGMENT["analyst"]], near=[_NEAR["analyst"]]),
+    "transport": _keep(*_WALK_COMMON, segments=[_SEGMENT["transport"]], near=[_NEAR["transport"]]),
+})
+# A route check: the walks, the advisory recommendation, how the check was made.
+ROUTE = MappingProxyType({
+    tier: _keep("kind", "child", "as_of", "tier", "crs", "origin", "destination", "detour_cap_m", "recommendation",
+                "policy_version", "policy_digest", "advisory", "notes", routes=[ROUTE_WALK[tier]],
+                beyond_cap=ROUTE_WALK[tier])
+    for tier in ROUTE_WALK
+})
+
 PROJECTIONS = MappingProxyType({
     "placement": PLACEMENT,
     "placement_factor": MappingProxyType(_FACTOR),
     "placement_assessment": PLACEMENT_ASSESSMENT,
+    "route": ROUTE,
+    "route_walk": ROUTE_WALK,
+    "route_segment": MappingProxyType(_SEGMENT),
+    "route_near": MappingProxyType(_NEAR),
 })
 
 
@@ -106,12 +137,12 @@ def _apply(spec: Spec, data: Mapping[str, Any], where: str, partial: bool) -> di
     out: dict[str, Any] = {}
     for key, sub in spec.items():
         if key not in data:
-            if partial:
+            if partial or sub == MAYBE:
                 continue
             msg = f"{where}: the result has no {key!r}, which its projection names"
             raise ValueError(msg)
         value = data[key]
-        if sub is KEEP or value is None:
+        if sub is KEEP or sub == MAYBE or value is None:
             out[key] = value
         elif isinstance(sub, list):
             out[key] = [_apply(sub[0], item, f"{where}.{key}[]", partial) for item in value]

@@ -118,17 +118,15 @@ def placement(pid: int):
 
 @bp.post("/people/<int:pid>/route")
 def route(pid: int):
-    from web.transport import _result_page
+    from web.transport import result_page
 
     d = data()
     home = (request.form.get("home_postcode") or "").strip()
     urn = (request.form.get("school_urn") or "").strip()
     with store().transaction() as s:
         pseudonym = queries.person_by_id(s, pid).pseudonym
-        origin = services.postcode_point(s, home)
-        result = services.route_check(d, pseudonym, origin, services.school_point(d, urn), tier="analyst")
-        audit_read(s, action="route.check", purpose="analysis", pseudonym=pseudonym)
-    return _result_page(d, result, pseudonym=pseudonym, home=home, urn=urn)
+        checked = services.check_route(s, d, action="route.check", home=home, school_urn=urn, child=pseudonym)
+    return result_page(d, checked.result, checked.segment_ids, pseudonym=pseudonym, home=home, urn=urn)
 
 
 # --------------------------------------------------------------------------- notices

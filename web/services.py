@@ -18,9 +18,9 @@ from flask import g, has_request_context
 from sqlalchemy.orm import Session
 
 from geo_risk.contract import evidence_state
-from geo_risk.crs import STORE_CRS, EastNorth, LatLon, en_to_lonlat, point_to_store, to_serve
+from geo_risk.crs import STORE_CRS, LatLon, en_to_lonlat, to_serve
 from geo_risk.errors import ValidationError
-from geo_risk.store.snapshot import normalise_postcode, resolve_postcodes
+from geo_risk.store.snapshot import normalise_postcode
 
 _LATLON_RE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[, ]\s*(-?\d+(?:\.\d+)?)\s*$")
 
@@ -128,18 +128,14 @@ def analyst_placement_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- routes
 
 
-def route_check(data, pseudonym: str, origin: EastNorth, destination: EastNorth, *, tier: str = "transport",
-                as_of: dt.datetime | None = None):
-    from geo_risk.routing import assess_route
-    from geo_risk.routing.adapters import child_concern_sites, child_risk_fn
-    from geo_risk.routing.schoolrun import with_school_days_note
+def check_route(session: Session, data, *, action: str, home: str, school_urn: str, referral_id: int | None = None,
+                child: str | None = None):
+    """:func:`geo_risk.service.check_route` for the signed-in user, as of now (to the minute)."""
+    from geo_risk import service
+    from web.access import actor
 
-    as_of = as_of or check_time(data)
-    ctx = data.context("route", pseudonym, as_of)
-    result = assess_route(pseudonym, origin, destination, as_of, data.policy, graph=data.walk_graph,
-                          risk_fn=child_risk_fn(ctx), concerns=child_concern_sites(ctx), tier=tier)
-    # a note on which weekdays counted as school days (GEO_RISK_SCHOOL_HOLIDAYS), under the result
-    return with_school_days_note(result, data.school_calendar, horizon_days=data.policy.surface.horizon_days)
+    return service.check_route(session, actor(), data, as_of=check_time(data), home=home, school_urn=school_urn,
+                               referral_id=referral_id, child=child, action=action)
 
 
 ROUTE_COLOURS = {"shortest": "#1f5f8b", "lowest_risk": "#2b8a3e", "alternative": "#868e96", "beyond_cap": "#868e96"}
@@ -147,23 +143,29 @@ ROUTE_LABELS = {"shortest": "Shortest walk", "lowest_risk": "Lowest-risk walk", 
                 "beyond_cap": "Lowest-risk walk beyond the detour cap"}
 
 
-def route_layers(data, result) -> tuple[dict[str, Any], dict[str, Any], tuple[float, float, float, float]]:
-    """Route lines (one per walk) and their segments coloured by segment band, in EPSG:4326."""
+def route_layers(data, result: dict[str, Any], segment_ids: list[list[int]] | None
+                 ) -> tuple[dict[str, Any], dict[str, Any], tuple[float, float, float, float]]:
+    """Route lines (one per walk) and their street segments coloured by band, in EPSG:4326.
+
+    ``result`` is a route check as the viewer's tier has it; ``segment_ids`` (one list per walk,
+    kept server-side) place its segments on the streets.
+    """
+    from shapely.geometry import LineString
+
     from web.presentation import band_colour
 
     lines = []
     seg_features = []
     streets = data.snapshot.streets.set_index("segment_id", drop=False)
-    for route in result.routes:
-        lines.append({"role": route.role, "geometry": route.geometry})
-        ids = [s.segment_id for s in route.segments]
-        present = [i for i in ids if i in streets.index]
-        geoms = streets.loc[present, "geometry"] if present else []
-        segs = {s.segment_id: s for s in route.segments}
-        for sid, geom in zip(present, geoms, strict=False):
-            s = segs[sid]
-            seg_features.append({"role": route.role, "band": s.band, "street": s.street, "geometry": geom,
-                                 "peak": s.peak_risk})
+    routes = result.get("routes", [])
+    for route, ids in zip(routes, segment_ids or [[] for _ in routes], strict=False):
+        lines.append({"role": route["role"], "geometry": LineString(route["geometry"]["coordinates"])})
+        segs = list(zip(ids, route.get("segments", []), strict=False))
+        present = [(sid, sg) for sid, sg in segs if sid in streets.index]
+        geoms = streets.loc[[sid for sid, _ in present], "geometry"] if present else []
+        for (_sid, sg), geom in zip(present, geoms, strict=False):
+            seg_features.append({"role": route["role"], "band": sg["band"], "street": sg.get("street", ""),
+                                 "geometry": geom})
     lines_gdf = to_serve(gpd.GeoDataFrame(lines, geometry="geometry", crs=STORE_CRS))
     segs_gdf = (to_serve(gpd.GeoDataFrame(seg_features, geometry="geometry", crs=STORE_CRS)) if seg_features
                 else gpd.GeoDataFrame({"geometry": []}, geometry="geometry", crs=4326))
@@ -183,25 +185,14 @@ def route_layers(data, result) -> tuple[dict[str, Any], dict[str, Any], tuple[fl
     return line_fc, seg_fc, (float(b[1]), float(b[0]), float(b[3]), float(b[2]))
 
 
-def endpoints_geojson(result) -> dict[str, Any]:
+def endpoints_geojson(result: dict[str, Any]) -> dict[str, Any]:
     feats = []
-    for ep, colour in ((result.origin, "#102a43"), (result.destination, "#5f3dc4")):
-        lon, lat = en_to_lonlat(ep.point.easting, ep.point.northing)
+    for ep, colour in ((result["origin"], "#102a43"), (result["destination"], "#5f3dc4")):
+        lon, lat = en_to_lonlat(ep["point"][0], ep["point"][1])
         feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
-                      "properties": {"_tip": ep.label, "_style": {"radius": 8, "color": "#fff", "weight": 2,
-                                                                  "fillColor": colour, "fillOpacity": 1}}})
+                      "properties": {"_tip": ep["label"], "_style": {"radius": 8, "color": "#fff", "weight": 2,
+                                                                     "fillColor": colour, "fillOpacity": 1}}})
     return {"type": "FeatureCollection", "features": feats}
-
-
-def school_point(data, urn: str) -> EastNorth:
-    row = data.snapshot.school(urn)
-    return EastNorth(float(row.geometry.x), float(row.geometry.y))
-
-
-def postcode_point(session: Session, postcode: str) -> EastNorth:
-    pc = normalise_postcode(postcode)
-    x, y = resolve_postcodes(session.connection(), [pc])[pc]
-    return point_to_store(EastNorth(x, y))
 
 
 def bbox_ll_of_xy(xy: np.ndarray, pad_m: float = 400.0) -> tuple[float, float, float, float]:

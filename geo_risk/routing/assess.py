@@ -47,6 +47,7 @@ import shapely
 from shapely.geometry import LineString
 from shapely.geometry.base import BaseGeometry
 
+from geo_risk import tiers
 from geo_risk.config import Policy
 from geo_risk.crs import EastNorth, LatLon, point_to_store
 from geo_risk.errors import ValidationError
@@ -178,13 +179,12 @@ class NearSegment:
             "kind": self.kind,
             "within_m": self.within_m,
             "text": self.text_for(tier),
+            "segment_ids": [int(i) for i in self.segment_ids],
+            "distance_m": round(float(self.distance_m), 1),
         }
-        if tier == "analyst":
-            out["segment_ids"] = [int(i) for i in self.segment_ids]
-            out["distance_m"] = round(float(self.distance_m), 1)
-            if self.refs:
-                out["refs"] = list(self.refs)
-        return out
+        if self.refs:
+            out["refs"] = list(self.refs)
+        return tiers.project("route_near", tier, out)
 
 
 @dataclass(frozen=True)
@@ -220,17 +220,15 @@ class RouteSegment:
         """Plain data; the transport tier (the default) gets the band, the analyst tier also the
         street-segment id and the mean and peak risk."""
         _check_tier(tier)
-        out: dict[str, Any] = {
+        return tiers.project("route_segment", tier, {
             "street": self.street,
             "highway": self.highway,
             "length_m": round(self.length_m, 1),
             "band": self.band,
-        }
-        if tier == "analyst":
-            out["segment_id"] = int(self.segment_id)
-            out["mean_risk"] = round(self.mean_risk, 6)
-            out["peak_risk"] = round(self.peak_risk, 6)
-        return out
+            "segment_id": int(self.segment_id),
+            "mean_risk": round(self.mean_risk, 6),
+            "peak_risk": round(self.peak_risk, 6),
+        })
 
 
 @dataclass(frozen=True)
@@ -295,7 +293,7 @@ class Route:
         """
         _check_tier(tier)
         coords = np.round(shapely.get_coordinates(self.geometry), 1).tolist()
-        out: dict[str, Any] = {
+        return tiers.project("route_walk", tier, {
             "role": self.role,
             "geometry": {"type": "LineString", "coordinates": coords},
             "length_m": round(self.length_m, 1),
@@ -304,16 +302,14 @@ class Route:
             "detour_m": round(self.detour_m, 1),
             "detour_ratio": round(self.detour_ratio, 4),
             "riskiest_street": self.riskiest_street,
-            "segments": [s.to_dict(tier=tier) for s in self.segments],
-            "near": [n.to_dict(tier=tier) for n in self.near],
-        }
-        if tier == "analyst":
-            out["score"] = round(self.score, 2)
-            out["mean_exposure"] = round(self.mean_exposure, 6)
-            out["peak_exposure"] = round(self.peak_exposure, 6)
-            out["exposure"] = round(self.exposure, 4)
-            out["alpha"] = round(self.alpha, 6)
-        return out
+            "segments": [s.to_dict(tier="analyst") for s in self.segments],
+            "near": [n.to_dict(tier="analyst") | {"text": n.text_for(tier)} for n in self.near],
+            "score": round(self.score, 2),
+            "mean_exposure": round(self.mean_exposure, 6),
+            "peak_exposure": round(self.peak_exposure, 6),
+            "exposure": round(self.exposure, 4),
+            "alpha": round(self.alpha, 6),
+        })
 
 
 @dataclass(frozen=True)
@@ -431,8 +427,9 @@ class RouteAssessment:
         return tuple(r for r in self.routes if r.role == "alternative")
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready data; the same assessment always gives the same dict."""
-        return {
+        """Plain JSON-ready data for :attr:`tier` (:data:`geo_risk.tiers.ROUTE`); the same assessment
+        always gives the same dict."""
+        return tiers.project("route", self.tier, {
             "kind": "route",
             "child": self.child,
             "as_of": self.as_of.isoformat(),
@@ -448,7 +445,7 @@ class RouteAssessment:
             "policy_digest": self.policy_digest,
             "advisory": self.advisory,
             "notes": list(self.notes),
-        }
+        })
 
     def to_json(self, *, indent: int | None = None) -> str:
         """Canonical JSON (sorted keys)."""

@@ -9,15 +9,18 @@ in the same transaction and returns the result projected for the actor's tier
 
 from geo_risk.service.access import OPERATOR, Actor, record_read, record_reads, record_refusal, referral_for
 from geo_risk.service.placement import PlacementCheck, check_placement, inputs_digest
+from geo_risk.service.route import RouteCheck, check_route
 from geo_risk.service.snapshot import SnapshotCache, SnapshotData, data_key, day_of
 
 __all__ = [
     "OPERATOR",
     "Actor",
     "PlacementCheck",
+    "RouteCheck",
     "SnapshotCache",
     "SnapshotData",
     "check_placement",
+    "check_route",
     "data_key",
     "day_of",
     "inputs_digest",

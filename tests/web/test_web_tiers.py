@@ -41,10 +41,10 @@ ROUTE = {"home_postcode": "ZZ1 1AA", "school_urn": "100001"}
 @pytest.fixture
 def canaries(monkeypatch):
     """Every placement and route check carries the canary numbers (bands and ranks unchanged)."""
+    import geo_risk.routing
     import geo_risk.scoring
-    from web import services
 
-    real_placement, real_route = geo_risk.scoring.rank_placements, services.route_check
+    real_placement, real_route = geo_risk.scoring.rank_placements, geo_risk.routing.assess_route
 
     def placement_check(*args, **kwargs):
         ranking = real_placement(*args, **kwargs)
@@ -66,7 +66,7 @@ def canaries(monkeypatch):
         return dataclasses.replace(result, routes=routes)
 
     monkeypatch.setattr(geo_risk.scoring, "rank_placements", placement_check)
-    monkeypatch.setattr(services, "route_check", route_check)
+    monkeypatch.setattr(geo_risk.routing, "assess_route", route_check)
 
 
 def _text(resp) -> str:

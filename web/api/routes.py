@@ -5,9 +5,7 @@ from __future__ import annotations
 from flask import jsonify
 
 from geo_risk.crs import to_serve
-from geo_risk.errors import NotFound, ValidationError
 from web import services
-from web.access import audit_read, referral_for
 from web.api import bp
 from web.api._common import json_body
 from web.extensions import data, store
@@ -22,25 +20,19 @@ def route(rid: int):
     no score, exposure or risk number, no segment ids and no exact distances.
     """
     import geopandas as gpd
+    from shapely.geometry import LineString
 
     body = json_body()
-    d = data()
     with store().transaction() as s:
-        referral = referral_for(s, rid, "route", action="api.route.check")
-        origin = services.postcode_point(s, str(body.get("home_postcode") or ""))
-        try:
-            destination = services.school_point(d, str(body.get("school_urn") or ""))
-        except NotFound as exc:
-            raise ValidationError("school_urn is not a school in the data") from exc
-        result = services.route_check(d, referral.child_pseudonym, origin, destination)
-        audit_read(s, action="api.route.check", purpose="route", pseudonym=referral.child_pseudonym)
-    lines = to_serve(gpd.GeoDataFrame({"role": [r.role for r in result.routes]},
-                                      geometry=[r.geometry for r in result.routes], crs=27700))
-    features = []
-    for r, geom in zip(result.routes, lines.geometry, strict=True):
-        props = r.to_dict(tier="transport")
-        props.pop("geometry")
-        features.append({"type": "Feature", "geometry": geom.__geo_interface__, "properties": props})
-    return jsonify({"type": "FeatureCollection", "features": features, "young_person": referral.child_pseudonym,
-                    "recommendation": result.recommendation.to_dict(), "policy_version": result.policy_version,
-                    "advisory": result.advisory, "notes": list(result.notes)})
+        checked = services.check_route(s, data(), action="api.route.check", home=str(body.get("home_postcode") or ""),
+                                       school_urn=str(body.get("school_urn") or ""), referral_id=rid)
+    result = checked.result
+    walks = result["routes"]
+    lines = to_serve(gpd.GeoDataFrame({"role": [w["role"] for w in walks]},
+                                      geometry=[LineString(w["geometry"]["coordinates"]) for w in walks], crs=27700))
+    features = [{"type": "Feature", "geometry": geom.__geo_interface__,
+                 "properties": {k: v for k, v in w.items() if k != "geometry"}}
+                for w, geom in zip(walks, lines.geometry, strict=True)]
+    return jsonify({"type": "FeatureCollection", "features": features, "young_person": checked.child,
+                    "recommendation": result["recommendation"], "policy_version": result["policy_version"],
+                    "advisory": result["advisory"], "notes": list(result["notes"])})
