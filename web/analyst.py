@@ -7,10 +7,10 @@ import datetime as dt
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
-from geo_risk import accounts
+from geo_risk import accounts, service
 from geo_risk.errors import ValidationError
 from web import drawing, maps, queries, services
-from web.access import audit_read, audit_read_many
+from web.access import actor, audit_read, audit_read_many
 from web.extensions import data, store
 
 bp = Blueprint("analyst", __name__, url_prefix="/analyst")
@@ -236,8 +236,15 @@ def referral_revoke(rid: int):
 
 @bp.get("/briefings")
 def briefings():
+    """Every school's tension level (with live notices and overrides), highest first."""
     d = data()
-    rows = [r for r in d.tension_table() if r]
+    with store().transaction() as s:
+        every = service.brief_schools(s, actor(), d, as_of=g.now) if len(d.snapshot.schools) else {}
+    levels = list(d.policy.briefing.levels)
+    rows = sorted(({"urn": urn, "name": b.briefing.school_name, "phase": b.briefing.phase, "level": b.level,
+                    "reasons": list(b.briefing.tension.reasons),
+                    "rank": levels.index(b.level) if b.level in levels else -1} for urn, b in every.items()),
+                  key=lambda r: (-r["rank"], r["name"]))
     return render_template("analyst/briefings.html", rows=rows, as_of=d.as_of, synthetic=d.is_synthetic)
 
 

@@ -1,10 +1,9 @@
 """School briefings for the web: the briefing engine's result, with a map of shaded neighbourhoods.
 
-:func:`geo_risk.briefing.brief_school` does the counting, the rate ratios, the tension
-level and the disclosure control; this module only adds what a page needs (the areas as
-GeoJSON in EPSG:4326, shaded by their published class, the school's marker and the
-trend chart) and caches the result per snapshot, school, tier and live overrides.
-School users get the school tier (areas, never incident points).
+:func:`geo_risk.service.brief_school` runs the briefing (counts, rate ratios, tension level,
+disclosure control, live notices and overrides); this module only adds what a page needs (the
+areas as GeoJSON in EPSG:4326, shaded by their published class, the school's marker and the
+trend chart). School users get the school tier (areas, never incident points).
 """
 
 from __future__ import annotations
@@ -32,17 +31,14 @@ class BriefingPage:
     bounds_ll: tuple[float, float, float, float]
 
 
-def build(app_data, urn: str, *, tier: str = "school", overrides: tuple = ()) -> BriefingPage:
-    """The briefing of school ``urn`` as of the snapshot's day (engine notices are not used:
-    the page reads live notices and acknowledgements from the store itself)."""
-    from geo_risk.briefing import brief_school
+def build(app_data, checked) -> BriefingPage:
+    """The page of a school briefing (:class:`geo_risk.service.SchoolBriefing`): its tier's data, the
+    areas shaded for the map, the school's marker and the trend chart."""
     from geo_risk.briefing.render import trend_chart_svg
 
     snap = app_data.snapshot
-    briefing = brief_school(urn, snap.schools, snap.incidents, snap.areas, as_of=app_data.as_of,
-                            policy=app_data.policy, links=snap.links, places=snap.places, groups=snap.groups,
-                            overrides=overrides)
-    data = briefing.to_dict(tier)
+    urn, tier = checked.urn, checked.tier
+    data = checked.result
     classes = max(int(getattr(app_data.policy.briefing, "shade_classes", 5) or 5), 1)
     shown = {a["code"]: a for a in data["area"]["areas"]}
     areas = snap.areas[(snap.areas["level"] == data["area"]["level"]) & snap.areas["code"].isin(list(shown))]

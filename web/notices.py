@@ -8,11 +8,9 @@ import shapely
 from geoalchemy2.shape import from_shape
 from sqlalchemy.orm import Session
 
-from geo_risk import briefing
-from geo_risk.contract import area_codes_touched, briefing_areas, notice_reach
+from geo_risk.contract import briefing_areas
 from geo_risk.errors import ValidationError
 from geo_risk.store.models import Notice, NoticeSchool
-from geo_risk.store.notices import load_notices
 from geo_risk.wording import check_text
 
 
@@ -44,16 +42,3 @@ def create_notice(session: Session, data, *, title: str, what_happened: str, wha
     session.add_all(NoticeSchool(notice_id=notice.id, school_urn=urn) for urn in urns)
     session.flush()
     return notice
-
-
-def notices_for_school(session: Session, data, urn: str, at: dt.datetime, *,
-                       ids: list[int] | None = None) -> list[briefing.Notice]:
-    """The notices valid at ``at`` that reach school ``urn`` (:func:`geo_risk.contract.notice_reach`)."""
-    live = load_notices(session, live_at=at, ids=ids)
-    if not live:
-        return []
-    school = data.snapshot.school(urn)
-    buffers = briefing_areas([(school.geometry.x, school.geometry.y)], float(data.policy.briefing.buffer_m))
-    codes = area_codes_touched(data.snapshot.areas, buffers) if any(n.area_codes for n in live) else None
-    reached = notice_reach(live, [urn], buffers, codes)[0]
-    return [live[k] for k in reached]

@@ -7,11 +7,11 @@ import datetime as dt
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
-from geo_risk.errors import NotFound, ValidationError
+from geo_risk import service
+from geo_risk.errors import ValidationError
 from web import maps, queries
-from web.access import audit_read, school_for
+from web.access import actor
 from web.extensions import data, store
-from web.notices import notices_for_school
 
 bp = Blueprint("schools", __name__, url_prefix="/schools")
 
@@ -28,33 +28,12 @@ def index():
     return render_template("schools/index.html", schools=mine, synthetic=d.is_synthetic)
 
 
-def _engine_overrides(rows, as_of: dt.datetime) -> tuple:
-    """Live overrides for the engine. Counts are as of the start of the day (``as_of``); an
-    override is live from the moment it is set, so one set today is passed as set at ``as_of``."""
-    from geo_risk.briefing import TensionOverride
-
-    return tuple(TensionOverride(urn=r.school_urn, level=r.level, reason=r.reason, set_at=min(r.set_at, as_of),
-                                 expires_at=r.expires_at, set_by=str(r.set_by) if r.set_by else None) for r in rows)
-
-
 def page(urn: str, action: str):
-    """The briefing of ``urn`` for the signed-in user, with live notices; audited."""
+    """The briefing of ``urn`` for the signed-in user, with the live notices that reach it; audited."""
     d = data()
-    school_for(urn, action=action)
-    try:
-        d.snapshot.school(urn)
-    except NotFound:
-        raise NotFound("no such school") from None
-    tier = "analyst" if g.user.role == "analyst" else "school"
     with store().transaction() as s:
-        overrides = _engine_overrides(queries.live_overrides(s, urn, g.now), d.as_of)
-        live = notices_for_school(s, d, urn, g.now)
-        acked = queries.acknowledged(s, g.user.id, urn)
-        notices = [{"id": int(n.notice_id), "title": n.title, "what_happened": n.what_happened,
-                    "what_to_do": n.what_to_do, "contact": n.contact, "valid_to": n.valid_to.to_pydatetime(),
-                    "acknowledged": int(n.notice_id) in acked} for n in live]
-        audit_read(s, action=action, purpose="briefing", pseudonym=None)
-    return d, d.briefing(urn, tier=tier, overrides=overrides), notices
+        checked = service.brief_school(s, actor(), d, urn=urn, as_of=g.now, action=action)
+    return d, d.briefing_page(checked), checked.notices
 
 
 @bp.get("/<urn>")
@@ -71,14 +50,8 @@ def briefing(urn: str):
 
 @bp.post("/<urn>/notices/<int:nid>/ack")
 def acknowledge(urn: str, nid: int):
-    d = data()
-    school_for(urn, action="notice.acknowledge")
-    d.snapshot.school(urn)
     with store().transaction() as s:
-        queries.notice(s, nid)
-        if not notices_for_school(s, d, urn, g.now, ids=[nid]):
-            raise NotFound("no such notice")
-        queries.acknowledge(s, nid, g.user.id, urn, g.now)
+        service.acknowledge_notice(s, actor(), data(), urn=urn, notice_id=nid, as_of=g.now)
     flash("Notice acknowledged.", "ok")
     return redirect(url_for("schools.briefing", urn=urn), code=303)
 

@@ -119,30 +119,11 @@ class AppData(SnapshotData):
             return None
         return self._get("area_index", lambda: FeatureIndex(self.area_layer(level), tip="name"))
 
-    def briefing(self, urn: str, *, tier: str = "school", overrides: tuple = ()):
-        """A school's briefing page for the day, built once per snapshot, school, tier and overrides."""
+    def briefing_page(self, checked):
+        """The page parts (map shading, marker, chart) of a school briefing, built once per briefing."""
         from web import briefings
 
-        key = repr((urn, tier, tuple((o.level, str(o.set_at), str(o.expires_at), o.reason) for o in overrides)))
-        return self._get(f"briefing:{key}", lambda: briefings.build(self, urn, tier=tier, overrides=overrides))
-
-    def tension_table(self) -> list[dict[str, Any]]:
-        """Every school's tension level from one :func:`geo_risk.briefing.brief_all` pass (cached)."""
-        def build():
-            from geo_risk.briefing import brief_all
-
-            snap = self.snapshot
-            if not len(snap.schools):
-                return []
-            all_ = brief_all(snap.schools, snap.incidents, snap.areas, as_of=self.as_of, policy=self.policy,
-                             links=snap.links, places=snap.places, groups=snap.groups)
-            levels = list(self.policy.briefing.levels)
-            rows = [{"urn": urn, "name": b.school_name, "phase": b.phase, "level": b.tension.level,
-                     "reasons": list(b.tension.reasons), "rank": levels.index(b.tension.level)
-                     if b.tension.level in levels else -1} for urn, b in all_.items()]
-            return sorted(rows, key=lambda r: (-r["rank"], r["name"]))
-
-        return self._get("tension_table", lambda: build() or [{}])
+        return self._get(f"briefing_page:{checked.key}", lambda: briefings.build(self, checked))
 
     def warm(self) -> None:
         """Build the parts every check and the base map need (run in a background thread after a load)."""

@@ -90,6 +90,7 @@ def brief_all(
     overrides: Iterable[TensionOverride] = (),
     previous: Mapping[str, Briefing | Mapping[str, Any]] | None = None,
     include_points: bool = False,
+    live_at: pd.Timestamp | str | None = None,
 ) -> dict[str, Briefing]:
     """Briefings for every school in ``schools`` at ``as_of``.
 
@@ -105,7 +106,7 @@ def brief_all(
     links, places, groups
         The peer network (data-contract frames), for conflicts near each school.
     notices
-        Notices from the store; those live at ``as_of`` for a school's area are shown.
+        Notices from the store; those live at ``live_at`` for a school's area are shown.
     overrides
         Analysts' tension overrides; a live one sets the level and is shown.
     previous
@@ -113,6 +114,9 @@ def brief_all(
         "what changed".
     include_points
         Keep the incidents in each area for the analyst tier (never in the school tier).
+    live_at
+        The moment notices and overrides must be live at (default ``as_of``): a briefing of the
+        day counts incidents up to 00:00 and still shows a notice posted at 10:00 that day.
 
     Returns
     -------
@@ -121,6 +125,7 @@ def brief_all(
     """
     bp = policy.briefing
     as_of = _timestamp(as_of)
+    live_at = as_of if live_at is None else _timestamp(live_at)
     _require(schools, _SCHOOL_COLUMNS, "schools")
     _require(incidents, _INCIDENT_COLUMNS, "incidents")
     _require(areas, _AREA_COLUMNS, "areas")
@@ -187,7 +192,7 @@ def brief_all(
     conflicts_by_school = _conflicts(school_xy, links, places, groups, as_of, bp, area_info)
 
     # ---- notices for each school
-    notices_by_school = _notices(urns, buffers, notices, as_of, area_info)
+    notices_by_school = _notices(urns, buffers, notices, live_at, area_info)
 
     nested = [(k, k + 1) for k in range(len(windows) - 1)]
     table_mask = np.column_stack([has_window, np.ones(n_r, dtype=bool)])
@@ -215,7 +220,7 @@ def brief_all(
             inj7_low=float(inj7_low[s]),
             recent_conflicts=recent,
             live_notices=len(views),
-            override=live_override(overrides, urn, as_of),
+            override=live_override(overrides, urn, live_at),
         )
         points = None
         if point_lists is not None:

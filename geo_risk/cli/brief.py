@@ -15,35 +15,6 @@ from geo_risk.errors import ValidationError
 log = logging.getLogger(__name__)
 
 
-def load_inputs() -> dict[str, Any]:
-    """The snapshot, notices (with acknowledgements) and tension overrides from the store."""
-    from sqlalchemy import select
-
-    from geo_risk.briefing import TensionOverride
-    from geo_risk.store import models
-    from geo_risk.store.engine import session_scope
-    from geo_risk.store.notices import load_notices
-    from geo_risk.store.snapshot import load_snapshot
-
-    engine = _context.migrated_engine()
-    snap = load_snapshot(engine)
-    overrides: list[TensionOverride] = []
-    with session_scope(engine) as session:
-        notices = load_notices(session)
-        for row in session.execute(select(models.TensionOverride)).scalars():
-            overrides.append(
-                TensionOverride(
-                    urn=row.school_urn,
-                    level=row.level,
-                    reason=row.reason,
-                    set_at=row.set_at,
-                    expires_at=row.expires_at,
-                    set_by=str(row.set_by) if row.set_by is not None else None,
-                )
-            )
-    return {"snapshot": snap, "notices": notices, "overrides": overrides}
-
-
 def _previous(path: Path, urn: str) -> dict[str, Any] | None:
     """The last briefing written for ``urn`` in the output folder, for "what changed"."""
     if not path.is_file():
@@ -63,7 +34,9 @@ def _previous(path: Path, urn: str) -> dict[str, Any] | None:
 @click.option("--all", "all_schools", is_flag=True, help="Every school in the database.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for <URN>.json and <URN>.html (required with --all).")
-@click.option("--as-of", "as_of_text", default=None, help="Date of the briefing, YYYY-MM-DD (default: today).")
+@click.option("--as-of", "as_of_text", default=None,
+              help="Date of the briefing, YYYY-MM-DD (default: today); counts run up to 00:00 that day, notices "
+                   "and tension overrides are those live at this moment (an ISO date-time is accepted).")
 @click.option("--tier", type=click.Choice(["school", "analyst"]), default="school", show_default=True,
               help="school: what school users may see (no points, suppressed counts); analyst: more.")
 @click.option("--format", "fmt", type=click.Choice(["both", "json", "html"]), default="both", show_default=True)
@@ -75,8 +48,10 @@ def brief(urns: tuple[str, ...], all_schools: bool, out_dir: Path | None, as_of_
     With --out, a briefing already in the folder is taken as the previous one, so the new
     briefing says what changed since.
     """
-    from geo_risk.briefing import brief_all
     from geo_risk.briefing.render import render_html
+    from geo_risk.cli.assess import operator, parse_as_of
+    from geo_risk.service import brief_schools
+    from geo_risk.store.engine import session_scope
 
     if all_schools == bool(urns):
         msg = "give either --all or one or more --school URN"
@@ -84,49 +59,35 @@ def brief(urns: tuple[str, ...], all_schools: bool, out_dir: Path | None, as_of_
     if all_schools and out_dir is None:
         msg = "--all writes one briefing per school: give --out DIR"
         raise ValidationError(msg)
-    from geo_risk.cli.assess import parse_as_of
-
     as_of = parse_as_of(as_of_text)
-    policy = _context.policy()
-    inputs = load_inputs()
-    snap = inputs["snapshot"]
-    schools = snap.schools
-    if urns:
-        for urn in urns:
-            snap.school(urn)  # NotFound with a clear message
-        schools = schools[schools["urn"].astype(str).isin(set(urns))]
+    engine = _context.migrated_engine()
+    data = _context.snapshot_data(engine, as_of)
+    snap = data.snapshot
+    wanted = list(urns) if urns else snap.schools["urn"].astype(str).tolist()
+    for urn in wanted:
+        snap.school(urn)  # NotFound with a clear message
     previous = {}
     if out_dir is not None:
-        for urn in schools["urn"].astype(str):
+        for urn in wanted:
             prev = _previous(out_dir / f"{urn}.json", urn)
             if prev is not None:
                 previous[urn] = prev
-    briefings = brief_all(
-        schools,
-        snap.incidents,
-        snap.areas,
-        as_of=as_of,
-        policy=policy,
-        links=snap.links,
-        places=snap.places,
-        groups=snap.groups,
-        notices=inputs["notices"],
-        overrides=inputs["overrides"],
-        previous=previous,
-    )
+    with session_scope(engine) as session:
+        briefings = brief_schools(session, operator(), data, as_of=as_of, urns=list(urns) if urns else None,
+                                  tier=tier, previous=previous or None)
     if out_dir is None:
         for b in briefings.values():
-            click.echo(b.to_json(tier))  # type: ignore[arg-type]
+            click.echo(b.to_json())
         return
     out_dir.mkdir(parents=True, exist_ok=True)
     for urn, b in briefings.items():
         if fmt in ("both", "json"):
-            (out_dir / f"{urn}.json").write_text(b.to_json(tier) + "\n", encoding="utf-8")  # type: ignore[arg-type]
+            (out_dir / f"{urn}.json").write_text(b.to_json() + "\n", encoding="utf-8")
         if fmt in ("both", "html"):
-            (out_dir / f"{urn}.html").write_text(render_html(b, tier=tier, areas=snap.areas),  # type: ignore[arg-type]
+            (out_dir / f"{urn}.html").write_text(render_html(b.briefing, tier=tier, areas=snap.areas),  # type: ignore[arg-type]
                                                  encoding="utf-8")
     levels: dict[str, int] = {}
     for b in briefings.values():
-        levels[b.tension.level] = levels.get(b.tension.level, 0) + 1
+        levels[b.level] = levels.get(b.level, 0) + 1
     summary = ", ".join(f"{n} {level}" for level, n in sorted(levels.items()))
     click.echo(f"wrote {len(briefings)} {tier} briefings to {out_dir} ({summary})")

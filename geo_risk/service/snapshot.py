@@ -116,6 +116,11 @@ class SnapshotData:
                     log.info("built %s in %.0f ms", name.split(":")[0], (time.perf_counter() - t0) * 1000)
         return value
 
+    def memo(self, name: str, build: Callable[[], Any]) -> Any:
+        """``build()``, computed once per snapshot for ``name`` (a key naming everything it depends on
+        besides the snapshot) and kept with it."""
+        return self._get(f"memo:{name}", build)
+
     def _day_part(self, name: str, day: dt.datetime | None, build: Callable[[dt.datetime], Any]) -> Any:
         """A part built for one day; parts of days other than the snapshot's are kept a few at a time."""
         day = self.as_of if day is None else day_of(day)
