@@ -3,9 +3,6 @@
 - :func:`referral_for` resolves a referral id to a live referral of the signed-in user;
   anything else (missing, someone else's, expired, revoked, wrong purpose) is the same
   :class:`~geo_risk.errors.NotFound`, and the refused attempt is audited on its own.
-- :func:`decision_for` resolves a decision record id to the caller's own record while the
-  young person's referral is live; anything else is the same ``NotFound``.
-- :func:`school_for` does the same for a school user's own schools.
 - :func:`audit_read` writes one audit event in the caller's transaction: if it fails,
   the transaction (and so the read) fails.
 - :func:`audit_read_many` writes one event per young person a read shows (a list, a
@@ -19,8 +16,7 @@ import logging
 from flask import g
 from sqlalchemy.orm import Session
 
-from geo_risk import accounts, service
-from geo_risk.errors import NotFound
+from geo_risk import service
 from geo_risk.service import Actor
 from geo_risk.store.models import Referral
 from web.extensions import store
@@ -59,28 +55,3 @@ def audit_refusal(*, action: str, purpose: str, pseudonym: str | None = None) ->
 
 def referral_for(session: Session, referral_id: int, purpose: str, *, action: str) -> Referral:
     return service.referral_for(session, actor(), referral_id, purpose, action=action)
-
-
-def school_for(urn: str, *, action: str) -> str:
-    """``urn`` if the signed-in user may see that school (analysts: any), else NotFound."""
-    user = g.user
-    if user.role == "analyst" or urn in user.school_urns:
-        return urn
-    audit_refusal(action=action, purpose="briefing")
-    raise NotFound("no such school")
-
-
-def decision_for(session: Session, aid: int, purpose: str):
-    """The signed-in officer's own decision record ``aid`` while the referral is live.
-
-    Missing, someone else's, or a record whose referral has lapsed: the same ``NotFound``.
-    """
-    from web import queries
-
-    if service.access.as_id(aid) is None:
-        raise NotFound("no such decision record")
-    row = queries.own_assessment(session, aid, g.user.id, purpose)
-    user = queries.current_user_row(session, g.user.id)
-    if not accounts.has_live_referral(session, user, row.child_pseudonym, g.now, purpose=purpose):
-        raise NotFound("no such decision record")
-    return row

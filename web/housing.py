@@ -8,37 +8,18 @@ bands, ranks and plain reasons, never a score or a factor's value.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
-from geo_risk import tiers
+from geo_risk import service
 from geo_risk.errors import ValidationError
-from geo_risk.scoring import area_words
 from web import maps, queries, services
-from web.access import audit_read, audit_read_many, decision_for, referral_for
+from web.access import actor, audit_read, audit_read_many, referral_for
 from web.extensions import data, store
 
 bp = Blueprint("housing", __name__, url_prefix="/housing")
 PURPOSE = "placement"
-
-
-# the area reason of records saved before the housing tier dropped numbers ("busier than 87% of ...")
-_OLD_AREA_REASON = re.compile(r"busier than (\d+(?:\.\d+)?)% of the area covered")
-
-
-def _reason(text: str) -> str:
-    return _OLD_AREA_REASON.sub(lambda m: area_words(float(m.group(1))), text)
-
-
-def saved_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """The rows of a saved decision record, projected for the housing tier like a live check."""
-    shown = tiers.project("placement", "housing", result, partial=True)
-    rows = services.placement_rows(shown)
-    for r in rows:
-        r["reasons"] = [_reason(x) for x in r.get("reasons", [])]
-    return rows
 
 
 def candidates_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -99,14 +80,14 @@ def _run(s, rid: int, action: str):
     postcodes = services.parse_postcodes(request.form.get("postcodes"))
     points = services.parse_points(request.form.get("points"))
     checked = services.check_placement(s, d, action=action, postcodes=postcodes, points=points, referral_id=rid)
-    return d, checked, postcodes
+    return d, checked
 
 
 @bp.post("/referrals/<int:rid>/check")
 def check(rid: int):
     try:
         with store().transaction() as s:
-            d, checked, _pcs = _run(s, rid, "placement.check")
+            d, checked = _run(s, rid, "placement.check")
     except ValidationError as exc:
         return _form_again(rid, str(exc))
     rows = services.placement_rows(checked.result)
@@ -127,14 +108,14 @@ def _form_again(rid: int, error: str):
 
 @bp.post("/referrals/<int:rid>/decisions")
 def save(rid: int):
+    postcodes = services.parse_postcodes(request.form.get("postcodes"))
+    points = services.parse_points(request.form.get("points"))
     with store().transaction() as s:
-        _d, checked, postcodes = _run(s, rid, "placement.save")
         # The record holds what the officer saw and decided on: the housing tier.
-        result = {**checked.result, "inputs": {"postcodes": postcodes, "points": request.form.get("points", "")}}
-        row = queries.save_assessment(s, kind=PURPOSE, pseudonym=checked.child, inputs_hash=checked.inputs_digest,
-                                      policy_version=checked.policy_version, result=result, user_id=g.user.id,
-                                      at=g.now)
-        aid = row.id
+        aid = service.save_placement_decision(s, actor(), data(), referral_id=rid, as_of=services.check_time(data()),
+                                              postcodes=postcodes, points=services.placement_points(points),
+                                              inputs={"postcodes": postcodes,
+                                                      "points": request.form.get("points", "")})
     return redirect(url_for("housing.decision", aid=aid), code=303)
 
 
@@ -142,13 +123,9 @@ def save(rid: int):
 def decision(aid: int):
     d = data()
     with store().transaction() as s:
-        row = decision_for(s, aid, PURPOSE)
-        audit_read(s, action="placement.decision.view", purpose=PURPOSE, pseudonym=row.child_pseudonym)
-        result, created, pseudonym, policy_version = row.result, row.created_at, row.child_pseudonym, \
-            row.policy_version
-    rows = saved_rows(result)
-    return render_template("housing/result.html", rid=None, pseudonym=pseudonym, rows=rows, ranking=None,
-                           saved={"id": aid, "created_at": created, "policy_version": policy_version,
-                                  "as_of": result.get("as_of")},
+        record = service.read_decision(s, actor(), record_id=aid, kind=PURPOSE)
+    rows = services.placement_rows(record.result)
+    return render_template("housing/result.html", rid=None, pseudonym=record.child, rows=rows, ranking=None,
+                           saved={"id": record.id, "created_at": record.created_at,
+                                  "policy_version": record.policy_version, "as_of": record.result.get("as_of")},
                            map=_case_map(d, rows), synthetic=d.is_synthetic)
-

@@ -13,11 +13,10 @@ from typing import Any
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
-from geo_risk import tiers
+from geo_risk import service
 from geo_risk.errors import ValidationError
-from geo_risk.routing.schoolrun import NOTE_START
 from web import maps, queries, services
-from web.access import audit_read, audit_read_many, decision_for, referral_for
+from web.access import actor, audit_read, audit_read_many, referral_for
 from web.extensions import data, store
 
 bp = Blueprint("transport", __name__, url_prefix="/transport")
@@ -107,16 +106,12 @@ def _form_again(rid: int, error: str):
 
 @bp.post("/referrals/<int:rid>/decisions")
 def save(rid: int):
+    home = (request.form.get("home_postcode") or "").strip()
+    urn = (request.form.get("school_urn") or "").strip()
     with store().transaction() as s:
-        _d, checked, home, urn = _run(s, rid, "route.save")
         # the transport tier: what the officer saw and decided on
-        body = {**checked.result, "inputs": {"home_postcode": home, "school_urn": urn},
-                # for redrawing the record's map: the street segments of each walk (kept server-side)
-                "map_segment_ids": checked.segment_ids}
-        row = queries.save_assessment(s, kind=PURPOSE, pseudonym=checked.child, inputs_hash=checked.inputs_digest,
-                                      policy_version=checked.policy_version, result=body, user_id=g.user.id,
-                                      at=g.now)
-        aid = row.id
+        aid = service.save_route_decision(s, actor(), data(), referral_id=rid, as_of=services.check_time(data()),
+                                          home=home, school_urn=urn)
     return redirect(url_for("transport.decision", aid=aid), code=303)
 
 
@@ -124,29 +119,8 @@ def save(rid: int):
 def decision(aid: int):
     d = data()
     with store().transaction() as s:
-        row = decision_for(s, aid, PURPOSE)
-        audit_read(s, action="route.decision.view", purpose=PURPOSE, pseudonym=row.child_pseudonym)
-        saved = {"id": aid, "created_at": row.created_at, "policy_version": row.policy_version}
-        body = dict(row.result or {})
-        pseudonym = row.child_pseudonym
-    inputs = body.get("inputs", {})
-    shown = tiers.project("route", "transport", body, partial=True)
-    shown["advisory"], shown["notes"] = advisory_and_notes(body)
-    return result_page(d, shown, body.get("map_segment_ids"), pseudonym=pseudonym,
-                       home=inputs.get("home_postcode", ""), urn=inputs.get("school_urn", ""), saved=saved)
-
-
-def advisory_and_notes(body: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
-    """The advisory notice and the notes of a route check's dict (live, or a saved decision record).
-
-    Records saved before route results had ``notes`` carry the school-days note at the end of
-    ``advisory`` (``"<advisory> School holidays ..."``): it is split off and shown as a note.
-    """
-    advisory = str(body.get("advisory") or "")
-    notes = body.get("notes")
-    if notes is not None:
-        return advisory, ((str(notes),) if isinstance(notes, str) else tuple(str(n) for n in notes))
-    cut = advisory.find(f" {NOTE_START}")
-    if cut < 0:
-        return advisory, ()
-    return advisory[:cut].rstrip(), (advisory[cut:].strip(),)
+        record = service.read_decision(s, actor(), record_id=aid, kind=PURPOSE)
+    saved = {"id": record.id, "created_at": record.created_at, "policy_version": record.policy_version}
+    return result_page(d, record.result, record.map_segment_ids, pseudonym=record.child,
+                       home=record.inputs.get("home_postcode", ""), urn=record.inputs.get("school_urn", ""),
+                       saved=saved)

@@ -8,24 +8,41 @@ in the same transaction and returns the result projected for the actor's tier
 """
 
 from geo_risk.service.access import OPERATOR, Actor, record_read, record_reads, record_refusal, referral_for
+from geo_risk.service.briefing import SchoolBriefing, acknowledge_notice, brief_school, brief_schools
 from geo_risk.service.placement import PlacementCheck, check_placement, inputs_digest
+from geo_risk.service.records import (
+    RECORD_SCHEMA,
+    DecisionRecord,
+    read_decision,
+    save_placement_decision,
+    save_route_decision,
+)
 from geo_risk.service.route import RouteCheck, check_route
 from geo_risk.service.snapshot import SnapshotCache, SnapshotData, data_key, day_of
 
 __all__ = [
     "OPERATOR",
+    "RECORD_SCHEMA",
     "Actor",
+    "DecisionRecord",
     "PlacementCheck",
     "RouteCheck",
+    "SchoolBriefing",
     "SnapshotCache",
     "SnapshotData",
+    "acknowledge_notice",
+    "brief_school",
+    "brief_schools",
     "check_placement",
     "check_route",
     "data_key",
     "day_of",
     "inputs_digest",
+    "read_decision",
     "record_read",
     "record_reads",
     "record_refusal",
     "referral_for",
+    "save_placement_decision",
+    "save_route_decision",
 ]

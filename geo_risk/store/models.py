@@ -235,6 +235,8 @@ class Assessment(Base):
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    # the shape of ``result`` (geo_risk.service.records.RECORD_SCHEMA); 1 = saved before versions
+    schema_version: Mapped[int] = mapped_column(Integer, server_default="1")
 
 
 class Notice(Base):
