@@ -20,6 +20,7 @@ from geo_risk.routing import ADVISORY, adapters
 from geo_risk.routing.schoolrun import NO_CALENDAR_NOTE, SchoolCalendar, in_school_window
 from geo_risk.store import session_scope
 from geo_risk.store.models import Assessment
+from tests._records import save_as_version_1, upgrade_as_the_migration_does
 
 HOLIDAYS = (
     "start,end,label\n"
@@ -125,15 +126,16 @@ def test_a_saved_decision_record_keeps_the_note_and_shows_it(signed_in, info, se
 
 
 def test_a_record_saved_with_the_note_in_the_advisory_shows_it_as_a_note(signed_in, info, seeded):
-    """Records saved before route results had notes carry the note at the end of ``advisory``."""
+    """Records saved before route results had notes carry the note at the end of ``advisory``: the
+    data migration (0006) moves it to ``notes``."""
     engine = seeded[0]
     tariq, rid, _page = _transport_check(signed_in, info)
     tariq.post(f"/transport/referrals/{rid}/decisions", BODY)
     aid, record = _stored(engine)
     del record["notes"]
     record["advisory"] = f"{ADVISORY} {NO_CALENDAR_NOTE}"
-    with session_scope(engine) as s:
-        s.get(Assessment, aid).result = record
+    save_as_version_1(engine, aid, record)
+    upgrade_as_the_migration_does(engine, aid)
     page = tariq.get(f"/transport/decisions/{aid}").get_data(as_text=True)
     assert _notes_on_page(page) == [NO_CALENDAR_NOTE]
     assert page.count(html.escape(NO_CALENDAR_NOTE, quote=False)) == 1
@@ -146,8 +148,8 @@ def test_a_record_saved_before_the_note_shows_no_notes(signed_in, info, seeded):
     aid, record = _stored(engine)
     del record["notes"]
     record["advisory"] = ADVISORY
-    with session_scope(engine) as s:
-        s.get(Assessment, aid).result = record
+    save_as_version_1(engine, aid, record)
+    upgrade_as_the_migration_does(engine, aid)
     resp = tariq.get(f"/transport/decisions/{aid}")
     assert resp.status_code == 200
     assert 'id="notes"' not in resp.get_data(as_text=True)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from geo_risk.store import session_scope
 from geo_risk.store.models import Assessment
+from tests._records import save_as_version_1, upgrade_as_the_migration_does
 from tests._tree import keys, numbers
 
 BANDS = {"Low", "Medium", "High", "Very high"}
@@ -114,14 +115,6 @@ def _stored(engine, aid: int | None = None) -> tuple[int, dict]:
         return row.id, json.loads(result) if isinstance(result, str) else dict(result)
 
 
-def _restore(engine, aid: int, result: dict) -> None:
-    with session_scope(engine) as s:
-        s.get(Assessment, aid).result = result
-
-
-# --------------------------------------------------------------------------- housing
-
-
 def test_housing_result_page_and_map_show_bands_not_scores(signed_in, info, canaries):
     hana = signed_in("hana")
     rid = info.referrals["hana"]
@@ -188,7 +181,9 @@ def test_an_old_housing_decision_record_with_scores_shows_none(signed_in, info, 
                                        "threshold": None, "lifts_band": False} for f in c["assessment"]["factors"]]
         # the area reason as it was worded then, with the percentile
         c["assessment"]["reasons"] = ["Recorded incidents around this address: busier than 87% of the area covered."]
-    _restore(engine, aid, record)
+    save_as_version_1(engine, aid, record)
+    assert hana.get(f"/housing/decisions/{aid}").status_code == 404  # not shown until it is upgraded
+    upgrade_as_the_migration_does(engine, aid)
     html = _text(hana.get(f"/housing/decisions/{aid}"))
     assert_page_shows_no_numbers(html)
     assert len(_layers(html)["candidates"]["features"]) == 4
@@ -273,7 +268,8 @@ def test_an_old_transport_decision_record_with_risk_numbers_shows_none(signed_in
         r.update(score=WALK_SCORE, mean_exposure=MEAN_EXP, peak_exposure=PEAK_EXP, exposure=EXPOSURE, alpha=ALPHA)
         for s in r["segments"]:
             s.update(mean_risk=SEG_MEAN, peak_risk=SEG_PEAK)
-    _restore(engine, aid, record)
+    save_as_version_1(engine, aid, record)
+    upgrade_as_the_migration_does(engine, aid)
     html = _text(tariq.get(f"/transport/decisions/{aid}"))
     assert_page_shows_no_numbers(html)
     assert _layers(html)["segments"]["features"]
