@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -33,22 +32,6 @@ def current_user_row(session: Session, user_id: int) -> User:
 
 def my_live_referrals(session: Session, user_id: int, as_of: dt.datetime, purpose: str) -> list[Referral]:
     return accounts.live_referrals(session, current_user_row(session, user_id), as_of, purpose=purpose)
-
-
-def save_assessment(session: Session, *, kind: str, pseudonym: str, inputs_hash: str, policy_version: str,
-                    result: dict[str, Any], user_id: int, at: dt.datetime) -> Assessment:
-    row = Assessment(kind=kind, child_pseudonym=pseudonym, inputs_hash=inputs_hash, policy_version=policy_version,
-                     result=result, user_id=user_id, created_at=at)
-    session.add(row)
-    session.flush()
-    return row
-
-
-def own_assessment(session: Session, assessment_id: int, user_id: int, kind: str) -> Assessment:
-    row = session.get(Assessment, assessment_id)
-    if row is None or row.user_id != user_id or row.kind != kind:
-        raise NotFound("no such decision record")
-    return row
 
 
 def assessments_for(session: Session, pseudonym: str, *, user_id: int | None = None, limit: int = 50) -> list[Assessment]:
@@ -138,30 +121,9 @@ def notice(session: Session, notice_id: int) -> Notice:
     return row
 
 
-def acknowledged(session: Session, user_id: int, urn: str) -> set[int]:
-    return set(session.execute(
-        select(NoticeAck.notice_id).where(NoticeAck.user_id == user_id, NoticeAck.school_urn == urn)
-    ).scalars())
-
-
-def acknowledge(session: Session, notice_id: int, user_id: int, urn: str, at: dt.datetime) -> None:
-    exists = session.execute(select(NoticeAck.id).where(
-        NoticeAck.notice_id == notice_id, NoticeAck.user_id == user_id, NoticeAck.school_urn == urn)).first()
-    if exists is None:
-        session.add(NoticeAck(notice_id=notice_id, user_id=user_id, school_urn=urn, acknowledged_at=at))
-        session.flush()
-
-
 def ack_counts(session: Session) -> dict[int, int]:
     rows = session.execute(select(NoticeAck.notice_id, func.count()).group_by(NoticeAck.notice_id)).all()
     return {int(a): int(b) for a, b in rows}
-
-
-def live_overrides(session: Session, urn: str, at: dt.datetime) -> list[TensionOverride]:
-    return list(session.execute(
-        select(TensionOverride).where(TensionOverride.school_urn == str(urn), TensionOverride.set_at <= at,
-                                      TensionOverride.expires_at > at).order_by(TensionOverride.set_at)
-    ).scalars())
 
 
 def add_override(session: Session, *, urn: str, level: str, reason: str, user_id: int, at: dt.datetime,
