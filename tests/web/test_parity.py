@@ -173,3 +173,31 @@ def test_cli_api_and_page_agree_on_50_sampled_route_questions(app, clock, db_url
         assert cli == api == page, (child, home, urn, as_of)
         seen |= {cli[0][0]} | {w[1] for w in cli[1]}
     assert len(seen) >= 3  # more than one recommendation or band, so agreement is not vacuous
+
+
+# --------------------------------------------------------------------------- briefings
+LEVEL_RE = re.compile(r'id="tension-level">([^<]+)</span>')
+
+
+def test_brief_and_the_school_pages_agree_with_a_live_notice_posted_this_morning(app, clock, db_url, seeded, signed_in):
+    """The CLI used to pass live notices into the briefing and the page did not: a notice raised the
+    level in one door only. Both now run one use case, with the notices live at the moment."""
+    ana = signed_in("ana")
+    ana.get("/analyst/notices")
+    resp = ana.post("/analyst/notices", {"title": "Disorder near the station", "what_happened": "Adults fought.",
+                                         "what_to_do": "Remind pupils to travel in groups.", "contact": "Hub",
+                                         "valid_from": "2026-11-20T08:00", "valid_to": "2026-11-27T08:00",
+                                         "school_urns": "100001"})
+    assert resp.status_code == 303
+    clock.now = NOW  # 12:00, after the notice started; counts run to 00:00 that day
+    for urn in ("100001", "100002"):
+        out = run_cli(["brief", "--school", urn, "--as-of", NOW.isoformat(timespec="minutes")], db_url)
+        assert out.returncode == 0, out.stderr
+        cli = json.loads(out.stdout)
+        page = LEVEL_RE.search(signed_in("ana").get(f"/schools/{urn}").get_data(as_text=True)).group(1)
+        assert cli["tension"]["level"] == html.unescape(page), urn
+        # the notice covers 100001's briefing area, which overlaps 100002's (the schools are 710 m apart)
+        assert [n["title"] for n in cli["notices"]] == ["Disorder near the station"]
+        assert "a live post-incident notice covers this area" in cli["tension"]["reasons"]
+    school_page = signed_in("sami").get("/schools/100001").get_data(as_text=True)
+    assert "Disorder near the station" in school_page
