@@ -28,8 +28,8 @@ def save_as_version_1(engine, aid: int, result: dict) -> None:
 
 
 def upgrade_as_the_migration_does(engine, aid: int) -> None:
-    """Upgrade record ``aid`` with migration 0006's own rules (as ``geo-risk db upgrade`` did)."""
-    m = migration("0006_decision_record_schema")
+    """Upgrade record ``aid`` with migration 0007's own rules (as ``geo-risk db upgrade`` did)."""
+    m = migration("0007_decision_record_schema")
     with session_scope(engine) as s:
         row = s.get(Assessment, aid)
         row.result, row.schema_version = m.upgrade_result(row.kind, dict(row.result)), m.SCHEMA

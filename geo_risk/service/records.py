@@ -3,7 +3,7 @@
 A record holds the check's result as the officer's tier had it (housing for a placement,
 transport for a route), the inputs, and :data:`RECORD_SCHEMA`, the version of that shape.
 Records saved before versions existed are upgraded once by a migration
-(``0006_decision_record_schema``), never when they are read. Reading one is audited; a
+(``0007_decision_record_schema``), never when they are read. Reading one is audited; a
 missing record, someone else's, one of another kind, or one whose referral has lapsed is the
 same NotFound, audited as a refused read.
 """

@@ -1,4 +1,4 @@
-"""Migration 0006 upgrades decision records saved before they had a schema version, once."""
+"""Migration 0007 upgrades decision records saved before they had a schema version, once."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def test_old_records_are_upgraded_once_and_new_ones_are_left_alone(tmp_path):
     import json
 
     engine = create_store_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
-    upgrade(engine, "0005")
+    upgrade(engine, "0006")
     with engine.begin() as conn:
         for kind, result in (("placement", OLD_PLACEMENT), ("route", OLD_ROUTE)):
             conn.execute(text("INSERT INTO assessment (kind, child_pseudonym, inputs_hash, policy_version, result, "

@@ -127,7 +127,7 @@ def test_a_saved_decision_record_keeps_the_note_and_shows_it(signed_in, info, se
 
 def test_a_record_saved_with_the_note_in_the_advisory_shows_it_as_a_note(signed_in, info, seeded):
     """Records saved before route results had notes carry the note at the end of ``advisory``: the
-    data migration (0006) moves it to ``notes``."""
+    data migration (0007) moves it to ``notes``."""
     engine = seeded[0]
     tariq, rid, _page = _transport_check(signed_in, info)
     tariq.post(f"/transport/referrals/{rid}/decisions", BODY)

@@ -15,8 +15,8 @@ The rules are written out here as they stand at version 2, so this migration doe
 when the application's code does. Downgrade drops the column; the upgraded records stay
 upgraded (nothing removed from them was shown to their users).
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-06
 """
 
@@ -26,8 +26,8 @@ import re
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
