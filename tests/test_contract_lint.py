@@ -32,7 +32,6 @@ STATUS_WORDS = {"live", "expired"}
 ALLOWED = {
     ("geo_risk/briefing/notices.py", "__post_init__"): "a tension override must expire after it is set",
     ("geo_risk/briefing/notices.py", "is_live"): "a tension override's window",
-    ("web/queries.py", "live_overrides"): "a tension override's window",
     ("web/analyst.py", "referrals"): "a referral's expiry",
     ("geo_risk/fairness/reviews.py", "plan_confirm"): "checks the expiry date an analyst types is in the future",
     ("geo_risk/fairness/reviews.py", "plan_expire"): "expiring now moves a later expiry date forward to now",

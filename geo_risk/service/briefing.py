@@ -93,13 +93,14 @@ def live_notices(session: Session, live_at: dt.datetime) -> list:
     return load_notices(session, live_at=live_at)
 
 
-def live_overrides(session: Session, live_at: dt.datetime) -> list:
-    """The analysts' tension overrides live at ``live_at`` (engine :class:`~geo_risk.briefing.TensionOverride`)."""
+def tension_overrides(session: Session) -> list:
+    """The analysts' tension overrides (engine :class:`~geo_risk.briefing.TensionOverride`); the engine
+    takes the latest one live at the briefing's moment."""
     from geo_risk.briefing import TensionOverride
     from geo_risk.store import models
 
     o = models.TensionOverride
-    rows = session.execute(select(o).where(o.set_at <= live_at, o.expires_at > live_at).order_by(o.set_at, o.id))
+    rows = session.execute(select(o).order_by(o.set_at, o.id))
     return [TensionOverride(urn=r.school_urn, level=r.level, reason=r.reason, set_at=r.set_at, expires_at=r.expires_at,
                             set_by=str(r.set_by) if r.set_by is not None else None) for r in rows.scalars()]
 
@@ -159,7 +160,7 @@ def brief_schools(
         snap.school(urn)  # NotFound with a clear message
     day = day_of(as_of)
     notices = live_notices(session, as_of)
-    overrides = live_overrides(session, as_of)
+    overrides = tension_overrides(session)
     if action:
         record_read(session, actor, action=action, purpose=PURPOSE, pseudonym=None)
     selected = schools if urns is None else schools[schools["urn"].astype(str).isin(set(wanted))]
