@@ -203,6 +203,16 @@ class SurfacePolicy:
     # Area intensity is the mean over a square block of this side centred on the place
     # (0: the kernel value at the point itself).
     support_m: float = 0.0
+    # The area forecast (geo_risk.surface.forecast): the categories forecast, optional harm
+    # weights of those categories (empty: every incident counts 1), the kernel scales of its
+    # features (metres; 0 is always included), its default weights by feature name (used as
+    # they are with one month of history, and as the prior the fitted weights are shrunk
+    # towards) and the strength of that prior in months.
+    forecast_targets: tuple[str, ...] = ("Violence and sexual offences", "Possession of weapons", "Robbery")
+    forecast_harm_weights: Mapping[str, float] = field(default_factory=dict)
+    forecast_scales_m: tuple[float, ...] = (150.0, 400.0)
+    forecast_weights: Mapping[str, float] = field(default_factory=dict)
+    forecast_prior_months: float = 6.0
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,14 @@
-"""``geo-risk evaluate`` (back-testing the area intensity) and ``geo-risk surface score``.
+"""``geo-risk evaluate`` (back-testing the area forecast) and ``geo-risk surface score``.
 
-Both read police.uk street-level CSV files directly (no database) with the policy's
-surface defaults, so they can be run on any months of public data.
+Both read police.uk street-level CSV files, folders and zips in police.uk's archive layout
+directly (no database) with the policy's surface defaults, so they can be run on any
+months of public data.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import click
@@ -38,76 +40,149 @@ def _read_incidents(paths: list[str]):
     return gdf
 
 
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "area"
+
+
+def _history_values(values: tuple[str, ...]) -> list[int | None]:
+    out: list[int | None] = []
+    for v in values or ("all",):
+        text = str(v).strip().lower()
+        if text == "all":
+            out.append(None)
+            continue
+        if not text.isdigit() or int(text) < 1:
+            msg = f"--history {v!r} must be a whole number of months (1 or more) or 'all'"
+            raise ValidationError(msg)
+        out.append(int(text))
+    return list(dict.fromkeys(out))
+
+
 @main.command("evaluate")
 @click.option("--incidents", "incidents", multiple=True, metavar="FILES...",
-              help="police.uk street-level CSV files (or folders); several months.")
+              help="police.uk street-level CSV files, folders or zips in police.uk's archive layout "
+                   "(YYYY-MM/YYYY-MM-<force>-street.csv); several months, several forces.")
 @click.argument("more_incidents", nargs=-1, type=click.Path(exists=True), metavar="")
-@click.option("--boundary", required=True, type=click.Path(exists=True),
-              help="Boundary of the area to evaluate (GeoJSON/GeoPackage/shapefile); polygons are dissolved.")
-@click.option("--out-dir", required=True, type=click.Path(file_okay=False), help="Folder for backtest.csv and backtest.png.")
-@click.option("--cell-m", default=250.0, show_default=True, type=float, help="Evaluation grid cell size in metres.")
+@click.option("--boundary", "boundaries", multiple=True, type=click.Path(exists=True),
+              help="Boundary file of an area to evaluate (GeoJSON/GeoPackage/shapefile; polygons are "
+                   "dissolved). Repeat for several areas.")
+@click.option("--area", "areas", multiple=True, metavar="NAME",
+              help="An area by the local-authority name that starts police.uk's LSOA name (e.g. "
+                   "Nottingham for 'Nottingham 012A'): the cells holding that authority's incidents. Repeat.")
+@click.option("--out-dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for summary.csv, differences.csv and one folder per area, cell size and history "
+                   "(backtest.csv, backtest.png).")
+@click.option("--cell", "cells", multiple=True, type=float, metavar="METRES",
+              help="Evaluation cell size in metres (repeat for several; default 250).")
+@click.option("--cell-m", "cell_m_old", type=float, default=None, hidden=True,
+              help="Deprecated spelling of --cell.")
+@click.option("--history", "histories", multiple=True, metavar="N|all",
+              help="Months of history before each test month that the model and baselines see "
+                   "(the N most recent months with data; repeat for several; default all).")
 @click.option("--test-month", "test_months", multiple=True, metavar="YYYY-MM",
-              help="Month to test (repeat); default every month whose previous month is in the data.")
+              help="Month to test (repeat); default every month with enough history before it.")
+@click.option("--test-from", "test_from", default=None, metavar="YYYY-MM",
+              help="Test only months from this one on (the same test months for every history length).")
+@click.option("--bootstrap", "n_boot", default=1000, show_default=True, type=click.IntRange(0, 100_000),
+              help="Bootstrap replicates for the intervals (0: none).")
 def evaluate(
     incidents: tuple[str, ...],
     more_incidents: tuple[str, ...],
-    boundary: str,
+    boundaries: tuple[str, ...],
+    areas: tuple[str, ...],
     out_dir: str,
-    cell_m: float,
+    cells: tuple[float, ...],
+    cell_m_old: float | None,
+    histories: tuple[str, ...],
     test_months: tuple[str, ...],
+    test_from: str | None,
+    n_boot: int,
 ) -> None:
-    """Rolling-origin back-test: hit rate and PAI at 1/5/10 % of the area, model vs baselines.
+    """Rolling-origin back-test: PAI, PEI and hit rate at 1/5/10 % of the area, model vs
+    baselines and ceilings, with bootstrap intervals.
 
     For each test month the model and the baselines (previous-month counts, all-prior
-    counts, plain KDE) are fitted on the months before it and scored on next month's
-    violence and sexual offences, possession of weapons and robbery inside the boundary.
-    Writes OUT_DIR/backtest.csv and OUT_DIR/backtest.png and prints the mean table.
+    counts, plain KDE) are fitted on the months before it and scored on the month's
+    target incidents (the policy's forecast targets) in each area; two ceilings (the
+    long-run rate, i.e. every other month's counts, and perfect foresight) show how
+    much is predictable. Prints one table per area, cell size and history and writes
+    OUT_DIR/summary.csv, OUT_DIR/differences.csv and, per run, backtest.csv and backtest.png.
     """
     from geo_risk.ingest.boundaries import read_boundaries
-    from geo_risk.surface.evaluate import backtest, plot_backtest, summarise
+    from geo_risk.surface.evaluate import backtest, boundary_grid, format_summary, lsoa_area_grid, plot_backtest
 
+    if cell_m_old is not None:
+        click.secho("warning: --cell-m is deprecated; use --cell", fg="yellow", err=True)
+        cells = (*cells, cell_m_old)
+    cell_sizes = list(dict.fromkeys(cells)) or [250.0]
+    for c in cell_sizes:
+        if not (np.isfinite(c) and c > 0):
+            msg = f"--cell {c!r} must be a positive number of metres"
+            raise ValidationError(msg)
+    if not boundaries and not areas:
+        msg = "give the area to evaluate: --boundary FILE and/or --area NAME (repeat for several)"
+        raise ValidationError(msg)
+    hist_values = _history_values(histories)
     gdf = _read_incidents(_incident_paths(incidents, more_incidents))
-    area = read_boundaries(boundary).gdf
-    policy = _context.policy().surface
-    table = backtest(gdf, area, policy=policy, cell_m=cell_m, test_months=test_months or None)
-    summary = summarise(table)
+    chosen = _test_months(gdf, test_months, test_from)
+    policy = _context.policy()
+    model = forecast_scorer(policy.surface)
+    targets = policy.surface.forecast_targets
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    full = pd.concat([table, summary], ignore_index=True)
-    csv_path = out / "backtest.csv"
-    full.to_csv(csv_path, index=False, float_format="%.4f")
-    png_path = plot_backtest(table, out / "backtest.png")
-    click.echo(format_summary(table))
-    click.echo(f"\nwrote {csv_path} and {png_path}")
+    named = [(Path(b).stem, ("boundary", b)) for b in boundaries] + [(a, ("area", a)) for a in areas]
+    summaries, differences = [], []
+    for name, (kind, value) in named:
+        boundary = read_boundaries(value).gdf if kind == "boundary" else None
+        for cell in cell_sizes:
+            grid = boundary_grid(boundary, cell) if kind == "boundary" else lsoa_area_grid(gdf, value, cell)
+            for hist in hist_values:
+                result = backtest(gdf, grid, model=model, targets=targets, test_months=chosen, history=hist,
+                                  n_boot=n_boot)
+                hist_text = "all" if hist is None else str(hist)
+                run_dir = out / f"{_slug(name)}_{cell:g}m_history-{hist_text}"
+                run_dir.mkdir(parents=True, exist_ok=True)
+                full = pd.concat([result.table, result.summary], ignore_index=True)
+                full.to_csv(run_dir / "backtest.csv", index=False, float_format="%.4f")
+                title = f"{name}, {cell:g} m cells, history {hist_text}"
+                plot_backtest(result, run_dir / "backtest.png", title=name)
+                click.echo(format_summary(result, title=title))
+                click.echo(f"\nwrote {run_dir / 'backtest.csv'} and {run_dir / 'backtest.png'}\n")
+                tag = {"area": name, "cell_m": cell, "history": hist_text}
+                summaries.append(result.summary.assign(**tag))
+                differences.append(result.differences.assign(**tag))
+    pd.concat(summaries, ignore_index=True).to_csv(out / "summary.csv", index=False, float_format="%.4f")
+    pd.concat(differences, ignore_index=True).to_csv(out / "differences.csv", index=False, float_format="%.4f")
+    click.echo(f"wrote {out / 'summary.csv'} and {out / 'differences.csv'}")
 
 
-def format_summary(table: pd.DataFrame) -> str:
-    """The mean PAI and hit rate per method and coverage as a Markdown table."""
-    from geo_risk.surface.evaluate import summarise
+def _test_months(gdf, test_months: tuple[str, ...], test_from: str | None) -> list[str] | None:
+    """The test months asked for: explicit ones, or every month from ``test_from`` on (None: default)."""
+    for text in (*test_months, *([test_from] if test_from else [])):
+        if not re.fullmatch(r"\d{4}-\d{2}", str(text).strip()):
+            msg = f"month {text!r} must be written YYYY-MM"
+            raise ValidationError(msg)
+    if test_months:
+        if test_from:
+            msg = "give either --test-month or --test-from, not both"
+            raise ValidationError(msg)
+        return list(test_months)
+    if not test_from:
+        return None
+    months = sorted(set(pd.to_datetime(gdf["occurred_at"]).dt.to_period("M")))
+    start = pd.Period(test_from.strip(), "M")
+    chosen = [str(m) for m in months if m >= start]
+    if not chosen:
+        msg = f"--test-from {test_from}: no month of the data is that late (last: {months[-1] if months else 'none'})"
+        raise ValidationError(msg)
+    return chosen
 
-    months = sorted(table["month"].unique())
-    summary = summarise(table)
-    covs = sorted(summary["coverage"].unique())
-    head = "| method | " + " | ".join(f"PAI {100 * c:g} %" for c in covs) + " | " + " | ".join(
-        f"hit rate {100 * c:g} %" for c in covs
-    ) + " |"
-    lines = [
-        (f"Mean over test months {', '.join(months)} ({table['n_cells'].iloc[0]} cells; "
-         f"{table['n_targets'].mean():.0f} target incidents a month on average)"),
-        "",
-        head,
-        "|" + "---|" * (1 + 2 * len(covs)),
-    ]
-    for method in summary["method"].unique():
-        s = summary[summary["method"] == method].set_index("coverage")
-        lines.append(
-            f"| {method} | "
-            + " | ".join(f"{s.loc[c, 'pai']:.2f}" for c in covs)
-            + " | "
-            + " | ".join(f"{s.loc[c, 'hit_rate']:.3f}" for c in covs)
-            + " |"
-        )
-    return "\n".join(lines)
+
+def forecast_scorer(surface_policy):
+    """The model under test: the area forecast of the policy, scored as the mean over each cell."""
+    from geo_risk.surface.forecast import forecast_scorer as scorer
+
+    return scorer(surface_policy)
 
 
 @main.group("surface")
@@ -117,50 +192,85 @@ def surface() -> None:
 
 @surface.command("score")
 @click.option("--incidents", "incidents", multiple=True, metavar="FILES...",
-              help="police.uk street-level CSV files (or folders).")
+              help="police.uk street-level CSV files, folders or zips in police.uk's archive layout.")
 @click.argument("more_incidents", nargs=-1, type=click.Path(exists=True), metavar="")
 @click.option("--as-of", "as_of_text", required=True, help="Reference date YYYY-MM-DD; later incidents are ignored.")
 @click.option("--points", "points_path", required=True, type=click.Path(exists=True, dir_okay=False),
               help="CSV with columns id,x,y (EPSG:27700 metres).")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Output CSV id,score.")
-@click.option("--kind", type=click.Choice(["intensity", "point", "percentile"]), default="intensity",
+@click.option("--cell", "cell", type=float, default=None, metavar="METRES",
+              help="Each point stands for the square of this side centred on it (default: the policy's "
+                   "support_m).")
+@click.option("--kind", type=click.Choice(["intensity", "point", "percentile", "forecast"]), default="intensity",
               show_default=True,
-              help="intensity: area intensity (weighted incidents per km2, mean over the policy's support_m "
-                   "block around the point, exact); point: the kernel sum at the point itself; "
-                   "percentile: citywide 0-100 of the area intensity.")
+              help="intensity: area intensity (weighted incidents per km2, the exact mean over the point's "
+                   "square); point: the kernel sum at the point itself; percentile: citywide 0-100 of the "
+                   "area intensity; forecast: the area forecast, next month's target incidents expected in "
+                   "the point's square (weights learned from the incidents' own history).")
+@click.option("--coefficients", "coef_path", type=click.Path(dir_okay=False), default=None,
+              help="With --kind forecast: also write the forecast's coefficients (CSV, with the policy version).")
 def score(
     incidents: tuple[str, ...],
     more_incidents: tuple[str, ...],
     as_of_text: str,
     points_path: str,
     out_path: str,
+    cell: float | None,
     kind: str,
+    coef_path: str | None,
 ) -> None:
-    """Score points by area intensity at AS_OF (higher = riskier), one row per input row, in order.
+    """Score points at AS_OF (higher = riskier), one row per input row, in order.
 
     Points far from any incident score 0; rows whose coordinates are missing or not
     numbers also score 0 (with a warning).
     """
+    import dataclasses
+
     from geo_risk.cli.assess import parse_as_of
     from geo_risk.surface import IntensitySurface
 
+    if cell is not None and not (np.isfinite(cell) and cell > 0):
+        msg = f"--cell {cell!r} must be a positive number of metres"
+        raise ValidationError(msg)
+    if cell is not None and kind == "point":
+        msg = "--cell gives each point a square; --kind point scores the point itself: drop one of them"
+        raise ValidationError(msg)
+    if coef_path and kind != "forecast":
+        msg = "--coefficients is for --kind forecast (the other kinds have no learned coefficients)"
+        raise ValidationError(msg)
     as_of = parse_as_of(as_of_text)
     points = read_points(points_path)
     gdf = _read_incidents(_incident_paths(incidents, more_incidents))
-    fitted = IntensitySurface(_context.policy().surface).fit(gdf, as_of)
+    policy = _context.policy()
+    surface_policy = policy.surface if cell is None else dataclasses.replace(policy.surface, support_m=float(cell))
     xy = points[["x", "y"]].to_numpy(dtype=float)
     ok = np.isfinite(xy).all(axis=1)
     if (~ok).any():
         click.secho(f"warning: {int((~ok).sum())} point(s) have no usable x,y and score 0", fg="yellow", err=True)
     values = np.zeros(len(points))
-    if ok.any():
-        if kind == "percentile":
-            values[ok] = fitted.percentile_at(xy[ok])
-        else:
-            values[ok] = fitted.intensity_at(xy[ok], support_m=0.0 if kind == "point" else None)
+    if kind == "forecast":
+        from geo_risk.surface.forecast import AreaForecast
+
+        bounds = (*xy[ok].min(axis=0), *xy[ok].max(axis=0)) if ok.any() else None
+        fitted = AreaForecast(surface_policy, cell_m=cell).fit(gdf, as_of, bounds=bounds)
+        if ok.any():
+            values[ok] = fitted.forecast_at(xy[ok])
+        n_used = int(fitted.history_.target.sum())
+        if coef_path:
+            fitted.coefficients_frame().assign(policy_version=policy.version, as_of=f"{as_of:%Y-%m-%d}",
+                                               fit_months=fitted.n_fit_months_).to_csv(coef_path, index=False)
+        what = f"{len(fitted.history_months_)} month(s) of history ({n_used} target incidents)"
+    else:
+        fitted = IntensitySurface(surface_policy).fit(gdf, as_of)
+        if ok.any():
+            if kind == "percentile":
+                values[ok] = fitted.percentile_at(xy[ok])
+            else:
+                values[ok] = fitted.intensity_at(xy[ok], support_m=0.0 if kind == "point" else None)
+        what = f"{fitted.n_incidents_} incidents"
     values = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
     pd.DataFrame({"id": points["id"], "score": values}).to_csv(out_path, index=False, float_format="%.10g")
-    click.echo(f"scored {len(points)} point(s) at {as_of:%Y-%m-%d} from {fitted.n_incidents_} incidents -> {out_path}")
+    click.echo(f"scored {len(points)} point(s) at {as_of:%Y-%m-%d} from {what} -> {out_path}")
 
 
 def read_points(path: str | Path) -> pd.DataFrame:
