@@ -5,6 +5,8 @@ Prints, from one run on this machine:
 - the time to fit ``IntensitySurface`` and to build the 800 x 800 grid (target: under 2 s);
 - the peak memory of that step (tracemalloc) and the process's maximum resident size;
 - point queries: exact (KD-tree) and bilinear sampling on the fitted grid, 100,000 points;
+- the learned area forecast (:class:`geo_risk.surface.forecast.AreaForecast`): its rolling-origin
+  fit on the same incidents and 10,000 point forecasts, reported separately (no target);
 - the baseline, ``sklearn.neighbors.KernelDensity`` (Gaussian, same bandwidth and weights),
   timed on a subsample (``--sk-incidents`` incidents x ``--sk-cells`` grid cells) and scaled
   up linearly in incidents x cells to the full job, and the ratio of the two.
@@ -112,6 +114,19 @@ def main() -> None:
     print(f"100,000 point queries: exact (KD-tree) {t1 - t0:.3f} s, bilinear on the fitted grid {t2 - t1:.4f} s; "
           f"median |difference| / mean intensity {np.median(np.abs(fast - exact)) / exact.mean():.3f} "
           f"(fitted grid of {surface.fitted_cell_m_:g} m cells; area intensity over {surface.support_m_:g} m blocks)")
+
+    # ---- the learned area forecast, timed on its own (not part of the fit + grid target)
+    from geo_risk.surface.forecast import AreaForecast
+
+    t0 = time.perf_counter()
+    forecast = AreaForecast(policy).fit(gdf, as_of, bounds=bounds)
+    t1 = time.perf_counter()
+    squares = rng.uniform([X0, Y0], [X0 + SIDE, Y0 + SIDE], size=(10_000, 2))
+    forecast.forecast_at(squares)
+    t2 = time.perf_counter()
+    print(f"area forecast (learned weights): fit {t1 - t0:.2f} s ({len(forecast.history_months_)} months of history, "
+          f"{forecast.n_fit_months_} forecast by rolling origin, {forecast.cell_m:g} m squares); "
+          f"10,000 point forecasts {t2 - t1:.2f} s")
 
     # ---- baseline: scikit-learn KernelDensity on a subsample, scaled up
     from sklearn.neighbors import KernelDensity

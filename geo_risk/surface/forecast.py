@@ -180,6 +180,9 @@ class AreaForecast:
     cell_m
         Side of the square each forecast is for (default the policy's ``support_m``, or
         250 m when that is 0).
+    fit_window
+        Months of history each rolling-origin month is forecast from (default: every month
+        before it); a short window fits weights for short histories.
 
     Attributes
     ----------
@@ -194,8 +197,9 @@ class AreaForecast:
         Months with data before ``as_of`` used.
     """
 
-    def __init__(self, policy: SurfacePolicy, *, cell_m: float | None = None) -> None:
+    def __init__(self, policy: SurfacePolicy, *, cell_m: float | None = None, fit_window: int | None = None) -> None:
         self.policy = policy
+        self.fit_window = fit_window
         side = float(cell_m) if cell_m is not None else float(policy.support_m or 250.0)
         if not np.isfinite(side) or side <= 0:
             msg = f"the forecast's square must have a positive side in metres, got {cell_m!r}"
@@ -245,7 +249,8 @@ class AreaForecast:
                 y = np.asarray(mats[0] @ h.target[:, t].toarray()).ravel()
                 if y.sum() <= 0:
                     continue
-                xs.append(self._features(per_month, list(range(t)), t))
+                window = list(range(t)) if self.fit_window is None else list(range(max(0, t - self.fit_window), t))
+                xs.append(self._features(per_month, window, t))
                 ys.append(y)
             if xs:
                 weights = _fit_weights(xs, ys, start=self.default_)
