@@ -117,12 +117,13 @@ def backtest_force(
             present = {pd.Period(m, "M") for m in months}
             testable = [m for m in sorted(present) if (m - 1) in present]
             first = str(testable[0]) if testable else None
+            test_months = [str(m) for m in testable]
         if first is None:
             msg = (f"no month to test: months {', '.join(months)} hold no two consecutive months "
                    "(a test month is fitted on the months before it)")
             raise ValidationError(msg)
         area = force_area(incidents, cell_m, before=pd.Timestamp(f"{first}-01"))
-        table = backtest(incidents, area, policy=policy, cell_m=cell_m, test_months=test_months)
+        table = backtest(incidents, area, policy=policy, cell_m=cell_m, test_months=test_months, n_boot=0).table
     except GeoRiskError as exc:
         return ForceBacktest(read.force, read, error=str(exc), seconds=time.perf_counter() - t0)
     table.insert(0, "force", read.force)
