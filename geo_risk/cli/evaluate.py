@@ -106,7 +106,8 @@ def evaluate(
     target incidents (the policy's forecast targets) in each area; two ceilings (the
     long-run rate, i.e. every other month's counts, and perfect foresight) show how
     much is predictable. Prints one table per area, cell size and history and writes
-    OUT_DIR/summary.csv, OUT_DIR/differences.csv and, per run, backtest.csv and backtest.png.
+    OUT_DIR/summary.csv, OUT_DIR/differences.csv and, per run, backtest.csv, backtest.png and
+    coefficients.csv (the forecast's weights for each test month, with the policy version).
     """
     from geo_risk.ingest.boundaries import read_boundaries
     from geo_risk.surface.evaluate import backtest, boundary_grid, format_summary, lsoa_area_grid, plot_backtest
@@ -144,6 +145,7 @@ def evaluate(
                 run_dir.mkdir(parents=True, exist_ok=True)
                 full = pd.concat([result.table, result.summary], ignore_index=True)
                 full.to_csv(run_dir / "backtest.csv", index=False, float_format="%.4f")
+                _write_coefficients(model, run_dir / "coefficients.csv", policy.version)
                 title = f"{name}, {cell:g} m cells, history {hist_text}"
                 plot_backtest(result, run_dir / "backtest.png", title=name)
                 click.echo(format_summary(result, title=title))
@@ -154,6 +156,16 @@ def evaluate(
     pd.concat(summaries, ignore_index=True).to_csv(out / "summary.csv", index=False, float_format="%.4f")
     pd.concat(differences, ignore_index=True).to_csv(out / "differences.csv", index=False, float_format="%.4f")
     click.echo(f"wrote {out / 'summary.csv'} and {out / 'differences.csv'}")
+
+
+def _write_coefficients(model, path: Path, version: str) -> None:
+    """The forecast's coefficients for each test month (weight used, default, the area's own fit)."""
+    fitted = getattr(model, "fitted", None)
+    if not fitted:
+        return
+    frames = [frame.assign(month=month) for month, frame in fitted]
+    pd.concat(frames, ignore_index=True).assign(policy_version=version).to_csv(path, index=False, float_format="%.6g")
+    fitted.clear()
 
 
 def _test_months(gdf, test_months: tuple[str, ...], test_from: str | None) -> list[str] | None:

@@ -167,6 +167,11 @@ def test_evaluate_runs_several_areas_cells_and_histories(tmp_path, police_files)
     diffs = pd.read_csv(out_dir / "differences.csv")
     assert {"pai_diff", "pai_diff_lo", "pai_diff_hi", "pei_ratio"} <= set(diffs.columns)
     assert (out_dir / "bristol_150m_history-1" / "backtest.png").stat().st_size > 10_000
+    coef = pd.read_csv(out_dir / "bristol_150m_history-all" / "coefficients.csv")
+    assert set(coef["month"]) == {"2025-02", "2025-03"}
+    assert {"feature", "weight", "default", "fitted", "policy_version"} <= set(coef.columns)
+    # March is forecast from two months: one of them was forecast from the other, so a fit exists
+    assert coef.loc[coef["month"] == "2025-03", "fitted"].notna().any()
     assert "### centre, 250 m cells, history all" in result.output
     bad = CliRunner().invoke(main, ["evaluate", "--incidents", *police_files, "--out-dir", str(out_dir)])
     assert bad.exit_code == 2 and "--boundary FILE and/or --area NAME" in bad.output
