@@ -241,12 +241,11 @@ class AreaForecast:
         n_months = len(h.months)
         forecast_months = list(range(max(1, n_months - MAX_FIT_MONTHS), n_months))
         weights = None
-        if forecast_months and len(fit_cells):
-            mats = self._mass_matrices(fit_cells)
-            per_month = self._month_features(mats)
+        per_month = self._month_features(self._mass_matrices(fit_cells)) if len(fit_cells) and n_months else None
+        if forecast_months and per_month is not None:
             xs, ys = [], []
             for t in forecast_months:
-                y = np.asarray(mats[0] @ h.target[:, t].toarray()).ravel()
+                y = per_month["target"][0][:, t]
                 if y.sum() <= 0:
                     continue
                 window = list(range(t)) if self.fit_window is None else list(range(max(0, t - self.fit_window), t))
@@ -259,10 +258,8 @@ class AreaForecast:
             self.n_fit_months_ = 0
         self.fitted_weights_ = None if weights is None else dict(zip(self.names_, weights, strict=True))
         # blend with the defaults, both normalised to a total forecast of 1 over the fit cells
-        if len(fit_cells) and n_months:
-            full = self._features(self._month_features(self._mass_matrices(fit_cells)), list(range(n_months)),
-                                  n_months)
-            totals = full.sum(axis=1)
+        if per_month is not None:
+            totals = self._features(per_month, list(range(n_months)), n_months).sum(axis=1)
         else:
             totals = np.ones(len(self.names_))
         w = _normalised(self.default_, totals)
@@ -401,25 +398,35 @@ def _fit_weights(xs: list[np.ndarray], ys: list[np.ndarray], *, start: np.ndarra
     """Non-negative weights of a Poisson model with identity link and a free scale per month.
 
     ``y_t ~ Poisson(s_t * (w @ X_t))`` for each forecast month ``t``; EM updates for ``w``
-    (multiplicative, so weights stay >= 0) alternate with the closed-form scales.
+    (multiplicative, so weights stay >= 0) alternate with the closed-form scales, ``iterations`` times.
     """
+    try:  # one BLAS thread: these matrix-vector products are small, and threads only contend
+        from threadpoolctl import threadpool_limits
+
+        limit = threadpool_limits(1)
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        limit = None
+    try:
+        return _em(np.hstack(xs), np.concatenate(ys), np.repeat(np.arange(len(xs)), [len(y) for y in ys]),
+                   start, iterations)
+    finally:
+        if limit is not None:
+            limit.restore_original_limits()
+
+
+def _em(x: np.ndarray, y: np.ndarray, month: np.ndarray, start: np.ndarray, iterations: int) -> np.ndarray:
+    n_months = int(month.max()) + 1
+    y_tot = np.bincount(month, weights=y, minlength=n_months)
+    col = np.stack([x[:, month == t].sum(axis=1) for t in range(n_months)], axis=1)  # (features, months)
+    usable = col.sum(axis=1) > 0
     w = np.where(start > 0, start, start.max() * 1e-3 if start.max() > 0 else 1e-3).astype(float)
-    n_feat = len(w)
-    col_sums = [x.sum(axis=1) for x in xs]
-    usable = np.zeros(n_feat, dtype=bool)
-    for cs in col_sums:
-        usable |= cs > 0
     w = np.where(usable, w, 0.0)
-    scales = np.ones(len(xs))
     for _ in range(iterations):
-        num = np.zeros(n_feat)
-        den = np.zeros(n_feat)
-        for k, (x, y) in enumerate(zip(xs, ys, strict=True)):
-            pred = w @ x
-            scales[k] = y.sum() / max(pred.sum(), 1e-12)
-            mu = scales[k] * pred + _FLOOR
-            num += scales[k] * (x @ (y / mu))
-            den += scales[k] * col_sums[k]
+        pred = w @ x
+        scales = y_tot / np.maximum(np.bincount(month, weights=pred, minlength=n_months), 1e-12)
+        mu = scales[month] * pred + _FLOOR
+        num = x @ (scales[month] * y / mu)
+        den = col @ scales
         w = np.where(den > 0, w * num / np.maximum(den, 1e-300), 0.0)
     return w
 
