@@ -24,7 +24,7 @@ incidents inside ``S`` itself) and integrated over ``S`` exactly. The features
     Last month's target incidents near ``S`` (scale ``h`` > 0): near-repeat.
 ``<category>@h``
     Incidents of each category per month of history, at each scale ``h`` (0 and the
-    policy's ``forecast_scales_m``): the prior that all crime (roughly ten times as many
+    policy's ``forecast_scales_m``): the prior that all crime (about 2.5 times as many
     incidents as the target) gives where the target's own history is thin.
 
 The weights are fitted by rolling origin on the history alone: for each month ``t`` of
