@@ -100,10 +100,15 @@ def backtest_force(
     cell_m: float,
     test_months: Sequence[str] | None = None,
 ) -> ForceBacktest:
-    """Back-test one force from its GeoParquet file (see the module's note on its area)."""
+    """Back-test one force from its GeoParquet file (see the module's note on its area).
+
+    The model is the policy's area forecast (:func:`geo_risk.surface.forecast.forecast_scorer`), against
+    the baselines and ceilings of :func:`geo_risk.surface.evaluate.backtest`, on the policy's targets.
+    """
     import geopandas as gpd
 
     from geo_risk.surface.evaluate import backtest
+    from geo_risk.surface.forecast import forecast_scorer
 
     if read.error:
         return ForceBacktest(read.force, read, error=read.error)
@@ -123,7 +128,8 @@ def backtest_force(
                    "(a test month is fitted on the months before it)")
             raise ValidationError(msg)
         area = force_area(incidents, cell_m, before=pd.Timestamp(f"{first}-01"))
-        table = backtest(incidents, area, policy=policy, cell_m=cell_m, test_months=test_months, n_boot=0).table
+        table = backtest(incidents, area, model=forecast_scorer(policy), targets=policy.forecast_targets,
+                         cell_m=cell_m, test_months=test_months, n_boot=0).table
     except GeoRiskError as exc:
         return ForceBacktest(read.force, read, error=str(exc), seconds=time.perf_counter() - t0)
     table.insert(0, "force", read.force)

@@ -83,6 +83,11 @@ def _history_values(values: tuple[str, ...]) -> list[int | None]:
               help="Month to test (repeat); default every month with enough history before it.")
 @click.option("--test-from", "test_from", default=None, metavar="YYYY-MM",
               help="Test only months from this one on (the same test months for every history length).")
+@click.option("--force", "forces", multiple=True, metavar="SLUG",
+              help="Without --boundary/--area: only this force (repeat), e.g. avon-and-somerset.")
+@click.option("--cluster", "cluster", default=None, metavar="local:N|tcp://HOST:PORT",
+              help="Without --boundary/--area, where the per-force back-tests run: local:N worker processes "
+                   "(default when there is more than one force) or a running Dask scheduler.")
 @click.option("--bootstrap", "n_boot", default=1000, show_default=True, type=click.IntRange(0, 100_000),
               help="Bootstrap replicates for the intervals (0: none).")
 def evaluate(
@@ -96,6 +101,8 @@ def evaluate(
     histories: tuple[str, ...],
     test_months: tuple[str, ...],
     test_from: str | None,
+    forces: tuple[str, ...],
+    cluster: str | None,
     n_boot: int,
 ) -> None:
     """Rolling-origin back-test: PAI, PEI and hit rate at 1/5/10 % of the area, model vs
@@ -108,6 +115,10 @@ def evaluate(
     much is predictable. Prints one table per area, cell size and history and writes
     OUT_DIR/summary.csv, OUT_DIR/differences.csv and, per run, backtest.csv, backtest.png and
     coefficients.csv (the forecast's weights for each test month, with the policy version).
+
+    Without --boundary and --area, every force in the archives is back-tested on its own area
+    (the cells where it recorded crime before its first test month), partitioned by force on
+    Dask (--cluster), with a PAI table per force in OUT_DIR/forces.csv.
     """
     from geo_risk.ingest.boundaries import read_boundaries
     from geo_risk.surface.evaluate import backtest, boundary_grid, format_summary, lsoa_area_grid, plot_backtest
@@ -121,8 +132,14 @@ def evaluate(
             msg = f"--cell {c!r} must be a positive number of metres"
             raise ValidationError(msg)
     if not boundaries and not areas:
-        msg = "give the area to evaluate: --boundary FILE and/or --area NAME (repeat for several)"
-        raise ValidationError(msg)
+        from geo_risk.cli.national import evaluate_forces
+
+        if histories:
+            msg = "--history applies to --boundary/--area runs; each force is back-tested on all its months"
+            raise ValidationError(msg)
+        evaluate_forces([*incidents, *more_incidents], out_dir=Path(out_dir), cells=cell_sizes,
+                        test_months=_test_months_or_none(test_months), forces=forces, cluster=cluster)
+        return
     hist_values = _history_values(histories)
     gdf = _read_incidents(_incident_paths(incidents, more_incidents))
     chosen = _test_months(gdf, test_months, test_from)
@@ -166,6 +183,14 @@ def _write_coefficients(model, path: Path, version: str) -> None:
     frames = [frame.assign(month=month) for month, frame in fitted]
     pd.concat(frames, ignore_index=True).assign(policy_version=version).to_csv(path, index=False, float_format="%.6g")
     fitted.clear()
+
+
+def _test_months_or_none(test_months: tuple[str, ...]) -> list[str] | None:
+    for text in test_months:
+        if not re.fullmatch(r"\d{4}-\d{2}", str(text).strip()):
+            msg = f"month {text!r} must be written YYYY-MM"
+            raise ValidationError(msg)
+    return [t.strip() for t in test_months] or None
 
 
 def _test_months(gdf, test_months: tuple[str, ...], test_from: str | None) -> list[str] | None:

@@ -19,7 +19,7 @@ from geo_risk.cli import _context
 from geo_risk.cli.evaluate import surface
 from geo_risk.errors import ValidationError
 
-__all__ = ["build", "cluster_for", "echo_progress"]
+__all__ = ["build", "cluster_for", "echo_progress", "evaluate_forces"]
 
 
 def cluster_for(text: str | None, n_forces: int):
@@ -99,3 +99,48 @@ def build(incidents: tuple[str, ...], more_incidents: tuple[str, ...], as_of_tex
                    "surfaces.csv)", err=True)
     if len(failed) == len(results):
         sys.exit(1)
+
+
+def evaluate_forces(paths: list[str], *, out_dir: Path, cells: list[float], test_months: list[str] | None,
+                    forces: tuple[str, ...], cluster: str | None) -> None:
+    """``geo-risk evaluate`` without --boundary/--area: every force's back-test, partitioned by force.
+
+    Writes OUT_DIR/forces.csv (one row per force, cell size, test month, method and coverage) and
+    OUT_DIR/forces_pai5.csv (each force's mean PAI at 5 % per method), and prints that table.
+    """
+    from geo_risk.batch.forces import plan_forces
+    from geo_risk.batch.national import national_backtest
+
+    if not paths:
+        msg = "give police.uk archives with --incidents PATH [PATH ...]"
+        raise ValidationError(msg)
+    plan = plan_forces(paths, forces=forces or None)
+    context, where = cluster_for(cluster, len(plan))
+    click.echo(f"{len(plan)} force(s), each back-tested on its own area, on {where}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    policy = _context.policy().surface
+    tables, failures = [], {}
+    with context as client:
+        for cell in cells:
+            result = national_backtest(paths, policy=policy, work_dir=out_dir / "incidents", cell_m=cell,
+                                       test_months=test_months, forces=forces or None, client=client,
+                                       progress=echo_progress(len(plan)))
+            if len(result.table):
+                tables.append(result.table.assign(cell_m=cell))
+            failures.update(result.failures)
+    if not tables:
+        click.echo("every force failed: " + "; ".join(f"{f}: {why}" for f, why in failures.items()), err=True)
+        sys.exit(1)
+    table = pd.concat(tables, ignore_index=True)
+    table.to_csv(out_dir / "forces.csv", index=False, float_format="%.4f")
+    at5 = table[table["coverage"] == 0.05]
+    pai = at5.pivot_table(index=["force", "cell_m"], columns="method", values="pai", aggfunc="mean")
+    pai = pai[[m for m in ("model", "all_prior", "previous_month", "plain_kde", "long_run", "perfect")
+               if m in pai.columns]]
+    pai.to_csv(out_dir / "forces_pai5.csv", float_format="%.4f")
+    click.echo("\nPAI at 5 % of each force's area, mean over its test months:")
+    click.echo(pai.round(2).to_string())
+    click.echo(f"\nwrote {out_dir / 'forces.csv'} and {out_dir / 'forces_pai5.csv'}")
+    if failures:
+        click.echo(f"{len(failures)} force(s) failed: "
+                   + "; ".join(f"{f}: {why}" for f, why in sorted(failures.items())), err=True)

@@ -163,3 +163,24 @@ def test_surface_build_command_writes_every_force_and_an_index(archives, tmp_pat
     assert only_ni.exit_code == 1 and "Northern Ireland" in only_ni.output
     bad = CliRunner().invoke(main, [*args, "--cluster", "everywhere"])
     assert bad.exit_code != 0 and "local:N" in bad.output
+
+
+def test_evaluate_without_an_area_backtests_each_force(archives, tmp_path):
+    from click.testing import CliRunner
+
+    from geo_risk.cli import main
+
+    out = tmp_path / "eval"
+    args = ["evaluate", "--incidents", *map(str, archives), "--out-dir", str(out), "--force", "cleveland",
+            "--force", "northern-ireland", "--cluster", "local:1"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "2 force(s), each back-tested on its own area, on local:1" in result.output
+    assert "northern-ireland: failed" in result.output and "Northern Ireland" in result.output
+    pai = pd.read_csv(out / "forces_pai5.csv")
+    assert pai["force"].tolist() == ["cleveland"]
+    assert {"model", "all_prior", "previous_month", "plain_kde", "long_run", "perfect"} <= set(pai.columns)
+    rows = pd.read_csv(out / "forces.csv")
+    assert set(rows["month"]) == {"2025-03"} and (rows["force"] == "cleveland").all()
+    hist = CliRunner().invoke(main, [*args, "--history", "1"])
+    assert hist.exit_code != 0 and "--history applies to --boundary/--area" in hist.output
