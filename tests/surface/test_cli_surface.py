@@ -173,8 +173,10 @@ def test_evaluate_runs_several_areas_cells_and_histories(tmp_path, police_files)
     # March is forecast from two months: one of them was forecast from the other, so a fit exists
     assert coef.loc[coef["month"] == "2025-03", "fitted"].notna().any()
     assert "### centre, 250 m cells, history all" in result.output
-    bad = CliRunner().invoke(main, ["evaluate", "--incidents", *police_files, "--out-dir", str(out_dir)])
-    assert bad.exit_code == 2 and "--boundary FILE and/or --area NAME" in bad.output
+    # without --boundary/--area each force is back-tested on its own area (issue 17)
+    forces = CliRunner().invoke(main, ["evaluate", "--incidents", *police_files, "--out-dir", str(out_dir / "f")])
+    assert forces.exit_code == 0, forces.output
+    assert "each back-tested on its own area" in forces.output and (out_dir / "f" / "forces_pai5.csv").exists()
     bad = CliRunner().invoke(main, ["evaluate", "--incidents", *police_files, "--area", "Bristol",
                                     "--history", "0", "--out-dir", str(out_dir)])
     assert bad.exit_code == 2 and "--history" in bad.output
