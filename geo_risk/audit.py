@@ -1,9 +1,23 @@
-"""Append-only, hash-chained access log.
+"""Append-only, keyed, hash-chained access log.
 
-Every read of a young person's data writes one :class:`~geo_risk.store.models.AuditEvent`
-in the same transaction as the read (:func:`record`). Each event carries the SHA-256
-of its own canonical JSON together with the previous event's hash, so
-:func:`verify` can name the first event that was altered, deleted or reordered.
+Every read of a young person's data, and every administrator's action on an account,
+writes one :class:`~geo_risk.store.models.AuditEvent` in the same transaction
+(:func:`record`). Each event carries an HMAC-SHA256, under a key kept outside the
+database, of its own canonical JSON together with the previous event's hash, so
+:func:`verify` can name the first event that was altered, deleted or reordered, even
+by someone who could write to the database, drop its triggers and recompute the
+chain: without the key they cannot make a valid HMAC.
+
+The key comes from the settings (``GEO_RISK_AUDIT_KEY`` or ``GEO_RISK_AUDIT_KEY_FILE``,
+at least 32 bytes): :func:`bind_key` ties one to an engine (the web app and the
+command line do), otherwise the environment's is used. With no key no event is written,
+so the read it would record fails. Events written before the chain was keyed (no
+``keyed`` flag) are checked by their plain SHA-256, as before, up to the point named by
+``keyed_from`` (the ``audit_keyed_from`` setting); from there on every event must be keyed.
+
+Each event also says how the actor was signed in (``via``: ``session``, ``token`` or
+``cli``), set per request or run with :func:`use_via`, and for an administrator's action
+which account it was about (``target``).
 
 The chain is kept in order by serialising writers: on PostgreSQL with a
 transaction-scoped advisory lock, on SQLite by taking the database's write lock
@@ -17,10 +31,13 @@ back with ``--head``.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import hashlib
+import hmac
 import json
 import logging
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +56,13 @@ OUTCOMES = ("allowed", "denied", "not_found", "error")
 # Fields covered by the hash, in the canonical order. ``seq`` is checked through the
 # links between events, so a reordering is told apart from an alteration.
 HASHED_FIELDS = ("at", "username", "role", "purpose", "pseudonym", "action", "outcome", "request_id", "prev_hash")
+# A keyed event's MAC covers these too.
+KEYED_FIELDS = (*HASHED_FIELDS, "via", "target")
+VIAS = ("session", "token", "cli")
+_VIA: contextvars.ContextVar[str | None] = contextvars.ContextVar("geo_risk_audit_via", default=None)
+_BOUND_KEYS: weakref.WeakKeyDictionary[Engine, bytes] = weakref.WeakKeyDictionary()
+_NO_KEY = ("no audit key is configured, so no audit event can be written and the read it records is refused: "
+           "set GEO_RISK_AUDIT_KEY (or GEO_RISK_AUDIT_KEY_FILE) to at least 32 random bytes")
 _PG_LOCK_KEY = 7_314_159_265  # arbitrary constant: the audit chain's advisory lock
 
 
@@ -57,6 +81,9 @@ class AuditRecord:
     request_id: str
     prev_hash: str
     hash: str
+    via: str | None = None
+    target: str | None = None
+    keyed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,6 +98,9 @@ class AuditRecord:
             "request_id": self.request_id,
             "prev_hash": self.prev_hash,
             "hash": self.hash,
+            "via": self.via,
+            "target": self.target,
+            "keyed": self.keyed,
         }
 
 
@@ -89,7 +119,8 @@ class VerifyResult:
     first_bad_seq
         ``seq`` of the first event that fails, or None.
     problem
-        ``"altered"``, ``"deleted"``, ``"reordered"`` or ``"head_mismatch"``; None when ok.
+        ``"altered"``, ``"deleted"``, ``"reordered"``, ``"unkeyed"`` or ``"head_mismatch"``;
+        None when ok.
     message
         A sentence for people.
     """
@@ -101,6 +132,7 @@ class VerifyResult:
     problem: str | None = None
     message: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    first_keyed_seq: int | None = None
 
 
 def _format_at(at: dt.datetime) -> str:
@@ -116,10 +148,10 @@ def _normalise_at(at: dt.datetime) -> dt.datetime:
     return at
 
 
-def canonical_json(event: dict[str, Any]) -> str:
+def canonical_json(event: dict[str, Any], *, keyed: bool = False) -> str:
     """The canonical JSON of an event's hashed fields (sorted keys, no spaces)."""
     payload = {}
-    for name in HASHED_FIELDS:
+    for name in KEYED_FIELDS if keyed else HASHED_FIELDS:
         value = event.get(name)
         if isinstance(value, dt.datetime):
             value = _format_at(_normalise_at(value))
@@ -128,8 +160,52 @@ def canonical_json(event: dict[str, Any]) -> str:
 
 
 def event_hash(event: dict[str, Any]) -> str:
-    """SHA-256 (hex) of the event's canonical JSON, which includes ``prev_hash``."""
+    """SHA-256 (hex) of the event's canonical JSON, which includes ``prev_hash`` (unkeyed events)."""
     return hashlib.sha256(canonical_json(event).encode("utf-8")).hexdigest()
+
+
+def event_mac(event: dict[str, Any], key: bytes) -> str:
+    """HMAC-SHA256 (hex) under ``key`` of the event's canonical JSON with ``via`` and ``target``."""
+    return hmac.new(key, canonical_json(event, keyed=True).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+# --------------------------------------------------------------------------- key and channel
+
+
+def bind_key(engine: Engine, key: bytes) -> None:
+    """Use ``key`` for every event written through ``engine`` (the web app and CLI call this)."""
+    from geo_risk.config import check_key_length
+
+    check_key_length(key, "the audit key")
+    _BOUND_KEYS[engine] = bytes(key)
+
+
+def environment_key() -> bytes | None:
+    """The key the settings give (``GEO_RISK_AUDIT_KEY`` / ``GEO_RISK_AUDIT_KEY_FILE``), or None."""
+    from geo_risk.config import Settings
+
+    return Settings.load().audit_key_bytes()
+
+
+def key_for(bind: Session | Connection | Engine) -> bytes | None:
+    """The key events written through ``bind`` are keyed with: bound to its engine, else the settings'."""
+    if isinstance(bind, Session):
+        bind = bind.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    key = _BOUND_KEYS.get(engine)
+    return key if key is not None else environment_key()
+
+
+def use_via(via: str | None) -> contextvars.Token:
+    """Record ``via`` (``session``, ``token``, ``cli`` or None) on the events this context writes."""
+    if via is not None and via not in VIAS:
+        msg = f"audit via must be one of {', '.join(VIAS)} or None, got {via!r}"
+        raise ValidationError(msg)
+    return _VIA.set(via)
+
+
+def current_via() -> str | None:
+    return _VIA.get()
 
 
 def _connection(session_or_conn: Session | Connection) -> Session | Connection:
@@ -165,11 +241,14 @@ def record(
     outcome: str,
     request_id: str,
     at: dt.datetime,
+    via: str | None = None,
+    target: str | None = None,
 ) -> AuditRecord:
     """Append one event to the chain inside the caller's transaction.
 
     The event is committed (or rolled back) together with the read it records; if
-    it cannot be written this raises and the caller's read must fail too.
+    it cannot be written (no audit key, a database error) this raises and the
+    caller's read must fail too.
 
     Parameters
     ----------
@@ -178,7 +257,7 @@ def record(
     username, role
         Who read.
     purpose
-        Why (``placement``, ``route``, ``briefing``, ``analysis``, ``audit`` ...).
+        Why (``placement``, ``route``, ``briefing``, ``analysis``, ``audit``, ``administration`` ...).
     pseudonym
         The young person whose data was read, or None for reads about no one.
     action
@@ -189,37 +268,15 @@ def record(
         The web request id (or a CLI run id) to join the event to logs.
     at
         When, in UTC (naive or aware).
+    via
+        How the actor was signed in (``session``, ``token``, ``cli``); default the one
+        set for this request or run with :func:`use_via`.
+    target
+        The account an administrator's action was about, if any.
     """
-    bind = _connection(session_or_conn)
-    if outcome not in OUTCOMES:
-        msg = f"audit outcome must be one of {', '.join(OUTCOMES)}, got {outcome!r}"
-        raise ValidationError(msg)
-    for name, value in (("username", username), ("role", role), ("purpose", purpose), ("action", action),
-                        ("request_id", request_id)):
-        if not isinstance(value, str) or not value:
-            msg = f"audit {name} must be a non-empty string"
-            raise ValidationError(msg)
-    at = _normalise_at(at)
-    try:
-        _lock_chain(bind)
-        head = bind.execute(
-            select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-        ).first()
-        seq = 1 if head is None else int(head[0]) + 1
-        prev_hash = GENESIS_HASH if head is None else str(head[1])
-        event = {
-            "seq": seq, "at": at, "username": username, "role": role, "purpose": purpose,
-            "pseudonym": pseudonym, "action": action, "outcome": outcome, "request_id": request_id,
-            "prev_hash": prev_hash,
-        }
-        digest = event_hash(event)
-        bind.execute(insert(AuditEvent.__table__).values(**event, hash=digest))
-    except ValidationError:
-        raise
-    except Exception as exc:
-        msg = "the audit event could not be written, so the read it records is refused"
-        raise DataSourceError(msg) from exc
-    return AuditRecord(hash=digest, **event)
+    return _append(session_or_conn, [pseudonym], username=username, role=role, purpose=purpose, action=action,
+                   outcome=outcome, request_id=request_id, at=at, via=via, target=target,
+                   what="the audit event could not be written, so the read it records is refused")[0]
 
 
 def record_many(
@@ -233,19 +290,20 @@ def record_many(
     outcome: str,
     request_id: str,
     at: dt.datetime,
+    via: str | None = None,
 ) -> list[AuditRecord]:
     """Append one event per pseudonym (same who, why, what and request), in one insert.
 
     Used when one read shows several young people (a list, a network): each of them
     gets an event, so the per-person report lists the read. The chain lock is taken and
-    the head read once; the events are hashed in order and written with a single
+    the head read once; the events are keyed in order and written with a single
     multi-row insert, inside the caller's transaction (see :func:`record`).
 
     Parameters
     ----------
     pseudonyms
         The young people shown, in the order to record them; duplicates are dropped.
-    username, role, purpose, action, outcome, request_id, at
+    username, role, purpose, action, outcome, request_id, at, via
         As for :func:`record`.
 
     Returns
@@ -253,6 +311,15 @@ def record_many(
     list of AuditRecord
         The events written (empty when ``pseudonyms`` is empty: nothing is written).
     """
+    keys = list(dict.fromkeys(pseudonyms))
+    return _append(session_or_conn, keys, username=username, role=role, purpose=purpose, action=action,
+                   outcome=outcome, request_id=request_id, at=at, via=via, target=None,
+                   what="the audit events could not be written, so the read they record is refused")
+
+
+def _append(session_or_conn: Session | Connection, pseudonyms: list[str | None], *, username: str, role: str,
+            purpose: str, action: str, outcome: str, request_id: str, at: dt.datetime, via: str | None,
+            target: str | None, what: str) -> list[AuditRecord]:
     bind = _connection(session_or_conn)
     if outcome not in OUTCOMES:
         msg = f"audit outcome must be one of {', '.join(OUTCOMES)}, got {outcome!r}"
@@ -262,10 +329,19 @@ def record_many(
         if not isinstance(value, str) or not value:
             msg = f"audit {name} must be a non-empty string"
             raise ValidationError(msg)
-    keys = list(dict.fromkeys(pseudonyms))
-    if not keys:
+    via = via if via is not None else _VIA.get()
+    if via is not None and via not in VIAS:
+        msg = f"audit via must be one of {', '.join(VIAS)} or None, got {via!r}"
+        raise ValidationError(msg)
+    if target is not None and (not isinstance(target, str) or not target or len(target) > 80):
+        msg = "audit target must be a username (1-80 characters) or None"
+        raise ValidationError(msg)
+    if not pseudonyms:
         return []
     at = _normalise_at(at)
+    key = key_for(bind)
+    if key is None:
+        raise DataSourceError(_NO_KEY)
     out: list[AuditRecord] = []
     try:
         _lock_chain(bind)
@@ -275,101 +351,145 @@ def record_many(
         seq = 0 if head is None else int(head[0])
         prev_hash = GENESIS_HASH if head is None else str(head[1])
         rows = []
-        for pseudonym in keys:
+        for pseudonym in pseudonyms:
             seq += 1
             event = {
                 "seq": seq, "at": at, "username": username, "role": role, "purpose": purpose,
                 "pseudonym": pseudonym, "action": action, "outcome": outcome, "request_id": request_id,
-                "prev_hash": prev_hash,
+                "prev_hash": prev_hash, "via": via, "target": target,
             }
-            digest = event_hash(event)
-            rows.append({**event, "hash": digest})
-            out.append(AuditRecord(hash=digest, **event))
+            digest = event_mac(event, key)
+            rows.append({**event, "hash": digest, "keyed": True})
+            out.append(AuditRecord(hash=digest, keyed=True, **event))
             prev_hash = digest
         bind.execute(insert(AuditEvent.__table__), rows)
     except ValidationError:
         raise
     except Exception as exc:
-        msg = "the audit events could not be written, so the read they record is refused"
-        raise DataSourceError(msg) from exc
+        raise DataSourceError(what) from exc
     return out
+
+
+_COLUMNS = ("seq", "at", "username", "role", "purpose", "pseudonym", "action", "outcome", "request_id", "prev_hash",
+            "hash", "via", "target", "keyed")
+
+
+def _record_of(row: Any) -> AuditRecord:
+    return AuditRecord(
+        seq=int(row.seq), at=row.at, username=row.username, role=row.role, purpose=row.purpose,
+        pseudonym=row.pseudonym, action=row.action, outcome=row.outcome, request_id=row.request_id,
+        prev_hash=row.prev_hash, hash=row.hash, via=row.via, target=row.target, keyed=bool(row.keyed),
+    )
 
 
 def _rows(conn: Connection, *, batch: int = 5000) -> Iterator[AuditRecord]:
     cols = AuditEvent.__table__.c
     result = conn.execution_options(stream_results=True, yield_per=batch).execute(
-        select(cols.seq, cols.at, cols.username, cols.role, cols.purpose, cols.pseudonym, cols.action,
-               cols.outcome, cols.request_id, cols.prev_hash, cols.hash).order_by(cols.seq)
+        select(*(cols[name] for name in _COLUMNS)).order_by(cols.seq)
     )
     for row in result:
-        yield AuditRecord(
-            seq=int(row.seq), at=row.at, username=row.username, role=row.role, purpose=row.purpose,
-            pseudonym=row.pseudonym, action=row.action, outcome=row.outcome, request_id=row.request_id,
-            prev_hash=row.prev_hash, hash=row.hash,
-        )
+        yield _record_of(row)
 
 
-def check_chain(events: Iterable[AuditRecord], *, expected_head: str | None = None) -> VerifyResult:
+def check_chain(events: Iterable[AuditRecord], *, key: bytes | None, keyed_from: int = 1,
+                expected_head: str | None = None) -> VerifyResult:
     """Check a sequence of events ordered by ``seq``; see :func:`verify`."""
     events = list(events)
     seen_hashes: dict[str, int] = {}
     prev: AuditRecord | None = None
+    first_keyed: int | None = None
     for event in events:
-        if event_hash(event.to_dict()) != event.hash:
-            return _bad(events, event.seq, "altered",
-                        f"event {event.seq} was altered: its contents no longer match its hash")
+        if event.keyed:
+            if key is None:
+                msg = ("the audit chain is keyed: set GEO_RISK_AUDIT_KEY (or GEO_RISK_AUDIT_KEY_FILE) to the key "
+                       "the app writes with to verify it")
+                raise ValidationError(msg)
+            if not hmac.compare_digest(event_mac(event.to_dict(), key), event.hash):
+                return _bad(events, event.seq, "altered",
+                            f"event {event.seq} was altered: its contents no longer match its keyed hash "
+                            "(or the audit key is not the one it was written with)", first_keyed)
+            if first_keyed is None:
+                first_keyed = event.seq
+        else:
+            if first_keyed is not None or event.seq >= keyed_from:
+                since = first_keyed if first_keyed is not None else keyed_from
+                return _bad(events, event.seq, "unkeyed",
+                            f"event {event.seq} is not keyed, but the chain is keyed from event {since}: it was "
+                            "rewritten without the key. If this chain was begun before the audit key was set, "
+                            "check when its first keyed event was written and set GEO_RISK_AUDIT_KEYED_FROM "
+                            "to that event's number", first_keyed)
+            if event_hash(event.to_dict()) != event.hash:
+                return _bad(events, event.seq, "altered",
+                            f"event {event.seq} was altered: its contents no longer match its hash", first_keyed)
         if prev is None:
             if event.prev_hash != GENESIS_HASH or event.seq != 1:
                 return _bad(events, event.seq, "deleted",
-                            f"events before {event.seq} were deleted: the chain does not start at the beginning")
+                            f"events before {event.seq} were deleted: the chain does not start at the beginning",
+                            first_keyed)
         elif event.prev_hash != prev.hash:
             later = {e.hash: e.seq for e in events if e.seq > event.seq}
             if event.prev_hash in seen_hashes or event.prev_hash in later:
                 return _bad(events, event.seq, "reordered",
-                            f"event {event.seq} was reordered: it does not follow event {prev.seq} in the chain")
+                            f"event {event.seq} was reordered: it does not follow event {prev.seq} in the chain",
+                            first_keyed)
             return _bad(events, event.seq, "deleted",
-                        f"events between {prev.seq} and {event.seq} were deleted: the chain link is missing")
+                        f"events between {prev.seq} and {event.seq} were deleted: the chain link is missing",
+                        first_keyed)
         elif event.seq != prev.seq + 1:
             return _bad(events, event.seq, "altered",
-                        f"event {event.seq} was renumbered: it follows {prev.seq} in the chain")
+                        f"event {event.seq} was renumbered: it follows {prev.seq} in the chain", first_keyed)
         seen_hashes[event.hash] = event.seq
         prev = event
     head = prev.hash if prev is not None else GENESIS_HASH
+    legacy = (first_keyed - 1) if first_keyed is not None else len(events)
+    note = f" ({legacy} from before the chain was keyed, checked by plain hash)" if legacy else ""
     if expected_head is not None and expected_head != head:
         if expected_head in seen_hashes:
             return VerifyResult(
-                ok=True, checked=len(events), head_hash=head,
-                message=f"{len(events)} events verified; the chain has grown since the given head",
+                ok=True, checked=len(events), head_hash=head, first_keyed_seq=first_keyed,
+                message=f"{len(events)} events verified{note}; the chain has grown since the given head",
             )
         return VerifyResult(
             ok=False, checked=len(events), head_hash=head, first_bad_seq=(prev.seq + 1 if prev else 1),
-            problem="head_mismatch",
+            problem="head_mismatch", first_keyed_seq=first_keyed,
             message="the given head hash is not in the chain: the newest events were deleted or rewritten",
         )
-    return VerifyResult(ok=True, checked=len(events), head_hash=head, message=f"{len(events)} events verified")
+    return VerifyResult(ok=True, checked=len(events), head_hash=head, first_keyed_seq=first_keyed,
+                        message=f"{len(events)} events verified{note}")
 
 
-def _bad(events: list[AuditRecord], seq: int, problem: str, message: str) -> VerifyResult:
+def _bad(events: list[AuditRecord], seq: int, problem: str, message: str, first_keyed: int | None) -> VerifyResult:
     head = events[-1].hash if events else GENESIS_HASH
     return VerifyResult(ok=False, checked=len(events), head_hash=head, first_bad_seq=seq, problem=problem,
-                        message=message)
+                        message=message, first_keyed_seq=first_keyed)
 
 
-def verify(engine: Engine | Connection, *, expected_head: str | None = None) -> VerifyResult:
-    """Recompute the chain and report the first altered, deleted or reordered event.
+def verify(engine: Engine | Connection, *, key: bytes | None = None, keyed_from: int = 1,
+           expected_head: str | None = None) -> VerifyResult:
+    """Recompute the chain and report the first altered, deleted, reordered or unkeyed event.
 
     Parameters
     ----------
     engine
         The store.
+    key
+        The audit key the events were written with; default the one events are written
+        with through ``engine`` (:func:`key_for`). With no key at all, a keyed event raises
+        :class:`ValidationError`.
+    keyed_from
+        ``seq`` from which every event must be keyed (the ``audit_keyed_from`` setting).
+        Events before it may be unkeyed ones from before the key was set, checked by
+        their plain SHA-256. Once one keyed event is seen, every later one must be keyed.
     expected_head
         A head hash recorded earlier (e.g. printed by a previous verify). When given, a
         chain that no longer contains it has lost or rewritten its newest events.
     """
+    if key is None:
+        key = key_for(engine)
     if isinstance(engine, Engine):
         with engine.connect() as conn:
-            return verify(conn, expected_head=expected_head)
-    return check_chain(_rows(engine), expected_head=expected_head)
+            return verify(conn, key=key, keyed_from=keyed_from, expected_head=expected_head)
+    return check_chain(_rows(engine), key=key, keyed_from=keyed_from, expected_head=expected_head)
 
 
 # --------------------------------------------------------------------------- reports
@@ -400,13 +520,7 @@ def count_events(conn: Connection | Session, *, action_prefix: str | None = None
 
 def _select(conn: Connection | Session, where: Any, limit: int) -> list[AuditRecord]:
     cols = AuditEvent.__table__.c
-    stmt = select(cols.seq, cols.at, cols.username, cols.role, cols.purpose, cols.pseudonym, cols.action,
-                  cols.outcome, cols.request_id, cols.prev_hash, cols.hash).order_by(cols.seq.desc()).limit(limit)
+    stmt = select(*(cols[name] for name in _COLUMNS)).order_by(cols.seq.desc()).limit(limit)
     if where is not None:
         stmt = stmt.where(where)
-    return [
-        AuditRecord(seq=int(r.seq), at=r.at, username=r.username, role=r.role, purpose=r.purpose,
-                    pseudonym=r.pseudonym, action=r.action, outcome=r.outcome, request_id=r.request_id,
-                    prev_hash=r.prev_hash, hash=r.hash)
-        for r in conn.execute(stmt)
-    ]
+    return [_record_of(r) for r in conn.execute(stmt)]

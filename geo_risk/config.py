@@ -71,6 +71,16 @@ class Settings:
         client's, for the failed-login limit among others. Set it only to the number
         of proxies that really are in front: any more and clients can choose their
         own address.
+    audit_key
+        The key of the audit chain's HMAC (at least 32 bytes), kept outside the database so
+        that someone who can write to the database cannot recompute the chain. Give it here
+        (``GEO_RISK_AUDIT_KEY``) or in a file (``audit_key_file``).
+    audit_key_file
+        A file holding the audit key (read once, surrounding white space ignored).
+    audit_keyed_from
+        The ``seq`` of the first keyed audit event (default 1: every event must be keyed).
+        A chain begun before the key was set keeps its older events checked by their plain
+        SHA-256; ``geo-risk audit verify`` names the first keyed event to set here.
     """
 
     data_dir: Path = field(default_factory=_default_data_dir)
@@ -83,6 +93,9 @@ class Settings:
     log_level: str = "INFO"
     school_holidays: Path | None = None
     trusted_proxies: int = 0
+    audit_key: str = ""
+    audit_key_file: Path | None = None
+    audit_keyed_from: int = 1
 
     @property
     def resolved_database_url(self) -> str:
@@ -147,11 +160,47 @@ class Settings:
     def load_policy(self) -> Policy:
         return Policy.load(self.policy_file or DEFAULT_POLICY_FILE)
 
+    def audit_key_bytes(self) -> bytes | None:
+        """The audit chain's key from ``audit_key`` or ``audit_key_file``; None when neither is set.
+
+        Raises
+        ------
+        ValidationError
+            If the key is shorter than :data:`MIN_KEY_BYTES` or its file cannot be read.
+        """
+        if self.audit_key:
+            key = self.audit_key.encode("utf-8")
+            where = "GEO_RISK_AUDIT_KEY"
+        elif self.audit_key_file is not None:
+            try:
+                key = Path(self.audit_key_file).read_bytes().strip()
+            except OSError as exc:
+                msg = (f"the audit key file {self.audit_key_file} cannot be read ({exc.strerror}); "
+                       "check GEO_RISK_AUDIT_KEY_FILE")
+                raise ValidationError(msg) from exc
+            where = f"the audit key file {self.audit_key_file}"
+        else:
+            return None
+        check_key_length(key, where)
+        return key
+
+
+MIN_KEY_BYTES = 32
+
+
+def check_key_length(key: bytes | str, where: str) -> None:
+    """Refuse a secret shorter than :data:`MIN_KEY_BYTES` bytes, saying how to make one."""
+    size = len(key.encode("utf-8") if isinstance(key, str) else key)
+    if size < MIN_KEY_BYTES:
+        msg = (f"{where} is {size} bytes long; it must be at least {MIN_KEY_BYTES} random bytes, e.g. "
+               "python3 -c 'import secrets; print(secrets.token_hex(32))'")
+        raise ValidationError(msg)
+
 
 def _coerce_setting(key: str, value: Any, origin: str) -> Any:
     if key in ("data_dir",):
         return Path(value)
-    if key in ("area_of_interest", "policy_file", "school_holidays"):
+    if key in ("area_of_interest", "policy_file", "school_holidays", "audit_key_file"):
         return Path(value) if value not in (None, "") else None
     if key == "cookie_secure":
         if isinstance(value, bool):
@@ -170,6 +219,12 @@ def _coerce_setting(key: str, value: Any, origin: str) -> Any:
         if isinstance(value, bool) or not (text.isascii() and text.isdigit()):
             msg = f"{origin} trusted_proxies must be a whole number of proxies, 0 or more, got {value!r}"
             raise ConfigError(msg)
+        return int(text)
+    if key == "audit_keyed_from":
+        text = str(value).strip()
+        if isinstance(value, bool) or not (text.isascii() and text.isdigit()) or int(text) < 1:
+            msg = f"{origin} audit_keyed_from must be an event number, 1 or more, got {value!r}"
+            raise ValidationError(msg)
         return int(text)
     if key == "log_level":
         text = str(value).upper()

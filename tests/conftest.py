@@ -131,3 +131,10 @@ def db(request, tmp_path):
 def db_url(db) -> str:
     """The URL of the ``db`` fixture's database (for the CLI and the web app)."""
     return db.url.render_as_string(hide_password=False)
+
+
+# --------------------------------------------------------------------------- audit key
+# Every audit event is keyed (HMAC); the suite writes them with this key unless a test binds
+# another one to its engine. Subprocesses (the CLI, the demo server) inherit it.
+TEST_AUDIT_KEY = "test-audit-key-for-the-suite-only-0123456789"
+os.environ.setdefault("GEO_RISK_AUDIT_KEY", TEST_AUDIT_KEY)

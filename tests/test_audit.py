@@ -177,3 +177,160 @@ def test_cli_audit_verify_and_report(db, db_url):
     broken = _cli(["audit", "verify"], db_url)
     assert broken.exit_code == 1
     assert "BROKEN at event 2 (altered)" in broken.output
+
+
+# --------------------------------------------------------------------------- keyed chain (issue 14, item 4)
+
+
+def _rechain_without_key(db, from_seq: int) -> None:
+    """What an attacker with database access does: recompute every hash from ``from_seq`` on,
+    with the triggers out of the way, as plain SHA-256 (they do not have the audit key)."""
+    with db.connect() as conn:
+        rows = conn.execute(text("SELECT seq, at, username, role, purpose, pseudonym, action, outcome, request_id, "
+                                 "prev_hash FROM audit_event ORDER BY seq")).mappings().all()
+    prev = None
+    for row in rows:
+        if row["seq"] < from_seq:
+            prev = None
+            continue
+        if prev is None:
+            with db.connect() as conn:
+                prev = conn.execute(text("SELECT hash FROM audit_event WHERE seq = :s"),
+                                    {"s": row["seq"] - 1}).scalar_one()
+        event = dict(row, prev_hash=prev)
+        digest = audit.event_hash(event)
+        _tamper(db, "UPDATE audit_event SET prev_hash = :p, hash = :h, keyed = :k WHERE seq = :s",
+                {"p": prev, "h": digest, "s": row["seq"], "k": False})
+        prev = digest
+
+
+def test_a_rewritten_and_rechained_event_is_caught_without_the_key(db):
+    _write(db, 6)
+    _tamper(db, "UPDATE audit_event SET pseudonym = 'YP-9999' WHERE seq = 3")
+    _rechain_without_key(db, 3)
+    result = audit.verify(db)
+    assert not result.ok and result.first_bad_seq == 3 and result.problem == "unkeyed"
+
+
+def test_a_rechain_under_a_guessed_key_is_caught(db):
+    _write(db, 5)
+    guessed = b"g" * 32
+    with db.connect() as conn:
+        rows = list(reversed(audit.recent_events(conn)))
+    prev = rows[1].hash
+    for rec in rows[2:]:
+        event = dict(rec.to_dict(), prev_hash=prev, pseudonym="YP-9999" if rec.seq == 3 else rec.pseudonym)
+        digest = audit.event_mac(event, guessed)
+        _tamper(db, "UPDATE audit_event SET pseudonym = :y, prev_hash = :p, hash = :h WHERE seq = :s",
+                {"y": event["pseudonym"], "p": prev, "h": digest, "s": rec.seq})
+        prev = digest
+    result = audit.verify(db)
+    assert not result.ok and result.first_bad_seq == 3 and result.problem == "altered"
+
+
+def test_without_an_audit_key_nothing_is_written(db, monkeypatch):
+    monkeypatch.delenv("GEO_RISK_AUDIT_KEY")
+    with pytest.raises(DataSourceError, match="GEO_RISK_AUDIT_KEY"), session_scope(db) as s:
+        audit.record(s, username="a", role="analyst", purpose="x", pseudonym="YP-1", action="x",
+                     outcome="allowed", request_id="r", at=T0)
+    with db.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM audit_event")).scalar_one() == 0
+
+
+def test_a_key_bound_to_the_engine_is_used_and_a_short_key_refused(db, monkeypatch):
+    key = b"k" * 40
+    monkeypatch.setitem(audit._BOUND_KEYS, db, b"")  # undone after the test: the PostGIS engine is shared
+    audit.bind_key(db, key)
+    _write(db, 2)
+    assert audit.verify(db, key=key).ok
+    assert not audit.verify(db, key=b"x" * 40).ok
+    with pytest.raises(ValidationError, match="at least 32"):
+        audit.bind_key(db, b"short")
+
+
+def _legacy_events(db, n: int) -> None:
+    """Events as written before the chain was keyed (plain SHA-256, no via/target)."""
+    prev = audit.GENESIS_HASH
+    for i in range(1, n + 1):
+        event = {"seq": i, "at": T0 + dt.timedelta(seconds=i), "username": "old", "role": "analyst",
+                 "purpose": "analysis", "pseudonym": f"YP-{i:04d}", "action": "network.view", "outcome": "allowed",
+                 "request_id": f"old-{i}", "prev_hash": prev}
+        digest = audit.event_hash(event)
+        with db.begin() as conn:
+            conn.execute(text("INSERT INTO audit_event (seq, at, username, role, purpose, pseudonym, action, outcome, "
+                              "request_id, prev_hash, hash) VALUES (:seq, :at, :username, :role, :purpose, "
+                              ":pseudonym, :action, :outcome, :request_id, :prev_hash, :hash)"),
+                         {**event, "hash": digest})
+        prev = digest
+
+
+def test_an_unkeyed_chain_is_keyed_from_a_recorded_point_on(db):
+    _legacy_events(db, 3)
+    _write(db, 3)  # keyed from event 4
+    strict = audit.verify(db)
+    assert not strict.ok and strict.problem == "unkeyed" and strict.first_bad_seq == 1
+    assert strict.first_keyed_seq is None
+    migrated = audit.verify(db, keyed_from=4)
+    assert migrated.ok and migrated.first_keyed_seq == 4 and "3 from before the chain was keyed" in migrated.message
+    # the legacy part is still checked as before
+    _tamper(db, "UPDATE audit_event SET pseudonym = 'YP-9999' WHERE seq = 2")
+    assert audit.verify(db, keyed_from=4).problem == "altered"
+
+
+def test_keyed_events_rewritten_as_legacy_ones_are_caught(db):
+    _legacy_events(db, 2)
+    _write(db, 4)  # events 3-6 keyed
+    _rechain_without_key(db, 5)
+    result = audit.verify(db, keyed_from=3)
+    assert not result.ok and result.first_bad_seq == 5 and result.problem == "unkeyed"
+    # even with a keyed_from set too late, an unkeyed event after a keyed one is refused
+    assert audit.verify(db, keyed_from=100).problem == "unkeyed"
+
+
+def test_events_say_how_the_actor_signed_in_and_whom_an_action_was_about(db):
+    token = audit.use_via("token")
+    try:
+        with session_scope(db) as s:
+            audit.record(s, username="adam", role="admin", purpose="administration", pseudonym=None,
+                         action="admin.user.disable", outcome="allowed", request_id="r1", at=T0, target="hana")
+            audit.record(s, username="ana", role="analyst", purpose="analysis", pseudonym="YP-1",
+                         action="network.view", outcome="allowed", request_id="r2", at=T0, via="session")
+    finally:
+        audit._VIA.reset(token)
+    with db.connect() as conn:
+        events = audit.recent_events(conn)
+    assert [(e.via, e.target) for e in events] == [("session", None), ("token", "hana")]
+    _tamper(db, "UPDATE audit_event SET via = 'session' WHERE seq = 1")
+    assert audit.verify(db).first_bad_seq == 1  # via is covered by the keyed hash
+    with pytest.raises(ValidationError, match="via"):
+        audit.use_via("telepathy")
+
+
+def test_cli_audit_verify_needs_the_key(db, db_url, monkeypatch):
+    _write(db, 2)
+    monkeypatch.delenv("GEO_RISK_AUDIT_KEY")
+    out = _cli(["audit", "verify"], db_url)
+    assert out.exit_code == 2 and "GEO_RISK_AUDIT_KEY" in out.output
+
+
+def test_cli_audit_verify_names_the_first_keyed_event_of_a_migrated_chain(db, db_url):
+    _legacy_events(db, 2)
+    _write(db, 2)
+    from click.testing import CliRunner
+
+    from geo_risk.cli import _context, main
+
+    def run(env):
+        for cached in (_context.settings, _context.policy, _context.engine):
+            cached.cache_clear()
+        try:
+            return CliRunner().invoke(main, ["audit", "verify"], env={"GEO_RISK_DATABASE_URL": db_url, **env})
+        finally:
+            _context.engine().dispose()
+            for cached in (_context.settings, _context.policy, _context.engine):
+                cached.cache_clear()
+
+    strict = run({})
+    assert strict.exit_code == 1 and "BROKEN at event 1 (unkeyed)" in strict.output
+    ok = run({"GEO_RISK_AUDIT_KEYED_FROM": "3"})
+    assert ok.exit_code == 0 and "GEO_RISK_AUDIT_KEYED_FROM=3" in ok.output

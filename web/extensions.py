@@ -31,6 +31,11 @@ class Store:
             self._engine = create_store_engine(settings.resolved_database_url, pool_size=10, max_overflow=10) \
                 if settings.resolved_database_url.startswith("postgresql") \
                 else create_store_engine(settings.resolved_database_url)
+        key = self._app.config.get("GEO_RISK_AUDIT_KEY")
+        if key:
+            from geo_risk import audit
+
+            audit.bind_key(self._engine, key)
         return self._engine
 
     @property

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, current_app, g, render_template, request
 
 from geo_risk import audit
 from web.extensions import store
@@ -13,7 +13,7 @@ bp = Blueprint("privacy", __name__, url_prefix="/privacy")
 @bp.get("/")
 def index():
     engine = store().engine
-    result = audit.verify(engine)
+    result = audit.verify(engine, keyed_from=current_app.config["GEO_RISK_AUDIT_KEYED_FROM"])
     with engine.connect() as conn:
         recent = audit.recent_events(conn, limit=100)
         total = audit.count_events(conn)

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from geo_risk.config import Settings
+from geo_risk.config import Settings, check_key_length
 from geo_risk.errors import ValidationError
 from web.ratelimit import limits_from_config
 
@@ -55,6 +55,8 @@ def configure(app: Flask, config: Mapping[str, Any] | None) -> None:
         GEO_RISK_WARM_UP=True,  # build surfaces, walk graph and map layers in the background after a load
         GEO_RISK_TILE_URL=settings.tile_url,
         GEO_RISK_TRUSTED_PROXIES=settings.trusted_proxies,  # reverse proxies setting X-Forwarded-For
+        GEO_RISK_AUDIT_KEY=settings.audit_key_bytes(),  # the audit chain's HMAC key (bytes)
+        GEO_RISK_AUDIT_KEYED_FROM=settings.audit_keyed_from,
     )
     app.config.update(overrides)
     if app.config.get("DEBUG"):
@@ -62,6 +64,14 @@ def configure(app: Flask, config: Mapping[str, Any] | None) -> None:
         raise ValidationError(msg)
     if not app.config.get("SECRET_KEY") and not app.config.get("TESTING"):
         msg = "set GEO_RISK_SECRET_KEY (a long random string) to serve the web app"
+        raise ValidationError(msg)
+    if app.config.get("SECRET_KEY"):
+        check_key_length(app.config["SECRET_KEY"], "GEO_RISK_SECRET_KEY")
+    if app.config.get("GEO_RISK_AUDIT_KEY"):
+        check_key_length(app.config["GEO_RISK_AUDIT_KEY"], "the audit key")
+    elif not app.config.get("TESTING"):
+        msg = ("set GEO_RISK_AUDIT_KEY or GEO_RISK_AUDIT_KEY_FILE (at least 32 random bytes, kept outside the "
+               "database) to serve the web app: it keys the audit chain")
         raise ValidationError(msg)
     limits_from_config(app.config)  # a bad limit stops the app here, not at every sign-in
     if app.config.get("GEO_RISK_POLICY") is None:  # a bad policy stops the app here, every problem listed

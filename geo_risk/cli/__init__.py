@@ -37,6 +37,9 @@ def main(verbose: int) -> None:
         level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)],
         format="%(levelname)s %(name)s: %(message)s",
     )
+    from geo_risk import audit
+
+    audit.use_via("cli")  # audit events written by this run say it came through the command line
 
 
 # --- command modules: one import line each (keep this list sorted) ---

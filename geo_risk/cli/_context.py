@@ -21,9 +21,28 @@ def policy() -> Policy:
     return settings().load_policy()
 
 
+DEMO_AUDIT_KEY_FILE = "demo-audit-key"
+
+
+def audit_key() -> bytes | None:
+    """The audit key: the settings' one, else the demo's (``<data_dir>/demo-audit-key``), else None."""
+    key = settings().audit_key_bytes()
+    if key is None:
+        demo_key = settings().data_dir / DEMO_AUDIT_KEY_FILE
+        if demo_key.is_file():
+            key = demo_key.read_bytes().strip()
+    return key
+
+
 @functools.cache
 def engine() -> Engine:
-    return create_store_engine(settings().resolved_database_url)
+    from geo_risk import audit
+
+    eng = create_store_engine(settings().resolved_database_url)
+    key = audit_key()
+    if key is not None:
+        audit.bind_key(eng, key)
+    return eng
 
 
 def migrated_engine() -> Engine:

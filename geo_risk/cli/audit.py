@@ -18,12 +18,28 @@ def audit_group() -> None:
 @click.option("--head", "expected_head", default=None,
               help="A head hash kept from an earlier verify: also detects deleted newest events.")
 def audit_verify(expected_head: str | None) -> None:
-    """Recompute the hash chain and report the first altered, deleted or reordered event (exit 1 if any)."""
-    from geo_risk import audit
+    """Recompute the keyed hash chain and report the first altered, deleted, reordered or unkeyed event.
 
-    result = audit.verify(_context.migrated_engine(), expected_head=expected_head)
+    Needs the audit key the app writes with (GEO_RISK_AUDIT_KEY or GEO_RISK_AUDIT_KEY_FILE).
+    Exits 1 if the chain is broken.
+    """
+    from geo_risk import audit
+    from geo_risk.errors import ValidationError
+
+    engine = _context.migrated_engine()
+    key = _context.audit_key()
+    if key is None:
+        msg = ("no audit key: set GEO_RISK_AUDIT_KEY or GEO_RISK_AUDIT_KEY_FILE to the key the app writes with; "
+               "without it a rewritten chain cannot be told from a true one")
+        raise ValidationError(msg)
+    result = audit.verify(engine, key=key, keyed_from=_context.settings().audit_keyed_from,
+                          expected_head=expected_head)
     if result.ok:
         click.echo(f"ok: {result.message}")
+        if result.first_keyed_seq is not None and result.first_keyed_seq > 1:
+            click.echo(f"keyed from event {result.first_keyed_seq}: once you have checked that the events before "
+                       f"it were written before the audit key was set, set GEO_RISK_AUDIT_KEYED_FROM="
+                       f"{result.first_keyed_seq} so that an unkeyed event after it is reported")
         click.echo(f"head: {result.head_hash}  (keep this elsewhere; pass it back with --head)")
         return
     click.secho(f"BROKEN at event {result.first_bad_seq} ({result.problem}): {result.message}", fg="red", err=True)
@@ -46,9 +62,9 @@ def audit_report(pseudonym: str | None, username: str | None, limit: int) -> Non
             events = audit.events_for_user(conn, username, limit=limit)
         else:
             events = audit.recent_events(conn, limit=limit)
-    click.echo(f"{'seq':>7}  {'at (UTC)':<19}  {'user':<16} {'role':<16} {'purpose':<14} {'young person':<12} "
-               f"{'action':<28} outcome")
+    click.echo(f"{'seq':>7}  {'at (UTC)':<19}  {'user':<16} {'role':<16} {'via':<7} {'purpose':<14} "
+               f"{'young person':<12} {'action':<28} {'outcome':<9} account")
     for e in events:
-        click.echo(f"{e.seq:>7}  {e.at:%Y-%m-%d %H:%M:%S}  {e.username:<16} {e.role:<16} {e.purpose:<14} "
-                   f"{e.pseudonym or '-':<12} {e.action:<28} {e.outcome}")
+        click.echo(f"{e.seq:>7}  {e.at:%Y-%m-%d %H:%M:%S}  {e.username:<16} {e.role:<16} {e.via or '-':<7} "
+                   f"{e.purpose:<14} {e.pseudonym or '-':<12} {e.action:<28} {e.outcome:<9} {e.target or '-'}")
     click.echo(f"{len(events)} event(s)")

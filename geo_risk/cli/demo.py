@@ -12,9 +12,9 @@ import click
 from geo_risk.cli import _context, main
 
 
-def _demo_secret(data_dir: Path) -> str:
-    """A per-installation session key kept in the data directory (created once, mode 600)."""
-    path = data_dir / "demo-secret-key"
+def _demo_secret(data_dir: Path, name: str = "demo-secret-key") -> str:
+    """A per-installation key kept in the data directory (created once, mode 600)."""
+    path = data_dir / name
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_hex(32))
@@ -40,6 +40,11 @@ def demo(reset: bool, no_serve: bool, size: str, seed: int, host: str, port: int
 
     settings = _context.settings()
     data_dir = Path(settings.data_dir)
+    if settings.audit_key_bytes() is None:
+        # The demo keys its audit chain with a key generated beside its database; other
+        # commands on the same data directory find it there. It protects nothing against
+        # someone who can read the data directory: a real deployment keeps its key elsewhere.
+        _demo_secret(data_dir, _context.DEMO_AUDIT_KEY_FILE)
     info = prepare_demo(_context.engine(), data_dir, size=size, seed=seed, reset=reset,
                         progress=lambda line: click.echo(line, err=True))
     click.echo("")
@@ -60,6 +65,8 @@ def demo(reset: bool, no_serve: bool, size: str, seed: int, host: str, port: int
     overrides: dict[str, object] = {}
     if not settings.secret_key:
         overrides["secret_key"] = _demo_secret(data_dir)
+    if settings.audit_key_bytes() is None:
+        overrides["audit_key_file"] = data_dir / _context.DEMO_AUDIT_KEY_FILE
     if "GEO_RISK_COOKIE_SECURE" not in os.environ:
         overrides["cookie_secure"] = False  # the demo is served over plain local HTTP
     serve_app(host=host, port=port, settings=dataclasses.replace(settings, **overrides))

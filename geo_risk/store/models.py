@@ -203,6 +203,41 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=0)
     api_token_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    # SHA-256 of the one-time activation code an approved privileged account needs at first sign-in
+    activation_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # TOTP two-factor sign-in: the base32 secret, when enrolment finished, the last time step used
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_enabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # SHA-256 of each unused recovery code
+    recovery_codes: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    # the demo's accounts on the synthetic city: no second factor while the data is synthetic
+    demo_account: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AccountRequest(Base):
+    """An administrator's request to create or promote an account to a privileged role.
+
+    Creating or promoting an analyst, admin or privacy officer takes two administrators:
+    one asks (``requested_by``), another approves or rejects (``decided_by``). A request to
+    create carries the argon2id hash of the first password the requester chose; the account
+    is made only on approval, and the approver is shown a one-time activation code the new
+    user needs too, so neither administrator alone can sign in as it.
+    """
+
+    __tablename__ = "account_request"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # create | role
+    username: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(24))
+    school_urns: Mapped[str] = mapped_column(String(400), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)  # approved | rejected
 
 
 class Referral(Base):
@@ -312,6 +347,12 @@ class AuditEvent(Base):
     request_id: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # session | token | cli: how the actor was signed in (None on events from before 0005)
+    via: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # the account an administrator's action was about
+    target: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    # True: ``hash`` is an HMAC under the audit key; False: a plain SHA-256 from before 0005
+    keyed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class LoginAttempt(Base):

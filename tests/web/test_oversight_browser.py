@@ -9,6 +9,7 @@ in conflict (link L2) with peer group 2, which spends time next to postcode ZZ1 
 
 from __future__ import annotations
 
+import os
 import datetime as dt
 import importlib.util
 import sys
@@ -63,8 +64,8 @@ def seeded_server(tmp_path_factory):
         s.add(ChronologyEntry(child_pseudonym="YP-0001", occurred_at=web_seed.NOW - dt.timedelta(days=4),
                               kind="concern", summary="Mother found cash and a second phone in his room",
                               evidence_grade="B", source="Mother", source_type="parent_carer"))
-    app = create_app({"SECRET_KEY": "browser-test-secret-0123456789", "GEO_RISK_ENGINE": engine,
-                      "GEO_RISK_SETTINGS": Settings(cookie_secure=False), "GEO_RISK_CLOCK": lambda: web_seed.NOW})
+    app = create_app({"SECRET_KEY": "browser-test-secret-0123456789abcdef", "GEO_RISK_ENGINE": engine,
+                      "GEO_RISK_SETTINGS": Settings(cookie_secure=False, audit_key=os.environ["GEO_RISK_AUDIT_KEY"]), "GEO_RISK_CLOCK": lambda: web_seed.NOW})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -7,6 +7,7 @@ no console error, and saves a screenshot under ``test-artifacts/``. Never runs
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,8 +74,8 @@ def live_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser")
     engine = create_store_engine(f"sqlite:///{folder / 'city.sqlite'}")
     cast = _prepare_city(engine, folder)
-    config = {"SECRET_KEY": "browser-test-secret-0123456789", "GEO_RISK_ENGINE": engine,
-              "GEO_RISK_SETTINGS": Settings(cookie_secure=False)}
+    config = {"SECRET_KEY": "browser-test-secret-0123456789abcdef", "GEO_RISK_ENGINE": engine,
+              "GEO_RISK_SETTINGS": Settings(cookie_secure=False, audit_key=os.environ["GEO_RISK_AUDIT_KEY"])}
     if not cast.demo:
         import web_seed
 
