@@ -88,7 +88,8 @@ def _create_users(engine: Engine, school_urns: list[str]) -> tuple[dict[str, str
             if username in existing:
                 continue
             password = secrets.token_urlsafe(12)
-            create_user(s, username, role, password, school_urns=school_urns if role == "school" else ())
+            create_user(s, username, role, password, school_urns=school_urns if role == "school" else (),
+                        demo_account=True)
             passwords[role] = password
     return usernames, passwords
 

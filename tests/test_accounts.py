@@ -158,7 +158,9 @@ def test_cli_users_add_list_disable_token(db, db_url):
     result = _cli(["users", "add", "Dora", "--role", "school", "--school", "100001", "--password", PW], db_url)
     assert result.exit_code == 0, result.output
     assert "added dora (school)" in result.output
+    assert "--password is deprecated" in result.output
     prompted = _cli(["users", "add", "eve", "--role", "analyst"], db_url, input=f"{PW}\n{PW}\n")
+    assert "added eve (analyst)" in prompted.output  # no enabled administrator yet: added at once
     assert prompted.exit_code == 0, prompted.output
     listing = _cli(["users", "list"], db_url)
     assert "dora" in listing.output and "100001" in listing.output and "eve" in listing.output
@@ -173,3 +175,128 @@ def test_cli_users_add_list_disable_token(db, db_url):
     assert bad.exit_code == 2 and "at least 10 characters" in bad.output
     missing = _cli(["users", "disable", "nobody"], db_url)
     assert missing.exit_code == 2 and "no user" in missing.output
+
+
+# --------------------------------------------------------------------------- issue 14: administrators
+
+
+def _admins(s, *names):
+    return [accounts.create_user(s, n, "admin", PW) for n in names]
+
+
+def _actor(user, at=NOW):
+    return accounts.Actor(username=user.username, role=user.role, user_id=user.id, request_id="req", at=at)
+
+
+def _events(db):
+    from geo_risk import audit
+
+    with db.connect() as conn:
+        return list(reversed(audit.recent_events(conn)))
+
+
+def test_a_privileged_account_needs_a_second_administrator(db):
+    from geo_risk.errors import AccessDenied
+
+    with session_scope(db) as s:
+        alice, _bob = _admins(s, "alice", "bob")
+        asked = accounts.add_account(s, _actor(alice), "newana", "analyst", PW)
+        assert not asked.done and asked.request is not None
+        assert s.execute(accounts.select(accounts.User).where(accounts.User.username == "newana")).first() is None
+        rid = asked.request.id
+    with session_scope(db) as s, pytest.raises(AccessDenied, match="second administrator"):
+        accounts.decide_request(s, _actor(accounts.get_user(s, "alice")), rid, approve=True)
+    with session_scope(db) as s:
+        done = accounts.decide_request(s, _actor(accounts.get_user(s, "bob")), rid, approve=True)
+        code = done.activation_code
+        user = accounts.get_user(s, "newana")
+        assert user.role == "analyst" and user.activation_hash
+        assert accounts.check_activation(user, code) and not accounts.check_activation(user, code + "x")
+        assert accounts.verify_password(user, PW)  # the requester's password, and the approver's code: both needed
+    events = [(e.username, e.action, e.target, e.outcome) for e in _events(db)]
+    assert events == [("alice", "admin.user.request_create", "newana", "allowed"),
+                      ("bob", "admin.request.approve", "newana", "allowed")]
+
+
+def test_an_unprivileged_account_is_added_at_once_and_audited(db):
+    with session_scope(db) as s:
+        (alice,) = _admins(s, "alice")
+        result = accounts.add_account(s, _actor(alice), "hanna", "housing", PW)
+        assert result.done and result.user.role == "housing"
+    assert [(e.action, e.target) for e in _events(db)] == [("admin.user.create", "hanna")]
+
+
+def test_promotion_waits_for_approval_and_other_admin_actions_are_audited(db):
+    with session_scope(db) as s:
+        alice, bob = _admins(s, "alice", "bob")
+        hanna = accounts.create_user(s, "hanna", "housing", PW)
+        asked = accounts.change_role(s, _actor(alice), hanna, "analyst")
+        assert not asked.done and hanna.role == "housing"
+        rejected = accounts.decide_request(s, _actor(bob), asked.request.id, approve=False)
+        assert rejected.activation_code is None and hanna.role == "housing"
+        moved = accounts.change_role(s, _actor(alice), hanna, "transport")
+        assert moved.done and hanna.role == "transport"
+        accounts.disable_account(s, _actor(alice), hanna)
+        accounts.enable_account(s, _actor(alice), hanna)
+        with pytest.raises(ValidationError, match="your own role"):
+            accounts.change_role(s, _actor(alice), alice, "analyst")
+        with pytest.raises(ValidationError, match="your own account"):
+            accounts.disable_account(s, _actor(alice), alice)
+    assert [(e.username, e.action, e.target) for e in _events(db)] == [
+        ("alice", "admin.user.request_role", "hanna"), ("bob", "admin.request.reject", "hanna"),
+        ("alice", "admin.user.role", "hanna"), ("alice", "admin.user.disable", "hanna"),
+        ("alice", "admin.user.enable", "hanna")]
+
+
+def test_the_last_enabled_administrator_cannot_be_removed(db):
+    with session_scope(db) as s:
+        (alice,) = _admins(s, "alice")
+        operator = accounts.Actor.operator("run-1", NOW)
+        with pytest.raises(ValidationError, match="only enabled administrator"):
+            accounts.disable_account(s, operator, alice)
+        with pytest.raises(ValidationError, match="only enabled administrator"):
+            accounts.change_role(s, operator, alice, "housing")
+
+
+def test_only_the_holder_creates_their_token(db):
+    from geo_risk.errors import AccessDenied
+
+    with session_scope(db) as s:
+        (alice,) = _admins(s, "alice")
+        ana = accounts.create_user(s, "ana", "analyst", PW)
+        with pytest.raises(AccessDenied):
+            accounts.create_own_token(s, _actor(alice), ana, PW)
+        with pytest.raises(ValidationError, match="password"):
+            accounts.create_own_token(s, _actor(ana), ana, "not the password")
+        token = accounts.create_own_token(s, _actor(ana), ana, PW)
+        assert accounts.user_for_token(s, token).username == "ana"
+    assert [(e.username, e.action, e.outcome) for e in _events(db)] == [("ana", "account.token.create", "allowed")]
+
+
+def test_cli_bootstraps_the_first_admin_then_files_requests(db, db_url):
+    first = _cli(["users", "add", "root", "--role", "admin"], db_url, input=f"{PW}\n{PW}\n")
+    assert first.exit_code == 0 and "added root (admin)" in first.output
+    second = _cli(["users", "add", "boss", "--role", "analyst", "--password-stdin"], db_url, input=f"{PW}\n")
+    assert second.exit_code == 0 and "a second administrator must approve" in second.output
+    with session_scope(db) as s, pytest.raises(NotFound):
+        accounts.get_user(s, "boss")
+    housing = _cli(["users", "add", "hanna", "--role", "housing", "--password-stdin"], db_url, input=f"{PW}\n")
+    assert "added hanna (housing)" in housing.output
+    listing = _cli(["users", "list"], db_url)
+    assert "boss -> analyst" in listing.output
+    events = _events(db)
+    assert [e.action for e in events] == ["admin.user.create", "admin.user.request_create", "admin.user.create"]
+    assert {e.via for e in events} == {"cli"} and {e.role for e in events} == {"operator"}
+    assert all(e.username.startswith("cli:") for e in events)
+
+
+@pytest.mark.parametrize("password", ["aaaaaaaaaa", "password12", "Password123!", "1234567890", "abcabcabca",
+                                      "qwertyuiop", "P@ssw0rd2024", "iloveyou99", "abababab12"])
+def test_common_breached_and_repetitive_passwords_are_refused(db, password):
+    with session_scope(db) as s, pytest.raises(ValidationError, match="that password is"):
+        accounts.create_user(s, "zed", "housing", password)
+
+
+@pytest.mark.parametrize("password", ["correct horse battery", "zq8-Lm2k-Tr", "lantern orbit cactus"])
+def test_uncommon_passwords_are_accepted(password):
+    accounts.check_password_strength(password)

@@ -21,9 +21,13 @@ ROUTE_POLICY: Mapping[str, str | frozenset[str]] = {
     "static": PUBLIC,
     "main.healthz": PUBLIC,
     "auth.login": PUBLIC,
+    "auth.login_step": PUBLIC,  # the steps after a right password (activation code, two-factor)
     # any signed-in user
     "main.index": SIGNED_IN,
     "auth.logout": SIGNED_IN,
+    "auth.account": SIGNED_IN,
+    "auth.account_token": SIGNED_IN,  # one's own API token only
+    "auth.account_two_factor": SIGNED_IN,
     "api_v1.openapi": SIGNED_IN,
     "api_v1.docs": SIGNED_IN,
     # housing: placement checks for referred young people
@@ -74,7 +78,8 @@ ROUTE_POLICY: Mapping[str, str | frozenset[str]] = {
     "admin.user_create": frozenset({AD}),
     "admin.user_disable": frozenset({AD}),
     "admin.user_enable": frozenset({AD}),
-    "admin.user_token": frozenset({AD}),
+    "admin.user_role": frozenset({AD}),
+    "admin.request_decide": frozenset({AD}),
     # privacy officer: audit reports
     "privacy.index": frozenset({P}),
     "privacy.by_person": frozenset({P}),

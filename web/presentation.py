@@ -47,7 +47,7 @@ def role_label(role: str) -> str:
 def nav_items(user) -> list[tuple[str, str]]:
     if user is None:
         return []
-    return list(_NAV.get(user.role, []))
+    return [*_NAV.get(user.role, []), ("auth.account", "My account")]
 
 
 def band_colour(band: str | None) -> str:

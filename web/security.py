@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, jsonify, redirect, request, session, url_for
 
-from geo_risk import accounts
+from geo_risk import accounts, audit
 from geo_risk.store.models import User
 from web import policy
 from web.extensions import csrf, store
@@ -68,6 +68,7 @@ def _start() -> None:
     g.now = current_app.config["GEO_RISK_CLOCK"]()
     g.started = time.perf_counter()
     g.user = None
+    audit.use_via(None)  # set again once the caller is known: audit events say session or token
 
 
 def start_session(user: User) -> None:
@@ -94,6 +95,7 @@ def _authenticate() -> None:
                 user = accounts.user_for_token(s, token.strip())
                 if user is not None:
                     g.user = CurrentUser.from_user(user, "token")
+                    audit.use_via("token")
         return
     uid = session.get("uid")
     if uid is None:
@@ -110,6 +112,7 @@ def _authenticate() -> None:
         if user is None or user.disabled or user.session_version != session.get("sv"):
             return _end_session("ended")
         g.user = CurrentUser.from_user(user, "session")
+    audit.use_via("session")
     session["seen"] = stamp
 
 

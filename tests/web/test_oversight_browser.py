@@ -9,9 +9,9 @@ in conflict (link L2) with peer group 2, which spends time next to postcode ZZ1 
 
 from __future__ import annotations
 
-import os
 import datetime as dt
 import importlib.util
+import os
 import sys
 import threading
 from pathlib import Path

@@ -138,15 +138,20 @@ def test_referral_grant_and_revoke(signed_in, info, seeded):
 def test_admin_adds_and_disables_users(signed_in, info):
     adam = signed_in("adam")
     adam.get("/admin/users")
-    assert adam.post("/admin/users", {"username": "newbie", "role": "analyst",
+    assert adam.post("/admin/users", {"username": "newbie", "role": "housing",
                                       "password": "another-password-9"}).status_code == 303
     assert "newbie" in _text(adam.get("/admin/users"))
     assert adam.post("/admin/users", {"username": "x", "role": "analyst", "password": "p"}).status_code == 400
     assert adam.post(f"/admin/users/{info.users['adam']}/disable").status_code == 400  # not oneself
-    issued = adam.post(f"/admin/users/{info.users['harry']}/token")
+
+
+def test_users_create_their_own_token_shown_once(signed_in):
+    harry = signed_in("harry")
+    harry.get("/account")
+    issued = harry.post("/account/token", {"password": "test-password-1"})
     assert re.search(r'id="new-token">grk_', _text(issued))
     assert "grk_" not in issued.headers.get("Set-Cookie", "")
-    assert 'id="new-token"' not in _text(adam.get("/admin/users"))  # shown once
+    assert 'id="new-token"' not in _text(harry.get("/account"))  # shown once
 
 
 @pytest.mark.parametrize("who", ["hana", "tariq", "sami", "ana", "adam", "pat"])

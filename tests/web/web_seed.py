@@ -116,7 +116,9 @@ def seed(engine, *, incidents: int = 400, seed_value: int = 7) -> Seeded:
                               source="social care", source_type="social_care"))
         s.flush()
         for username, (role, urns) in USERS.items():
-            out.users[username] = accounts.create_user(s, username, role, PASSWORD, school_urns=urns).id
+            # Exempt from two-factor sign-in on this synthetic city, as the demo's accounts are.
+            out.users[username] = accounts.create_user(s, username, role, PASSWORD, school_urns=urns,
+                                                       demo_account=True).id
         hana = accounts.get_user(s, "hana")
         tariq = accounts.get_user(s, "tariq")
         ana = accounts.get_user(s, "ana")
