@@ -23,6 +23,32 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"database schema is at {revision}: {eng.url.render_as_string(hide_password=True)}")
 
 
+@db.command("grant-app")
+@click.argument("role")
+@click.option("--password-env", default=None, metavar="VAR",
+              help="Set the role's login password from this environment variable.")
+def db_grant_app(role: str, password_env: str | None) -> None:
+    """Let PostgreSQL role ROLE run the app: it owns no table and may only SELECT and INSERT audit_event.
+
+    Run as the tables' owner after every upgrade (docker-compose does); the app then
+    connects as ROLE, so it cannot drop the audit triggers or rewrite the audit log.
+    """
+    import os
+
+    from geo_risk.errors import ValidationError
+    from geo_risk.store.migrate import grant_app_role
+
+    password = None
+    if password_env:
+        password = os.environ.get(password_env)
+        if not password:
+            msg = f"environment variable {password_env} is not set or empty"
+            raise ValidationError(msg)
+    grant_app_role(_context.migrated_engine(), role, password)
+    click.echo(f"role {role}: no table of its own; SELECT, INSERT on audit_event; SELECT, INSERT, UPDATE, "
+               "DELETE on the others")
+
+
 @main.command()
 def status() -> None:
     """Print what is loaded: counts per table, date ranges, area of interest."""
