@@ -31,6 +31,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from geo_risk.exports import neutralise_frame
 from geo_risk.store.models import ImportRejection, ImportRun, Incident, Link, Place
 
 log = logging.getLogger(__name__)
@@ -214,7 +215,7 @@ def report_rows(report: QualityReport) -> pd.DataFrame:
 
 def write_report_csv(report: QualityReport, target: str | Path | io.TextIOBase) -> int:
     """Write :func:`report_rows` as CSV to a path or text stream; returns the number of rows."""
-    rows = report_rows(report)
+    rows = neutralise_frame(report_rows(report))  # text from imported files never runs as a formula
     if isinstance(target, (str, Path)):
         Path(target).parent.mkdir(parents=True, exist_ok=True)
         rows.to_csv(target, index=False, float_format="%.6g")

@@ -17,6 +17,7 @@ import pandas as pd
 
 from geo_risk.cli import _context, main
 from geo_risk.errors import ValidationError
+from geo_risk.exports import neutralise_frame
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ def evaluate(
                 run_dir = out / f"{_slug(name)}_{cell:g}m_history-{hist_text}"
                 run_dir.mkdir(parents=True, exist_ok=True)
                 full = pd.concat([result.table, result.summary], ignore_index=True)
-                full.to_csv(run_dir / "backtest.csv", index=False, float_format="%.4f")
+                neutralise_frame(full).to_csv(run_dir / "backtest.csv", index=False, float_format="%.4f")
                 _write_coefficients(model, run_dir / "coefficients.csv", policy.version)
                 title = f"{name}, {cell:g} m cells, history {hist_text}"
                 plot_backtest(result, run_dir / "backtest.png", title=name)
@@ -170,8 +171,10 @@ def evaluate(
                 tag = {"area": name, "cell_m": cell, "history": hist_text}
                 summaries.append(result.summary.assign(**tag))
                 differences.append(result.differences.assign(**tag))
-    pd.concat(summaries, ignore_index=True).to_csv(out / "summary.csv", index=False, float_format="%.4f")
-    pd.concat(differences, ignore_index=True).to_csv(out / "differences.csv", index=False, float_format="%.4f")
+    neutralise_frame(pd.concat(summaries, ignore_index=True)).to_csv(out / "summary.csv", index=False,
+                                                                     float_format="%.4f")
+    neutralise_frame(pd.concat(differences, ignore_index=True)).to_csv(out / "differences.csv", index=False,
+                                                                       float_format="%.4f")
     click.echo(f"wrote {out / 'summary.csv'} and {out / 'differences.csv'}")
 
 
@@ -306,7 +309,8 @@ def score(
                 values[ok] = fitted.intensity_at(xy[ok], support_m=0.0 if kind == "point" else None)
         what = f"{fitted.n_incidents_} incidents"
     values = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
-    pd.DataFrame({"id": points["id"], "score": values}).to_csv(out_path, index=False, float_format="%.10g")
+    neutralise_frame(pd.DataFrame({"id": points["id"], "score": values})).to_csv(out_path, index=False,
+                                                                                float_format="%.10g")
     click.echo(f"scored {len(points)} point(s) at {as_of:%Y-%m-%d} from {what} -> {out_path}")
 
 

@@ -42,6 +42,7 @@ def import_(kind: str, paths: tuple[str, ...], report_csv: str | None, errors: s
 
     Rows without coordinates, outside the area of interest, or duplicated are left out and
     counted; malformed input stops the import with a message naming the file, line and fix.
+    An import in which rows were rejected and none accepted exits with status 2.
     Re-importing the same file adds nothing.
     """
     from geo_risk.ingest.load import load, normalise_kind
@@ -90,3 +91,12 @@ def import_(kind: str, paths: tuple[str, ...], report_csv: str | None, errors: s
     if report_csv:
         out = rep.to_csv(report_csv)
         click.echo(f"report written to {out}")
+    read = sum(fr.rows_read for fr in rep.files)
+    accepted = sum(fr.accepted for fr in rep.files)
+    rejected = sum(fr.rejected for fr in rep.files)
+    if read and not accepted and rejected:
+        from geo_risk.errors import ValidationError
+
+        msg = (f"nothing was imported: {rejected:,} of {read:,} row(s) were rejected and none accepted; fix the "
+               "file(s) for the reasons above and import again")
+        raise ValidationError(msg)

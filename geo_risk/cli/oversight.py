@@ -18,6 +18,7 @@ import click
 
 from geo_risk.cli import _context, main
 from geo_risk.errors import ValidationError
+from geo_risk.exports import neutralise_frame
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ def reviews_due(as_of: str | None, by_source: bool, expired_days: float, csv_pat
             click.echo(f"  {r.state:<8} {r.target_kind:<6} {str(r.target_id)[:14]:<14} {str(r.what)[:18]:<18} "
                        f"{(r.evidence_grade or '-'):<5} {str(r.source_type)[:16]:<16} {rb:<10} {r.days_overdue:>7}")
     if csv_path:
-        (summary if by_source else queue).to_csv(csv_path, index=False)
+        neutralise_frame(summary if by_source else queue).to_csv(csv_path, index=False)
         click.echo(f"written: {csv_path}")
 
 
@@ -185,7 +186,7 @@ def fairness_rri(dimension: str, population_path: str | None, outcomes: tuple[st
         note = f"  ({r.note})" if r.note and r.note != "reference group" else ""
         click.echo(f"  {r.group[:44]:<44} {r.events:>7} {r.population:>11} {rate:>10} {rri:>7} {ci:>17}{flag}{note}")
     if csv_path:
-        result.to_frame().to_csv(csv_path, index=False)
+        neutralise_frame(result.to_frame()).to_csv(csv_path, index=False)
         click.echo(f"\nwritten: {csv_path}")
     if result.flagged:
         click.echo(f"\n{len(result.flagged)} index(es) significantly above 1: partners should look at why.")

@@ -20,7 +20,6 @@ position counted from 1).
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+from geo_risk.exports import SafeWriter
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -190,7 +191,7 @@ class ImportReport:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
+            writer = SafeWriter(fh)  # a rejected cell's text cannot run as a spreadsheet formula
             writer.writerow(
                 ["file", "row", "status", "reason", "rows_read", "accepted", "rejected", "duplicates", "out_of_area"]
             )

@@ -108,6 +108,42 @@ def polygonal(geom: object) -> MultiPolygon | None:
     return MultiPolygon(polys) if polys else None
 
 
+def _crs_label(crs: object) -> str:
+    from pyproj import CRS
+
+    c = CRS.from_user_input(crs)
+    epsg = c.to_epsg()
+    return f"EPSG:{epsg}" if epsg else c.name
+
+
+def _finite(geoms: np.ndarray) -> np.ndarray:
+    """Whether each geometry's coordinates are all finite (missing ones count as finite)."""
+    bounds = shapely.bounds(geoms)
+    return np.isfinite(bounds).all(axis=1) | shapely.is_missing(geoms) | shapely.is_empty(geoms)
+
+
+def _out_of_range(geoms: np.ndarray, crs: object) -> np.ndarray:
+    """Geometries with coordinates outside what ``crs`` can hold (degrees beyond +-180 / +-90)."""
+    from pyproj import CRS
+
+    if not CRS.from_user_input(crs).is_geographic:
+        return np.zeros(len(geoms), dtype=bool)
+    b = shapely.bounds(geoms)
+    with np.errstate(invalid="ignore"):
+        bad = (b[:, 0] < -180) | (b[:, 2] > 180) | (b[:, 1] < -90) | (b[:, 3] > 90)
+    return bad & ~shapely.is_missing(geoms)
+
+
+def _range_reason(geoms: np.ndarray, crs: object) -> str:
+    """Why coordinates are out of range, with the likeliest cause when they look like British National Grid."""
+    b = shapely.bounds(geoms)
+    xmin, ymin, xmax, ymax = GB_BOUNDS
+    bng = bool(((b[:, 0] >= xmin) & (b[:, 2] <= xmax) & (b[:, 1] >= ymin) & (b[:, 3] <= ymax)).all())
+    hint = ("is the file in British National Grid? Label it EPSG:27700 (or re-export it with its true CRS)" if bng
+            else "are they metres in another CRS? Re-export the file with its true CRS")
+    return f"coordinates out of range for {_crs_label(crs)}: {hint}"
+
+
 def read_boundaries(
     paths_or_path: PathsLike,
     *,
@@ -244,16 +280,30 @@ def _read_one(
     status[no_code] = 2
     reason[no_code] = f"no code in field {code_f}"
 
-    geoms = raw.geometry.to_crs(STORE_CRS).to_numpy() if raw.crs is not None else raw.geometry.to_numpy()
-    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    sel = ~missing & (status == 0)
+    source = raw.geometry.to_numpy()
+    missing = shapely.is_missing(source) | shapely.is_empty(source)
     status[missing & (status == 0)] = 2
     reason[(status == 2) & (reason == "")] = "no geometry"
-    invalid = np.zeros(n, dtype=bool)
-    invalid[sel] = ~shapely.is_valid(geoms[sel])
-    repaired = geoms.copy()
-    if invalid.any():
-        repaired[invalid] = shapely.make_valid(geoms[invalid])
+    out_of_range = (status == 0) & _out_of_range(source, raw.crs)
+    if out_of_range.any():
+        status[out_of_range] = 2
+        reason[out_of_range] = _range_reason(source[out_of_range], raw.crs)
+    # Coordinates that cannot be projected come out as inf: rejected below, never a library warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        geoms = source.copy()
+        usable = status == 0
+        if usable.any():
+            geoms[usable] = gpd.GeoSeries(source[usable], crs=raw.crs).to_crs(STORE_CRS).to_numpy()
+        unprojected = usable & ~_finite(geoms)
+        status[unprojected] = 2
+        reason[unprojected] = f"coordinates cannot be projected from {_crs_label(raw.crs)} to EPSG:27700; check its CRS"
+        sel = status == 0
+        invalid = np.zeros(n, dtype=bool)
+        invalid[sel] = ~shapely.is_valid(geoms[sel])
+        repaired = geoms.copy()
+        if invalid.any():
+            repaired[invalid] = shapely.make_valid(geoms[invalid])
     out_geoms = np.empty(n, dtype=object)
     for i in np.flatnonzero(status == 0):
         out_geoms[i] = polygonal(repaired[i])

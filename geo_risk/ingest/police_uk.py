@@ -28,6 +28,10 @@ what this importer does with each:
   (``E01033769`` and above, ``W01001959`` and above) means ``2021``; a month with at
   least 50 distinct codes and none of those is ``2011``; otherwise (too few codes to
   tell) the month decides (from ``lsoa21_from``, default 2024-01, on: ``2021``);
+- **crime types**: police.uk's own categories only (:data:`CRIME_TYPES`, with the
+  two it used before May 2013); a row with any other ``Crime type`` (a typo, another
+  scheme's category, markup) is rejected with the reason naming the valid ones, never
+  stored as given;
 - **snap points**: ``precision`` is ``snap_point`` and the "On or near ..." text is kept
   as ``location_text``; ``Context`` (always empty) is dropped.
 
@@ -68,6 +72,13 @@ KIND = "police_uk"
 SOURCE = "police.uk"
 SOURCE_TYPE = "police"
 
+#: police.uk's "Crime type" categories (data.police.uk/about), and those it used before May 2013.
+CRIME_TYPES: tuple[str, ...] = (
+    "Anti-social behaviour", "Bicycle theft", "Burglary", "Criminal damage and arson", "Drugs", "Other crime",
+    "Other theft", "Possession of weapons", "Public order", "Robbery", "Shoplifting", "Theft from the person",
+    "Vehicle crime", "Violence and sexual offences",
+)
+HISTORIC_CRIME_TYPES: tuple[str, ...] = ("Violent crime", "Public disorder and weapons")
 REQUIRED = ["Crime ID", "Month", "Longitude", "Latitude", "Location", "Crime type"]
 OPTIONAL = ["Reported by", "Falls within", "LSOA code", "LSOA name", "Last outcome category", "Context"]
 HINT = (
@@ -228,6 +239,16 @@ def _read_one(
     category = df["Crime type"]
     no_cat = (category == "").to_numpy()
     problems.add(rows[no_cat], "Crime type is empty; every police.uk row has a crime type")
+    unknown = ~no_cat & ~category.isin(CRIME_TYPES + HISTORIC_CRIME_TYPES).to_numpy()
+    if unknown.any():
+        valid = ", ".join(CRIME_TYPES)
+        values = pd.unique(category[unknown])
+        for value in values[:20]:  # each named (shortened), then the rest together
+            these = unknown & (category == value).to_numpy()
+            shown = value if len(value) <= 40 else value[:40] + "..."
+            problems.add(rows[these], f"Crime type {shown!r} is not a police.uk category; use one of: {valid}")
+        rest = unknown & ~category.isin(values[:20]).to_numpy()
+        problems.add(rows[rest], f"Crime type is not a police.uk category; use one of: {valid}")
 
     if problems and errors == "raise":
         problems.raise_if_any()

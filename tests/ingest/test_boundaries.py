@@ -132,3 +132,28 @@ def test_real_boundaries(shared_data: Path) -> None:
     assert r.gdf.is_valid.all() and (r.gdf.geom_type == "MultiPolygon").all()
     bristol = r.gdf[(r.gdf["level"] == "lsoa") & (r.gdf["lad_code"] == "E06000023")]
     assert len(bristol) == 263 and bristol["name"].str.startswith("Bristol").all()
+
+
+def _metres_labelled_degrees(path: Path) -> Path:
+    """A boundary file whose coordinates are British National Grid metres but whose CRS (GeoJSON's) is degrees."""
+    feats = [{"type": "Feature", "properties": {"LSOA21CD": f"E0100000{i}", "LSOA21NM": f"Area {i}"},
+              "geometry": {"type": "Polygon", "coordinates": [[[358000 + 1000 * i, 172000], [359000 + 1000 * i, 172000],
+                                                               [359000 + 1000 * i, 173000], [358000 + 1000 * i, 173000],
+                                                               [358000 + 1000 * i, 172000]]]}}
+             for i in range(3)]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    return path
+
+
+def test_metres_in_a_degrees_file_are_rejected_with_the_likely_cause_and_no_warning(tmp_path: Path) -> None:
+    import warnings
+
+    f = _metres_labelled_degrees(tmp_path / "bng-as-wgs84.geojson")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = read_boundaries(f)
+    assert [str(w.message) for w in caught] == []
+    assert len(r.gdf) == 0 and r.report.files[0].rejected == 3
+    reasons = {reason for _f, _line, reason in r.report.rejected}
+    assert reasons == {("coordinates out of range for EPSG:4326: is the file in British National Grid? "
+                       "Label it EPSG:27700 (or re-export it with its true CRS)")}

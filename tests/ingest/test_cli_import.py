@@ -61,3 +61,39 @@ def test_size_limit_option(db_url: str, tmp_path: Path, flag: str) -> None:
     f = write(tmp_path / "a.csv", row("a1"))
     result = _run(["import", "police-uk", str(f), flag, "10"], db_url)
     assert result.exit_code == 2 and "over the 10 bytes limit" in result.output
+
+
+def test_an_import_with_every_row_rejected_exits_non_zero(db_url: str, tmp_path: Path) -> None:
+    from .test_boundaries import _metres_labelled_degrees
+
+    f = _metres_labelled_degrees(tmp_path / "bng-as-wgs84.geojson")
+    result = _run(["import", "boundaries", str(f), "--no-progress"], db_url)
+    assert result.exit_code == 2, result.output
+    assert "coordinates out of range for EPSG:4326: is the file in British National Grid?" in result.output
+    assert "nothing was imported: 3 of 3 row(s) were rejected" in result.output
+    assert "not a polygon" not in result.output and "RuntimeWarning" not in result.output
+
+
+def test_police_uk_with_every_row_rejected_exits_non_zero(db_url: str, tmp_path: Path) -> None:
+    f = write(tmp_path / "2025-01-street.csv", row("a1", ctype="<b>Burglary</b>"), row("a2", lon="NaN"))
+    result = _run(["import", "police-uk", str(f), "--errors", "reject", "--no-progress"], db_url)
+    assert result.exit_code == 2 and "nothing was imported: 2 of 2 row(s)" in result.output
+    mixed = write(tmp_path / "2025-02-street.csv", row("b1"), row("b2", lon="NaN"))
+    ok = _run(["import", "police-uk", str(mixed), "--errors", "reject", "--no-progress"], db_url)
+    assert ok.exit_code == 0, ok.output
+
+
+def test_the_cli_prints_no_library_warning_for_a_bad_boundary_file(tmp_path: Path, db_url: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from .test_boundaries import _metres_labelled_degrees
+
+    f = _metres_labelled_degrees(tmp_path / "bng-as-wgs84.geojson")
+    env = {**os.environ, "GEO_RISK_DATABASE_URL": db_url, "GEO_RISK_AREA_OF_INTEREST": "", "PYTHONWARNINGS": "default"}
+    out = subprocess.run([sys.executable, "-m", "geo_risk.cli", "import", "boundaries", str(f), "--no-progress"],
+                         capture_output=True, text=True, env=env, check=False, timeout=300)
+    assert out.returncode == 2
+    assert "Warning" not in out.stderr, out.stderr
+    assert "is the file in British National Grid?" in out.stdout

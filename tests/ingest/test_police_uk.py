@@ -325,3 +325,22 @@ def test_a_2_gb_file_is_refused_before_reading(tmp_path: Path) -> None:
         fh.truncate(2 * 1024**3)
     with pytest.raises(DataSourceError, match=r"huge-street\.csv is 2\.0 GB, over the 1\.0 GB limit for one file; split it"):
         read_police_uk(big)
+
+
+def test_crime_types_outside_police_uk_categories_are_rejected_with_a_reason(tmp_path: Path) -> None:
+    f = write(
+        tmp_path / "t.csv",
+        row("a"),
+        row("b", ctype="<script>alert(1)</script>"),
+        row("c", ctype="Burglery"),
+        row("d", ctype="Violent crime"),  # police.uk's own category before May 2013
+        row("e", ctype="Violence and sexual offences"),
+    )
+    r = read_police_uk(f, errors="reject")
+    assert sorted(r.gdf["category"]) == ["Burglary", "Violence and sexual offences", "Violent crime"]
+    reasons = {line: reason for _file, line, reason in r.report.rejected}
+    assert set(reasons) == {3, 4}
+    assert reasons[3].startswith("Crime type '<script>alert(1)</script>' is not a police.uk category")
+    assert "Violence and sexual offences" in reasons[4] and "Burglery" in reasons[4]
+    with pytest.raises(ValidationError, match="line 4: Crime type 'Burglery' is not a police.uk category"):
+        read_police_uk(f)
