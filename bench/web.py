@@ -381,6 +381,8 @@ def healthz(base: str, n: int = 50) -> list[float]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # the audit chain's key, for this process and the gunicorn it starts (unless one is configured)
+    os.environ.setdefault("GEO_RISK_AUDIT_KEY", secrets.token_hex(32))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgis", default=os.environ.get(
         "GEO_RISK_BENCH_POSTGIS_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/georisk_bench"))

@@ -527,6 +527,25 @@ def create_own_token(session: Session, actor: Actor, user: User, password: str) 
     return token
 
 
+def reset_two_factor(session: Session, actor: Actor, user: User) -> AdminResult:
+    """The server's operator clears a user's lost second factor; they enrol again at their next sign-in.
+
+    Not open to web administrators: one could otherwise take over an account whose
+    password they knew. The user's sessions end.
+    """
+    if actor.user_id is not None:
+        msg = "a second factor is reset by the server's operator (geo-risk users reset-two-factor), not in the web app"
+        raise AccessDenied(msg)
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+    user.recovery_codes = []
+    end_sessions(session, user)
+    _audit_admin(session, actor, "admin.user.reset_two_factor", user.username)
+    return AdminResult(done=True, user=user, message=f"{user.username} enrols two-factor sign-in again at the next "
+                                                     "sign-in")
+
+
 def operator_token(session: Session, actor: Actor, user: User) -> str:
     """The command line's token for ``user`` (the server's operator, audited as such)."""
     token = issue_token(session, user)

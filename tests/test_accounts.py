@@ -300,3 +300,23 @@ def test_common_breached_and_repetitive_passwords_are_refused(db, password):
 @pytest.mark.parametrize("password", ["correct horse battery", "zq8-Lm2k-Tr", "lantern orbit cactus"])
 def test_uncommon_passwords_are_accepted(password):
     accounts.check_password_strength(password)
+
+
+def test_the_operator_resets_a_lost_second_factor_and_it_is_audited(db, db_url):
+    from geo_risk.errors import AccessDenied
+
+    with session_scope(db) as s:
+        (alice,) = _admins(s, "alice")
+        ana = accounts.create_user(s, "ana", "analyst", PW)
+        accounts.begin_totp(s, ana)
+        import pyotp
+
+        assert accounts.confirm_totp(s, ana, pyotp.TOTP(ana.totp_secret).at(NOW.replace(tzinfo=dt.UTC)), NOW)
+        assert accounts.totp_enrolled(ana)
+        with pytest.raises(AccessDenied):
+            accounts.reset_two_factor(s, _actor(alice), ana)
+    out = _cli(["users", "reset-two-factor", "ana"], db_url)
+    assert out.exit_code == 0, out.output
+    with session_scope(db) as s:
+        assert not accounts.totp_enrolled(accounts.get_user(s, "ana"))
+    assert [(e.action, e.target, e.via) for e in _events(db)] == [("admin.user.reset_two_factor", "ana", "cli")]

@@ -119,6 +119,18 @@ def users_token(username: str) -> None:
     click.echo(token)
 
 
+@users.command("reset-two-factor")
+@click.argument("username")
+def users_reset_two_factor(username: str) -> None:
+    """Clear a user's lost authenticator and recovery codes: they enrol again at their next sign-in."""
+    from geo_risk import accounts
+    from geo_risk.store.engine import session_scope
+
+    with session_scope(_context.migrated_engine()) as s:
+        result = accounts.reset_two_factor(s, _actor(), accounts.get_user(s, username))
+    click.echo(result.message)
+
+
 @users.command("list")
 def users_list() -> None:
     """List users, roles and status, and requests waiting for a second administrator."""
