@@ -165,7 +165,7 @@ class Settings:
 
         Raises
         ------
-        ValidationError
+        ConfigError
             If the key is shorter than :data:`MIN_KEY_BYTES` or its file cannot be read.
         """
         if self.audit_key:
@@ -177,7 +177,7 @@ class Settings:
             except OSError as exc:
                 msg = (f"the audit key file {self.audit_key_file} cannot be read ({exc.strerror}); "
                        "check GEO_RISK_AUDIT_KEY_FILE")
-                raise ValidationError(msg) from exc
+                raise ConfigError(msg) from exc
             where = f"the audit key file {self.audit_key_file}"
         else:
             return None
@@ -194,7 +194,7 @@ def check_key_length(key: bytes | str, where: str) -> None:
     if size < MIN_KEY_BYTES:
         msg = (f"{where} is {size} bytes long; it must be at least {MIN_KEY_BYTES} random bytes, e.g. "
                "python3 -c 'import secrets; print(secrets.token_hex(32))'")
-        raise ValidationError(msg)
+        raise ConfigError(msg)
 
 
 def _coerce_setting(key: str, value: Any, origin: str) -> Any:
@@ -224,7 +224,7 @@ def _coerce_setting(key: str, value: Any, origin: str) -> Any:
         text = str(value).strip()
         if isinstance(value, bool) or not (text.isascii() and text.isdigit()) or int(text) < 1:
             msg = f"{origin} audit_keyed_from must be an event number, 1 or more, got {value!r}"
-            raise ValidationError(msg)
+            raise ConfigError(msg)
         return int(text)
     if key == "log_level":
         text = str(value).upper()

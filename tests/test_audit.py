@@ -244,7 +244,9 @@ def test_a_key_bound_to_the_engine_is_used_and_a_short_key_refused(db, monkeypat
     _write(db, 2)
     assert audit.verify(db, key=key).ok
     assert not audit.verify(db, key=b"x" * 40).ok
-    with pytest.raises(ValidationError, match="at least 32"):
+    from geo_risk.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="at least 32"):
         audit.bind_key(db, b"short")
 
 

@@ -297,12 +297,13 @@ def test_checks_do_not_flood_the_log_with_same_day_surface_warnings(signed_in, i
 
 
 def test_a_secret_key_shorter_than_32_bytes_is_refused():
+    from geo_risk.errors import ConfigError
     from web import create_app
 
     good = Settings(audit_key="a" * 32)
-    with pytest.raises(ValidationError, match="GEO_RISK_SECRET_KEY is 31 bytes long; it must be at least 32"):
+    with pytest.raises(ConfigError, match="GEO_RISK_SECRET_KEY is 31 bytes long; it must be at least 32"):
         create_app({"SECRET_KEY": "k" * 31, "GEO_RISK_SETTINGS": good})
-    with pytest.raises(ValidationError, match="at least 32"):
+    with pytest.raises(ConfigError, match="at least 32"):
         create_app({"TESTING": True, "SECRET_KEY": "short", "GEO_RISK_SETTINGS": good})
     assert create_app({"SECRET_KEY": "k" * 32, "GEO_RISK_SETTINGS": good}).config["SECRET_KEY"] == "k" * 32
 
@@ -312,7 +313,9 @@ def test_the_app_refuses_to_start_without_an_audit_key(tmp_path):
 
     with pytest.raises(ValidationError, match="GEO_RISK_AUDIT_KEY"):
         create_app({"SECRET_KEY": "k" * 32, "GEO_RISK_SETTINGS": Settings()})
-    with pytest.raises(ValidationError, match="at least 32"):
+    from geo_risk.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="at least 32"):
         create_app({"SECRET_KEY": "k" * 32, "GEO_RISK_SETTINGS": Settings(audit_key="short")})
     key_file = tmp_path / "audit.key"
     key_file.write_text("f" * 40 + "\n")
