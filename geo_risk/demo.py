@@ -83,9 +83,10 @@ def _create_users(engine: Engine, school_urns: list[str]) -> tuple[dict[str, str
     usernames = {role: f"demo-{role.replace('_', '-')}" for role in DEMO_ROLES}
     passwords: dict[str, str] = {}
     with session_scope(engine) as s:
-        existing = set(s.scalars(select(User.username)))
+        existing = {u.username: u for u in s.scalars(select(User).where(User.username.in_(list(usernames.values()))))}
         for role, username in usernames.items():
             if username in existing:
+                existing[username].demo_account = True  # made before the flag existed: still the demo's
                 continue
             password = secrets.token_urlsafe(12)
             create_user(s, username, role, password, school_urns=school_urns if role == "school" else (),

@@ -48,3 +48,60 @@ def test_prepare_demo_then_reuse_then_reset(db, tmp_path):
     with db.connect() as conn:
         assert conn.execute(select(func.count(User.id))).scalar_one() == len(DEMO_ROLES)
         assert conn.execute(select(func.count(Referral.id))).scalar_one() == info.referrals
+
+
+def test_an_old_demo_database_keeps_its_unkeyed_chain_and_its_exempt_accounts(tmp_path, monkeypatch):
+    """A demo made before the audit chain was keyed: its key records from which event the chain is keyed,
+    `geo-risk audit verify` then passes, and its accounts stay exempt from two-factor sign-in."""
+    import datetime as dt
+
+    from click.testing import CliRunner
+    from sqlalchemy import text
+
+    from geo_risk import accounts, audit
+    from geo_risk.cli import _context, main
+    from geo_risk.cli.demo import start_demo_audit_key
+    from geo_risk.store import session_scope
+    from geo_risk.store.engine import create_store_engine
+    from geo_risk.store.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'geo-risk.sqlite'}"
+    engine = create_store_engine(url)
+    upgrade(engine)
+    prev = audit.GENESIS_HASH
+    for i in (1, 2):  # two events as an older release wrote them
+        event = {"seq": i, "at": dt.datetime(2026, 11, 1, 9, i), "username": "demo-analyst", "role": "analyst",
+                 "purpose": "analysis", "pseudonym": None, "action": "x", "outcome": "allowed", "request_id": "r",
+                 "prev_hash": prev}
+        prev = audit.event_hash(event)
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO audit_event (seq, at, username, role, purpose, pseudonym, action, outcome, "
+                              "request_id, prev_hash, hash) VALUES (:seq, :at, :username, :role, :purpose, "
+                              ":pseudonym, :action, :outcome, :request_id, :prev_hash, :hash)"), {**event, "hash": prev})
+    with session_scope(engine) as s:
+        accounts.create_user(s, "demo-analyst", "analyst", "correct horse battery")  # no demo flag yet
+    start_demo_audit_key(tmp_path, url)
+    assert (tmp_path / "demo-audit-keyed-from").read_text().strip() == "3"
+    key = (tmp_path / "demo-audit-key").read_bytes().strip()
+    audit.bind_key(engine, key)
+    with session_scope(engine) as s:
+        audit.record(s, username="demo-admin", role="admin", purpose="x", pseudonym=None, action="x",
+                     outcome="allowed", request_id="r", at=dt.datetime(2026, 12, 1))
+    monkeypatch.delenv("GEO_RISK_AUDIT_KEY", raising=False)
+    for cached in (_context.settings, _context.policy, _context.engine):
+        cached.cache_clear()
+    try:
+        out = CliRunner().invoke(main, ["audit", "verify"], env={"GEO_RISK_DATA_DIR": str(tmp_path),
+                                                                "GEO_RISK_DATABASE_URL": url})
+    finally:
+        _context.engine().dispose()
+        for cached in (_context.settings, _context.policy, _context.engine):
+            cached.cache_clear()
+    assert out.exit_code == 0, out.output
+    assert "3 events verified (2 from before the chain was keyed" in out.output
+    from geo_risk.demo import _create_users
+
+    _create_users(engine, ["900001"])
+    with session_scope(engine) as s:
+        assert accounts.get_user(s, "demo-analyst").demo_account
+    engine.dispose()

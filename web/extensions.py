@@ -23,6 +23,7 @@ class Store:
         self._app = app
         self._engine: Engine | None = app.config.get("GEO_RISK_ENGINE")
         self._policy: Policy | None = app.config.get("GEO_RISK_POLICY")
+        self._keyed = False
 
     @property
     def engine(self) -> Engine:
@@ -31,11 +32,13 @@ class Store:
             self._engine = create_store_engine(settings.resolved_database_url, pool_size=10, max_overflow=10) \
                 if settings.resolved_database_url.startswith("postgresql") \
                 else create_store_engine(settings.resolved_database_url)
-        key = self._app.config.get("GEO_RISK_AUDIT_KEY")
-        if key:
-            from geo_risk import audit
+        if not self._keyed:  # the configured audit key, also on an engine handed in (geo-risk serve)
+            key = self._app.config.get("GEO_RISK_AUDIT_KEY")
+            if key:
+                from geo_risk import audit
 
-            audit.bind_key(self._engine, key)
+                audit.bind_key(self._engine, key)
+            self._keyed = True
         return self._engine
 
     @property

@@ -22,6 +22,16 @@ def policy() -> Policy:
 
 
 DEMO_AUDIT_KEY_FILE = "demo-audit-key"
+DEMO_KEYED_FROM_FILE = "demo-audit-keyed-from"
+
+
+def audit_keyed_from() -> int:
+    """The first keyed audit event: the setting, else (for the demo's own key) the point the demo recorded."""
+    value = settings().audit_keyed_from
+    recorded = settings().data_dir / DEMO_KEYED_FROM_FILE
+    if value == 1 and settings().audit_key_bytes() is None and recorded.is_file():
+        return int(recorded.read_text().strip() or "1")
+    return value
 
 
 def audit_key() -> bytes | None:

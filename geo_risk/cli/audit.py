@@ -32,7 +32,7 @@ def audit_verify(expected_head: str | None) -> None:
         msg = ("no audit key: set GEO_RISK_AUDIT_KEY or GEO_RISK_AUDIT_KEY_FILE to the key the app writes with; "
                "without it a rewritten chain cannot be told from a true one")
         raise ValidationError(msg)
-    result = audit.verify(engine, key=key, keyed_from=_context.settings().audit_keyed_from,
+    result = audit.verify(engine, key=key, keyed_from=_context.audit_keyed_from(),
                           expected_head=expected_head)
     if result.ok:
         click.echo(f"ok: {result.message}")

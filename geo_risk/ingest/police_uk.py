@@ -50,6 +50,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo_risk.contract import POLICE_UK_CATEGORIES
 from geo_risk.crs import STORE_CRS, lonlat_in_gb, lonlat_in_ireland, lonlat_to_en
 from geo_risk.ingest._files import (
     DEFAULT_MAX_BYTES,
@@ -72,12 +73,8 @@ KIND = "police_uk"
 SOURCE = "police.uk"
 SOURCE_TYPE = "police"
 
-#: police.uk's "Crime type" categories (data.police.uk/about), and those it used before May 2013.
-CRIME_TYPES: tuple[str, ...] = (
-    "Anti-social behaviour", "Bicycle theft", "Burglary", "Criminal damage and arson", "Drugs", "Other crime",
-    "Other theft", "Possession of weapons", "Public order", "Robbery", "Shoplifting", "Theft from the person",
-    "Vehicle crime", "Violence and sexual offences",
-)
+#: police.uk's "Crime type" categories (the data contract's), and those it used before May 2013.
+CRIME_TYPES: tuple[str, ...] = POLICE_UK_CATEGORIES
 HISTORIC_CRIME_TYPES: tuple[str, ...] = ("Violent crime", "Public disorder and weapons")
 REQUIRED = ["Crime ID", "Month", "Longitude", "Latitude", "Location", "Crime type"]
 OPTIONAL = ["Reported by", "Falls within", "LSOA code", "LSOA name", "Last outcome category", "Context"]

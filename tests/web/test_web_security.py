@@ -321,3 +321,16 @@ def test_the_app_refuses_to_start_without_an_audit_key(tmp_path):
     key_file.write_text("f" * 40 + "\n")
     app = create_app({"SECRET_KEY": "k" * 32, "GEO_RISK_SETTINGS": Settings(audit_key_file=key_file)})
     assert app.config["GEO_RISK_AUDIT_KEY"] == b"f" * 40
+
+
+def test_the_configured_audit_key_is_bound_to_an_engine_handed_in(tmp_path):
+    from geo_risk import audit
+    from geo_risk.store.engine import create_store_engine
+    from web import create_app
+
+    engine = create_store_engine(f"sqlite:///{tmp_path / 'x.sqlite'}")
+    app = create_app({"SECRET_KEY": "k" * 32, "GEO_RISK_ENGINE": engine,
+                      "GEO_RISK_SETTINGS": Settings(audit_key="z" * 40)})
+    with app.app_context():
+        assert audit.key_for(app.extensions["geo_risk.store"].engine) == b"z" * 40
+    engine.dispose()
