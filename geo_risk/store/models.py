@@ -347,11 +347,11 @@ class AuditEvent(Base):
     request_id: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
-    # session | token | cli: how the actor was signed in (None on events from before 0007)
+    # session | token | cli: how the actor was signed in (None on events from before 0008)
     via: Mapped[str | None] = mapped_column(String(16), nullable=True)
     # the account an administrator's action was about
     target: Mapped[str | None] = mapped_column(String(80), nullable=True)
-    # True: ``hash`` is an HMAC under the audit key; False: a plain SHA-256 from before 0007
+    # True: ``hash`` is an HMAC under the audit key; False: a plain SHA-256 from before 0008
     keyed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

@@ -9,16 +9,16 @@ account_request holds an administrator's request to create or promote a privileg
 account until a second administrator decides it. app_user gains the activation code
 hash of an approved account, the TOTP secret and recovery codes, and the demo flag.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
