@@ -106,3 +106,15 @@ def test_gunicorn_access_log_never_writes_query_strings_or_referrers():
 def test_compose_runs_gunicorn_with_the_quiet_access_log():
     command = _compose_yaml()["services"]["app"]["command"]
     assert "python:web.gunicorn_conf" in command and "--access-logfile" not in " ".join(command)
+
+
+def test_the_dask_profile_runs_a_scheduler_and_two_workers_sharing_the_batch_folder():
+    services = _compose_yaml()["services"]
+    dask = {name: s for name, s in services.items() if "dask" in s.get("profiles", [])}
+    assert sorted(dask) == ["dask-scheduler", "dask-worker-1", "dask-worker-2"]
+    assert dask["dask-scheduler"]["command"][:2] == ["dask", "scheduler"]
+    for worker in ("dask-worker-1", "dask-worker-2"):
+        assert "tcp://dask-scheduler:8786" in dask[worker]["command"]
+        assert "batchwork:/var/lib/geo-risk/batch" in dask[worker]["volumes"]
+    # the default stack (docker compose up) is unchanged: nothing else sits in a profile
+    assert all("profiles" not in s for name, s in services.items() if name not in dask)
