@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from geo_risk import accounts, audit
-from geo_risk.errors import AccessDenied, NotFound
+from geo_risk import accounts, audit, tiers
+from geo_risk.errors import AccessDenied, NotFound, ValidationError
 from geo_risk.store.engine import session_scope
 from geo_risk.store.models import Referral
 
@@ -131,3 +131,33 @@ def referral_for(session: Session, actor: Actor, referral_id: int | str, purpose
     except NotFound:
         record_refusal(session, actor, action=action, purpose=purpose)
         raise
+
+
+def who_checks(session: Session, actor: Actor, *, check: str, officer_role: str, purpose: str, child: str | None,
+               referral_id: int | str | None, tier: str | None, action: str) -> tuple[str, str, str]:
+    """(young person, tier, audit purpose) for a ``check`` ("placement" or "route") by ``actor``.
+
+    The officer role (``officer_role``: housing for placements, transport for routes) checks through one
+    of their own live referrals and sees the tier of the same name only. An analyst or the CLI operator
+    names the young person and may choose any tier of ``check`` (the analyst's by default for an analyst,
+    the officer's for the operator). Any other role is refused. Raises AccessDenied, NotFound (an unknown
+    referral, audited as refused) or ValidationError (no young person named).
+    """
+    if actor.role == officer_role:
+        if referral_id is None:
+            msg = f"a {officer_role} officer checks {check}s through a referral"
+            raise AccessDenied(msg)
+        if tier not in (None, officer_role):
+            msg = f"a {officer_role} officer sees the {officer_role} tier only"
+            raise AccessDenied(msg)
+        referral = referral_for(session, actor, referral_id, purpose, action=action)
+        return referral.child_pseudonym, officer_role, purpose
+    if actor.role == "analyst" or actor.is_operator:
+        if not child:
+            msg = f"name the young person (pseudonym) to check a {check} for"
+            raise ValidationError(msg)
+        chosen = tier or ("analyst" if actor.role == "analyst" else officer_role)
+        tiers.check_tier(check, chosen)
+        return child, chosen, ("analysis" if actor.role == "analyst" else purpose)
+    msg = f"the {actor.role} role may not check {check}s"
+    raise AccessDenied(msg)

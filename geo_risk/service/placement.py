@@ -18,10 +18,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from geo_risk import tiers
 from geo_risk.crs import EastNorth, LatLon, point_to_store
-from geo_risk.errors import AccessDenied, ValidationError
-from geo_risk.service.access import Actor, record_read, referral_for
+from geo_risk.service.access import Actor, record_read, who_checks
 from geo_risk.service.snapshot import SnapshotData
 from geo_risk.store.snapshot import resolve_postcodes
 
@@ -75,28 +73,6 @@ def inputs_digest(data: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def _who(session: Session, actor: Actor, *, child: str | None, referral_id: int | str | None, tier: str | None,
-         action: str) -> tuple[str, str, str]:
-    """(child, tier, audit purpose) for ``actor``, or AccessDenied / NotFound."""
-    if actor.role == "housing":
-        if referral_id is None:
-            msg = "a housing officer checks placements through a referral"
-            raise AccessDenied(msg)
-        if tier not in (None, "housing"):
-            msg = "a housing officer sees the housing tier only"
-            raise AccessDenied(msg)
-        referral = referral_for(session, actor, referral_id, PURPOSE, action=action)
-        return referral.child_pseudonym, "housing", PURPOSE
-    if actor.role == "analyst" or actor.is_operator:
-        if not child:
-            msg = "name the young person (pseudonym) to check a placement for"
-            raise ValidationError(msg)
-        default = "analyst" if actor.role == "analyst" else "housing"
-        chosen = tier or default
-        tiers.check_tier("placement", chosen)
-        return child, chosen, ("analysis" if actor.role == "analyst" else PURPOSE)
-    msg = f"the {actor.role} role may not check placements"
-    raise AccessDenied(msg)
 
 
 def check_placement(
@@ -147,8 +123,9 @@ def check_placement(
     from geo_risk.scoring import Candidate, rank_placements
     from geo_risk.scoring.placement import check_candidate_count
 
-    pseudonym, chosen_tier, purpose = _who(session, actor, child=child, referral_id=referral_id, tier=tier,
-                                           action=action)
+    pseudonym, chosen_tier, purpose = who_checks(session, actor, check="placement", officer_role="housing",
+                                                 purpose=PURPOSE, child=child, referral_id=referral_id,
+                                                 tier=tier, action=action)
     check_candidate_count(len(postcodes) + len(points), data.policy)
     data.snapshot.person(pseudonym)  # NotFound with a clear message
     located = resolve_postcodes(session.connection(), list(postcodes)) if postcodes else {}

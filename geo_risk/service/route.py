@@ -16,10 +16,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from geo_risk import tiers
 from geo_risk.crs import EastNorth, point_to_store
-from geo_risk.errors import AccessDenied, NotFound, ValidationError
-from geo_risk.service.access import Actor, record_read, referral_for
+from geo_risk.errors import NotFound, ValidationError
+from geo_risk.service.access import Actor, record_read, who_checks
 from geo_risk.service.placement import inputs_digest
 from geo_risk.service.snapshot import SnapshotData
 from geo_risk.store.snapshot import normalise_postcode, resolve_postcodes
@@ -70,27 +69,6 @@ class RouteCheck:
         return json.dumps(self.result, sort_keys=True, ensure_ascii=False)
 
 
-def _who(session: Session, actor: Actor, *, child: str | None, referral_id: int | str | None, tier: str | None,
-         action: str) -> tuple[str, str, str]:
-    """(child, tier, audit purpose) for ``actor``, or AccessDenied / NotFound."""
-    if actor.role == "transport":
-        if referral_id is None:
-            msg = "a transport officer checks routes through a referral"
-            raise AccessDenied(msg)
-        if tier not in (None, "transport"):
-            msg = "a transport officer sees the transport tier only"
-            raise AccessDenied(msg)
-        referral = referral_for(session, actor, referral_id, PURPOSE, action=action)
-        return referral.child_pseudonym, "transport", PURPOSE
-    if actor.role == "analyst" or actor.is_operator:
-        if not child:
-            msg = "name the young person (pseudonym) to check a route for"
-            raise ValidationError(msg)
-        chosen = tier or ("analyst" if actor.role == "analyst" else "transport")
-        tiers.check_tier("route", chosen)
-        return child, chosen, ("analysis" if actor.role == "analyst" else PURPOSE)
-    msg = f"the {actor.role} role may not check routes"
-    raise AccessDenied(msg)
 
 
 def check_route(
@@ -136,8 +114,9 @@ def check_route(
     from geo_risk.routing.adapters import child_concern_sites, child_risk_fn
     from geo_risk.routing.schoolrun import with_school_days_note
 
-    pseudonym, chosen_tier, purpose = _who(session, actor, child=child, referral_id=referral_id, tier=tier,
-                                           action=action)
+    pseudonym, chosen_tier, purpose = who_checks(session, actor, check="route", officer_role="transport",
+                                                 purpose=PURPOSE, child=child, referral_id=referral_id,
+                                                 tier=tier, action=action)
     if isinstance(home, str):
         if not home.strip():
             msg = "enter the home postcode"
