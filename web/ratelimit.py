@@ -48,7 +48,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Integer, cast, delete, func, insert, or_, select
 from sqlalchemy.engine import Connection, Engine
 
-from geo_risk.errors import ValidationError
+from geo_risk.errors import ConfigError
 from geo_risk.store.models import LoginAttempt
 
 log = logging.getLogger(__name__)
@@ -81,11 +81,11 @@ class Limit:
     def __post_init__(self) -> None:
         if not _is_number(self.attempts) or int(self.attempts) != self.attempts or self.attempts < 1:
             msg = f"a failed-login limit needs a whole number of attempts of at least 1, not {self.attempts!r}"
-            raise ValidationError(msg)
+            raise ConfigError(msg)
         if not _is_number(self.window_s) or not 0 < self.window_s <= _MAX_WINDOW_S:
             msg = (f"a failed-login window must be a positive number of seconds (at most {_MAX_WINDOW_S}), "
                    f"not {self.window_s!r}")
-            raise ValidationError(msg)
+            raise ConfigError(msg)
 
     @property
     def window(self) -> dt.timedelta:
@@ -117,7 +117,7 @@ def limits_from_config(config: Mapping[str, Any]) -> dict[str, Limit]:
 
     Raises
     ------
-    ValidationError
+    ConfigError
         A value is not a pair ``(attempts, window seconds)`` of sensible numbers, or the
         limit per username from every address is not above the one from one address
         (one address could then lock the user out everywhere).
@@ -131,7 +131,7 @@ def limits_from_config(config: Mapping[str, Any]) -> dict[str, Limit]:
             continue
         try:
             limits[name] = Limit(*value)
-        except ValidationError as exc:
+        except ConfigError as exc:
             problems.append(f"{key}: {exc}")
     if "per_user" in limits and "per_user_at_address" in limits:
         user, at_address = limits["per_user"], limits["per_user_at_address"]
@@ -145,7 +145,7 @@ def limits_from_config(config: Mapping[str, Any]) -> dict[str, Limit]:
                 f"one address) in that window ({most_from_one}), or one address could lock the user out everywhere")
     if problems:
         msg = "bad failed-login limit: " + "; ".join(problems)
-        raise ValidationError(msg)
+        raise ConfigError(msg)
     return limits
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 
 from geo_risk.config import Settings, check_key_length
-from geo_risk.errors import ValidationError
+from geo_risk.errors import ConfigError
 from web.ratelimit import limits_from_config
 
 IDLE_TIMEOUT = dt.timedelta(minutes=30)
@@ -61,10 +61,10 @@ def configure(app: Flask, config: Mapping[str, Any] | None) -> None:
     app.config.update(overrides)
     if app.config.get("DEBUG"):
         msg = "the geo-risk web app never runs with DEBUG on: it would show personal data in tracebacks"
-        raise ValidationError(msg)
+        raise ConfigError(msg)
     if not app.config.get("SECRET_KEY") and not app.config.get("TESTING"):
         msg = "set GEO_RISK_SECRET_KEY (a long random string) to serve the web app"
-        raise ValidationError(msg)
+        raise ConfigError(msg)
     if app.config.get("SECRET_KEY"):
         check_key_length(app.config["SECRET_KEY"], "GEO_RISK_SECRET_KEY")
     if app.config.get("GEO_RISK_AUDIT_KEY"):
@@ -72,12 +72,12 @@ def configure(app: Flask, config: Mapping[str, Any] | None) -> None:
     elif not app.config.get("TESTING"):
         msg = ("set GEO_RISK_AUDIT_KEY or GEO_RISK_AUDIT_KEY_FILE (at least 32 random bytes, kept outside the "
                "database) to serve the web app: it keys the audit chain")
-        raise ValidationError(msg)
+        raise ConfigError(msg)
     limits_from_config(app.config)  # a bad limit stops the app here, not at every sign-in
     if app.config.get("GEO_RISK_POLICY") is None:  # a bad policy stops the app here, every problem listed
         app.config["GEO_RISK_POLICY"] = settings.load_policy()
     hops = app.config.get("GEO_RISK_TRUSTED_PROXIES")
     if not isinstance(hops, int) or isinstance(hops, bool) or hops < 0:
         msg = f"GEO_RISK_TRUSTED_PROXIES must be a whole number of reverse proxies, 0 or more, not {hops!r}"
-        raise ValidationError(msg)
+        raise ConfigError(msg)
     logging.getLogger("web").setLevel(settings.log_level)

@@ -150,7 +150,7 @@ def _xy(point: Any) -> tuple[float, float]:
         return (float(x), float(y))
     except (TypeError, ValueError) as exc:
         msg = f"a candidate point must be EastNorth or (easting, northing), got {point!r}"
-        raise ValidationError(msg) from exc
+        raise TypeError(msg) from exc
 
 
 def _resolve_context(
@@ -171,14 +171,14 @@ def _resolve_context(
         same_policy = context.policy is policy or context.policy_digest == policy_digest(policy)
         if context.child != str(child) or context.as_of != as_of or not same_policy:
             msg = "the scoring context was built for another young person, date or policy; build one for this check"
-            raise ValidationError(msg)
+            raise ValueError(msg)
         return context
     if snapshot is None:
         parts = {"people": people, "groups": groups, "links": links, "places": places}
         missing = [name for name, frame in parts.items() if frame is None]
         if missing:
             msg = f"pass context=, snapshot=, or the snapshot frames; missing: {', '.join(missing)}"
-            raise ValidationError(msg)
+            raise TypeError(msg)
         snapshot = ScoringSnapshot.from_frames(
             people=people, groups=groups, links=links, places=places, incidents=incidents, surface=surface
         )

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import inspect, select
 
 from geo_risk.config import Settings
-from geo_risk.errors import ValidationError
+from geo_risk.errors import ConfigError
 from geo_risk.store.engine import create_store_engine
 from geo_risk.store.models import LoginAttempt
 from web.ratelimit import FailedLoginLimiter, Limit, client_network
@@ -371,14 +371,14 @@ def test_concurrent_attempts_cannot_pass_the_limit(db):
 
 @pytest.mark.parametrize("limit", [(0, 300), (1.5, 300), (5, 0), (5, -1)])
 def test_a_limit_must_be_sensible(limit):
-    with pytest.raises(ValidationError, match="failed-login"):
+    with pytest.raises(ConfigError, match="failed-login"):
         Limit(*limit)
 
 
 @pytest.mark.parametrize("limit", [(True, 300), ("5", 300), (5, "300"), (5, float("inf")), (5, float("nan")),
                                    (5, 10**12)])
 def test_a_limit_must_be_numbers(limit):
-    with pytest.raises(ValidationError, match="failed-login"):
+    with pytest.raises(ConfigError, match="failed-login"):
         Limit(*limit)
 
 
@@ -391,7 +391,7 @@ def _create_app(**config):
 
 def test_bad_limits_stop_the_app_at_start_up_naming_every_one():
     """A bad limit stops the app at start-up (not a 500 at each sign-in), every bad one named."""
-    with pytest.raises(ValidationError, match=r"GEO_RISK_LOGIN_LIMIT: .*at least 1.*"
+    with pytest.raises(ConfigError, match=r"GEO_RISK_LOGIN_LIMIT: .*at least 1.*"
                                               r"GEO_RISK_LOGIN_USER_LIMIT must be a pair.*"
                                               r"GEO_RISK_LOGIN_IP_LIMIT: .*positive number of seconds"):
         _create_app(GEO_RISK_LOGIN_LIMIT=(0, 300), GEO_RISK_LOGIN_USER_LIMIT=50, GEO_RISK_LOGIN_IP_LIMIT=(30, -1))
@@ -399,16 +399,16 @@ def test_bad_limits_stop_the_app_at_start_up_naming_every_one():
 
 @pytest.mark.parametrize("value", [None, (5,), (5, 300, 1), "5,300", (5, "300")])
 def test_each_bad_limit_is_refused_at_start_up(value):
-    with pytest.raises(ValidationError, match="GEO_RISK_LOGIN_IP_LIMIT"):
+    with pytest.raises(ConfigError, match="GEO_RISK_LOGIN_IP_LIMIT"):
         _create_app(GEO_RISK_LOGIN_IP_LIMIT=value)
 
 
 def test_the_username_limit_must_be_above_the_one_per_address():
     """Otherwise one address failing on purpose locks the user out everywhere again."""
-    with pytest.raises(ValidationError, match="GEO_RISK_LOGIN_USER_LIMIT .*must allow more attempts"):
+    with pytest.raises(ConfigError, match="GEO_RISK_LOGIN_USER_LIMIT .*must allow more attempts"):
         _create_app(GEO_RISK_LOGIN_LIMIT=(5, 300), GEO_RISK_LOGIN_USER_LIMIT=(5, 300))
     # a shorter window per address: one address pacing 3 failures a minute makes 33 in ten minutes
-    with pytest.raises(ValidationError, match=r"GEO_RISK_LOGIN_USER_LIMIT .*must allow more attempts.*\(33\)"):
+    with pytest.raises(ConfigError, match=r"GEO_RISK_LOGIN_USER_LIMIT .*must allow more attempts.*\(33\)"):
         _create_app(GEO_RISK_LOGIN_LIMIT=[3, 60], GEO_RISK_LOGIN_USER_LIMIT=(20, 600.0))
     app = _create_app(GEO_RISK_LOGIN_LIMIT=[3, 60], GEO_RISK_LOGIN_USER_LIMIT=(40, 600.0))
     assert app.config["GEO_RISK_LOGIN_IP_LIMIT"] == (30, 300)
@@ -416,6 +416,6 @@ def test_the_username_limit_must_be_above_the_one_per_address():
 
 @pytest.mark.parametrize("value", [-1, "1", True, 1.5, None])
 def test_a_bad_number_of_trusted_proxies_stops_the_app(value):
-    with pytest.raises(ValidationError, match="GEO_RISK_TRUSTED_PROXIES"):
+    with pytest.raises(ConfigError, match="GEO_RISK_TRUSTED_PROXIES"):
         _create_app(GEO_RISK_TRUSTED_PROXIES=value)
 

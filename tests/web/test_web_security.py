@@ -9,7 +9,7 @@ import pytest
 
 from geo_risk import accounts
 from geo_risk.config import Settings
-from geo_risk.errors import ValidationError
+from geo_risk.errors import ConfigError
 from geo_risk.store import session_scope
 from web_seed import PASSWORD
 
@@ -245,14 +245,14 @@ def test_debug_is_off_and_refused(seeded):
     app = create_app({"TESTING": True, "SECRET_KEY": "k" * 32, "GEO_RISK_ENGINE": seeded[0],
                       "GEO_RISK_SETTINGS": Settings()})
     assert app.debug is False
-    with pytest.raises(ValidationError, match="DEBUG"):
+    with pytest.raises(ConfigError, match="DEBUG"):
         create_app({"DEBUG": True, "SECRET_KEY": "k" * 32, "GEO_RISK_SETTINGS": Settings()})
 
 
 def test_secret_key_is_required_outside_tests():
     from web import create_app
 
-    with pytest.raises(ValidationError, match="GEO_RISK_SECRET_KEY"):
+    with pytest.raises(ConfigError, match="GEO_RISK_SECRET_KEY"):
         create_app({"GEO_RISK_SETTINGS": Settings()})
 
 
@@ -297,7 +297,6 @@ def test_checks_do_not_flood_the_log_with_same_day_surface_warnings(signed_in, i
 
 
 def test_a_secret_key_shorter_than_32_bytes_is_refused():
-    from geo_risk.errors import ConfigError
     from web import create_app
 
     good = Settings(audit_key="a" * 32)
@@ -311,9 +310,8 @@ def test_a_secret_key_shorter_than_32_bytes_is_refused():
 def test_the_app_refuses_to_start_without_an_audit_key(tmp_path):
     from web import create_app
 
-    with pytest.raises(ValidationError, match="GEO_RISK_AUDIT_KEY"):
+    with pytest.raises(ConfigError, match="GEO_RISK_AUDIT_KEY"):
         create_app({"SECRET_KEY": "k" * 32, "GEO_RISK_SETTINGS": Settings()})
-    from geo_risk.errors import ConfigError
 
     with pytest.raises(ConfigError, match="at least 32"):
         create_app({"SECRET_KEY": "k" * 32, "GEO_RISK_SETTINGS": Settings(audit_key="short")})
