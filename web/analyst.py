@@ -144,9 +144,8 @@ def _parse_dt(value: str | None, what: str) -> dt.datetime:
 def notices():
     d = data()
     with store().transaction() as s:
-        rows = queries.notices(s)
-        acks = queries.ack_counts(s)
-        listing = [(n.id, n.title, n.valid_from, n.valid_to, acks.get(n.id, 0), n.valid_to > g.now) for n in rows]
+        listing = [(n.id, n.title, n.valid_from, n.valid_to, n.acknowledgements, n.running)
+                   for n in service.list_notices(s, actor())]
     schools = [(str(u), str(n)) for u, n in zip(d.snapshot.schools["urn"], d.snapshot.schools["name"], strict=True)]
     return render_template("analyst/notices.html", notices=listing, schools=schools, now=g.now,
                            synthetic=d.is_synthetic)
@@ -154,18 +153,13 @@ def notices():
 
 @bp.post("/notices")
 def notice_create():
-    from web.notices import create_notice
-
-    d = data()
     f = request.form
-    urns = f.getlist("school_urns")
-    if not urns:
-        raise ValidationError("choose at least one school the notice is for")
     with store().transaction() as s:
-        create_notice(s, d, title=f.get("title", ""), what_happened=f.get("what_happened", ""),
-                      what_to_do=f.get("what_to_do", ""), contact=f.get("contact", ""),
-                      valid_from=_parse_dt(f.get("valid_from"), "valid from"),
-                      valid_to=_parse_dt(f.get("valid_to"), "valid to"), school_urns=urns, user_id=g.user.id)
+        service.publish_notice(
+            s, actor(), data(), title=f.get("title", ""), what_happened=f.get("what_happened", ""),
+            what_to_do=f.get("what_to_do", ""), contact=f.get("contact", ""),
+            valid_from=_parse_dt(f.get("valid_from"), "valid from"), valid_to=_parse_dt(f.get("valid_to"), "valid to"),
+            school_urns=f.getlist("school_urns"))
     flash("Notice published to the schools chosen.", "ok")
     return redirect(url_for("analyst.notices"), code=303)
 
@@ -173,10 +167,7 @@ def notice_create():
 @bp.post("/notices/<int:nid>/end")
 def notice_end(nid: int):
     with store().transaction() as s:
-        row = queries.notice(s, nid)
-        # Only a running notice is touched: min() would also assign an already-ended row's own value back.
-        if row.valid_to > g.now:  # noqa: PLR1730
-            row.valid_to = g.now
+        service.end_notice(s, actor(), notice_id=nid)
     flash("Notice ended.", "ok")
     return redirect(url_for("analyst.notices"), code=303)
 

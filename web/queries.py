@@ -13,8 +13,6 @@ from geo_risk.store.models import (
     Assessment,
     ChronologyEntry,
     Link,
-    Notice,
-    NoticeAck,
     Person,
     Place,
     Referral,
@@ -105,25 +103,6 @@ def chronology(session: Session, pseudonym: str, limit: int = 500) -> list[Chron
 
 
 # --------------------------------------------------------------------------- notices
-
-
-def notices(session: Session, *, live_at: dt.datetime | None = None, limit: int = 200) -> list[Notice]:
-    stmt = select(Notice).order_by(Notice.valid_from.desc()).limit(limit)
-    if live_at is not None:
-        stmt = stmt.where(Notice.valid_from <= live_at, Notice.valid_to > live_at)
-    return list(session.execute(stmt).scalars())
-
-
-def notice(session: Session, notice_id: int) -> Notice:
-    row = session.get(Notice, notice_id)
-    if row is None:
-        raise NotFound("no such notice")
-    return row
-
-
-def ack_counts(session: Session) -> dict[int, int]:
-    rows = session.execute(select(NoticeAck.notice_id, func.count()).group_by(NoticeAck.notice_id)).all()
-    return {int(a): int(b) for a, b in rows}
 
 
 def add_override(session: Session, *, urn: str, level: str, reason: str, user_id: int, at: dt.datetime,

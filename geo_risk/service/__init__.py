@@ -9,6 +9,7 @@ in the same transaction and returns the result projected for the actor's tier
 
 from geo_risk.service.access import OPERATOR, Actor, record_read, record_reads, record_refusal, referral_for
 from geo_risk.service.briefing import SchoolBriefing, acknowledge_notice, brief_school, brief_schools
+from geo_risk.service.notices import NoticeSummary, end_notice, list_notices, publish_notice
 from geo_risk.service.placement import PlacementCheck, check_placement, inputs_digest
 from geo_risk.service.records import (
     RECORD_SCHEMA,
@@ -25,6 +26,7 @@ __all__ = [
     "RECORD_SCHEMA",
     "Actor",
     "DecisionRecord",
+    "NoticeSummary",
     "PlacementCheck",
     "RouteCheck",
     "SchoolBriefing",
@@ -37,7 +39,10 @@ __all__ = [
     "check_route",
     "data_key",
     "day_of",
+    "end_notice",
     "inputs_digest",
+    "list_notices",
+    "publish_notice",
     "read_decision",
     "record_read",
     "record_reads",
