@@ -57,33 +57,18 @@ def incidents():
 @bp.get("/people")
 def people():
     with store().transaction() as s:
-        rows = queries.people(s)
-        # One event per child listed (one insert), so each child's access report shows this list.
-        audit_read_many(s, action="people.list", purpose="analysis", pseudonyms=[p.pseudonym for p in rows])
-        listing = [(p.id, p.pseudonym, p.cce_concern, p.cse_concern, p.looked_after) for p in rows]
+        listing = [(p.id, p.pseudonym, p.cce_concern, p.cse_concern, p.looked_after)
+                   for p in service.list_young_people(s, actor())]
     return render_template("analyst/people.html", people=listing, synthetic=data().is_synthetic)
 
 
-@bp.get("/people/<int:pid>")
-def person(pid: int):
+@bp.get("/people/<pid>")
+def person(pid: str):
     d = data()
     with store().transaction() as s:
-        person = queries.person_by_id(s, pid)
-        pseudonym = person.pseudonym
-        flags = {"CCE concern": person.cce_concern, "CSE concern": person.cse_concern,
-                 "looked after": person.looked_after}
-        chronology = [(c.occurred_at, c.kind, c.summary, c.evidence_grade, c.source_type)
-                      for c in queries.chronology(s, pseudonym)]
-        decisions = [(a.id, a.kind, a.created_at, a.policy_version) for a in queries.assessments_for(s, pseudonym)]
-        audit_read(s, action="network.view", purpose="analysis", pseudonym=pseudonym)
-        snap = d.snapshot
-        ego = drawing.ego_network(snap.links, snap.groups, pseudonym, d.as_of)
-        # The page also shows the other children in the network (their links and places):
-        # each gets an event of their own in the same transaction.
-        others = queries.children_among(s, sorted(n[1] for n in ego.nodes if n[0] == "person" and n[1] != pseudonym))
-        if others:
-            audit_read_many(s, action="network.view.linked", purpose="analysis", pseudonyms=others)
-    keys = {n[1] for n in ego.nodes}
+        record = service.read_young_person(s, actor(), d, person_id=pid)
+    pseudonym, ego, snap = record.pseudonym, record.network, d.snapshot
+    keys = record.keys
     links = snap.links[snap.links["from_key"].isin(keys) & snap.links["to_key"].isin(keys)] if len(snap.links) else snap.links
     places = services.places_geojson(d, keys, as_of=d.as_of)
     pts = [f["geometry"]["coordinates"] for f in places["features"]]
@@ -92,7 +77,9 @@ def person(pid: int):
     maps.add_base_layers(m, d, bounds)
     maps.GeoJsonLayer(places, name="places").add_to(m)
     schools = [(str(u), str(n)) for u, n in zip(snap.schools["urn"], snap.schools["name"], strict=True)]
-    return render_template("analyst/person.html", pid=pid, pseudonym=pseudonym, flags=flags,
+    chronology = [(c.occurred_at, c.kind, c.summary, c.evidence_grade, c.source_type) for c in record.chronology]
+    decisions = [(a.id, a.kind, a.created_at, a.policy_version) for a in record.decisions]
+    return render_template("analyst/person.html", pid=record.id, pseudonym=pseudonym, flags=record.flags,
                            svg=drawing.network_svg(ego, pseudonym), links=links.to_dict("records"),
                            words=drawing.LINK_WORDS, chronology=chronology, decisions=decisions, schools=schools,
                            map=maps.render_map(m, g.csp_nonce), synthetic=d.is_synthetic)

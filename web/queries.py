@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from geo_risk import accounts
 from geo_risk.errors import NotFound
+from geo_risk.service.people import children_among
 from geo_risk.store.models import (
     Assessment,
-    ChronologyEntry,
     Link,
     Person,
     Place,
@@ -30,13 +30,6 @@ def current_user_row(session: Session, user_id: int) -> User:
 
 def my_live_referrals(session: Session, user_id: int, as_of: dt.datetime, purpose: str) -> list[Referral]:
     return accounts.live_referrals(session, current_user_row(session, user_id), as_of, purpose=purpose)
-
-
-def assessments_for(session: Session, pseudonym: str, *, user_id: int | None = None, limit: int = 50) -> list[Assessment]:
-    stmt = select(Assessment).where(Assessment.child_pseudonym == pseudonym)
-    if user_id is not None:
-        stmt = stmt.where(Assessment.user_id == user_id)
-    return list(session.execute(stmt.order_by(Assessment.id.desc()).limit(limit)).scalars())
 
 
 def policy_versions(session: Session) -> list[tuple[str, int, dt.datetime | None]]:
@@ -68,18 +61,6 @@ def person_by_pseudonym(session: Session, pseudonym: str) -> Person | None:
     return session.execute(select(Person).where(Person.pseudonym == pseudonym)).scalar_one_or_none()
 
 
-def children_among(session: Session, keys) -> list[str]:
-    """The pseudonyms in ``keys`` that belong to children, in the order given (group codes drop out)."""
-    # k == k drops NaN keys (NaN is the one value not equal to itself); any other key is kept
-    wanted = list(dict.fromkeys(str(k) for k in keys if k is not None and k == k))  # noqa: PLR0124
-    found: set[str] = set()
-    for i in range(0, len(wanted), 500):  # stay under the backends' bound-parameter limits
-        found.update(session.execute(
-            select(Person.pseudonym).where(Person.pseudonym.in_(wanted[i:i + 500]), Person.is_child.is_(True))
-        ).scalars())
-    return [k for k in wanted if k in found]
-
-
 def evidence_children(session: Session, target_kind: str, target_id: str) -> list[str]:
     """Children a link (either end) or a place (its owner) concerns; empty if there is no such target."""
     if target_kind == "link":
@@ -93,13 +74,6 @@ def evidence_children(session: Session, target_kind: str, target_id: str) -> lis
     else:
         keys = []
     return children_among(session, keys)
-
-
-def chronology(session: Session, pseudonym: str, limit: int = 500) -> list[ChronologyEntry]:
-    return list(session.execute(
-        select(ChronologyEntry).where(ChronologyEntry.child_pseudonym == pseudonym)
-        .order_by(ChronologyEntry.occurred_at.desc()).limit(limit)
-    ).scalars())
 
 
 # --------------------------------------------------------------------------- notices

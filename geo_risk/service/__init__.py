@@ -10,6 +10,12 @@ in the same transaction and returns the result projected for the actor's tier
 from geo_risk.service.access import OPERATOR, Actor, record_read, record_reads, record_refusal, referral_for
 from geo_risk.service.briefing import SchoolBriefing, acknowledge_notice, brief_school, brief_schools
 from geo_risk.service.notices import NoticeSummary, end_notice, list_notices, publish_notice
+from geo_risk.service.people import (
+    YoungPersonListing,
+    YoungPersonRecord,
+    list_young_people,
+    read_young_person,
+)
 from geo_risk.service.placement import PlacementCheck, check_placement, inputs_digest
 from geo_risk.service.records import (
     RECORD_SCHEMA,
@@ -32,6 +38,8 @@ __all__ = [
     "SchoolBriefing",
     "SnapshotCache",
     "SnapshotData",
+    "YoungPersonListing",
+    "YoungPersonRecord",
     "acknowledge_notice",
     "brief_school",
     "brief_schools",
@@ -42,8 +50,10 @@ __all__ = [
     "end_notice",
     "inputs_digest",
     "list_notices",
+    "list_young_people",
     "publish_notice",
     "read_decision",
+    "read_young_person",
     "record_read",
     "record_reads",
     "record_refusal",
