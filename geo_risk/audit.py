@@ -12,7 +12,7 @@ The key comes from the settings (``GEO_RISK_AUDIT_KEY`` or ``GEO_RISK_AUDIT_KEY_
 at least 32 bytes): :func:`bind_key` ties one to an engine (the web app and the
 command line do), otherwise the environment's is used. With no key no event is written,
 so the read it would record fails. Events written before the chain was keyed (no
-``keyed`` flag) are checked by their plain SHA-256, as before, up to the point named by
+``keyed`` flag) are checked by their plain SHA-256 up to the point named by
 ``keyed_from`` (the ``audit_keyed_from`` setting); from there on every event must be keyed.
 
 Each event also says how the actor was signed in (``via``: ``session``, ``token`` or

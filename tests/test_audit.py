@@ -274,7 +274,7 @@ def test_an_unkeyed_chain_is_keyed_from_a_recorded_point_on(db):
     assert strict.first_keyed_seq is None
     migrated = audit.verify(db, keyed_from=4)
     assert migrated.ok and migrated.first_keyed_seq == 4 and "3 from before the chain was keyed" in migrated.message
-    # the legacy part is still checked as before
+    # the legacy part is checked by its plain SHA-256
     _tamper(db, "UPDATE audit_event SET pseudonym = 'YP-9999' WHERE seq = 2")
     assert audit.verify(db, keyed_from=4).problem == "altered"
 

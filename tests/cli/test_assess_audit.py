@@ -1,4 +1,4 @@
-"""`geo-risk assess placement|route` audit every read of a young person's data (review fix 2).
+"""`geo-risk assess placement|route` audit every read of a young person's data.
 
 Runs in process (CliRunner) against the ``db`` fixture on SpatiaLite and, when configured, PostGIS.
 """
