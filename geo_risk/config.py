@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from geo_risk.contract import CATEGORIES, GRADES, INJURY_CATEGORY, LINK_TYPES
+from geo_risk.contract import CANNOT_ASSESS, CATEGORIES, GRADES, INJURY_CATEGORY, LINK_TYPES
 from geo_risk.errors import ConfigError
 
 ENV_PREFIX = "GEO_RISK_"
@@ -268,6 +268,10 @@ class SurfacePolicy:
     forecast_scales_m: tuple[float, ...] = (150.0, 400.0)
     forecast_weights: Mapping[str, float] = field(default_factory=dict)
     forecast_prior_months: float = 6.0
+    # Emergency-department injuries (category "ED assault injury") weigh their category weight times
+    # a factor for the weapon and one for the age band recorded (a name not listed counts 1).
+    injury_weapon_weights: Mapping[str, float] = field(default_factory=dict)
+    injury_age_weights: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -310,6 +314,29 @@ class ScoringPolicy:
     confidence_stale_days: float = 180.0
     incident_stale_days: float = 92.0
     confidence_min_incidents: int = 100
+    # The placement band is the worse of an area band and a child-specific band (docs/decisions.md).
+    # Area band: the area-intensity percentile among the residential addresses (postcode centres) of
+    # the area covered; at or above each edge, the next band (Low, Medium, High: never Very high).
+    area_band_edges: tuple[float, float] = (50.0, 90.0)
+    # Child-specific band: the larger of conflict and exploitation exposure (0..1); at or above each
+    # edge, the next band (Medium, High, Very high). No edge jumps two bands.
+    child_band_edges: tuple[float, float, float] = (0.05, 0.25, 0.6)
+    # A live home or other place (not an incident location) of an adversary or exploiter within this
+    # distance: "consult the analyst before placing here", and the child-specific band at least High.
+    consult_distance_m: float = 400.0
+    # Grades that count as unverified: they do not shrink a placement's risk (every grade weighs as
+    # confirmed there); a concern resting mostly on them is flagged "verify by" as_of + verify_within_days
+    # and gets low confidence.
+    unverified_grades: tuple[str, ...] = ("D", "E")
+    verify_within_days: float = 14.0
+    # A point outside the areas loaded, or farther than this from the hull of the incidents in the
+    # surface's horizon, is outside the data's coverage: "Cannot assess".
+    coverage_buffer_m: float = 500.0
+    # Retaliation window: an incident location of a young person's peer group (or of one of its
+    # members) first seen in the last retaliation_days makes the group's places a conflict exposure
+    # for that young person, at retaliation_factor x their membership's weight (0 days: off).
+    retaliation_days: float = 28.0
+    retaliation_factor: float = 0.8
 
 
 @dataclass(frozen=True)
@@ -554,6 +581,18 @@ def policy_problems(policy: Policy) -> list[str]:
             problems.append(f"[scoring] {name} must be more than 0")
     if sco.area_weight + sco.conflict_weight + sco.exploitation_weight <= 0:
         problems.append("[scoring] area_weight, conflict_weight and exploitation_weight must not all be 0")
+    if not _ascending(sco.area_band_edges) or not 0 < sco.area_band_edges[0] or not sco.area_band_edges[-1] < 100:
+        problems.append(f"[scoring] area_band_edges must rise strictly between 0 and 100, got {list(sco.area_band_edges)}")
+    if not _ascending(sco.child_band_edges) or not 0 < sco.child_band_edges[0] or not sco.child_band_edges[-1] < 1:
+        problems.append(f"[scoring] child_band_edges must rise strictly between 0 and 1, got {list(sco.child_band_edges)}")
+    if CANNOT_ASSESS in sco.bands:
+        problems.append(f"[scoring] bands must not include {CANNOT_ASSESS!r}: it is the band of a point the data do not cover")
+    bad_grades = sorted(set(sco.unverified_grades) - set(GRADES))
+    if bad_grades:
+        problems.append(f"[scoring] unverified_grades names unknown grades {', '.join(bad_grades)}; "
+                        f"grades are: {', '.join(GRADES)}")
+    if sco.consult_distance_m <= 0 or sco.coverage_buffer_m <= 0:
+        problems.append("[scoring] consult_distance_m and coverage_buffer_m must be more than 0")
     if sco.max_candidates < 1:
         problems.append("[scoring] max_candidates must be at least 1")
     if rou.assisted_transport_band not in sco.bands:

@@ -108,6 +108,14 @@ CATEGORIES = (*POLICE_UK_CATEGORIES, INJURY_CATEGORY, PARTNER_INCIDENT_CATEGORY)
 
 #: What :func:`evidence_state` returns, in the order the rule checks.
 EVIDENCE_STATES = ("incomplete", "expired", "not_started", "live")
+
+#: Outcomes of one placement candidate: banded as usual; banded, and the housing officer must consult
+#: the analyst first (an adversary's or exploiter's home or regular place is near); or not assessed at
+#: all (outside the area the data cover, banded :data:`CANNOT_ASSESS`).
+PLACEMENT_OUTCOMES = ("assessed", "consult_analyst", "cannot_assess")
+#: The band of a candidate the data do not cover.
+CANNOT_ASSESS = "Cannot assess"
+
 _INCOMPLETE, _EXPIRED, _NOT_STARTED, _LIVE = range(4)
 
 _EPOCH = np.datetime64("1970-01-01T00:00:00", "ns")
@@ -277,6 +285,18 @@ def status_at(expires_at: Any, as_of: Any) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         passed = days <= day_number(as_of)
     return np.where(passed, "expired", "live").astype(object)
+
+
+def first_seen_within(dates: EvidenceDates, as_of: Any, days: float) -> np.ndarray:
+    """Mask of records first seen in the ``days`` days up to ``as_of`` (``(as_of - days, as_of]``).
+
+    A time window on the first sighting (for example the placement check's retaliation window
+    after a new incident), not liveness: pair it with :func:`live_mask` or its relatives.
+    """
+    t = day_number(as_of)
+    first = dates.first_seen
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(first) & (first <= t) & (first > t - float(days))
 
 
 def _field(record: Any, name: str) -> Any:

@@ -45,9 +45,12 @@ _FACTOR = {
     "housing": _keep("name", "label"),
 }
 _ASSESSMENT_COMMON = ("kind", "child", "point", "as_of", "band", "lifted_by", "reasons", "freshness", "confidence",
-                      "policy_version", "inputs_hash", "advisory")
+                      "policy_version", "inputs_hash", "advisory", "outcome", "flags", "area_band", "child_band")
 # One candidate address's assessment. ``point`` is the candidate the user gave; ``reasons`` are the
-# plain ones (distances rounded up to the next 100 m, no one named).
+# plain ones (distances rounded up to the next 100 m, no one named); ``outcome`` says whether to
+# consult the analyst first (naming no place, person or distance) or that the point is outside the
+# data's coverage; ``flags`` are warnings such as an unverified concern's "verify by" date; the two
+# component bands are coarse words, never numbers.
 PLACEMENT_ASSESSMENT = MappingProxyType({
     "analyst": _keep(*_ASSESSMENT_COMMON, "score", "nearest_adversary_m", "nearest_exploiter_m", "reasons_analyst",
                      "evidence", factors=[_FACTOR["analyst"]]),

@@ -119,7 +119,8 @@ def analyst_placement_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(r["lon"], 6), round(r["lat"], 6)]},
          "properties": {"rank": r["rank"], "label": r["label"], "band": r["band"], "score": r["score"],
                         "confidence": r["confidence"], "reasons": r["reasons"],
-                        "_tip": f"{r['rank']}. {r['label']}: {r['band']} ({r['score']:.0f}, advisory)",
+                        "_tip": f"{r['rank']}. {r['label']}: {r['band']} "
+                                + ("(advisory)" if r["score"] is None else f"({r['score']:.0f}, advisory)"),
                         "_style": {"radius": 9, "color": "#222", "weight": 1.5, "fillColor": band_colour(r["band"]),
                                    "fillOpacity": 0.9}}}
         for r in rows]}

@@ -149,7 +149,7 @@ class DataState:
         self._cache = SnapshotCache(clock=lambda: app.config["GEO_RISK_CLOCK"](),
                                     check_seconds=lambda: float(app.config["GEO_RISK_DATA_CHECK_SECONDS"]),
                                     factory=AppData, school_holidays=getattr(settings, "school_holidays", None),
-                                    on_load=on_load)
+                                    area_of_interest=getattr(settings, "area_of_interest", None), on_load=on_load)
         self._synthetic: tuple[bool, float] | None = None
 
     def get(self, engine: Engine, policy: Policy) -> AppData:

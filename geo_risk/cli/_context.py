@@ -81,4 +81,5 @@ def snapshot_data(engine: Engine, as_of):
     """The data snapshot the use cases run on, loaded for ``as_of``'s day (as the web app does)."""
     from geo_risk.service import SnapshotData
 
-    return SnapshotData.load(engine, policy(), as_of, school_holidays=settings().school_holidays)
+    return SnapshotData.load(engine, policy(), as_of, school_holidays=settings().school_holidays,
+                             area_of_interest=settings().area_of_interest)

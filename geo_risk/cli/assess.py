@@ -163,6 +163,11 @@ def placement(
     _print_ranking(checked.result, audience)
 
 
+def _score_text(score: float | None) -> str:
+    """The analyst's score, or "-" for a point that could not be assessed."""
+    return "-" if score is None else f"{score:.1f}"
+
+
 def _print_ranking(result: dict, audience: str) -> None:
     """The ranking (already projected for ``audience``) as a table, then each candidate's reasons.
 
@@ -174,8 +179,9 @@ def _print_ranking(result: dict, audience: str) -> None:
     rows = [header if analyst else tuple(h for h in header if h != "score")]
     for item in result["candidates"]:
         a = item["assessment"]
-        score = (f"{a['score']:.1f}",) if analyst else ()
-        rows.append((str(item["rank"]), item["label"], a["band"], *score, a["confidence"], a["factors"][0]["label"]))
+        score = (_score_text(a["score"]),) if analyst else ()
+        largest = a["factors"][0]["label"] if a["factors"] else "-"
+        rows.append((str(item["rank"]), item["label"], a["band"], *score, a["confidence"], largest))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         click.echo("  ".join(cell.rjust(w) if analyst and i == 3 else cell.ljust(w)
@@ -184,7 +190,7 @@ def _print_ranking(result: dict, audience: str) -> None:
     for item in result["candidates"]:
         a = item["assessment"]
         reasons = a["reasons_analyst"] if analyst else a["reasons"]
-        click.echo(f"{item['rank']}. {item['label']}: {a['band']} ({a['score']:.1f})" if analyst else
+        click.echo(f"{item['rank']}. {item['label']}: {a['band']} ({_score_text(a['score'])})" if analyst else
                    f"{item['rank']}. {item['label']}: {a['band']}")
         for reason in reasons:
             click.echo(f"   - {reason.strip()}")

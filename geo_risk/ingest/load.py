@@ -495,7 +495,8 @@ def _store_incidents(conn: Connection, df: pd.DataFrame, run_id: int, progress: 
     n = len(todo)
     now = _now().strftime("%Y-%m-%d %H:%M:%S.%f" if spatialite else "%Y-%m-%d %H:%M:%S")
     cols = ["external_id", "category", "occurred_at", "has_time", "month", "precision", "location_text",
-            "lsoa_code", "lsoa_version", "outcome", "force", "import_run_id", "source", "source_type", "recorded_at"]
+            "lsoa_code", "lsoa_version", "outcome", "force", "weapon", "age_band", "import_run_id", "source",
+            "source_type", "recorded_at"]
 
     def col(name: str) -> list[object]:
         return _none(todo[name]) if name in todo.columns else [None] * n
@@ -513,6 +514,8 @@ def _store_incidents(conn: Connection, df: pd.DataFrame, run_id: int, progress: 
         col("lsoa_version"),
         [None if v is None else str(v)[:200] for v in col("outcome")],
         col("force"),
+        [None if v is None else str(v)[:40] for v in col("weapon")],
+        [None if v is None else str(v)[:16] for v in col("age_band")],
         [run_id] * n,
         col("source"),
         col("source_type"),

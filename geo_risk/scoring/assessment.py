@@ -13,7 +13,7 @@ AUDIENCES = tiers.tiers_of("placement")
 DEFAULT_AUDIENCE = "housing"  # least privilege: every to_dict/to_json defaults to the housing tier
 
 FACTOR_LABELS = MappingProxyType({
-    "area_intensity": "Area intensity (citywide percentile)",
+    "area_intensity": "Area intensity (percentile among addresses)",
     "conflict_exposure": "Conflict exposure",
     "exploitation_exposure": "Exploitation exposure",
     "exploitation_site_proximity": "Proximity to exploitation sites",
@@ -132,9 +132,12 @@ class Assessment:
     as_of
         ISO date-time the assessment is made for.
     score
-        0-100, one decimal. Used to rank candidates; analyst tier only in :meth:`to_dict`.
+        0-100, one decimal. Breaks ties within a band; analyst tier only in :meth:`to_dict`.
+        ``None`` for a point outside the data's coverage.
     band
-        ``Low``, ``Medium``, ``High`` or ``Very high`` (the policy's band names).
+        ``Low``, ``Medium``, ``High`` or ``Very high`` (the policy's band names): the worse of
+        ``area_band`` and ``child_band``; :data:`geo_risk.contract.CANNOT_ASSESS` outside the
+        data's coverage.
     lifted_by
         Names of child-specific factors that lifted the band to at least High.
     factors
@@ -156,6 +159,16 @@ class Assessment:
         ``low``, ``medium`` or ``high``.
     policy_version, inputs_hash
         The policy the assessment was made under; SHA-256 of the canonical inputs.
+    outcome
+        One of :data:`geo_risk.contract.PLACEMENT_OUTCOMES`: ``assessed``; ``consult_analyst``
+        (an adversary's or exploiter's home or regular place is within the policy's distance: the
+        housing officer consults the analyst before placing here); ``cannot_assess`` (outside
+        the area the data cover).
+    flags
+        Warnings a practitioner must see, e.g. "Unverified concern: verify by 2026-12-04".
+    area_band, child_band
+        The two bands the band is the worse of: the area's incident level among residential
+        addresses, and the risk specific to this young person (``None`` outside the coverage).
     """
 
     child: str
@@ -175,6 +188,10 @@ class Assessment:
     policy_version: str
     inputs_hash: str
     kind: str = "placement"
+    outcome: str = "assessed"
+    flags: tuple[str, ...] = ()
+    area_band: str | None = None
+    child_band: str | None = None
 
     def factor(self, name: str) -> Factor:
         """The factor called ``name``."""
@@ -206,6 +223,10 @@ class Assessment:
             "lifted_by": list(self.lifted_by),
             "factors": [f.to_dict(audience="analyst") for f in self.factors],
             "reasons": list(self.reasons_housing),
+            "outcome": self.outcome,
+            "flags": list(self.flags),
+            "area_band": self.area_band,
+            "child_band": self.child_band,
             "freshness": self.freshness.to_dict(),
             "confidence": self.confidence,
             "policy_version": self.policy_version,

@@ -63,26 +63,39 @@ from typing import Any, Protocol
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from geo_risk.config import Policy
-from geo_risk.contract import GRADES
+from geo_risk.contract import CANNOT_ASSESS, GRADES, first_seen_within
 from geo_risk.crs import in_gb
 from geo_risk.errors import ConfigError, ValidationError
 from geo_risk.network import (
+    Adversary,
     ExposureField,
     PeerNetwork,
     PlaceIndex,
     activity_field,
     build_network,
     find_exposure,
+    group_members,
     site_field,
 )
 from geo_risk.network._time import as_timestamp, column_days, days_to_iso, timestamp_days
 from geo_risk.network.exposure import Exposure
 from geo_risk.scoring import _explain
+from geo_risk.scoring.area import Coverage
 from geo_risk.scoring.assessment import Assessment, Factor, Freshness
 
 log = logging.getLogger(__name__)
+
+#: The placement factors, in their fixed order.
+FACTOR_NAMES = ("area_intensity", "conflict_exposure", "exploitation_exposure", "exploitation_site_proximity")
+#: Index of "High" in ``[scoring] bands`` (the bands run Low, Medium, High, Very high).
+HIGH = 2
+#: How a context weighs evidence: by grade (routes), or every grade as confirmed (placement checks).
+EVIDENCE_MODES = ("graded", "as_confirmed")
+#: Place kinds that are not somewhere a person regularly is (the consult rule leaves them out).
+_ONE_OFF_KINDS = frozenset({"incident_location"})
 
 
 class AreaModel(Protocol):
@@ -164,6 +177,15 @@ class ScoringSnapshot:
     surface: AreaModel | None
     surface_fingerprint: str | None
     incident_days: np.ndarray
+    coverage: Coverage | None = None
+
+    @property
+    def area_reference(self) -> str:
+        """The places a point's area intensity is ranked among, in words."""
+        if self.surface is None:
+            return "the area covered"
+        words = getattr(self.surface, "description", None)
+        return words or "every grid cell of the area loaded"
 
     @classmethod
     def from_frames(
@@ -175,8 +197,13 @@ class ScoringSnapshot:
         places: gpd.GeoDataFrame,
         incidents: pd.DataFrame | None = None,
         surface: AreaModel | None = None,
+        coverage: Coverage | None = None,
     ) -> ScoringSnapshot:
-        """Index the data-contract frames (protected characteristics are never read)."""
+        """Index the data-contract frames (protected characteristics are never read).
+
+        ``coverage`` is the area the data cover (:func:`geo_risk.scoring.area.data_coverage`):
+        a point outside it cannot be assessed. ``None``: every point in Great Britain is covered.
+        """
         network = build_network(people, groups, links)
         index = PlaceIndex.from_frame(places)
         if incidents is not None and len(incidents):
@@ -190,11 +217,12 @@ class ScoringSnapshot:
             surface=surface,
             surface_fingerprint=surface_fingerprint(surface) if surface is not None else None,
             incident_days=days,
+            coverage=coverage,
         )
 
-    def context(self, child: str, as_of: Any, policy: Policy) -> ScoringContext:
+    def context(self, child: str, as_of: Any, policy: Policy, *, evidence: str = "graded") -> ScoringContext:
         """Shorthand for :meth:`ScoringContext.build`."""
-        return ScoringContext.build(self, child, as_of, policy)
+        return ScoringContext.build(self, child, as_of, policy, evidence=evidence)
 
 
 @dataclass(frozen=True, eq=False)
@@ -216,19 +244,37 @@ class ScoringContext:
     knows_network: bool
     digest: str
     policy_digest: str
+    evidence_mode: str = "graded"
+    consult: ConsultPlaces | None = None
+    retaliation: ExposureField | None = None
+    retaliation_owners: tuple[Adversary, ...] = ()
+    retaliation_until: tuple[str, ...] = ()
 
     @classmethod
-    def build(cls, snapshot: ScoringSnapshot, child: str, as_of: Any, policy: Policy) -> ScoringContext:
+    def build(cls, snapshot: ScoringSnapshot, child: str, as_of: Any, policy: Policy, *,
+              evidence: str = "graded") -> ScoringContext:
         """Find ``child``'s adversaries and exploiters at ``as_of`` and merge their activity spaces.
+
+        Parameters
+        ----------
+        evidence
+            ``"graded"``: each link and place weighs by its evidence grade (``[network.grade_weights]``);
+            ``"as_confirmed"`` (placement checks): every grade weighs as confirmed, so weak evidence
+            does not shrink the risk; its grade lowers confidence and raises a "verify by" flag instead.
 
         Raises
         ------
         NotFound
             If ``child`` is not a person in the snapshot.
         """
+        if evidence not in EVIDENCE_MODES:
+            msg = f"evidence must be one of {', '.join(EVIDENCE_MODES)}, got {evidence!r}"
+            raise ValueError(msg)
         as_of = as_timestamp(as_of)
         t = timestamp_days(as_of)
         net = policy.network
+        if evidence == "as_confirmed":
+            net = dataclasses.replace(net, grade_weights=dict.fromkeys(GRADES, 1.0))
         network, places = snapshot.network, snapshot.places
         link_w = network.link_weights(as_of, net)
         place_w = places.weights(as_of, net)
@@ -243,10 +289,13 @@ class ScoringContext:
             factor=float(policy.scoring.unlinked_site_factor),
             radius_m=float(policy.scoring.site_radius_m),
         )
-        via = {str(v) for v in (*conflict.via, *exploitation.via) if v}
-        link_ids = tuple(sorted(set(exposure.links) | via))
+        consult = consult_places(exposure, network, places, place_w, link_w)
+        retaliation, avengers, until = retaliation_field(exposure, child, as_of, policy, network, places, place_w,
+                                                         link_w)
+        via = {str(v) for v in (*conflict.via, *exploitation.via, *retaliation.via) if v}
+        link_ids = tuple(sorted(set(exposure.links) | via | {lid for o in avengers for lid in o.path}))
         link_rows = np.array([network.row_of[i] for i in link_ids], dtype=np.int64)
-        place_rows = np.union1d(conflict.rows, exploitation.rows)
+        place_rows = np.union1d(np.union1d(conflict.rows, exploitation.rows), np.union1d(retaliation.rows, consult.rows))
 
         ev = network.evidence
         latest_link = float(np.nanmax(np.minimum(ev.last_seen[link_rows], t))) if len(link_rows) else np.nan
@@ -266,6 +315,7 @@ class ScoringContext:
                 "kind": "placement",
                 "child": str(child),
                 "as_of": as_of.isoformat(),
+                "evidence": evidence,
                 "policy": {"version": policy.version, "digest": p_digest},
                 "links": _link_records(network, link_rows),
                 "places": _place_records(places, place_rows),
@@ -287,6 +337,11 @@ class ScoringContext:
             knows_network=bool(knows_network),
             digest=digest,
             policy_digest=p_digest,
+            evidence_mode=evidence,
+            consult=consult,
+            retaliation=retaliation,
+            retaliation_owners=avengers,
+            retaliation_until=until,
         )
 
     # ------------------------------------------------------------------ scoring
@@ -309,14 +364,18 @@ class ScoringContext:
         """
         xy = validate_points(points)
         n = len(xy)
-        pct, area_keys = self._area_percentiles(xy, area_percentile)
         sp = self.policy.scoring
+        coverage = self.snapshot.coverage
+        covered = coverage.contains(xy) if coverage is not None else np.ones(n, dtype=bool)
+        pct, area_keys = self._area_percentiles(xy, area_percentile)
         cv = self.conflict.evaluate(xy)
         xv = self.exploitation.evaluate(xy)
         sv = self.sites.evaluate(xy)
+        rv = self.retaliation.evaluate(xy) if self.retaliation is not None else None
+        conflict_total = cv.total + (rv.total if rv is not None else 0.0)
 
-        names = ("area_intensity", "conflict_exposure", "exploitation_exposure", "exploitation_site_proximity")
-        raw = np.column_stack([pct, cv.total, xv.total, sv.total])
+        names = FACTOR_NAMES
+        raw = np.column_stack([pct, conflict_total, xv.total, sv.total])
         scales = np.array([sp.conflict_scale, sp.exploitation_scale, sp.site_scale], dtype=float)
         if np.any(scales <= 0):
             msg = "policy [scoring] conflict_scale, exploitation_scale and site_scale must be positive"
@@ -329,14 +388,21 @@ class ScoringContext:
             raise ConfigError(msg)
         contributions = 100.0 * values * weights / total_weight
         scores = np.round(contributions.sum(axis=1), 1)
-        edges = np.asarray(sp.band_edges, dtype=float)
-        band_idx = np.searchsorted(edges, scores, side="right")
-        thresholds = (None, float(sp.conflict_lift_threshold), float(sp.exploitation_lift_threshold), None)
+
+        # The band: the worse of the area band and the child-specific band (docs/decisions.md).
+        high = HIGH
+        area_idx = np.searchsorted(np.asarray(sp.area_band_edges, dtype=float), pct, side="right")
+        child_edges = np.asarray(sp.child_band_edges, dtype=float)
+        own_idx = np.column_stack([np.searchsorted(child_edges, values[:, m], side="right") for m in (1, 2)])
+        near = self.consult.within(xy, sp.consult_distance_m) if self.consult is not None else [()] * n
+        consult = np.array([len(h) > 0 for h in near], dtype=bool)
+        child_idx = np.maximum(own_idx.max(axis=1), np.where(consult, high, 0))
+        site_idx = (values[:, 3] >= _explain.NOTICE).astype(np.int64)
+        band_idx = np.maximum(np.maximum(area_idx, child_idx), site_idx)
+        thresholds = (None, float(child_edges[high - 1]), float(child_edges[high - 1]), None)
         lifts = np.zeros((n, 4), dtype=bool)
-        lifts[:, 1] = values[:, 1] >= thresholds[1]
-        lifts[:, 2] = values[:, 2] >= thresholds[2]
-        high = list(sp.bands).index("High") if "High" in sp.bands else 2
-        band_idx = np.where(lifts.any(axis=1), np.maximum(band_idx, high), band_idx)
+        for col, m in ((0, 1), (1, 2)):
+            lifts[:, m] = (own_idx[:, col] >= high) & (own_idx[:, col] >= area_idx)
 
         # hash records of every exploitation site within reach of any point, built in one pass
         near_sites = _place_record_map(self.snapshot.places, self.sites.rows[np.unique(sv.pairs[1])])
@@ -360,15 +426,20 @@ class ScoringContext:
                     key=lambda f: (-round(f.contribution, 6), names.index(f.name)),
                 )
             )
+            inside = bool(covered[k])
             point = _explain.PointView(
                 index=k,
                 xy=(float(xy[k, 0]), float(xy[k, 1])),
                 values=dict(zip(names, (float(v) for v in values[k]), strict=True)),
                 percentile=float(pct[k]),
                 lifted=tuple(names[m] for m in range(4) if lifts[k, m]),
-                band=sp.bands[int(band_idx[k])],
+                band=sp.bands[int(band_idx[k])] if inside else CANNOT_ASSESS,
+                area_band=sp.bands[int(area_idx[k])],
+                child_band=sp.bands[int(child_idx[k])],
+                consult=tuple(int(h) for h in near[k]),
+                covered=inside,
             )
-            explained = _explain.explain(self, point, cv, xv, sv)
+            explained = _explain.explain(self, point, cv, xv, sv, rv)
             site_rows = self.sites.rows[_explain.pair_slice(sv, k)[0]]
             site_records = sorted(near_sites[int(r)] for r in site_rows)
             inputs_hash = sha256_json(
@@ -376,18 +447,20 @@ class ScoringContext:
                     "context": self.digest,
                     "point": [round(point.xy[0], 1), round(point.xy[1], 1)],
                     "area": area_keys[k],
+                    "coverage": coverage.fingerprint if coverage is not None else None,
                     "sites": site_records,
                 }
             )
+            outcome = "cannot_assess" if not inside else ("consult_analyst" if consult[k] else "assessed")
             results.append(
                 Assessment(
                     child=self.child,
                     point=(round(point.xy[0], 1), round(point.xy[1], 1)),
                     as_of=self.as_of.isoformat(),
-                    score=float(scores[k]),
+                    score=float(scores[k]) if inside else None,
                     band=point.band,
-                    lifted_by=point.lifted,
-                    factors=factors,
+                    lifted_by=point.lifted if inside else (),
+                    factors=factors if inside else (),
                     nearest_adversary_m=_finite(cv.nearest_m[k]),
                     nearest_exploiter_m=_finite(xv.nearest_m[k]),
                     reasons_analyst=explained.analyst,
@@ -397,6 +470,10 @@ class ScoringContext:
                     confidence=explained.confidence,
                     policy_version=self.policy.version,
                     inputs_hash=inputs_hash,
+                    outcome=outcome,
+                    flags=explained.flags,
+                    area_band=point.area_band if inside else None,
+                    child_band=point.child_band if inside else None,
                 )
             )
         return results
@@ -427,6 +504,101 @@ class ScoringContext:
         pct = np.asarray(surface.percentile_at(xy), dtype=float).reshape(-1)
         key = {"surface": self.snapshot.surface_fingerprint}
         return pct, [key] * n
+
+
+@dataclass(frozen=True, eq=False)
+class ConsultPlaces:
+    """Live homes and regular places of a young person's adversaries and exploiters (homes included).
+
+    They never enter an activity field, a score or a distance: a point within the policy's
+    ``consult_distance_m`` of any of them gets "consult the analyst before placing here", which
+    names no place, person or distance.
+
+    Attributes
+    ----------
+    rows
+        Rows of the places in the :class:`PlaceIndex`.
+    owner
+        Index into ``owners`` of each place.
+    owners
+        The adversaries and exploiters (:class:`Adversary` / :class:`Exploiter`) the places belong to
+        (a group's members' places belong to the group).
+    """
+
+    rows: np.ndarray
+    xy: np.ndarray
+    owner: np.ndarray
+    owners: tuple[Any, ...]
+    tree: cKDTree | None
+
+    def within(self, xy: np.ndarray, distance_m: float) -> list[np.ndarray]:
+        """For each point, the indices (into ``rows``) of the places within ``distance_m``, sorted."""
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        if self.tree is None:
+            return [np.zeros(0, dtype=np.int64) for _ in range(len(xy))]
+        return [np.asarray(sorted(hits), dtype=np.int64) for hits in self.tree.query_ball_point(xy, float(distance_m))]
+
+
+def consult_places(exposure: Exposure, network: PeerNetwork, places: PlaceIndex, place_w: np.ndarray,
+                   link_w: np.ndarray) -> ConsultPlaces:
+    """The live places (homes included, incident locations left out) of ``exposure``'s adversaries and exploiters."""
+    owners = (*exposure.adversaries, *exposure.exploiters)
+    rows: list[np.ndarray] = []
+    owner: list[np.ndarray] = []
+    for m, who in enumerate(owners):
+        entities = [who.node]
+        if who.entity_kind == "group":
+            entities += [member for member, _, _ in group_members(network, who.node, link_w)]
+        for entity in entities:
+            r = np.asarray(places.by_entity.get(entity, ()), dtype=np.int64)
+            if len(r):
+                r = r[(place_w[r] > 0) & ~np.isin(places.kind[r], list(_ONE_OFF_KINDS))]
+                rows.append(r)
+                owner.append(np.full(len(r), m, dtype=np.int64))
+    r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    o = np.concatenate(owner) if owner else np.zeros(0, dtype=np.int64)
+    xy = places.xy[r] if len(r) else np.zeros((0, 2))
+    return ConsultPlaces(rows=r, xy=xy, owner=o, owners=owners, tree=cKDTree(xy) if len(r) else None)
+
+
+def retaliation_field(exposure: Exposure, child: str, as_of: pd.Timestamp, policy: Policy, network: PeerNetwork,
+                      places: PlaceIndex, place_w: np.ndarray, link_w: np.ndarray,
+                      ) -> tuple[ExposureField, tuple[Adversary, ...], tuple[str, ...]]:
+    """The places of the young person's own peer groups that had a new incident: a retaliation exposure.
+
+    A group counts when a live ``incident_location`` place of the group, or of one of its live
+    members, was first seen in the ``[scoring] retaliation_days`` up to ``as_of``. Its places
+    (and its members', homes never) then weigh ``retaliation_factor`` x the young person's
+    membership weight. Returns the field, its owners as :class:`Adversary` objects with route
+    ``retaliation`` (in the field's owner order) and, per owner, the last day of its window (ISO date).
+    """
+    sp = policy.scoring
+    days = float(sp.retaliation_days)
+    common = {"network": network, "link_weights": link_w, "bandwidth_m": float(policy.network.activity_bandwidth_m)}
+    if days <= 0 or not exposure.groups:
+        return activity_field([], places, place_w, **common), (), ()
+    recent = first_seen_within(places.evidence.dates, as_of, days) & (place_w > 0) & (places.kind == "incident_location")
+    child_node = ("person", str(child))
+    membership = {}
+    for nbr, link_id, row, kind, outgoing in network.incident.get(child_node, ()):
+        if kind == "member_of" and outgoing and link_w[row] > 0 and nbr[0] == "group":
+            w = float(link_w[row])
+            if nbr not in membership or w > membership[nbr][0]:
+                membership[nbr] = (w, link_id)
+    owners: list[Adversary] = []
+    until: list[str] = []
+    for node in sorted(membership):
+        entities = [node] + [member for member, _, _ in group_members(network, node, link_w)]
+        rows = np.concatenate([np.asarray(places.by_entity.get(e, ()), dtype=np.int64) for e in entities])
+        hits = rows[recent[rows]] if len(rows) else rows
+        if not len(hits):
+            continue
+        w, link_id = membership[node]
+        owners.append(Adversary(node[0], node[1], float(sp.retaliation_factor) * w, "retaliation", (link_id,)))
+        last = float(np.nanmax(places.evidence.first_seen[hits]))
+        until.append(str(days_to_iso(last + days))[:10])
+    field = activity_field([(o.node, o.weight) for o in owners], places, place_w, **common)
+    return field, tuple(owners), tuple(until)
 
 
 def validate_points(points: Any) -> np.ndarray:

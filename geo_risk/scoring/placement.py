@@ -117,8 +117,9 @@ def rank_placements(
 ) -> PlacementRanking:
     """Assess up to ``policy.scoring.max_candidates`` candidates and rank them **safest first**.
 
-    Order: band (Low first), then score (lowest first), then the order the candidates were
-    given. Rank 1 is the safest candidate. Inputs are as for :func:`assess_location`.
+    Order (:func:`rank_key`): band (Low first), then the child-specific band, then score (lowest
+    first), then the order the candidates were given; points outside the data's coverage last.
+    Rank 1 is the safest candidate. Inputs are as for :func:`assess_location`.
 
     Raises
     ------
@@ -132,14 +133,24 @@ def rank_placements(
     labels = [c.label if isinstance(c, Candidate) else f"candidate {i + 1}" for i, c in enumerate(candidates)]
     xy = np.asarray([_xy(c.point if isinstance(c, Candidate) else c) for c in candidates], dtype=float)
     assessments = ctx.assess(xy, area_percentile=area_percentiles)
-    bands = list(policy.scoring.bands)
-    order = sorted(range(len(assessments)), key=lambda i: (bands.index(assessments[i].band), assessments[i].score, i))
+    order = sorted(range(len(assessments)), key=lambda i: rank_key(assessments[i], policy, i))
     ranked = tuple(
         RankedCandidate(rank=r + 1, label=labels[i], assessment=assessments[i]) for r, i in enumerate(order)
     )
     return PlacementRanking(
         child=ctx.child, as_of=ctx.as_of.isoformat(), policy_version=policy.version, candidates=ranked
     )
+
+
+def rank_key(assessment: Assessment, policy: Policy, given: int) -> tuple:
+    """Safest first: by band; within a band, a lower child-specific band first (a quiet area never
+    makes up for a risk specific to the young person); then by score, then as given. A point the
+    data do not cover comes after every point they do."""
+    bands = list(policy.scoring.bands)
+    if assessment.band not in bands:
+        return (len(bands), len(bands), 0.0, given)
+    child = bands.index(assessment.child_band) if assessment.child_band in bands else 0
+    return (bands.index(assessment.band), child, assessment.score or 0.0, given)
 
 
 def _xy(point: Any) -> tuple[float, float]:
@@ -172,6 +183,10 @@ def _resolve_context(
         if context.child != str(child) or context.as_of != as_of or not same_policy:
             msg = "the scoring context was built for another young person, date or policy; build one for this check"
             raise ValueError(msg)
+        if context.evidence_mode != "as_confirmed":
+            msg = ("a placement check weighs every evidence grade as confirmed; build its context with "
+                   "snapshot.context(child, as_of, policy, evidence='as_confirmed')")
+            raise ValueError(msg)
         return context
     if snapshot is None:
         parts = {"people": people, "groups": groups, "links": links, "places": places}
@@ -182,4 +197,4 @@ def _resolve_context(
         snapshot = ScoringSnapshot.from_frames(
             people=people, groups=groups, links=links, places=places, incidents=incidents, surface=surface
         )
-    return ScoringContext.build(snapshot, child, as_of, policy)
+    return ScoringContext.build(snapshot, child, as_of, policy, evidence="as_confirmed")

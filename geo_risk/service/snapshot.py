@@ -78,10 +78,11 @@ class SnapshotData:
     """
 
     def __init__(self, snapshot: Snapshot, policy: Policy, as_of: dt.datetime, key: tuple = (), *,
-                 school_holidays: Path | None = None) -> None:
+                 school_holidays: Path | None = None, area_of_interest: Path | None = None) -> None:
         self.snapshot = snapshot
         self.policy = policy
         self.school_holidays = school_holidays
+        self.area_of_interest = area_of_interest
         self.as_of = day_of(as_of)
         self.key = key
         self._lock = threading.RLock()
@@ -93,11 +94,12 @@ class SnapshotData:
 
     @classmethod
     def load(cls, engine: Engine, policy: Policy, as_of: dt.datetime, *,
-             school_holidays: Path | None = None) -> SnapshotData:
+             school_holidays: Path | None = None, area_of_interest: Path | None = None) -> SnapshotData:
         """Load the snapshot from ``engine`` for ``as_of``'s day."""
         t0 = time.perf_counter()
         key = data_key(engine)
-        out = cls(load_snapshot(engine), policy, as_of, key, school_holidays=school_holidays)
+        out = cls(load_snapshot(engine), policy, as_of, key, school_holidays=school_holidays,
+                  area_of_interest=area_of_interest)
         log.info("data snapshot loaded in %.0f ms", (time.perf_counter() - t0) * 1000)
         return out
 
@@ -158,11 +160,63 @@ class SnapshotData:
     def scoring(self, day: dt.datetime | None = None):
         """The placement checks' :class:`~geo_risk.scoring.ScoringSnapshot` for ``day``."""
         from geo_risk.scoring import ScoringSnapshot
+        from geo_risk.scoring.area import address_reference
 
         s = self.snapshot
-        return self._day_part("scoring", day, lambda d: ScoringSnapshot.from_frames(
-            people=s.people, groups=s.groups, links=s.links, places=s.places, incidents=s.incidents,
-            surface=self.surface(d)))
+
+        def build(d):
+            coverage = self.coverage(d)
+            postcodes = s.postcodes
+            xy = (np.column_stack([postcodes.geometry.x, postcodes.geometry.y]) if postcodes is not None
+                  and len(postcodes) else np.zeros((0, 2)))
+            return ScoringSnapshot.from_frames(
+                people=s.people, groups=s.groups, links=s.links, places=s.places, incidents=s.incidents,
+                surface=address_reference(self.surface(d), xy, coverage), coverage=coverage)
+
+        return self._day_part("scoring", day, build)
+
+    @property
+    def area_of_interest_geometry(self):
+        """The configured area of interest (``GEO_RISK_AREA_OF_INTEREST``) as one geometry, or None.
+
+        A file that cannot be read is the server's problem: its message goes to the log and checks
+        fail with a DataSourceError until it is fixed."""
+        from geo_risk.errors import DataSourceError, GeoRiskError
+        from geo_risk.ingest.boundaries import read_boundaries
+
+        if self.area_of_interest is None:
+            return None
+
+        def build():
+            try:
+                return read_boundaries(self.area_of_interest).gdf.union_all()
+            except GeoRiskError as exc:
+                log.error("GEO_RISK_AREA_OF_INTEREST: %s", exc)
+                msg = "the area of interest file (GEO_RISK_AREA_OF_INTEREST) cannot be used; see the server log"
+                raise DataSourceError(msg) from exc
+
+        return self._get("area_of_interest", build)
+
+    def coverage(self, day: dt.datetime | None = None):
+        """The area the data cover on ``day`` (:func:`geo_risk.scoring.area.data_coverage`): within the
+        policy's ``coverage_buffer_m`` of the incidents in the area surface's horizon, inside the areas loaded
+        and inside the configured area of interest."""
+        from geo_risk.scoring.area import data_coverage
+
+        s = self.snapshot
+        aoi = self.area_of_interest_geometry
+
+        def build(d):
+            incidents = s.incidents
+            when = pd.to_datetime(incidents["occurred_at"]) if len(incidents) else pd.Series([], dtype="datetime64[ns]")
+            start = pd.Timestamp(d) - pd.Timedelta(days=float(self.policy.surface.horizon_days))
+            recent = incidents[((when <= pd.Timestamp(d)) & (when > start)).to_numpy()]
+            xy = np.column_stack([recent.geometry.x, recent.geometry.y]) if len(recent) else np.zeros((0, 2))
+            areas = list(s.areas.geometry) if len(s.areas) else None
+            return data_coverage(xy, areas=areas, buffer_m=float(self.policy.scoring.coverage_buffer_m),
+                                 area_of_interest=aoi)
+
+        return self._day_part("coverage", day, build)
 
     @property
     def school_calendar(self):
@@ -224,7 +278,8 @@ class SnapshotData:
                 self._contexts.move_to_end(key)
                 return ctx
         base = self.scoring(as_of) if kind == "placement" else self.route_scoring(as_of)
-        ctx = base.context(pseudonym, as_of, self.policy)
+        ctx = base.context(pseudonym, as_of, self.policy,
+                           evidence="as_confirmed" if kind == "placement" else "graded")
         with self._lock:
             self._contexts[key] = ctx
             while len(self._contexts) > _CONTEXT_CACHE:
@@ -275,11 +330,13 @@ class SnapshotCache:
 
     def __init__(self, *, clock: Callable[[], dt.datetime], check_seconds: Callable[[], float] | float = 30.0,
                  factory: Callable[..., SnapshotData] = SnapshotData, school_holidays: Path | None = None,
-                 on_load: Callable[[SnapshotData], None] | None = None) -> None:
+                 on_load: Callable[[SnapshotData], None] | None = None,
+                 area_of_interest: Path | None = None) -> None:
         self._clock = clock
         self._check_seconds = check_seconds
         self._factory = factory
         self._school_holidays = school_holidays
+        self._area_of_interest = area_of_interest
         self._on_load = on_load
         self._lock = threading.Lock()
         self._current: SnapshotData | None = None
@@ -311,7 +368,8 @@ class SnapshotCache:
             if current is None or current.key != key or current.as_of != today:
                 t0 = time.perf_counter()
                 current = self._factory(load_snapshot(engine), policy, today, key,
-                                        school_holidays=self._school_holidays)
+                                        school_holidays=self._school_holidays,
+                                        area_of_interest=self._area_of_interest)
                 self._current = current
                 log.info("data snapshot loaded in %.0f ms", (time.perf_counter() - t0) * 1000)
                 if self._on_load is not None:

@@ -84,6 +84,9 @@ class Incident(Provenance, Base):
     lsoa_version: Mapped[str | None] = mapped_column(String(8), nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(200), nullable=True)
     force: Mapped[str | None] = mapped_column(String(64), nullable=True)  # police.uk force slug
+    # emergency-department injuries: the weapon and the injured person's age band (Cardiff model)
+    weapon: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    age_band: Mapped[str | None] = mapped_column(String(16), nullable=True)
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id"), nullable=True)
     geom: Mapped[WKBElement] = mapped_column(_geom("POINT"))
 

@@ -25,10 +25,11 @@ log = logging.getLogger(__name__)
 _QUERIES = {
     "incidents": (
         "SELECT id AS incident_id, external_id, category, source, source_type, occurred_at, has_time, "
-        "precision, month, ST_AsBinary(geom) AS wkb FROM incident ORDER BY id"
+        "precision, month, weapon, age_band, ST_AsBinary(geom) AS wkb FROM incident ORDER BY id"
     ),
     "schools": "SELECT urn, name, phase, postcode, ST_AsBinary(geom) AS wkb FROM school ORDER BY urn",
     "areas": "SELECT code, name, level, version, ST_AsBinary(geom) AS wkb FROM area ORDER BY level, code",
+    "postcodes": "SELECT postcode, ST_AsBinary(geom) AS wkb FROM postcode ORDER BY postcode",
     "streets": (
         "SELECT id AS segment_id, u, v, length_m, highway, name, walkable, ST_AsBinary(geom) AS wkb "
         "FROM street_segment ORDER BY id"
@@ -68,6 +69,7 @@ class Snapshot:
     groups: pd.DataFrame
     links: pd.DataFrame
     loaded_at: dt.datetime
+    postcodes: gpd.GeoDataFrame | None = None  # postcode centres: the addresses placements are ranked among
 
     def person(self, pseudonym: str) -> pd.Series:
         """The row of ``pseudonym``; :class:`NotFound` if there is none."""

@@ -50,6 +50,7 @@ from geo_risk.surface.kernel import (
     block_kernel,
     category_weights,
     decay_weights,
+    injury_multipliers,
     kernel_reach,
     kernel_stencil,
     time_multipliers,
@@ -183,6 +184,7 @@ class IntensitySurface:
         keep = ok & np.isfinite(age) & (age > 0) & (age <= float(policy.horizon_days))
         base = category_weights(incidents["category"], policy.category_weights, policy.default_weight)
         base = base * time_multipliers(incidents)
+        base = base * injury_multipliers(incidents, policy.injury_weapon_weights, policy.injury_age_weights)
         keep &= base > 0
         n_dropped = int((~ok).sum())
         if n_dropped:

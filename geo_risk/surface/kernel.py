@@ -125,6 +125,30 @@ def decay_weights(age: np.ndarray, half_life_days: float) -> np.ndarray:
     return np.exp2(-np.asarray(age, dtype=float) / half_life_days)
 
 
+def injury_multipliers(incidents: pd.DataFrame, weapon_weights: Mapping[str, float],
+                       age_weights: Mapping[str, float]) -> np.ndarray:
+    """Per-incident multiplier of an emergency-department injury by its weapon and age band, else 1.
+
+    Applies to rows of category :data:`geo_risk.contract.INJURY_CATEGORY` only; a weapon or age band
+    the tables do not name (or a missing one) counts 1. Matching ignores case and surrounding spaces.
+    """
+    from geo_risk.contract import INJURY_CATEGORY
+
+    n = len(incidents)
+    out = np.ones(n)
+    if not n or "category" not in incidents.columns:
+        return out
+    injury = (incidents["category"] == INJURY_CATEGORY).to_numpy(dtype=bool)
+    for column, table in (("weapon", weapon_weights), ("age_band", age_weights)):
+        if column not in incidents.columns or not table:
+            continue
+        lookup = {str(k).strip().lower(): float(v) for k, v in table.items()}
+        values = incidents[column].astype("string").str.strip().str.lower()
+        factor = values.map(lookup).astype("Float64").fillna(1.0).to_numpy(dtype=float)
+        out = np.where(injury, out * factor, out)
+    return out
+
+
 def time_multipliers(incidents: pd.DataFrame, column: str = "time_weight") -> np.ndarray:
     """Per-incident time-of-day multiplier from ``column`` if present, else 1.
 

@@ -78,6 +78,18 @@ def seed(
                 m.Postcode(postcode="ZZ1 1AA", geom=from_shape(Point(X0 - 10, Y0 + 350), srid=27700)),
             ]
         )
+        # police.uk-like incidents on the grid, and one by the far corner: the area the data cover
+        spots = [(100 * (k % 7), 100 * ((3 * k) % 7)) for k in range(20)] + [(3000, 3000)]
+        session.add_all(
+            [
+                m.Incident(
+                    external_id=f"SEED-{k}", category="Violence and sexual offences", occurred_at=dt.datetime(2026, 9, 1),
+                    has_time=False, month="2026-09", precision="snap_point",
+                    geom=from_shape(Point(X0 + x, Y0 + y), srid=27700), **prov,
+                )
+                for k, (x, y) in enumerate(spots)
+            ]
+        )
         for i in range(30):
             session.add(
                 m.Incident(

@@ -53,13 +53,13 @@ def test_a_link_that_expired_earlier_today_does_not_score_by_default(db, db_url,
     monkeypatch.setattr(assess_cli, "_utcnow", lambda: NOW)
     now = _placement(db_url)  # no --as-of: 14:00, five hours after the link expired
     assert now["as_of"] == NOW.isoformat()
-    assert now["lifted_by"] == [] and now["band"] in ("Low", "Medium")  # the area alone
-    assert _conflict(now) == 0.0
+    assert now["lifted_by"] == [] and now["child_band"] == "Low"  # the area alone
+    assert _conflict(now) == 0.0 and now["outcome"] == "assessed"
     # the same day given as a date means its midnight, when the link was still live
     midnight = _placement(db_url, "--as-of", "2026-11-01")
-    assert midnight["band"] == "High" and midnight["lifted_by"] == ["conflict_exposure"]
+    assert midnight["band"] == "Very high" and midnight["lifted_by"] == ["conflict_exposure"]
     # a full date-time either side of the expiry
-    assert _placement(db_url, "--as-of", "2026-11-01T08:59")["band"] == "High"
+    assert _placement(db_url, "--as-of", "2026-11-01T08:59")["band"] == "Very high"
     assert _conflict(_placement(db_url, "--as-of", "2026-11-01T09:00")) == 0.0  # expires_at <= as_of: expired
 
 

@@ -73,4 +73,4 @@ def test_audited_json_is_still_the_ranking(db, db_url):
     seed(db)
     out = run_cli([*PLACEMENT, "--json"], db_url)
     data = json.loads(out.stdout)
-    assert data["candidates"][0]["assessment"]["band"] == "High"
+    assert data["candidates"][0]["assessment"]["band"] == "Very high"

@@ -60,6 +60,15 @@ def env(tmp_path_factory):
                     geom=from_shape(Point(X0 + 5000 + 10 * i, Y0), srid=27700), **prov,
                 )
             )
+        # a few more along the way: the data cover the candidates (each within 500 m of them)
+        for i, x in enumerate([0, 100, 200, 300, 9300]):
+            session.add(
+                m.Incident(
+                    external_id=f"J{i}", category="Robbery", occurred_at=dt.datetime(2026, 9, 1), has_time=False,
+                    month="2026-09", precision="snap_point", geom=from_shape(Point(X0 + x, Y0 + 50), srid=27700),
+                    **prov,
+                )
+            )
     engine.dispose()
     out = {**os.environ, "GEO_RISK_DATA_DIR": str(tmp)}
     out.pop("GEO_RISK_DATABASE_URL", None)
@@ -77,7 +86,7 @@ def test_placement_ranks_candidates_and_prints_json(env):
     assert ranking["order"] == "safest first"
     first, second = ranking["candidates"]
     assert first["label"] == f"{X0 + 9000:.0f},{Y0:.0f}" and first["assessment"]["band"] == "Low"
-    assert second["label"] == "bs11aa" and second["assessment"]["band"] == "High"
+    assert second["label"] == "bs11aa" and second["assessment"]["band"] == "Very high"
     assert second["assessment"]["lifted_by"] == ["conflict_exposure"]
     assert "YP-2" not in out.stdout  # housing audience by default
 
@@ -86,7 +95,7 @@ def test_placement_table_and_analyst_reasons(env):
     out = _run(["assess", "placement", "--child", "YP-1", "--postcode", "BS1 1AA", "--as-of", AS_OF,
                 "--audience", "analyst"], env)
     assert out.returncode == 0, out.stderr
-    assert "rank  candidate" in out.stdout and "High" in out.stdout
+    assert "rank  candidate" in out.stdout and "Very high" in out.stdout
     assert "L1" in out.stdout and "Advisory only" in out.stdout
 
 

@@ -37,7 +37,7 @@ def test_placement_prints_bands_not_scores_for_the_housing_officer(db, db_url):
 
     housing = json.loads(_placement(db_url, "--json"))
     assert not keys(housing) & {"score", "value", "raw", "weight", "contribution", "threshold"}
-    assert [c["assessment"]["band"] for c in housing["candidates"]] == ["Low", "High"]
+    assert [c["assessment"]["band"] for c in housing["candidates"]] == ["Low", "Very high"]
     assert [[f["name"] for f in c["assessment"]["factors"]] for c in housing["candidates"]] == [
         [f["name"] for f in c["assessment"]["factors"]] for c in analyst["candidates"]]
 
@@ -46,7 +46,7 @@ def test_placement_prints_bands_not_scores_for_the_housing_officer(db, db_url):
     assert header.split() == ["rank", "candidate", "band", "confidence", "largest", "factor"]
     for s in scores:
         assert f"{s:.1f}" not in table
-    assert re.search(rf"^2\. {AT_HANGOUT}: High$", table, re.MULTILINE)
+    assert re.search(rf"^2\. {AT_HANGOUT}: Very high$", table, re.MULTILINE)
 
     full = _placement(db_url, "--audience", "analyst")
     assert "score" in full.splitlines()[2].split()

@@ -201,7 +201,7 @@ def test_an_expired_link_disappears_from_scoring_and_appears_in_the_review_list(
 
     exposure, before, queue = check()
     assert [a.key for a in exposure.adversaries] == ["YP-2"] and "L1" in exposure.links
-    assert before.band == "High" and before.lifted_by == ("conflict_exposure",)
+    assert before.band == "Very high" and before.lifted_by == ("conflict_exposure",)
     assert queue.set_index("target_id").loc["L1", "state"] == "due"
 
     with session_scope(db) as s:
@@ -216,7 +216,7 @@ def test_an_expired_link_disappears_from_scoring_and_appears_in_the_review_list(
     with session_scope(db) as s:
         repo.confirm(s, "link", "L1", last_seen="2026-10-31", review_by="2027-01-01", expires_at="2027-03-01",
                      reason="conflict flared up again", user_id=uid, at=NOW)
-    assert check()[1].band == "High"
+    assert check()[1].band == "Very high"
     with session_scope(db) as s:
         s.execute(Link.__table__.update().where(Link.link_id == "L1").values(expires_at=d("2026-10-31")))
     exposure, again, queue = check()

@@ -86,9 +86,13 @@ def test_risk_along_streets_matches_the_placement_score(context):
     xy = rng.uniform((X0, Y0), (X0 + 700, Y0 + 700), size=(40, 2))
     xy = np.vstack([xy, [[X0 + 350, Y0 + 330]]])  # right on the adversary's hangout: the band is lifted
     risk = child_risk_fn(context, area="exact")(xy)
-    scores = np.array([a.score for a in context.assess(xy)])
-    bands = [a.band for a in context.assess(xy)]
-    lifted = np.array([bool(a.lifted_by) for a in context.assess(xy)])
+    assessed = context.assess(xy)
+    scores = np.array([a.score for a in assessed])
+    bands = [a.band for a in assessed]
+    # the route's lift: a child-specific factor at or above its [scoring] *_lift_threshold
+    sp = context.policy.scoring
+    lifted = np.array([a.factor("conflict_exposure").value >= sp.conflict_lift_threshold
+                       or a.factor("exploitation_exposure").value >= sp.exploitation_lift_threshold for a in assessed])
     assert lifted.any() and (~lifted).any()
     np.testing.assert_allclose(100 * risk[~lifted], scores[~lifted], atol=0.051)
     # where the placement check lifts the band, the risk is at least the High edge

@@ -24,16 +24,17 @@ def assess(world, policy, links, point=(X0, Y0), pct=QUIET, **kw):
     return assess_location("YP-1", point, AS_OF, policy, area_percentile=pct, **world(links=links, **kw))
 
 
-def test_inside_an_adversarys_activity_space_is_high_even_in_a_quiet_area(world, policy):
+def test_inside_an_adversarys_activity_space_is_very_high_even_in_a_quiet_area(world, policy):
     a = assess(world, policy, [FRESH_A])
-    # conflict exposure: the hangout P2 (weight 1, 0 m); YP-2's home 600 m away never counts
+    # conflict exposure: the hangout P2 (weight 1, 0 m); YP-2's home 600 m away is beyond the consult distance
     raw = 1.0
     value = 1 - math.exp(-raw / 0.5)
     assert a.factor("conflict_exposure").raw == pytest.approx(raw)
     assert a.factor("conflict_exposure").value == pytest.approx(value)
     assert a.score == pytest.approx(round(100 * (0.4 * 0.05 + 0.35 * value) / 1.1, 1))
-    assert a.score == 29.3  # golden: Medium by score alone ...
-    assert a.band == "High"  # ... lifted because the child-specific component reached its threshold
+    assert a.score == 29.3  # golden: the score only breaks ties within a band ...
+    assert (a.band, a.child_band, a.area_band) == ("Very high", "Very high", "Low")  # ... the worse band wins
+    assert a.outcome == "consult_analyst"  # a rival's regular place is within the consult distance
     assert a.lifted_by == ("conflict_exposure",)
     assert [f.name for f in a.factors][:2] == ["conflict_exposure", "area_intensity"]
     assert a.nearest_adversary_m == 0.0
@@ -48,12 +49,32 @@ def test_same_point_without_the_conflict_is_low(world, policy):
     assert a.nearest_adversary_m is None
 
 
-def test_lift_applies_at_the_edge_of_the_activity_space_but_not_beyond(world, policy):
-    # threshold 0.5 on 1 - exp(-E / 0.5) means E >= 0.3466: about 370 m from one weight-1 place
-    near = assess(world, policy, [FRESH_A], point=(X0 - 350, Y0))
-    far = assess(world, policy, [FRESH_A], point=(X0 - 450, Y0))
-    assert near.band == "High" and near.lifted_by == ("conflict_exposure",)
-    assert far.band in ("Low", "Medium") and far.lifted_by == ()
+def test_the_child_specific_band_falls_one_band_at_a_time_with_distance(world, policy):
+    """No cliff: 10 m further from a rival's place never drops the band by more than one step."""
+    bands = list(policy.scoring.bands)
+    seen = []
+    for d in range(0, 900, 10):
+        a = assess(world, policy, [FRESH_A], point=(X0 - d, Y0))
+        seen.append(bands.index(a.band))
+    assert seen[0] == 3 and seen[-1] == 0  # Very high at the hangout, Low far from it
+    assert all(0 <= seen[i] - seen[i + 1] <= 1 for i in range(len(seen) - 1))
+    assert {1, 2} <= set(seen)  # it passes through Medium and High
+
+
+def test_an_exposure_just_below_an_edge_is_one_band_from_just_above(world, policy):
+    """The old rule made 0.4998 Low and 0.5 High in a quiet area; now bands step one at a time."""
+    edges = policy.scoring.child_band_edges
+    scale = policy.scoring.conflict_scale
+    bands = list(policy.scoring.bands)
+    for edge in (*edges, 0.5):
+        # the raw exposure that gives a value just below and just above the edge at a hangout of weight 1
+        below = -scale * math.log(1 - (edge - 2e-4))
+        above = -scale * math.log(1 - edge)
+        out = []
+        for raw in (below, above):
+            links = [conflict("L1", "YP-1", "YP-2", evidence_grade="A", age_days=120 * math.log2(1 / raw))]
+            out.append(bands.index(assess(world, policy, links).band))
+        assert 0 <= out[1] - out[0] <= 1, edge
 
 
 def test_an_expired_conflict_link_changes_nothing(world, policy):
@@ -85,7 +106,7 @@ def test_old_conflict_evidence_weighs_less_than_fresh(world, policy):
     # two half-lives: a quarter of the weight
     assert old.factor("conflict_exposure").raw == pytest.approx(fresh.factor("conflict_exposure").raw / 4)
     assert old.score < fresh.score
-    assert old.band == "Low" and fresh.band == "High"
+    assert old.band == "High" and fresh.band == "Very high"
     assert old.inputs_hash != fresh.inputs_hash
 
 
@@ -104,7 +125,7 @@ def test_associates_conflicts_count_less_than_direct_ones(world, policy):
     assert direct.factor("conflict_exposure").raw == pytest.approx(1.0)
     assert via.factor("conflict_exposure").raw == pytest.approx(0.4)  # associate_conflict_factor
     assert via.score < direct.score
-    assert "in conflict with people close to this young person" in via.reasons_housing[0]
+    assert any("in conflict with people close to this young person" in r for r in via.reasons_housing)
 
 
 def test_parent_carer_grade_b_weighs_the_same_as_police_grade_b(world, policy):
@@ -115,7 +136,35 @@ def test_parent_carer_grade_b_weighs_the_same_as_police_grade_b(world, policy):
         [conflict("L1", "YP-1", "YP-2", evidence_grade="B", source_type="parent_carer", source="mother")],
     )
     assert carer.to_json(audience="analyst") == police.to_json(audience="analyst")
-    assert carer.factor("conflict_exposure").raw == pytest.approx(0.8)
+    assert carer.factor("conflict_exposure").raw == pytest.approx(1.0)  # every grade weighs as confirmed
+
+
+@pytest.mark.parametrize("source_type", ["parent_carer", "young_person", "police"])
+def test_an_unverified_concern_widens_uncertainty_and_never_shrinks_the_risk(world, policy, source_type):
+    """Grade E weighs as grade A in the band; it lowers confidence and raises a dated flag instead."""
+    confirmed = assess(world, policy, [FRESH_A])
+    unverified_places = [{**p, "evidence_grade": "E"} if p["place_id"] == "P2" else p for p in PLACES]
+    weak = assess(world, policy, [conflict("L1", "YP-1", "YP-2", evidence_grade="E", source_type=source_type,
+                                           source="a report")], places=unverified_places)
+    assert weak.band == confirmed.band == "Very high"
+    assert weak.factor("conflict_exposure").raw == pytest.approx(confirmed.factor("conflict_exposure").raw)
+    assert weak.confidence == "low" and confirmed.confidence != "low"
+    assert weak.flags == ("Unverified concern: verify by 2026-11-15.",)  # as_of + 14 days
+    assert confirmed.flags == ()
+    assert weak.reasons_housing[0].startswith("Unverified concern: verify by 2026-11-15.")
+    assert weak.to_dict(audience="housing")["flags"] == list(weak.flags)
+
+
+def test_a_verified_link_at_an_unverified_place_is_still_an_unverified_concern(world, policy):
+    places = [{**p, "evidence_grade": "D"} if p["place_id"] == "P2" else p for p in PLACES]
+    a = assess(world, policy, [FRESH_A], places=places)
+    assert a.flags and a.confidence == "low" and a.band == "Very high"
+
+
+def test_nothing_known_is_never_high_confidence(world, policy):
+    a = assess(world, policy, [], pct=50.0)
+    assert a.confidence != "high"
+    assert any("not a guarantee" in r for r in a.reasons_housing)
 
 
 def test_same_inputs_and_policy_give_identical_result_and_hash(world, policy):
@@ -167,7 +216,7 @@ def test_protected_characteristics_of_one_person_change_nothing(world, policy, c
 def test_exploitation_exposure_lifts_the_band(world, policy):
     a = assess(world, policy, [EXPLOITS], point=(X0, Y0 + 3000))
     assert a.factor("exploitation_exposure").raw == pytest.approx(1.0)
-    assert a.band == "High" and a.lifted_by == ("exploitation_exposure",)
+    assert a.band == "Very high" and a.lifted_by == ("exploitation_exposure",)
     assert a.factor("exploitation_site_proximity").raw == 0.0  # the exploiter's own site is not counted twice
     assert any("people who may seek to exploit this young person" in r for r in a.reasons_housing)
 
@@ -179,14 +228,18 @@ def test_unrelated_exploitation_site_adds_but_does_not_lift(world, policy):
     assert a.factor("exploitation_site_proximity").value == pytest.approx(1 - math.exp(-1))
     assert a.lifted_by == ()
     assert a.score == pytest.approx(round(100 * (0.4 * 0.5 + 0.1 * (1 - math.exp(-1))) / 1.1, 1))
-    assert "Within 100 m of a place associated with the exploitation of young people." in a.reasons_housing
+    assert ("Within 100 m of a place associated with the exploitation of young people (not known to be linked to"
+            " this young person's own network), so at least Medium.") in a.reasons_housing
+    assert a.band == "Medium" and a.child_band == "Low"
+    # and no reason says nothing is known beside it
+    assert not any("not a guarantee" in r for r in a.reasons_housing)
 
 
-def test_band_edges_take_the_higher_band(world, policy):
-    # area only: score = 100 * 0.4 * p / 1.1, so p = 68.75 gives exactly 25
-    a = assess(world, policy, [], pct=68.75)
-    assert (a.score, a.band) == (25.0, "Medium")
-    assert assess(world, policy, [], pct=100.0).band == "Medium"  # area alone tops out at 36.4
+def test_area_band_edges_take_the_higher_band_and_the_area_alone_is_never_very_high(world, policy):
+    assert assess(world, policy, [], pct=49.99).band == "Low"
+    assert assess(world, policy, [], pct=50.0).band == "Medium"
+    assert assess(world, policy, [], pct=90.0).band == "High"
+    assert assess(world, policy, [], pct=100.0).band == "High"
 
 
 def test_housing_reasons_name_no_one_and_homes_are_never_shown(world, policy):
@@ -206,35 +259,56 @@ def test_housing_reasons_name_no_one_and_homes_are_never_shown(world, policy):
     assert "L1" in a.evidence and "H2" not in a.evidence
 
 
-def _probe(world, policy, home_xy, audience):
-    """What 50 map clicks would show about a rival whose home is at ``home_xy``."""
-    places = [p for p in PLACES if p["place_id"] != "H2"]
-    places.append({"place_id": "H2", "entity_key": "YP-2", "kind": "home", "x": home_xy[0], "y": home_xy[1],
-                   "evidence_grade": "A"})
-    clicks = [(X0 - 1500 + 300 * (i % 10), Y0 - 600 + 300 * (i // 10)) for i in range(50)]
-    ranking = rank_placements("YP-1", clicks, AS_OF, policy, area_percentiles=np.full(50, 20.0),
-                              **world(links=[FRESH_A, conflict("L2", "YP-1", "YP-3", evidence_grade="B")],
-                                      places=places))
-    return ranking.to_json(audience=audience)
+def _home_only(home_xy):
+    """YP-2 known only by their home at ``home_xy``."""
+    return [p for p in PLACES if p["entity_key"] != "YP-2"] + [
+        {"place_id": "H2", "entity_key": "YP-2", "kind": "home", "x": home_xy[0], "y": home_xy[1],
+         "evidence_grade": "A"}]
 
 
-@pytest.mark.parametrize("audience", ["housing", "analyst"])
-def test_an_adversarys_home_cannot_be_located_by_probing(world, policy, audience):
-    """Probing with 'within X m' and nearest_*_within_m over many points cannot locate a rival's home."""
-    here = _probe(world, policy, (X0 + 600, Y0), audience)
-    moved = _probe(world, policy, (X0 - 900, Y0 + 450), audience)
-    assert here == moved  # every score, band, reason, distance and hash is blind to where the home is
+def _probe(world, policy, home_xy, clicks):
+    """What map clicks show a housing officer about a rival known only by their home at ``home_xy``."""
+    ranking = rank_placements("YP-1", clicks, AS_OF, policy, area_percentiles=np.full(len(clicks), 20.0),
+                              **world(links=[FRESH_A], places=_home_only(home_xy)))
+    out = []
+    for c in ranking.to_dict(audience="housing")["candidates"]:
+        a = c["assessment"]
+        out.append((c["label"], a["band"], a["outcome"], a["reasons"], a["confidence"], a["flags"]))
+    return sorted(out)
 
 
-def test_an_adversary_known_only_by_their_home_adds_no_risk_and_no_wording(world, policy):
-    only_home = [p for p in PLACES if p["entity_key"] != "YP-2"] + [
-        {"place_id": "H2", "entity_key": "YP-2", "kind": "home", "x": X0, "y": Y0, "evidence_grade": "A"}
-    ]
-    a = assess(world, policy, [FRESH_A], places=only_home)  # standing on the home
-    assert a.factor("conflict_exposure").raw == 0.0
-    assert a.nearest_adversary_m is None and a.lifted_by == ()
-    assert not any("in active conflict" in r for r in a.reasons_housing)
-    assert "nearest_adversary_within_m" not in a.to_dict(audience="housing")
+def test_probing_inside_the_consult_distance_says_nothing_of_where_the_home_is(world, policy):
+    """Every point within the consult distance of a rival's home gets the same words: no distance, no
+    gradient, so many clicks find at most the disc, never the home."""
+    clicks = [(X0 + dx, Y0 + dy) for dx in (-250, -120, 0, 20, 150, 250) for dy in (-200, 0, 90, 250)]
+    here = _probe(world, policy, (X0, Y0), clicks)
+    moved = _probe(world, policy, (X0 + 10, Y0 - 15), clicks)
+    assert here == moved
+    assert all(row[1:] == here[0][1:] for row in here) and here[0][2] == "consult_analyst"
+
+
+def test_an_adversarys_home_near_an_address_means_consult_the_analyst(world, policy):
+    a = assess(world, policy, [FRESH_A], places=_home_only((X0 + 20, Y0)))  # 20 m from a grade-A rival's home
+    assert a.outcome == "consult_analyst"
+    assert a.band == "High" and a.child_band == "High"
+    assert a.factor("conflict_exposure").raw == 0.0  # the home adds no exposure, distance or wording
+    assert a.nearest_adversary_m is None
+    assert a.reasons_housing[0].startswith("Consult the analyst before placing here")
+    assert not any("not a guarantee" in r or "in active conflict" in r for r in a.reasons_housing)
+    housing = json.dumps(a.to_dict(audience="housing"))
+    for hidden in ("YP-2", "H2", "home", " m ", "score", "nearest"):
+        assert hidden not in housing
+    analyst = " ".join(a.reasons_analyst)
+    assert "YP-2" in analyst and "home (not displayed)" in analyst and "L1" in analyst
+    assert "H2" not in a.to_json(audience="analyst")  # the home is never named or placed
+    assert a.confidence != "high"
+    far = assess(world, policy, [FRESH_A], places=_home_only((X0 + 401, Y0)))  # beyond the policy's 400 m
+    assert far.outcome == "assessed" and far.band == "Low"
+
+
+def test_an_exploiters_regular_place_near_an_address_means_consult_the_analyst(world, policy):
+    a = assess(world, policy, [EXPLOITS], point=(X0 + 350, Y0 + 3000))  # 350 m from A-1's site S1
+    assert a.outcome == "consult_analyst" and a.band in ("High", "Very high")
 
 
 def test_analyst_reasons_carry_evidence_ids(world, policy):
@@ -297,7 +371,40 @@ def test_rank_placements_orders_safest_first(world, policy):
     ranking = rank_placements("YP-1", candidates, AS_OF, policy, area_percentiles=[5, 95, 10], **frames)
     assert [c.label for c in ranking.candidates] == ["quiet area", "busy area", "at the rival hangout"]
     assert [c.rank for c in ranking.candidates] == [1, 2, 3]
-    assert [c.assessment.band for c in ranking.candidates] == ["Low", "Medium", "High"]
+    assert [c.assessment.band for c in ranking.candidates] == ["Low", "High", "Very high"]
+
+
+def test_a_quiet_area_never_offsets_a_risk_specific_to_the_young_person(world, policy):
+    """Near a rival's place in the quietest area ranks below no threat in the busiest area, at every distance
+    that makes the child-specific band High."""
+    frames = world(links=[FRESH_A])
+    for d in range(0, 500, 25):
+        ranking = rank_placements("YP-1", [Candidate("near the rival", EastNorth(X0 - d, Y0)),
+                                            Candidate("busy", EastNorth(X0 + 9000, Y0))],
+                                  AS_OF, policy, area_percentiles=[0.0, 100.0], **frames)
+        a = {c.label: c for c in ranking.candidates}
+        if a["near the rival"].assessment.child_band in ("High", "Very high"):
+            assert a["near the rival"].rank == 2, d
+
+
+def test_a_point_outside_the_data_cannot_be_assessed_and_ranks_last(world, policy):
+    from shapely.geometry import box
+
+    from geo_risk.scoring.area import Coverage
+
+    snapshot = ScoringSnapshot.from_frames(**world(links=[]))
+    covered = ScoringSnapshot(snapshot.network, snapshot.places, None, None, snapshot.incident_days,
+                              Coverage(box(X0 - 1000, Y0 - 1000, X0 + 1000, Y0 + 1000), "the test area", "f"))
+    context = covered.context("YP-1", AS_OF, policy, evidence="as_confirmed")
+    ranking = rank_placements("YP-1", [Candidate("outside", EastNorth(X0 + 5000, Y0)),
+                                                 Candidate("inside", EastNorth(X0, Y0))], AS_OF, policy,
+                              context=context, area_percentiles=[1.0, 99.0])
+    out, inside = ranking.candidates[1].assessment, ranking.candidates[0].assessment
+    assert ranking.candidates[1].label == "outside"
+    assert (out.band, out.outcome, out.confidence, out.score) == ("Cannot assess", "cannot_assess", "low", None)
+    assert out.reasons_housing[0].startswith("Cannot assess: outside the data's coverage.")
+    assert len(out.reasons_housing) == 1 and out.factors == ()
+    assert inside.band == "High" and inside.outcome == "assessed"
     assert ranking.to_dict()["order"] == "safest first"
 
 
@@ -312,9 +419,12 @@ def test_rank_placements_refuses_more_than_fifty(world, policy):
 
 def test_context_is_reused_and_checked(world, policy):
     snapshot = ScoringSnapshot.from_frames(**world(links=[FRESH_A]))
-    context = snapshot.context("YP-1", AS_OF, policy)
+    context = snapshot.context("YP-1", AS_OF, policy, evidence="as_confirmed")
     a = assess_location("YP-1", (X0, Y0), AS_OF, policy, context=context, area_percentile=QUIET)
     assert a == assess(world, policy, [FRESH_A])
+    graded = snapshot.context("YP-1", AS_OF, policy)
+    with pytest.raises(ValueError, match="weighs every evidence grade as confirmed"):
+        assess_location("YP-1", (X0, Y0), AS_OF, policy, context=graded, area_percentile=QUIET)
     with pytest.raises(ValueError, match="another young person, date or policy") as raised:
         assess_location("YP-3", (X0, Y0), AS_OF, policy, context=context, area_percentile=QUIET)
     assert not isinstance(raised.value, ValidationError)  # a programming fault, not the user's input
@@ -370,19 +480,19 @@ def test_with_a_fitted_surface_quiet_area_inside_adversary_space_is_high(world, 
     incidents = _incidents(400)
     surface = fit_area_surface(incidents, AS_OF, policy)
     snapshot = ScoringSnapshot.from_frames(**world(links=[FRESH_A]), incidents=incidents, surface=surface)
-    context = snapshot.context("YP-1", AS_OF, policy)
+    context = snapshot.context("YP-1", AS_OF, policy, evidence="as_confirmed")
     quiet, busy = context.assess(np.array([[X0, Y0], [X0 + 5000, Y0]]))
     assert quiet.factor("area_intensity").raw < 50 < busy.factor("area_intensity").raw
     np.testing.assert_allclose(
         [quiet.factor("area_intensity").raw, busy.factor("area_intensity").raw],
         surface.percentile_at(np.array([[X0, Y0], [X0 + 5000, Y0]])),
     )
-    assert quiet.band == "High" and quiet.lifted_by == ("conflict_exposure",)
+    assert quiet.band == "Very high" and quiet.lifted_by == ("conflict_exposure",)
     assert quiet.freshness.latest_incident == "2026-09-01"
     # the surface's data are part of the inputs hash
     surface2 = fit_area_surface(_incidents(400, extra=1), AS_OF, policy)
     snapshot2 = ScoringSnapshot.from_frames(**world(links=[FRESH_A]), surface=surface2)
-    again = snapshot2.context("YP-1", AS_OF, policy).assess(np.array([[X0, Y0]]))[0]
+    again = snapshot2.context("YP-1", AS_OF, policy, evidence="as_confirmed").assess(np.array([[X0, Y0]]))[0]
     assert snapshot2.surface_fingerprint != snapshot.surface_fingerprint
     assert again.inputs_hash != quiet.inputs_hash
 
@@ -402,21 +512,22 @@ def test_inputs_hash_is_sha256_of_the_documented_canonical_json(world, policy):
             "kind": "placement",
             "child": "YP-1",
             "as_of": "2026-11-01T00:00:00",
+            "evidence": "as_confirmed",
             "policy": {"version": policy.version, "digest": policy.digest},
             "links": {
                 "id": ["L1"], "kind": ["in_conflict_with"], "grade": "A", "first_seen": ["2026-10-02T00:00:00"],
                 "last_seen": [seen], "expires_at": ["2028-10-31T00:00:00"], "expired": [False],
             },
-            "places": {  # YP-2's home H2 is never an input
-                "id": ["P2"], "kind": ["hangout"], "grade": "A",
-                "first_seen": ["2026-10-02T00:00:00"], "last_seen": [seen],
-                "expires_at": ["2028-10-31T00:00:00"], "expired": [False],
-                "x": [X0], "y": [Y0],
+            "places": {  # YP-2's home H2 is an input of the consult rule only: hashed, never shown
+                "id": ["H2", "P2"], "kind": ["home", "hangout"], "grade": "AA",
+                "first_seen": ["2026-10-02T00:00:00"] * 2, "last_seen": [seen] * 2,
+                "expires_at": ["2028-10-31T00:00:00"] * 2, "expired": [False, False],
+                "x": [X0 + 600, X0], "y": [Y0, Y0],
             },
         }
     )
     site = ["S9", "exploitation_site", "A", "2026-10-02T00:00:00", seen, "2028-10-31T00:00:00", False,
             X0 + 4000, Y0 + 4000]
     expected = sha({"context": context, "point": [X0 + 4100.0, Y0 + 4000], "area": {"percentile": QUIET},
-                    "sites": [site]})
+                    "coverage": None, "sites": [site]})
     assert a.inputs_hash == expected

@@ -30,7 +30,7 @@ def _context(links):
 
 @SETTINGS
 @given(grade=GRADES, age=AGES, dx=OFFSETS, dy=OFFSETS, pct=st.floats(0, 100))
-def test_scores_are_bounded_and_bands_respect_the_lift(grade, age, dx, dy, pct):
+def test_scores_are_bounded_and_the_band_is_the_worse_of_area_and_child_bands(grade, age, dx, dy, pct):
     ctx = _context([conflict("L1", "YP-1", "YP-2", evidence_grade=grade, age_days=age)])
     (a,) = ctx.assess(np.array([[X0 + dx, Y0 + dy]]), area_percentile=[pct])
     assert 0.0 <= a.score <= 100.0
@@ -38,10 +38,14 @@ def test_scores_are_bounded_and_bands_respect_the_lift(grade, age, dx, dy, pct):
     assert abs(sum(f.contribution for f in a.factors) - a.score) < 0.051
     contributions = [f.contribution for f in a.factors]
     assert contributions == sorted(contributions, reverse=True)
-    if a.factor("conflict_exposure").value >= POLICY.scoring.conflict_lift_threshold:
+    bands = list(POLICY.scoring.bands)
+    high = POLICY.scoring.child_band_edges[1]
+    if a.factor("conflict_exposure").value >= high:
         assert a.band in ("High", "Very high")
     else:
         assert a.lifted_by == ()
+    # the band is the worse of the two, and never better than either
+    assert bands.index(a.band) == max(bands.index(a.area_band), bands.index(a.child_band))
 
 
 @SETTINGS

@@ -19,7 +19,7 @@ from tests.scoring._world import AS_OF, X0, Y0, conflict
 FRESH_A = conflict("L1", "YP-1", "YP-2", evidence_grade="A")
 EXPLOITS = {"link_id": "X1", "from_key": "A-1", "to_key": "YP-1", "type": "exploits", "evidence_grade": "A"}
 HOUSING_KEYS = {"kind", "child", "point", "as_of", "band", "lifted_by", "factors", "reasons", "freshness",
-                "confidence", "policy_version", "inputs_hash", "advisory"}
+                "confidence", "policy_version", "inputs_hash", "advisory", "outcome", "flags", "area_band", "child_band"}
 NUMBERS = ("score", "value", "raw", "weight", "contribution", "threshold", "nearest_adversary_m",
            "nearest_exploiter_m")
 
@@ -75,21 +75,22 @@ def test_factor_to_dict_defaults_to_the_housing_tier(world, policy):
 
 
 @pytest.mark.parametrize(("pct", "words"), [
-    (97.0, "among the busiest tenth of the area covered"),
-    (90.0, "among the busiest tenth of the area covered"),
-    (80.0, "among the busiest quarter of the area covered"),
-    (63.0, "busier than half of the area covered"),
-    (7.0, "quieter than half of the area covered"),
+    (97.0, "among the busiest tenth"),
+    (90.0, "among the busiest tenth"),
+    (80.0, "among the busiest quarter"),
+    (63.0, "busier than half"),
+    (7.0, "quieter than half"),
 ])
 def test_housing_reasons_give_the_area_level_in_words_not_its_percentile(world, policy, pct, words):
-    a = _assess(world, policy, [FRESH_A], point=(X0 + 600, Y0), pct=pct)
-    assert f"Recorded incidents around this address: {words}." in a.reasons_housing
+    a = _assess(world, policy, [FRESH_A], point=(X0 - 800, Y0), pct=pct)
+    assert f"Recorded incidents around this address: {words}, compared with the area covered." in a.reasons_housing
     text = " ".join(a.reasons_housing)
     assert f"{pct:.0f}" not in text and "%" not in text and "percentile" not in text
     # the only numbers in the housing wording are distances rounded up to the next 100 m
     assert all(int(n) % 100 == 0 for n in re.findall(r"\d+", text))
     assert re.findall(r"\d+", text) == re.findall(r"(\d+) m\b", text)
-    assert any(f"{pct:.0f}th citywide percentile" in r for r in a.reasons_analyst)  # the analyst keeps it
+    assert any(re.search(rf"\b{pct:.0f}(st|nd|rd|th) percentile of the area covered", r)
+               for r in a.reasons_analyst)  # the analyst keeps it
 
 
 def test_ranking_still_uses_the_score_but_the_housing_json_does_not_carry_it(world, policy):
