@@ -7,8 +7,9 @@ Two tiers of reasons:
 - **housing**: names no other person, group, link or piece of intelligence, gives
   distances rounded up to the next 100 m, e.g. "Within 300 m of an area associated with a
   group in active conflict with this young person.", and the area's incident level in words
-  ("among the busiest quarter of the area covered"), never its percentile: no continuous
-  number reaches the housing tier.
+  ("among the busiest quarter, compared with the residential addresses ..."), never its
+  percentile: no continuous number reaches the housing tier. The only other numbers are the
+  dates of a retaliation window's end and of an unverified concern's "verify by".
 
 Every "nearest" distance and "within X m" wording is measured to non-home places only:
 homes are never part of an activity field (see :mod:`geo_risk.network.activity`), so no

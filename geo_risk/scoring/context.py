@@ -6,48 +6,56 @@
   (their adversaries and exploiters, and the merged activity fields as KD-trees).
   :meth:`ScoringContext.assess` then scores any number of points in one pass.
 
-How a point is scored
----------------------
+How a point is scored (docs/decisions.md, "Placement")
+-----------------------------------------------------
 Components, each in 0..1:
 
-- **area intensity**: the fitted surface's citywide percentile at the point / 100;
+- **area intensity**: the area model's percentile at the point / 100: among the residential
+  addresses (postcode centres) of the area covered (:mod:`geo_risk.scoring.area`), or the
+  surface's own cells when no postcodes are loaded;
 - **conflict exposure**: ``1 - exp(-E_c / conflict_scale)``, with ``E_c`` the sum over
   adversary places of adversary weight x place weight x Gaussian kernel (see
-  :mod:`geo_risk.network.activity`). ``E_c = 1`` is standing at one fresh grade-A place of a
-  fresh grade-A direct adversary; with the default scale 0.5 that gives 0.86;
+  :mod:`geo_risk.network.activity`), plus the places of the young person's own peer group in a
+  retaliation window. ``E_c = 1`` is standing at one fresh confirmed place of a fresh confirmed
+  direct adversary; with the default scale 0.5 that gives 0.86. A placement context
+  (``evidence="as_confirmed"``) weighs every grade as confirmed;
 - **exploitation exposure**: the same over the young person's exploiters' places
   (their exploitation sites included), with ``exploitation_scale``;
 - **proximity to exploitation sites**: any other live exploitation site within
   ``site_radius_m``, at ``unlinked_site_factor`` x its evidence weight, with a linear kernel
   falling to 0 at the radius, normalised with ``site_scale``.
 
-Score = ``100 * sum(weight_k * component_k) / sum(weight_k)`` (rounded to 0.1), banded by
-``band_edges`` (a score equal to an edge takes the higher band). If conflict or exploitation
-exposure reaches its ``*_lift_threshold``, the band is at least ``High`` whatever the area
-intensity. Proximity to unrelated exploitation sites is not specific to the young person and
-does not lift the band.
+The band is the worse of the **area band** (the percentile cut at ``area_band_edges``: Low,
+Medium, High) and the **child-specific band** (the larger of conflict and exploitation exposure
+cut at ``child_band_edges``: Low, Medium, High, Very high; at least High when an adversary's or
+exploiter's home or regular place is within ``consult_distance_m``, which also makes the
+outcome "consult the analyst"); an unrelated exploitation site nearby makes it at least Medium.
+A point outside the data's coverage is "Cannot assess". Score =
+``100 * sum(weight_k * component_k) / sum(weight_k)`` (rounded to 0.1) breaks ties within a band.
 
 Confidence
 ----------
-Where conflict or exploitation exposure is at least 0.05 at the point, confidence rests on
-the evidence behind it (links on the adversaries' and exploiters' paths, and places that give
-at least 5 % of the exposure): start from the best link grade (A/B: high, C: medium, D/E:
-low); one step lower if the newest of those links was last seen more than
-``confidence_stale_days`` before ``as_of``; one step lower if fewer than three pieces of
-evidence (links and places) stand behind it. Otherwise it rests on the area data: start at
-high; one step lower if the newest incident is more than ``incident_stale_days`` old or
-there is none; one step lower if fewer than ``confidence_min_incidents`` incidents fall in the
-surface's horizon; and at most medium when nothing at all is known about the young person's
-network (no known threat is not evidence of safety).
+Low outside the coverage, and low when a child-specific concern rests mostly on unverified
+grades (``unverified_grades``; the concern is flagged "verify by" a date). Otherwise, where a
+child-specific concern is known, confidence rests on the evidence behind it (links on the
+adversaries' and exploiters' paths, and places that give at least 5 % of the exposure): start
+from the best link grade (A/B: high, C: medium, D/E: low); one step lower if the newest of those
+links was last seen more than ``confidence_stale_days`` before ``as_of``; one step lower if
+fewer than three pieces of evidence (links and places) stand behind it. With nothing specific
+known it rests on the area data and is at most medium (no known threat is not evidence of
+safety): one step lower if the newest incident is more than ``incident_stale_days`` old or
+there is none, one step lower if fewer than ``confidence_min_incidents`` incidents fall in the
+surface's horizon.
 
 Inputs hash
 -----------
 SHA-256 of canonical JSON (sorted keys, no whitespace) of: the young person's pseudonym,
-``as_of``, the policy version and digest, every live link behind the exposure (ids, type,
-grade, dates, status), every place in the activity fields (id, kind, grade, dates, status,
-coordinates), the point (to 0.1 m), the live exploitation sites within reach of it, and the
-area surface's fingerprint (or the area percentile when it is given directly). Person
-attributes (sex, ethnicity, religion, flags) are never part of it, nor of the score.
+``as_of``, how evidence is weighed, the policy version and digest, every live link behind the
+exposure (ids, type, grade, dates, status), every place in the activity fields and every home
+or regular place the consult rule reads (id, kind, grade, dates, status, coordinates: hashed,
+never shown), the point (to 0.1 m), the live exploitation sites within reach of it, the area
+model's fingerprint (or the area percentile when it is given directly) and the coverage's.
+Person attributes (sex, ethnicity, religion, flags) are never part of it, nor of the score.
 """
 
 from __future__ import annotations

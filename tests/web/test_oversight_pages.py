@@ -211,7 +211,7 @@ def test_expiring_a_link_lists_it_records_who_and_why_and_changes_the_band(signe
     pid = info.people["YP-0001"]
     before = _bands(ana.post(f"/analyst/people/{pid}/placement", {"postcodes": "ZZ1 1AB", "points": ""})
                     .get_data(as_text=True))
-    assert before == {"ZZ1 1AB": "High"}
+    assert before == {"ZZ1 1AB": "Very high"}
     html = ana.get("/analyst/oversight/reviews").get_data(as_text=True)
     assert 'data-target="link-L2"' in html and "3 days overdue" in html
     resp = ana.post("/analyst/oversight/reviews/link/L2", {"action": "expire",

@@ -27,11 +27,12 @@ def test_housing_check_ranks_and_bands_candidates(signed_in, info):
     assert "ZZ1 1AA" in form  # the referral's candidate postcodes are filled in
     html = _text(hana.post(f"/housing/referrals/{rid}/check", {"postcodes": "ZZ1 1AA\nZZ1 1AB\nZZ1 1AC",
                                                                 "points": "56.0, 2.0"}))
-    # 56.0N 2.0E is not a street in the test city but is in GB's grid: it is scored like any point.
+    # 56.0N 2.0E is in GB's grid but far outside the test city's data: it cannot be assessed, and comes last
     bands = re.findall(r'<tr data-band="([^"]+)">', html)
     assert len(bands) == 4
-    order = ["Low", "Medium", "High", "Very high"]
+    order = ["Low", "Medium", "High", "Very high", "Cannot assess"]
     assert [order.index(b) for b in bands] == sorted(order.index(b) for b in bands)  # safest first
+    assert bands[-1] == "Cannot assess" and "outside the data&#39;s coverage" in html
     assert "advisory" in html
     layers = _geojson_layers(html)
     candidates = [f for layer in layers for f in layer["features"] if "band" in f["properties"]]

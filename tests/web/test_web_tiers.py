@@ -22,9 +22,11 @@ from geo_risk.store.models import Assessment
 from tests._records import save_as_version_1, upgrade_as_the_migration_does
 from tests._tree import keys, numbers
 
-BANDS = {"Low", "Medium", "High", "Very high"}
+BANDS = {"Low", "Medium", "High", "Very high", "Cannot assess"}
+# outcome (consult the analyst, cannot assess), flags ("verify by" a date) and the two component bands are
+# coarse words: no number, place, person or distance
 HOUSING_PROPS = {"rank", "label", "band", "lifted_by", "factors", "reasons", "confidence", "freshness",
-                 "policy_version", "inputs_hash"}
+                 "policy_version", "inputs_hash", "outcome", "flags", "area_band", "child_band"}
 ROUTE_PROPS = {"role", "length_m", "walk_minutes", "band", "detour_m", "detour_ratio", "riskiest_street", "segments",
                "near"}
 NUMBER_KEYS = {"score", "value", "raw", "weight", "contribution", "threshold", "nearest_adversary_m",
@@ -130,7 +132,7 @@ def test_housing_result_page_and_map_show_bands_not_scores(signed_in, info, cana
         props = f["properties"]
         assert set(props) == HOUSING_PROPS | {"_tip", "_style"}
         assert props["band"] in BANDS
-        assert re.fullmatch(r"\d+\. .+: (Low|Medium|High|Very high) \(advisory\)", props["_tip"])
+        assert re.fullmatch(r"\d+\. .+: (Low|Medium|High|Very high|Cannot assess) \(advisory\)", props["_tip"])
         assert all(set(factor) == {"name", "label"} for factor in props["factors"])
     assert [f["properties"]["rank"] for f in features] == [1, 2, 3, 4]
 
@@ -148,8 +150,12 @@ def test_housing_api_gives_bands_ranks_and_factor_names_only(signed_in, info, ca
         props = f["properties"]
         assert set(props) == HOUSING_PROPS  # a new key here is a new thing housing officers see: review it
         assert props["rank"] == rank and props["band"] in BANDS
-        assert sorted(factor["name"] for factor in props["factors"]) == [
-            "area_intensity", "conflict_exposure", "exploitation_exposure", "exploitation_site_proximity"]
+        names = sorted(factor["name"] for factor in props["factors"])
+        if props["band"] == "Cannot assess":  # 56.0N 2.0E: outside the test city's data, nothing scored
+            assert names == [] and props["outcome"] == "cannot_assess"
+        else:
+            assert names == ["area_intensity", "conflict_exposure", "exploitation_exposure",
+                             "exploitation_site_proximity"]
         assert props["policy_version"] == fc["policy_version"] and len(props["inputs_hash"]) == 64
 
 
