@@ -40,6 +40,7 @@ from shapely import points as make_points
 from geo_risk.config import Policy
 from geo_risk.crs import EastNorth
 from geo_risk.scoring import Candidate, ScoringSnapshot, fit_area_surface, rank_placements
+from geo_risk.scoring.area import address_reference, data_coverage
 from geo_risk.synth._spec import POLICE_UK_CATEGORY_SHARES
 
 AS_OF = pd.Timestamp("2026-11-01")
@@ -175,7 +176,7 @@ def pick_child(snapshot: ScoringSnapshot, people: pd.DataFrame, policy: Policy, 
     """The child with the most adversary and exploiter places among a sample: a heavy, realistic case."""
     best, best_n = None, -1
     for p in people.loc[people["is_child"].astype(bool), "pseudonym"].head(400):
-        ctx = snapshot.context(p, as_of, policy)
+        ctx = snapshot.context(p, as_of, policy, evidence="as_confirmed")
         n = len(ctx.conflict) + len(ctx.exploitation)
         if n > best_n:
             best, best_n = p, n
@@ -212,14 +213,16 @@ def synthetic_city(
         for pc in labels[:n_candidates]
     ]
     frames = {"incidents": incidents, **{k: network[k] for k in ("people", "groups", "links", "places")}}
+    frames["postcodes"] = postcodes.reset_index()
     return frames, pd.Timestamp(as_of), str(case["pseudonym"]), candidates, seed
 
 
-def baseline(context, surface, xy: np.ndarray, policy: Policy) -> np.ndarray:
+def baseline(context, reference, xy: np.ndarray, policy: Policy) -> np.ndarray:
     """Per candidate: buffer + sjoin against each layer, then kernel sums (the straightforward way)."""
     from geo_risk.surface.kernel import block_kernel
 
     h = policy.network.activity_bandwidth_m
+    surface = reference.surface
 
     def layer(xy: np.ndarray) -> gpd.GeoDataFrame:
         return gpd.GeoDataFrame({"j": np.arange(len(xy))}, geometry=make_points(xy) if len(xy) else [], crs=27700)
@@ -229,10 +232,11 @@ def baseline(context, surface, xy: np.ndarray, policy: Policy) -> np.ndarray:
         # kernel and search radius, so the baseline re-implements the lookup, not the maths
         "incidents": (layer(surface.xy_), surface.reach_m_),
         "conflict": (layer(context.conflict.xy), 4 * h),
+        "retaliation": (layer(context.retaliation.xy), 4 * h),
         "exploitation": (layer(context.exploitation.xy), 4 * h),
         "sites": (layer(context.sites.xy), policy.scoring.site_radius_m),
     }
-    out = np.zeros((len(xy), 4))
+    out = np.zeros((len(xy), 5))
     for k, (x, y) in enumerate(xy):
         point = gpd.GeoDataFrame({"candidate": [k]}, geometry=make_points([[x, y]]), crs=27700)
         for m, (name, (gdf, radius)) in enumerate(layers.items()):
@@ -252,13 +256,14 @@ def baseline(context, surface, xy: np.ndarray, policy: Policy) -> np.ndarray:
                     surface.weights_[j, t] @ block_kernel(dx, dy, term.bandwidth_m, surface.support_m_)
                     for t, term in enumerate(surface.terms_)
                 )
-                out[k, m] = surface.percentile_of(np.array([value]))[0]
+                out[k, m] = reference.percentile_of(np.array([value]))[0]
             elif name == "sites":
                 out[k, m] = np.sum(context.sites.weights[j] * np.clip(1 - d / radius, 0, None))
             else:
                 field = getattr(context, name)
                 out[k, m] = np.sum(field.weights[j] * np.exp(-0.5 * (d / h) ** 2))
-    return out
+    out[:, 1] += out[:, 2]  # the retaliation window's places add to the conflict exposure
+    return out[:, [0, 1, 3, 4]]
 
 
 def timed_ms(fn, repeats: int) -> tuple[float, float]:
@@ -298,15 +303,27 @@ def main() -> None:
         candidates = None
         source = f"random city (seed {seed})"
     t_gen = time.perf_counter() - t0
+    postcodes = frames.pop("postcodes", None)
     t0 = time.perf_counter()
-    surface = fit_area_surface(frames["incidents"], as_of, policy)
+    fitted = fit_area_surface(frames["incidents"], as_of, policy)
     t_fit = time.perf_counter() - t0
     t0 = time.perf_counter()
-    snapshot = ScoringSnapshot.from_frames(**frames, surface=surface)
+    # as a served snapshot does: the area the data cover, and the addresses a place is ranked among
+    inc = frames["incidents"]
+    coverage = data_coverage(np.column_stack([inc.geometry.x, inc.geometry.y]),
+                             buffer_m=policy.scoring.coverage_buffer_m)
+    if postcodes is None:  # the random city: postcode centres drawn over its extent
+        x0, y0, x1, y1 = inc.total_bounds
+        rng0 = np.random.default_rng(seed + 2)
+        pc_xy = np.column_stack([rng0.uniform(x0, x1, 5000), rng0.uniform(y0, y1, 5000)])
+    else:
+        pc_xy = np.column_stack([postcodes.geometry.x, postcodes.geometry.y])
+    surface = address_reference(fitted, pc_xy, coverage)
+    snapshot = ScoringSnapshot.from_frames(**frames, surface=surface, coverage=coverage)
     t_index = time.perf_counter() - t0
     if child is None or args.child == "heaviest":
         child = pick_child(snapshot, frames["people"], policy, as_of)
-    context = snapshot.context(child, as_of, policy)
+    context = snapshot.context(child, as_of, policy, evidence="as_confirmed")
 
     rng = np.random.default_rng(seed + 1)
     if candidates is None or args.child == "heaviest":
@@ -328,11 +345,12 @@ def main() -> None:
     np.testing.assert_allclose(ours, base, rtol=1e-9, atol=1e-9)
 
     full = timed_ms(
-        lambda: rank_placements(child, candidates, as_of, policy, context=snapshot.context(child, as_of, policy)),
+        lambda: rank_placements(child, candidates, as_of, policy,
+                                context=snapshot.context(child, as_of, policy, evidence="as_confirmed")),
         args.repeats,
     )
     hot = timed_ms(lambda: rank_placements(child, candidates, as_of, policy, context=context), args.repeats)
-    context_only = timed_ms(lambda: snapshot.context(child, as_of, policy), args.repeats)
+    context_only = timed_ms(lambda: snapshot.context(child, as_of, policy, evidence="as_confirmed"), args.repeats)
     fields_only = timed_ms(
         lambda: [f.evaluate(xy) for f in (context.conflict, context.exploitation, context.sites)], args.repeats
     )
@@ -343,7 +361,7 @@ def main() -> None:
     print(f"{source}: {len(frames['incidents']):,} incidents, {len(frames['people']):,} people, "
           f"{len(frames['links']):,} links, {len(frames['places']):,} places; as_of {as_of.date()}")
     print(f"setup (once per snapshot): data {t_gen:.1f} s, surface fit {t_fit * 1000:.0f} ms, "
-          f"network + place index {t_index * 1000:.0f} ms")
+          f"coverage, {len(surface.values):,} reference addresses, network + place index {t_index * 1000:.0f} ms")
     print(f"young person {child}: {len(context.exposure.adversaries)} adversaries, "
           f"{len(context.exposure.exploiters)} exploiters, {len(context.conflict)} adversary places, "
           f"{len(context.exploitation)} exploiter places, {len(context.sites)} other exploitation sites")

@@ -293,7 +293,7 @@ def first_seen_within(dates: EvidenceDates, as_of: Any, days: float) -> np.ndarr
     A time window on the first sighting (for example the placement check's retaliation window
     after a new incident), not liveness: pair it with :func:`live_mask` or its relatives.
     """
-    t = day_number(as_of)
+    t = (pd.Timestamp(as_of).tz_localize(None).to_datetime64() - _EPOCH) / _DAY
     first = dates.first_seen
     with np.errstate(invalid="ignore"):
         return np.isfinite(first) & (first <= t) & (first > t - float(days))

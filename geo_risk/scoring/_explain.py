@@ -69,6 +69,33 @@ class ExplainContext(Protocol):
     retaliation: ExposureField | None
     retaliation_owners: tuple[Any, ...]
     retaliation_until: tuple[str, ...]
+    trusted: Any  # field name -> per-place mask: place, membership link and owner's path all verified
+
+
+def trusted_places(field: ExposureField, owners: tuple[Any, ...], network: Any, places: Any,
+                   unverified_grades: Any) -> np.ndarray:
+    """For each place of ``field``: its own grade, the membership link it came through and every link
+    on its owner's path are verified (not in ``unverified_grades``, and graded at all)."""
+    bad = np.isin(np.asarray(GRADES), list(unverified_grades))
+
+    def ok_grade(codes: np.ndarray) -> np.ndarray:
+        codes = np.asarray(codes, dtype=np.int64)
+        return (codes >= 0) & ~bad[np.clip(codes, 0, len(GRADES) - 1)]
+
+    if not len(field.rows):
+        return np.zeros(0, dtype=bool)
+    link_ok = ok_grade(network.evidence.grade).tolist()  # by link row, once
+    row_of = network.row_of
+
+    def ok_links(ids: Any) -> bool:
+        return all(link_ok[row_of[i]] for i in ids)
+
+    owner_ok = np.array([ok_links(o.path) for o in owners], dtype=bool)
+    via = np.asarray(field.via, dtype=object)
+    via_ok = np.ones(len(via), dtype=bool)
+    for v in {str(x) for x in via if x}:
+        via_ok[via == v] = ok_links((v,))
+    return owner_ok[field.owner] & ok_grade(places.evidence.grade[field.rows]) & via_ok
 
 
 @dataclass(frozen=True)
@@ -179,17 +206,13 @@ def explain(ctx: ExplainContext, point: PointView, cv: FieldValues, xv: FieldVal
     def path_verified(path: tuple[str, ...]) -> bool:
         return not any(grade_unverified(int(network.evidence.grade[network.row_of[lid]])) for lid in path)
 
-    def verified_share(field: ExposureField, fv: FieldValues, owner_objs: tuple[Any, ...]) -> float:
+    def verified_share(name: str, fv: FieldValues) -> float:
         """Share of the exposure at point k whose place, membership link and path are all verified."""
         j, c = pair_slice(fv, k)
         total = float(c.sum())
         if total <= 0:
             return 1.0
-        ok_owner = np.array([path_verified(o.path) for o in owner_objs], dtype=bool)
-        ok = ok_owner[field.owner[j]]
-        ok &= ~np.array([grade_unverified(int(places.evidence.grade[r])) for r in field.rows[j]], dtype=bool)
-        ok &= np.array([not v or path_verified((str(v),)) for v in field.via[j]], dtype=bool)
-        return float(c[ok].sum()) / total
+        return float(c[ctx.trusted[name][j]].sum()) / total
 
     analyst: list[str] = []
     housing: list[str] = []
@@ -257,7 +280,7 @@ def explain(ctx: ExplainContext, point: PointView, cv: FieldValues, xv: FieldVal
                 else "in conflict with people close to this young person"
             )
             housing.append(f"Within {_up_to_100(nearest_m)} m of an area associated with {party} {relation}.")
-            shares.append((float(cv.total[k]), verified_share(ctx.conflict, cv, ctx.exposure.adversaries)))
+            shares.append((float(cv.total[k]), verified_share("conflict", cv)))
         if retaliating:
             who = _contributors(ctx.retaliation, rv, k, ctx.retaliation_owners)
             links |= who.link_ids
@@ -272,7 +295,7 @@ def explain(ctx: ExplainContext, point: PointView, cv: FieldValues, xv: FieldVal
                 f"Within {_up_to_100(float(rv.nearest_m[k]))} m of an area where retaliation against this young"
                 f" person's peer group may follow a recent serious incident (until {until})."
             )
-            shares.append((float(rv.total[k]), verified_share(ctx.retaliation, rv, ctx.retaliation_owners)))
+            shares.append((float(rv.total[k]), verified_share("retaliation", rv)))
         weight = sum(w for w, _ in shares)
         if weight > 0 and sum(w * v for w, v in shares) / weight < 0.5:
             weak.append("conflict")
@@ -299,7 +322,7 @@ def explain(ctx: ExplainContext, point: PointView, cv: FieldValues, xv: FieldVal
             f"Within {_up_to_100(who.nearest_m)} m of an area associated with people who may seek to exploit"
             " this young person."
         )
-        if verified_share(ctx.exploitation, xv, ctx.exposure.exploiters) < 0.5:
+        if verified_share("exploitation", xv) < 0.5:
             weak.append("exploitation")
 
     # -- other exploitation sites

@@ -64,8 +64,9 @@ import dataclasses
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Protocol
 
 import geopandas as gpd
@@ -257,6 +258,7 @@ class ScoringContext:
     retaliation: ExposureField | None = None
     retaliation_owners: tuple[Adversary, ...] = ()
     retaliation_until: tuple[str, ...] = ()
+    trusted: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def build(cls, snapshot: ScoringSnapshot, child: str, as_of: Any, policy: Policy, *,
@@ -350,6 +352,12 @@ class ScoringContext:
             retaliation=retaliation,
             retaliation_owners=avengers,
             retaliation_until=until,
+            trusted=MappingProxyType({
+                name: _explain.trusted_places(f, owners, network, places, policy.scoring.unverified_grades)
+                for name, f, owners in (("conflict", conflict, exposure.adversaries),
+                                        ("exploitation", exploitation, exposure.exploiters),
+                                        ("retaliation", retaliation, avengers))
+            }),
         )
 
     # ------------------------------------------------------------------ scoring
@@ -551,6 +559,7 @@ def consult_places(exposure: Exposure, network: PeerNetwork, places: PlaceIndex,
                    link_w: np.ndarray) -> ConsultPlaces:
     """The live places (homes included, incident locations left out) of ``exposure``'s adversaries and exploiters."""
     owners = (*exposure.adversaries, *exposure.exploiters)
+    eligible = (place_w > 0) & ~np.isin(places.kind, list(_ONE_OFF_KINDS))
     rows: list[np.ndarray] = []
     owner: list[np.ndarray] = []
     for m, who in enumerate(owners):
@@ -558,9 +567,10 @@ def consult_places(exposure: Exposure, network: PeerNetwork, places: PlaceIndex,
         if who.entity_kind == "group":
             entities += [member for member, _, _ in group_members(network, who.node, link_w)]
         for entity in entities:
-            r = np.asarray(places.by_entity.get(entity, ()), dtype=np.int64)
-            if len(r):
-                r = r[(place_w[r] > 0) & ~np.isin(places.kind[r], list(_ONE_OFF_KINDS))]
+            r = places.by_entity.get(entity)
+            if r is not None and len(r):
+                r = np.asarray(r, dtype=np.int64)
+                r = r[eligible[r]]
                 rows.append(r)
                 owner.append(np.full(len(r), m, dtype=np.int64))
     r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
@@ -605,8 +615,8 @@ def retaliation_field(exposure: Exposure, child: str, as_of: pd.Timestamp, polic
         owners.append(Adversary(node[0], node[1], float(sp.retaliation_factor) * w, "retaliation", (link_id,)))
         last = float(np.nanmax(places.evidence.first_seen[hits]))
         until.append(str(days_to_iso(last + days))[:10])
-    field = activity_field([(o.node, o.weight) for o in owners], places, place_w, **common)
-    return field, tuple(owners), tuple(until)
+    out = activity_field([(o.node, o.weight) for o in owners], places, place_w, **common)
+    return out, tuple(owners), tuple(until)
 
 
 def validate_points(points: Any) -> np.ndarray:
