@@ -28,7 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         (how many reverse proxies' ``X-Forwarded-For`` give the client's address; default
         the ``trusted_proxies`` setting, 0).
     """
-    from web import errors, extensions, security
+    from web import errors, extensions, presentation, security
     from web.settings import configure
 
     app = Flask(__name__)
@@ -38,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["GEO_RISK_TRUSTED_PROXIES"])
     extensions.init_app(app)
     security.init_app(app)
+    presentation.init_app(app)
     _register_blueprints(app)
     errors.init_app(app)
     return app

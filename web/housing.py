@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 
 from geo_risk import service
 from geo_risk.errors import ValidationError
-from web import maps, queries, services
+from web import maps, queries, records, services
 from web.access import actor, audit_read, audit_read_many, referral_for
 from web.extensions import data, store
 
@@ -90,10 +90,19 @@ def check(rid: int):
             d, checked = _run(s, rid, "placement.check")
     except ValidationError as exc:
         return _form_again(rid, str(exc))
+    return _result(rid, d, checked)
+
+
+def _result(rid: int, d, checked, *, errors: dict[str, str] | None = None, status: int = 200):
+    """A live check's result page with the decision form (``errors`` and what was typed on a failed save)."""
     rows = services.placement_rows(checked.result)
+    postcodes, points = request.form.get("postcodes", ""), request.form.get("points", "")
+    values = {k: request.form.get(k, "") for k in service.DECISION_FIELDS} if errors else {}
     return render_template("housing/result.html", rid=rid, pseudonym=checked.child, rows=rows, ranking=checked,
-                           saved=None, postcodes=request.form.get("postcodes", ""),
-                           points=request.form.get("points", ""), map=_case_map(d, rows), synthetic=d.is_synthetic)
+                           saved=None, postcodes=postcodes, points=points, map=_case_map(d, rows),
+                           synthetic=d.is_synthetic, errors=errors or {}, values=values,
+                           options=service.decision_options(PURPOSE, checked.result), markings=service.MARKINGS,
+                           hidden=[("postcodes", postcodes), ("points", points)]), status
 
 
 def _form_again(rid: int, error: str):
@@ -110,22 +119,47 @@ def _form_again(rid: int, error: str):
 def save(rid: int):
     postcodes = services.parse_postcodes(request.form.get("postcodes"))
     points = services.parse_points(request.form.get("points"))
-    with store().transaction() as s:
-        # The record holds what the officer saw and decided on: the housing tier.
-        aid = service.save_placement_decision(s, actor(), data(), referral_id=rid, as_of=services.check_time(data()),
-                                              postcodes=postcodes, points=services.placement_points(points),
-                                              inputs={"postcodes": postcodes,
-                                                      "points": request.form.get("points", "")})
+    try:
+        with store().transaction() as s:
+            # The record holds what the officer saw and decided on: the housing tier, and the decision.
+            aid = service.save_placement_decision(
+                s, actor(), data(), referral_id=rid, as_of=services.check_time(data()), postcodes=postcodes,
+                points=services.placement_points(points), decision=request.form,
+                inputs={"postcodes": postcodes, "points": request.form.get("points", "")})
+    except service.DecisionInvalid as exc:
+        with store().transaction() as s:
+            d, checked = _run(s, rid, "placement.check")
+        return _result(rid, d, checked, errors=exc.errors, status=400)
     return redirect(url_for("housing.decision", aid=aid), code=303)
+
+
+@bp.get("/decisions")
+def decisions():
+    return records.list_page(PURPOSE, synthetic=data().is_synthetic)
 
 
 @bp.get("/decisions/<int:aid>")
 def decision(aid: int):
     d = data()
-    with store().transaction() as s:
-        record = service.read_decision(s, actor(), record_id=aid, kind=PURPOSE)
+    record = records.read(PURPOSE, aid, "view")
     rows = services.placement_rows(record.result)
     return render_template("housing/result.html", rid=None, pseudonym=record.child, rows=rows, ranking=None,
                            saved={"id": record.id, "created_at": record.created_at,
                                   "policy_version": record.policy_version, "as_of": record.result.get("as_of")},
+                           record=record, officer_role="housing", currency_words=records.currency_words,
                            map=_case_map(d, rows), synthetic=d.is_synthetic)
+
+
+@bp.get("/decisions/<int:aid>/print")
+def decision_print(aid: int):
+    return records.print_html(PURPOSE, records.read(PURPOSE, aid, "print"))
+
+
+@bp.get("/decisions/<int:aid>/record.pdf")
+def decision_pdf(aid: int):
+    return records.pdf_response(PURPOSE, records.read(PURPOSE, aid, "pdf"))
+
+
+@bp.get("/decisions/<int:aid>/record.csv")
+def decision_csv(aid: int):
+    return records.csv_response(PURPOSE, records.read(PURPOSE, aid, "csv"))

@@ -66,3 +66,40 @@ def grid_colour(share: float) -> str:
     t = share - i
     r, g, b = (round(stops[i][k] + (stops[i + 1][k] - stops[i][k]) * t) for k in range(3))
     return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def long_date(when) -> str:
+    """``6 December 2026`` (GOV.UK style: no leading zero)."""
+    return f"{when.day} {when:%B %Y}"
+
+
+def long_datetime(when) -> str:
+    """``6 December 2026, 18:45 UTC``."""
+    return f"{long_date(when)}, {when:%H:%M} UTC"
+
+
+def near_groups(near) -> list[str]:
+    """A walk's "passes within" items grouped by what they pass: one line per kind of place and distance,
+    naming its streets once each ("Passes within 100 m of a place associated with ...: Owl Grove, Hazel Row")
+    instead of one line per street segment. An item in another wording is shown as it is."""
+    groups: dict[str, list[str]] = {}
+    for item in near or []:
+        text = str(item.get("text", "") if isinstance(item, dict) else item)
+        head, sep, rest = text.partition(" passes within ")
+        street = str(item.get("street") or "") if isinstance(item, dict) else ""
+        if not sep:
+            groups.setdefault(text, [])
+            continue
+        if not street:
+            street = head.removeprefix("segment near ").strip()
+        streets = groups.setdefault(f"Passes within {rest}", [])
+        if street and street not in streets:
+            streets.append(street)
+    return [f"{key}: {', '.join(streets)}" if streets else key for key, streets in groups.items()]
+
+
+def init_app(app) -> None:
+    """The filters and helpers every template may use."""
+    app.add_template_filter(long_date, "long_date")
+    app.add_template_filter(long_datetime, "long_datetime")
+    app.add_template_global(near_groups, "near_groups")

@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 
 from geo_risk import service
 from geo_risk.errors import ValidationError
-from web import maps, queries, services
+from web import maps, queries, records, services
 from web.access import actor, audit_read, audit_read_many, referral_for
 from web.extensions import data, store
 
@@ -69,8 +69,9 @@ def _run(s, rid: int, action: str):
 
 
 def result_page(d, result: dict[str, Any], segment_ids, *, pseudonym: str, rid: int | None = None, home: str = "",
-                urn: str = "", saved=None):
-    """The result page of a route check as the viewer's tier has it (live or a saved record)."""
+                urn: str = "", saved=None, record=None, errors: dict[str, str] | None = None, status: int = 200):
+    """The result page of a route check as the viewer's tier has it (live, with the decision form and, on a
+    failed save, its ``errors`` and what was typed; or a saved ``record``)."""
     lines, segs, bounds = services.route_layers(d, result, segment_ids)
     m = maps.new_map(bounds, tile_url=current_app.config["GEO_RISK_TILE_URL"])
     maps.add_base_layers(m, d, bounds)
@@ -81,7 +82,11 @@ def result_page(d, result: dict[str, Any], segment_ids, *, pseudonym: str, rid: 
     return render_template("transport/result.html", rid=rid, pseudonym=pseudonym, result=result, home=home, urn=urn,
                            school_name=school_name, saved=saved, labels=services.ROUTE_LABELS,
                            colours=services.ROUTE_COLOURS, map=maps.render_map(m, g.csp_nonce),
-                           synthetic=d.is_synthetic)
+                           synthetic=d.is_synthetic, record=record, officer_role="transport",
+                           currency_words=records.currency_words, errors=errors or {},
+                           values={k: request.form.get(k, "") for k in service.DECISION_FIELDS} if errors else {},
+                           options=service.decision_options(PURPOSE, result), markings=service.MARKINGS,
+                           hidden=[("home_postcode", home), ("school_urn", urn)]), status
 
 
 @bp.post("/referrals/<int:rid>/check")
@@ -108,19 +113,52 @@ def _form_again(rid: int, error: str):
 def save(rid: int):
     home = (request.form.get("home_postcode") or "").strip()
     urn = (request.form.get("school_urn") or "").strip()
-    with store().transaction() as s:
-        # the transport tier: what the officer saw and decided on
-        aid = service.save_route_decision(s, actor(), data(), referral_id=rid, as_of=services.check_time(data()),
-                                          home=home, school_urn=urn)
+    try:
+        with store().transaction() as s:
+            # the transport tier: what the officer saw and decided on, and the decision
+            aid = service.save_route_decision(s, actor(), data(), referral_id=rid,
+                                              as_of=services.check_time(data()), home=home, school_urn=urn,
+                                              decision=request.form)
+    except service.DecisionInvalid as exc:
+        with store().transaction() as s:
+            d, checked, home, urn = _run(s, rid, "route.check")
+        return result_page(d, checked.result, checked.segment_ids, pseudonym=checked.child, rid=rid, home=home,
+                           urn=urn, errors=exc.errors, status=400)
     return redirect(url_for("transport.decision", aid=aid), code=303)
+
+
+@bp.get("/decisions")
+def decisions():
+    return records.list_page(PURPOSE, synthetic=data().is_synthetic)
 
 
 @bp.get("/decisions/<int:aid>")
 def decision(aid: int):
     d = data()
-    with store().transaction() as s:
-        record = service.read_decision(s, actor(), record_id=aid, kind=PURPOSE)
+    record = records.read(PURPOSE, aid, "view")
     saved = {"id": record.id, "created_at": record.created_at, "policy_version": record.policy_version}
     return result_page(d, record.result, record.map_segment_ids, pseudonym=record.child,
                        home=record.inputs.get("home_postcode", ""), urn=record.inputs.get("school_urn", ""),
-                       saved=saved)
+                       saved=saved, record=record)
+
+
+def _school_name(record) -> str:
+    urn = str(record.inputs.get("school_urn", ""))
+    return dict(_schools(data())).get(urn, urn)
+
+
+@bp.get("/decisions/<int:aid>/print")
+def decision_print(aid: int):
+    record = records.read(PURPOSE, aid, "print")
+    return records.print_html(PURPOSE, record, school_name=_school_name(record))
+
+
+@bp.get("/decisions/<int:aid>/record.pdf")
+def decision_pdf(aid: int):
+    record = records.read(PURPOSE, aid, "pdf")
+    return records.pdf_response(PURPOSE, record, school_name=_school_name(record))
+
+
+@bp.get("/decisions/<int:aid>/record.csv")
+def decision_csv(aid: int):
+    return records.csv_response(PURPOSE, records.read(PURPOSE, aid, "csv"))

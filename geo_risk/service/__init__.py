@@ -18,8 +18,15 @@ from geo_risk.service.people import (
 )
 from geo_risk.service.placement import PlacementCheck, check_placement, inputs_digest
 from geo_risk.service.records import (
+    DECISION_FIELDS,
+    MARKINGS,
     RECORD_SCHEMA,
+    Decision,
+    DecisionInvalid,
     DecisionRecord,
+    DecisionSummary,
+    decision_options,
+    list_decisions,
     read_decision,
     save_placement_decision,
     save_route_decision,
@@ -28,10 +35,15 @@ from geo_risk.service.route import RouteCheck, check_route
 from geo_risk.service.snapshot import SnapshotCache, SnapshotData, data_key, day_of
 
 __all__ = [
+    "DECISION_FIELDS",
+    "MARKINGS",
     "OPERATOR",
     "RECORD_SCHEMA",
     "Actor",
+    "Decision",
+    "DecisionInvalid",
     "DecisionRecord",
+    "DecisionSummary",
     "NoticeSummary",
     "PlacementCheck",
     "RouteCheck",
@@ -47,8 +59,10 @@ __all__ = [
     "check_route",
     "data_key",
     "day_of",
+    "decision_options",
     "end_notice",
     "inputs_digest",
+    "list_decisions",
     "list_notices",
     "list_young_people",
     "publish_notice",

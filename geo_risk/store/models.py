@@ -275,6 +275,13 @@ class Assessment(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     # the shape of ``result`` (geo_risk.service.records.RECORD_SCHEMA); 1 = saved before versions
     schema_version: Mapped[int] = mapped_column(Integer, server_default="1")
+    # the decision (geo_risk.service.records.Decision); empty on records saved before decisions were kept
+    decision: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    rationale: Mapped[str | None] = mapped_column(Text, nullable=True)
+    case_reference: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    marking: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # latest incident month and import dates of the data the check ran on
+    data_currency: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Notice(Base):

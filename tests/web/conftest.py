@@ -100,7 +100,7 @@ class Browser:
 
     def get(self, url: str, **kw):
         resp = self.client.get(url, **kw)
-        m = CSRF_RE.search(resp.get_data(as_text=True))
+        m = CSRF_RE.search(resp.get_data(as_text=True)) if resp.mimetype == "text/html" else None
         if m:
             self.token = m.group(1)
         return resp

@@ -26,10 +26,22 @@ ROLES = ["housing", "transport", "school", "analyst", "admin", "privacy_officer"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 768}
 MAX_PAGES = 40
-# result pages that only a form leads to: (a page the crawl found, the form's submit button)
+# pages and states that only forms lead to: (a page the crawl found, the steps from it); a step is
+# ("click", selector), ("check", selector), ("fill", selector, text) or ("goto", path)
+_CHECK = {"housing": ("click", "#check-form button[type=submit]"),
+          "transport": ("click", "#route-form button[type=submit]")}
+_SAVE = ("click", "#decision-form button[type=submit]")
+_DECIDE = [("check", "#option"), ("fill", "#rationale", "Reasons typed in the browser test."),
+           ("fill", "#case_reference", "AXE/0001"), _SAVE]
 SUBMIT = {
-    "housing": [("/housing/referrals/", "#check-form button[type=submit]")],
-    "transport": [("/transport/referrals/", "#route-form button[type=submit]")],
+    role: [
+        (f"/{role}/referrals/", [_CHECK[role]]),  # the result page with the decision form
+        (f"/{role}/referrals/", [_CHECK[role], _SAVE]),  # the form's error summary and inline errors
+        (f"/{role}/referrals/", [_CHECK[role], *_DECIDE]),  # the saved decision record
+        (f"/{role}/referrals/", [_CHECK[role], *_DECIDE, ("click", "#record-actions a[href$='/print']")]),
+        (f"/{role}/referrals/", [("goto", f"/{role}/decisions")]),  # the officer's list, now with records
+    ]
+    for role in ("housing", "transport")
 }
 # never followed: signing out, machine-readable answers, downloads
 SKIP = re.compile(r"/logout|/api/|/static/|\.(csv|json|geojson|png|pdf)$|[?&](format|download)=")
@@ -91,6 +103,21 @@ def _crawl(w: Watched, start: str) -> list[str]:
     return list(seen.values())
 
 
+def _step(w: Watched, base: str, step: tuple[str, ...]) -> None:
+    what, target, *text = step
+    if what == "goto":
+        w.page.goto(base + target)
+    elif what == "fill":
+        w.page.fill(target, text[0])
+        return
+    elif what == "check":
+        w.page.check(target)
+        return
+    else:
+        w.page.click(target)
+    w.page.wait_for_load_state("load")
+
+
 def _serious(w: Watched, axe: str) -> list[str]:
     w.page.add_script_tag(content=axe)
     found = w.page.evaluate(
@@ -120,25 +147,24 @@ def test_every_page_of_the_role_passes_axe_and_fits_a_phone(chromium, live_serve
     pages = _crawl(w, home)
     assert pages, f"no page found for {role}"
     problems: dict[str, list[str]] = {}
-    visits = [(url, None) for url in pages]
-    for part, button in SUBMIT.get(role, []):
+    visits = [(url, []) for url in pages]
+    for part, steps in SUBMIT.get(role, []):
         case = next(u for u in pages if part in u)
-        visits.append((case, button))
-    for url, button in visits:
+        visits.append((case, steps))
+    for url, steps in visits:
         for size in (DESKTOP, PHONE):
             w.page.set_viewport_size(size)
             w.page.goto(url)
             w.page.wait_for_load_state("load")
-            if button:
-                w.page.click(button)
-                w.page.wait_for_load_state("load")
+            for step in steps:
+                _step(w, base, step)
             found = _serious(w, axe)
             wide = w.page.evaluate("document.documentElement.scrollWidth")
             if size is PHONE and wide > PHONE["width"]:
                 culprits = w.page.evaluate(WIDEST)
                 found.append(f"scrolls sideways at {PHONE['width']} px: the page is {wide} px wide ({culprits})")
             if found:
-                where = f"{urlsplit(url).path}" + (f" then {button}" if button else "")
+                where = f"{urlsplit(url).path}" + "".join(f" then {' '.join(step)}" for step in steps)
                 problems[f"{where} at {size['width']} px"] = found
     w.page.set_viewport_size(PHONE)
     w.page.goto(home)

@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from geo_risk import audit
 from geo_risk.errors import DataSourceError
+from web_seed import PLACEMENT_DECISION
 
 
 def _events(engine) -> list:
@@ -55,7 +56,7 @@ def test_reads_of_a_young_person_are_audited(signed_in, seeded, info, who, metho
 def test_saving_a_decision_writes_the_record_and_the_event_together(signed_in, seeded, info):
     engine = seeded[0]
     hana = signed_in("hana")
-    resp = hana.post(f"/housing/referrals/{info.referrals['hana']}/decisions", {"postcodes": "ZZ1 1AA"})
+    resp = hana.post(f"/housing/referrals/{info.referrals['hana']}/decisions", {"postcodes": "ZZ1 1AA", **PLACEMENT_DECISION})
     assert resp.status_code == 303
     with engine.connect() as conn:
         row = conn.execute(text("SELECT kind, child_pseudonym, policy_version, inputs_hash FROM assessment")).one()
@@ -73,11 +74,11 @@ def test_read_fails_when_the_audit_event_cannot_be_written(signed_in, seeded, in
 
     monkeypatch.setattr(audit, "record", broken)
     rid = info.referrals["hana"]
-    resp = hana.post(f"/housing/referrals/{rid}/check", {"postcodes": "ZZ1 1AA"})
+    resp = hana.post(f"/housing/referrals/{rid}/check", {"postcodes": "ZZ1 1AA", **PLACEMENT_DECISION})
     body = resp.get_data(as_text=True)
     assert resp.status_code == 503
     assert "YP-0001" not in body and "data-band" not in body
-    saved = hana.post(f"/housing/referrals/{rid}/decisions", {"postcodes": "ZZ1 1AA"})
+    saved = hana.post(f"/housing/referrals/{rid}/decisions", {"postcodes": "ZZ1 1AA", **PLACEMENT_DECISION})
     assert saved.status_code == 503
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM assessment")).scalar_one() == 0
@@ -95,7 +96,7 @@ def test_refused_reads_are_audited_without_the_data(signed_in, seeded, info):
 
 def test_privacy_officer_reports(signed_in, seeded, info):
     hana = signed_in("hana")
-    hana.post(f"/housing/referrals/{info.referrals['hana']}/check", {"postcodes": "ZZ1 1AA"})
+    hana.post(f"/housing/referrals/{info.referrals['hana']}/check", {"postcodes": "ZZ1 1AA", **PLACEMENT_DECISION})
     pat = signed_in("pat")
     page = pat.get("/privacy/").get_data(as_text=True)
     assert "The audit chain is intact" in page

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from geo_risk import accounts
 from geo_risk.store import session_scope
+from web_seed import PLACEMENT_DECISION
 
 
 def _shape(resp) -> tuple[int, str]:
@@ -70,7 +71,7 @@ def test_api_referral_idor(app, seeded, info):
 
 def test_decision_records_are_private_to_their_officer(signed_in, info):
     hana = signed_in("hana")
-    resp = hana.post(f"/housing/referrals/{info.referrals['hana']}/decisions", {"postcodes": "ZZ1 1AA"})
+    resp = hana.post(f"/housing/referrals/{info.referrals['hana']}/decisions", {"postcodes": "ZZ1 1AA", **PLACEMENT_DECISION})
     assert resp.status_code == 303
     url = resp.headers["Location"]
     assert hana.get(url).status_code == 200

@@ -8,6 +8,8 @@ import re
 import pytest
 from sqlalchemy import text
 
+from web_seed import ROUTE_DECISION
+
 FORBIDDEN = re.compile(r"\b(gang|gangs|nominal|nominals)\b", re.IGNORECASE)
 
 
@@ -218,7 +220,8 @@ def test_route_decision_record_shows_what_was_decided(signed_in, info):
     tariq = signed_in("tariq")
     rid = info.referrals["tariq"]
     checked = _text(tariq.post(f"/transport/referrals/{rid}/check", {"home_postcode": "ZZ1 1AA", "school_urn": "100001"}))
-    saved = tariq.post(f"/transport/referrals/{rid}/decisions", {"home_postcode": "ZZ1 1AA", "school_urn": "100001"})
+    saved = tariq.post(f"/transport/referrals/{rid}/decisions", {"home_postcode": "ZZ1 1AA", "school_urn": "100001",
+                                                                **ROUTE_DECISION})
     assert saved.status_code == 303
     record = _text(tariq.get(saved.headers["Location"]))
     assert "shown as it was decided" in record

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from web import policy
-from web_seed import USERS
+from web_seed import PLACEMENT_DECISION, ROUTE_DECISION, USERS
 
 ROLE_USERS = {"housing": "hana", "transport": "tariq", "school": "sami", "analyst": "ana", "admin": "adam",
               "privacy_officer": "pat"}
@@ -32,15 +32,24 @@ def samples(info) -> dict[str, tuple[str, str, dict]]:
         "housing.index": ("GET", "/housing/", {}),
         "housing.case": ("GET", f"/housing/referrals/{hana}", {}),
         "housing.check": ("POST", f"/housing/referrals/{hana}/check", {"postcodes": "ZZ1 1AA", "points": ""}),
-        "housing.save": ("POST", f"/housing/referrals/{hana}/decisions", {"postcodes": "ZZ1 1AA", "points": ""}),
+        "housing.save": ("POST", f"/housing/referrals/{hana}/decisions", {"postcodes": "ZZ1 1AA", "points": "",
+                                                                          **PLACEMENT_DECISION}),
         "housing.decision": ("GET", "/housing/decisions/1", {}),
+        "housing.decisions": ("GET", "/housing/decisions", {}),
+        "housing.decision_print": ("GET", "/housing/decisions/1/print", {}),
+        "housing.decision_pdf": ("GET", "/housing/decisions/1/record.pdf", {}),
+        "housing.decision_csv": ("GET", "/housing/decisions/1/record.csv", {}),
         "transport.index": ("GET", "/transport/", {}),
         "transport.case": ("GET", f"/transport/referrals/{tariq}", {}),
         "transport.check": ("POST", f"/transport/referrals/{tariq}/check",
                             {"home_postcode": "ZZ1 1AA", "school_urn": "100001"}),
         "transport.save": ("POST", f"/transport/referrals/{tariq}/decisions",
-                           {"home_postcode": "ZZ1 1AA", "school_urn": "100001"}),
+                           {"home_postcode": "ZZ1 1AA", "school_urn": "100001", **ROUTE_DECISION}),
         "transport.decision": ("GET", "/transport/decisions/2", {}),
+        "transport.decisions": ("GET", "/transport/decisions", {}),
+        "transport.decision_print": ("GET", "/transport/decisions/2/print", {}),
+        "transport.decision_pdf": ("GET", "/transport/decisions/2/record.pdf", {}),
+        "transport.decision_csv": ("GET", "/transport/decisions/2/record.csv", {}),
         "schools.index": ("GET", "/schools/", {}),
         "schools.briefing": ("GET", "/schools/100001", {}),
         "schools.acknowledge": ("POST", "/schools/100001/notices/1/ack", {}),

@@ -21,6 +21,7 @@ from geo_risk.routing.schoolrun import NO_CALENDAR_NOTE, SchoolCalendar, in_scho
 from geo_risk.store import session_scope
 from geo_risk.store.models import Assessment
 from tests._records import save_as_version_1, upgrade_as_the_migration_does
+from web_seed import ROUTE_DECISION
 
 HOLIDAYS = (
     "start,end,label\n"
@@ -29,7 +30,7 @@ HOLIDAYS = (
     "2026-10-26,2026-10-30,October half term\n"
 )
 LISTED = "School holidays from synthetown-holidays.csv (3 closures from 16 Feb 2026 to 30 Oct 2026"
-BODY = {"home_postcode": "ZZ1 1AA", "school_urn": "100001"}
+BODY = {"home_postcode": "ZZ1 1AA", "school_urn": "100001", **ROUTE_DECISION}
 
 
 def _app(engine, clock, settings):

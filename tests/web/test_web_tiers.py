@@ -21,6 +21,7 @@ from geo_risk.store import session_scope
 from geo_risk.store.models import Assessment
 from tests._records import save_as_version_1, upgrade_as_the_migration_does
 from tests._tree import keys, numbers
+from web_seed import PLACEMENT_DECISION, ROUTE_DECISION
 
 BANDS = {"Low", "Medium", "High", "Very high", "Cannot assess"}
 # outcome (consult the analyst, cannot assess), flags ("verify by" a date) and the two component bands are
@@ -164,7 +165,7 @@ def test_housing_decision_record_stores_and_shows_no_score(signed_in, info, seed
     hana = signed_in("hana")
     rid = info.referrals["hana"]
     hana.get(f"/housing/referrals/{rid}")
-    saved = hana.post(f"/housing/referrals/{rid}/decisions", PLACEMENT)
+    saved = hana.post(f"/housing/referrals/{rid}/decisions", {**PLACEMENT, **PLACEMENT_DECISION})
     assert saved.status_code == 303
     _aid, record = _stored(engine)
     assert_no_numbers(record)
@@ -179,7 +180,7 @@ def test_an_old_housing_decision_record_with_scores_shows_none(signed_in, info, 
     hana = signed_in("hana")
     rid = info.referrals["hana"]
     hana.get(f"/housing/referrals/{rid}")
-    hana.post(f"/housing/referrals/{rid}/decisions", PLACEMENT)
+    hana.post(f"/housing/referrals/{rid}/decisions", {**PLACEMENT, **PLACEMENT_DECISION})
     aid, record = _stored(engine)
     for c in record["candidates"]:
         c["assessment"]["score"] = SCORE
@@ -252,7 +253,7 @@ def test_transport_decision_record_stores_and_shows_no_risk_numbers(signed_in, i
     tariq = signed_in("tariq")
     rid = info.referrals["tariq"]
     tariq.get(f"/transport/referrals/{rid}")
-    saved = tariq.post(f"/transport/referrals/{rid}/decisions", ROUTE)
+    saved = tariq.post(f"/transport/referrals/{rid}/decisions", {**ROUTE, **ROUTE_DECISION})
     assert saved.status_code == 303
     _aid, record = _stored(engine)
     assert record["tier"] == "transport"
@@ -268,7 +269,7 @@ def test_an_old_transport_decision_record_with_risk_numbers_shows_none(signed_in
     tariq = signed_in("tariq")
     rid = info.referrals["tariq"]
     tariq.get(f"/transport/referrals/{rid}")
-    tariq.post(f"/transport/referrals/{rid}/decisions", ROUTE)
+    tariq.post(f"/transport/referrals/{rid}/decisions", {**ROUTE, **ROUTE_DECISION})
     aid, record = _stored(engine)
     for r in record["routes"]:
         r.update(score=WALK_SCORE, mean_exposure=MEAN_EXP, peak_exposure=PEAK_EXP, exposure=EXPOSURE, alpha=ALPHA)

@@ -6,6 +6,8 @@ import json
 
 from sqlalchemy import text
 
+from web_seed import PLACEMENT_DECISION
+
 
 def test_notice_with_a_branding_word_or_a_pseudonym_is_refused(signed_in, seeded):
     ana = signed_in("ana")
@@ -22,7 +24,7 @@ def test_notice_with_a_branding_word_or_a_pseudonym_is_refused(signed_in, seeded
 
 def test_housing_decision_record_holds_the_housing_tier_only(signed_in, info, seeded):
     hana = signed_in("hana")
-    resp = hana.post(f"/housing/referrals/{info.referrals['hana']}/decisions", {"postcodes": "ZZ1 1AA"})
+    resp = hana.post(f"/housing/referrals/{info.referrals['hana']}/decisions", {"postcodes": "ZZ1 1AA", **PLACEMENT_DECISION})
     assert resp.status_code == 303
     with seeded[0].connect() as conn:
         stored = conn.execute(text("SELECT result FROM assessment")).scalar_one()

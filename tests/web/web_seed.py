@@ -31,6 +31,11 @@ POSTCODES = {"ZZ1 1AA": (600250, 860250), "ZZ1 1AB": (601750, 861750), "ZZ1 1AC"
              "ZZ1 1AD": (601500, 860500), "ZZ1 1AE": (600150, 861850)}
 SCHOOLS = {"100001": ("Synthetown Academy (synthetic)", (601000, 861000)),
            "100002": ("Northgate Primary (synthetic)", (600500, 861500))}
+# the decision an officer records with a saved check (geo_risk.service.records); "none" is always an option
+PLACEMENT_DECISION = {"option": "none", "rationale": "None is near the young person's college.",
+                      "case_reference": "HOU/2026/0042", "marking": "OFFICIAL-SENSITIVE"}
+ROUTE_DECISION = {"option": "walk_lowest_risk", "rationale": "The detour is short and lit.",
+                  "case_reference": "TR/2026/0007", "marking": "OFFICIAL-SENSITIVE"}
 USERS = {  # username -> (role, school urns)
     "hana": ("housing", ()), "harry": ("housing", ()), "tariq": ("transport", ()), "tess": ("transport", ()),
     "sami": ("school", ("100001",)), "ana": ("analyst", ()), "adam": ("admin", ()), "pat": ("privacy_officer", ()),

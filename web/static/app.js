@@ -13,6 +13,9 @@
     }
   };
   document.addEventListener("DOMContentLoaded", function () {
+    // GOV.UK error summary: focus it, so a screen reader announces what went wrong first
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) { summary.focus(); }
     document.querySelectorAll("[data-print]").forEach(function (el) {
       el.addEventListener("click", function (ev) { ev.preventDefault(); window.print(); });
     });
