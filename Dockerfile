@@ -1,6 +1,6 @@
 FROM python:3.11-slim-bookworm
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libsqlite3-mod-spatialite nodejs npm \
+    && apt-get install -y --no-install-recommends libsqlite3-mod-spatialite nodejs npm libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md ./
