@@ -77,6 +77,10 @@ class Settings:
         (``GEO_RISK_AUDIT_KEY``) or in a file (``audit_key_file``).
     audit_key_file
         A file holding the audit key (read once, surrounding white space ignored).
+    guidance_file
+        What each band and tension level means and what to do next, one sentence each
+        (TOML: ``[bands]``, ``[levels]``; see :mod:`geo_risk.guidance`); empty means the
+        packaged ``policies/guidance.toml``.
     audit_keyed_from
         The ``seq`` of the first keyed audit event (default 1: every event must be keyed).
         A chain begun before the key was set keeps its older events checked by their plain
@@ -96,6 +100,7 @@ class Settings:
     audit_key: str = ""
     audit_key_file: Path | None = None
     audit_keyed_from: int = 1
+    guidance_file: Path | None = None
 
     @property
     def resolved_database_url(self) -> str:
@@ -200,7 +205,7 @@ def check_key_length(key: bytes | str, where: str) -> None:
 def _coerce_setting(key: str, value: Any, origin: str) -> Any:
     if key in ("data_dir",):
         return Path(value)
-    if key in ("area_of_interest", "policy_file", "school_holidays", "audit_key_file"):
+    if key in ("area_of_interest", "policy_file", "school_holidays", "audit_key_file", "guidance_file"):
         return Path(value) if value not in (None, "") else None
     if key == "cookie_secure":
         if isinstance(value, bool):

@@ -41,3 +41,10 @@ def check_text(text: str, what: str, *, shown_to_schools: bool = False) -> None:
     if problems:
         msg = f"{what}: " + "; ".join(problems)
         raise ValidationError(msg)
+
+
+#: Link types and place kinds in words, for reasons people read (no internal codes).
+LINK_WORDS = {"associates_with": "associates with", "in_conflict_with": "in conflict with", "exploits": "may exploit",
+              "member_of": "member of", "family": "family"}
+PLACE_WORDS = {"hangout": "hangout", "exploitation_site": "exploitation site", "incident_location": "incident location",
+               "home": "home"}

@@ -37,3 +37,4 @@ def test_chronology_entry_with_a_branding_word_is_refused():
         validate_entry(values, now=dt.datetime(2026, 11, 1))
     values["summary"] = "Seen with an older peer group"
     assert validate_entry(values, now=dt.datetime(2026, 11, 1)).summary == "Seen with an older peer group"
+

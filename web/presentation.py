@@ -98,8 +98,16 @@ def near_groups(near) -> list[str]:
     return [f"{key}: {', '.join(streets)}" if streets else key for key, streets in groups.items()]
 
 
+def guidance():
+    """The configured guidance (:class:`geo_risk.guidance.Guidance`): one sentence per band and level."""
+    from flask import current_app
+
+    return current_app.config["GEO_RISK_GUIDANCE"]
+
+
 def init_app(app) -> None:
     """The filters and helpers every template may use."""
+    app.add_template_global(guidance, "guidance")
     app.add_template_filter(long_date, "long_date")
     app.add_template_filter(long_datetime, "long_datetime")
     app.add_template_global(near_groups, "near_groups")

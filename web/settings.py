@@ -42,6 +42,7 @@ def configure(app: Flask, config: Mapping[str, Any] | None) -> None:
         GEO_RISK_SETTINGS=settings,
         GEO_RISK_ENGINE=None,
         GEO_RISK_POLICY=None,
+        GEO_RISK_GUIDANCE=None,  # geo_risk.guidance.Guidance: the sentences beside bands and levels
         GEO_RISK_CLOCK=utcnow,
         GEO_RISK_IDLE_TIMEOUT=IDLE_TIMEOUT,
         GEO_RISK_ABSOLUTE_TIMEOUT=ABSOLUTE_TIMEOUT,
@@ -76,6 +77,10 @@ def configure(app: Flask, config: Mapping[str, Any] | None) -> None:
     limits_from_config(app.config)  # a bad limit stops the app here, not at every sign-in
     if app.config.get("GEO_RISK_POLICY") is None:  # a bad policy stops the app here, every problem listed
         app.config["GEO_RISK_POLICY"] = settings.load_policy()
+    if app.config.get("GEO_RISK_GUIDANCE") is None:  # checked against the policy's bands and levels
+        from geo_risk.guidance import load_guidance
+
+        app.config["GEO_RISK_GUIDANCE"] = load_guidance(settings.guidance_file, app.config["GEO_RISK_POLICY"])
     hops = app.config.get("GEO_RISK_TRUSTED_PROXIES")
     if not isinstance(hops, int) or isinstance(hops, bool) or hops < 0:
         msg = f"GEO_RISK_TRUSTED_PROXIES must be a whole number of reverse proxies, 0 or more, not {hops!r}"

@@ -31,6 +31,7 @@ from geo_risk.network import ExposureField, FieldValues
 from geo_risk.network._time import days_to_iso, timestamp_days
 from geo_risk.network.exposure import Exposure
 from geo_risk.scoring.assessment import Freshness, _up_to_100
+from geo_risk.wording import LINK_WORDS, PLACE_WORDS
 
 NOTICE = 0.05  # components below this are not explained (and do not drive confidence)
 SHARE = 0.05  # owners and places giving less than this share of a component are not listed
@@ -191,14 +192,16 @@ def explain(ctx: ExplainContext, point: PointView, cv: FieldValues, xv: FieldVal
         row = network.row_of[link_id]
         ev = network.evidence
         seen = days_to_iso(ev.last_seen[row]) or "undated"
-        return f"{link_id} [{network.link_type[row]}, grade {GRADES[int(ev.grade[row])]}, last seen {seen}]"
+        kind = LINK_WORDS.get(str(network.link_type[row]), str(network.link_type[row]))
+        return f"link {link_id} ({kind}, evidence grade {GRADES[int(ev.grade[row])]}, last seen {seen})"
 
     def place_text(row: int) -> str:
         if places.kind[row] == "home":
             return "a place not displayed"
         ev = places.evidence
         seen = days_to_iso(ev.last_seen[row]) or "undated"
-        return f"{places.place_ids[row]} [{places.kind[row]}, grade {GRADES[int(ev.grade[row])]}, last seen {seen}]"
+        kind = PLACE_WORDS.get(str(places.kind[row]), str(places.kind[row]))
+        return f"place {places.place_ids[row]} ({kind}, evidence grade {GRADES[int(ev.grade[row])]}, last seen {seen})"
 
     def grade_unverified(grade_code: int) -> bool:
         return grade_code < 0 or bool(unverified[grade_code])
