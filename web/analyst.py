@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
 from geo_risk import accounts, service
@@ -48,9 +49,15 @@ def incidents():
     m = maps.new_map(bounds, tile_url=current_app.config["GEO_RISK_TILE_URL"])
     maps.add_base_layers(m, d, bounds)
     maps.GeoJsonLayer(grid, name="incident-grid").add_to(m)
-    total = sum(f["properties"]["count"] for f in grid["features"])
+    maps.LayerSwitch({"incident-grid": "Incidents (250 m squares)", "streets": "Streets",
+                      "boundaries": "Neighbourhood boundaries"}).add_to(m)
+    counts = [f["properties"]["count"] for f in grid["features"]]
+    total = sum(counts)
+    top = services.grid_top(np.array(counts))
+    key = [*({"kind": "area", "colour": c, "label": f"{w} incident{'' if w == '1' else 's'} in a square"}
+             for c, w in services.grid_legend(top)), *maps.BASE_KEY]
     return render_template("analyst/incidents.html", months=months, end=end, window=window, category=category,
-                           categories=cats, chosen=chosen, total=total, cells=len(grid["features"]),
+                           categories=cats, chosen=chosen, total=total, cells=len(grid["features"]), key=key,
                            map=maps.render_map(m, g.csp_nonce), synthetic=d.is_synthetic)
 
 
@@ -99,8 +106,12 @@ def placement(pid: int):
     m = maps.new_map(bounds, tile_url=current_app.config["GEO_RISK_TILE_URL"])
     maps.add_base_layers(m, d, bounds)
     maps.GeoJsonLayer(services.analyst_placement_geojson(rows), name="candidates").add_to(m)
+    maps.LayerSwitch({"candidates": "Candidate addresses", "streets": "Streets",
+                      "boundaries": "Neighbourhood boundaries"}).add_to(m)
+    from web.housing import RESULT_KEY
+
     return render_template("housing/result.html", rid=None, pseudonym=pseudonym, rows=rows, ranking=checked,
-                           saved=None, map=maps.render_map(m, g.csp_nonce), synthetic=d.is_synthetic)
+                           saved=None, map=maps.render_map(m, g.csp_nonce), key=RESULT_KEY, synthetic=d.is_synthetic)
 
 
 @bp.post("/people/<int:pid>/route")

@@ -29,6 +29,7 @@ class BriefingPage:
     school_marker: dict[str, Any]
     chart: Markup
     bounds_ll: tuple[float, float, float, float]
+    key: tuple[dict[str, Any], ...] = ()
 
 
 def build(app_data, checked) -> BriefingPage:
@@ -62,7 +63,7 @@ def build(app_data, checked) -> BriefingPage:
     pt = to_serve(gpd.GeoDataFrame(geometry=[point], crs=27700)).geometry.iloc[0]
     marker = {"type": "FeatureCollection", "features": [{
         "type": "Feature", "geometry": {"type": "Point", "coordinates": [round(pt.x, 6), round(pt.y, 6)]},
-        "properties": {"_tip": data["school"]["name"],
+        "properties": {"_tip": data["school"]["name"], "_label": "S",
                        "_style": {"radius": 8, "color": "#fff", "weight": 2, "fillColor": "#5f3dc4",
                                   "fillOpacity": 1}}}]}
     ring = to_serve(gpd.GeoDataFrame(geometry=[point.buffer(float(data["area"]["buffer_m"]) * 1.2)], crs=27700))
@@ -70,4 +71,16 @@ def build(app_data, checked) -> BriefingPage:
     return BriefingPage(urn=str(urn), tier=tier, data=data, level_colour=level_colour(data["tension"]["level"]),
                         shading={"type": "FeatureCollection", "features": features}, school_marker=marker,
                         chart=Markup(trend_chart_svg(data)),
-                        bounds_ll=(float(b[1]), float(b[0]), float(b[3]), float(b[2])))
+                        bounds_ll=(float(b[1]), float(b[0]), float(b[3]), float(b[2])),
+                        key=_key(classes))
+
+
+def _key(classes: int) -> tuple[dict[str, Any], ...]:
+    """The briefing map's key: the school, the shading classes (fewest to most incidents), the base map."""
+    from web.maps import BASE_KEY
+
+    shades = [{"kind": "area", "colour": grid_colour(k / classes), "edge": "#495057",
+               "label": ("Fewest incidents" if k == 1 else "Most incidents" if k == classes else f"Shade {k}")}
+              for k in range(1, classes + 1)]
+    return ({"kind": "marker", "colour": "#5f3dc4", "letter": "S", "label": "The school"}, *shades,
+            {"kind": "area", "colour": "#dee2e6", "edge": "#495057", "label": "No incidents shown"}, *BASE_KEY)

@@ -29,7 +29,7 @@ def candidates_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(r["lon"], 6), round(r["lat"], 6)]},
          "properties": {**{k: v for k, v in r.items() if k not in ("lat", "lon")},
-                        "_tip": f"{r['rank']}. {r['label']}: {r['band']} (advisory)",
+                        "_tip": f"{r['rank']}. {r['label']}: {r['band']} (advisory)", "_label": r["rank"],
                         "_style": {"radius": 9, "color": "#222", "weight": 1.5, "fillColor": band_colour(r["band"]),
                                    "fillOpacity": 0.9}}}
         for r in rows]}
@@ -53,7 +53,15 @@ def _case_map(d, rows=None):
     maps.add_base_layers(m, d, bounds)
     if rows:
         maps.GeoJsonLayer(candidates_geojson(rows), name="candidates").add_to(m)
+        maps.LayerSwitch({"candidates": "Candidate addresses", "streets": "Streets",
+                          "boundaries": "Neighbourhood boundaries"}).add_to(m)
     return maps.render_map(m, g.csp_nonce)
+
+
+#: The result map's key: numbered candidates (the table's ranks) in their band's colour, then the base map.
+RESULT_KEY = ({"kind": "marker", "colour": "#52606d", "letter": "1",
+               "label": "Candidate address: its number is its rank in the table, its colour its band"},
+              *maps.BASE_KEY)
 
 
 def _data_bounds(d):
@@ -99,7 +107,7 @@ def _result(rid: int, d, checked, *, errors: dict[str, str] | None = None, statu
     postcodes, points = request.form.get("postcodes", ""), request.form.get("points", "")
     values = {k: request.form.get(k, "") for k in service.DECISION_FIELDS} if errors else {}
     return render_template("housing/result.html", rid=rid, pseudonym=checked.child, rows=rows, ranking=checked,
-                           saved=None, postcodes=postcodes, points=points, map=_case_map(d, rows),
+                           saved=None, postcodes=postcodes, points=points, map=_case_map(d, rows), key=RESULT_KEY,
                            synthetic=d.is_synthetic, errors=errors or {}, values=values,
                            options=service.decision_options(PURPOSE, checked.result), markings=service.MARKINGS,
                            hidden=[("postcodes", postcodes), ("points", points)]), status
@@ -147,7 +155,7 @@ def decision(aid: int):
                            saved={"id": record.id, "created_at": record.created_at,
                                   "policy_version": record.policy_version, "as_of": record.result.get("as_of")},
                            record=record, officer_role="housing", currency_words=records.currency_words,
-                           map=_case_map(d, rows), synthetic=d.is_synthetic)
+                           map=_case_map(d, rows), key=RESULT_KEY, synthetic=d.is_synthetic)
 
 
 @bp.get("/decisions/<int:aid>/print")

@@ -105,7 +105,16 @@ var {{ this.get_name() }} = L.geoJSON({{ this.data_json }}, {
     interactive: {{ this.interactive_json }},
     style: function (f) { return Object.assign({}, {{ this.style_json }}, (f.properties && f.properties._style) || {}); },
     pointToLayer: function (f, latlng) {
-        return L.circleMarker(latlng, Object.assign({}, {{ this.style_json }}, (f.properties && f.properties._style) || {}));
+        var st = Object.assign({}, {{ this.style_json }}, (f.properties && f.properties._style) || {});
+        if (f.properties && f.properties._label !== undefined) {
+            // a numbered marker: the same number as the row of the table beside the map
+            var el = document.createElement("span");
+            el.textContent = String(f.properties._label);
+            el.style.background = st.fillColor || "#102a43";
+            return L.marker(latlng, {icon: L.divIcon({html: el, className: "num-marker", iconSize: [26, 26]}),
+                                     keyboard: false, title: ""});
+        }
+        return L.circleMarker(latlng, st);
     },
     onEachFeature: function (f, layer) {
         if (f.properties && f.properties._tip) {
@@ -170,6 +179,28 @@ class MapReady(_DataElement):
         super().__init__()
         self._name = "MapReady"
         self.map_id_json = Markup(_safe_json(map_id))
+
+
+class LayerSwitch(_DataElement):
+    """Leaflet's layer control over the map's named layers, each with the words of ``labels``
+    (layer name -> label, in the order given); collapsed behind a button on a narrow screen."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function () {
+    var named = window.geoRiskLayers || {}, overlays = {}, labels = {{ this.labels_json }};
+    labels.forEach(function (pair) { if (named[pair[0]]) { overlays[pair[1]] = named[pair[0]]; } });
+    L.control.layers(null, overlays, {collapsed: window.innerWidth < 640, position: "topright"})
+        .addTo({{ this._parent.get_name() }});
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, labels: dict[str, str]) -> None:
+        super().__init__()
+        self._name = "LayerSwitch"
+        self.labels = dict(labels)
+        self.labels_json = Markup(_safe_json([[k, v] for k, v in labels.items()]))
 
 
 def _safe_json(value: Any) -> str:
@@ -280,6 +311,11 @@ class FeatureIndex:
             mask = mask & ~self.minor
         idx = np.flatnonzero(mask)[:limit]
         return '{"type":"FeatureCollection","features":[' + ",".join(self.strings[idx]) + "]}"
+
+
+#: The base layers' entries in a map's key (see templates/_map_key.html).
+BASE_KEY = ({"kind": "line", "colour": "#9aa5b1", "label": "Streets (from the loaded street network)"},
+            {"kind": "area", "colour": "#eef1f5", "edge": "#6b7a8f", "label": "Neighbourhood boundaries"})
 
 
 def add_base_layers(m: folium.Map, data, bounds_ll: Sequence[float] | None, *, max_streets: int = 1500) -> None:

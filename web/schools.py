@@ -43,8 +43,10 @@ def briefing(urn: str):
     maps.add_base_layers(m, d, b.bounds_ll)
     maps.GeoJsonLayer(b.shading, name="area-shading").add_to(m)
     maps.GeoJsonLayer(b.school_marker, name="school").add_to(m)
+    maps.LayerSwitch({"area-shading": "Neighbourhoods shaded by incidents", "school": "The school",
+                      "streets": "Streets", "boundaries": "Neighbourhood boundaries"}).add_to(m)
     levels = list(d.policy.briefing.levels)
-    return render_template("schools/briefing.html", urn=urn, b=b, d=b.data, notices=notices, levels=levels,
+    return render_template("schools/briefing.html", urn=urn, b=b, d=b.data, notices=notices, levels=levels, key=b.key,
                            map=maps.render_map(m, g.csp_nonce), synthetic=d.is_synthetic)
 
 

@@ -21,6 +21,7 @@ from geo_risk.contract import evidence_state
 from geo_risk.crs import STORE_CRS, LatLon, en_to_lonlat, to_serve
 from geo_risk.errors import ValidationError
 from geo_risk.store.snapshot import normalise_postcode
+from web.presentation import grid_colour
 
 _LATLON_RE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[, ]\s*(-?\d+(?:\.\d+)?)\s*$")
 
@@ -121,6 +122,7 @@ def analyst_placement_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
                         "confidence": r["confidence"], "reasons": r["reasons"],
                         "_tip": f"{r['rank']}. {r['label']}: {r['band']} "
                                 + ("(advisory)" if r["score"] is None else f"({r['score']:.0f}, advisory)"),
+                        "_label": r["rank"],
                         "_style": {"radius": 9, "color": "#222", "weight": 1.5, "fillColor": band_colour(r["band"]),
                                    "fillOpacity": 0.9}}}
         for r in rows]}
@@ -139,7 +141,11 @@ def check_route(session: Session, data, *, action: str, home: str, school_urn: s
                                referral_id=referral_id, child=child, action=action)
 
 
-ROUTE_COLOURS = {"shortest": "#1f5f8b", "lowest_risk": "#2b8a3e", "alternative": "#868e96", "beyond_cap": "#868e96"}
+# Walks are told apart by colour AND line pattern (solid, dashed, dotted), never by colour alone, and no
+# walk colour is a band colour (the street segments on a walk are coloured by their band).
+ROUTE_COLOURS = {"shortest": "#1f5f8b", "lowest_risk": "#6a3d9a", "alternative": "#5c6670", "beyond_cap": "#5c6670"}
+ROUTE_DASHES = {"shortest": "", "lowest_risk": "14 8", "alternative": "2 7", "beyond_cap": "2 7"}
+ENDPOINTS = (("origin", "H", "Home"), ("destination", "S", "School"))
 ROUTE_LABELS = {"shortest": "Shortest walk", "lowest_risk": "Lowest-risk walk", "alternative": "Alternative walk",
                 "beyond_cap": "Lowest-risk walk beyond the detour cap"}
 
@@ -174,7 +180,7 @@ def route_layers(data, result: dict[str, Any], segment_ids: list[list[int]] | No
         {"type": "Feature", "geometry": shapely.geometry.mapping(shapely.set_precision(g, 1e-6)),
          "properties": {"role": role, "_tip": ROUTE_LABELS.get(role, role),
                         "_style": {"color": ROUTE_COLOURS.get(role, "#555"), "weight": 9 if role == "shortest" else 6,
-                                   "opacity": 0.35}}}
+                                   "opacity": 0.55, "dashArray": ROUTE_DASHES.get(role) or None}}}
         for role, g in zip(lines_gdf["role"], lines_gdf.geometry, strict=True)]}
     seg_fc = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": shapely.geometry.mapping(shapely.set_precision(g, 1e-6)),
@@ -182,17 +188,28 @@ def route_layers(data, result: dict[str, Any], segment_ids: list[list[int]] | No
                         "_style": {"color": band_colour(band), "weight": 4, "opacity": 0.95}}}
         for role, band, street, g in zip(segs_gdf.get("role", []), segs_gdf.get("band", []),
                                          segs_gdf.get("street", []), segs_gdf.geometry, strict=False)]}
-    b = lines_gdf.total_bounds
-    return line_fc, seg_fc, (float(b[1]), float(b[0]), float(b[3]), float(b[2]))
+    # the map shows every walk and both ends (an end may lie off the walk, before it joins the streets)
+    ends = [en_to_lonlat(result[k]["point"][0], result[k]["point"][1]) for k, _, _ in ENDPOINTS if k in result]
+    lon = [*(float(x) for x, _ in ends)]
+    lat = [*(float(y) for _, y in ends)]
+    if len(lines_gdf):
+        b = lines_gdf.total_bounds
+        lon += [float(b[0]), float(b[2])]
+        lat += [float(b[1]), float(b[3])]
+    pad_lat, pad_lon = (max(lat) - min(lat)) * 0.08 + 0.0005, (max(lon) - min(lon)) * 0.08 + 0.0005
+    return line_fc, seg_fc, (min(lat) - pad_lat, min(lon) - pad_lon, max(lat) + pad_lat, max(lon) + pad_lon)
 
 
 def endpoints_geojson(result: dict[str, Any]) -> dict[str, Any]:
+    """Home and school as lettered markers (H, S), as the map's key shows them."""
     feats = []
-    for ep, colour in ((result["origin"], "#102a43"), (result["destination"], "#5f3dc4")):
+    for (key, letter, words), colour in zip(ENDPOINTS, ("#102a43", "#3b2f80"), strict=True):
+        ep = result[key]
         lon, lat = en_to_lonlat(ep["point"][0], ep["point"][1])
         feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
-                      "properties": {"_tip": ep["label"], "_style": {"radius": 8, "color": "#fff", "weight": 2,
-                                                                     "fillColor": colour, "fillOpacity": 1}}})
+                      "properties": {"_tip": f"{words}: {ep['label']}", "_label": letter,
+                                     "_style": {"radius": 8, "color": "#fff", "weight": 2, "fillColor": colour,
+                                                "fillOpacity": 1}}})
     return {"type": "FeatureCollection", "features": feats}
 
 
@@ -213,10 +230,40 @@ def incident_months(data) -> list[str]:
     return sorted(pd.to_datetime(inc["occurred_at"]).dt.strftime("%Y-%m").dropna().unique().tolist())
 
 
+GRID_FLOOR = 16  # the colour scale reaches its darkest at no fewer incidents than this in one square
+
+
+def grid_top(counts: np.ndarray) -> float:
+    """The count the incident grid's colours reach their darkest at: the busiest squares (98th
+    percentile), never fewer than :data:`GRID_FLOOR`, so that a square with 1 incident is drawn light
+    even where every square is quiet."""
+    if not len(counts):
+        return float(GRID_FLOOR)
+    return max(float(np.quantile(counts, 0.98)), float(GRID_FLOOR))
+
+
+def grid_share(count: float, top: float) -> float:
+    """Where ``count`` sits on the colour scale, 0..1, on a log scale (1 near the light end)."""
+    return float(min(np.log1p(count) / np.log1p(top), 1.0))
+
+
+def grid_legend(top: float, steps: int = 5) -> list[tuple[str, str]]:
+    """(colour, words) for the incident grid's key: counts from 1 up to ``top``, log-spaced."""
+    edges = sorted({max(round(float(np.expm1(np.log1p(top) * i / steps))), 1) for i in range(1, steps + 1)})
+    out, low = [], 1
+    for i, high in enumerate(edges):
+        if high < low:
+            continue
+        last = i == len(edges) - 1
+        words = f"{low} or more" if last else (f"{low}" if high == low else f"{low} to {high}")
+        middle = top if last else float(np.sqrt(low * high))
+        out.append((grid_colour(grid_share(middle, top)), words))
+        low = high + 1
+    return out
+
+
 def incident_grid(data, *, months: list[str], category: str | None, cell_m: float = 250.0) -> dict[str, Any]:
     """Incidents counted on a square grid (server-side aggregation), as 4326 polygons."""
-    from web.presentation import grid_colour
-
     inc = data.snapshot.incidents
     if not len(inc) or not months:
         return {"type": "FeatureCollection", "features": []}
@@ -232,15 +279,15 @@ def incident_grid(data, *, months: list[str], category: str | None, cell_m: floa
     x0, y0 = cells[:, 0] * cell_m, cells[:, 1] * cell_m
     lon0, lat0 = en_to_lonlat(x0, y0)
     lon1, lat1 = en_to_lonlat(x0 + cell_m, y0 + cell_m)
-    top = float(np.quantile(counts, 0.98)) if len(counts) > 1 else float(counts.max())
+    top = grid_top(counts)
     feats = []
     for a, b, c, d, n in zip(lon0, lat0, lon1, lat1, counts, strict=True):
         ring = [[round(float(a), 6), round(float(b), 6)], [round(float(c), 6), round(float(b), 6)],
                 [round(float(c), 6), round(float(d), 6)], [round(float(a), 6), round(float(d), 6)],
                 [round(float(a), 6), round(float(b), 6)]]
         feats.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
-                      "properties": {"count": int(n), "_tip": f"{int(n)} incident(s)",
-                                     "_style": {"fillColor": grid_colour(float(n) / max(top, 1.0)), "weight": 0,
+                      "properties": {"count": int(n), "_tip": f"{int(n)} incident{'' if n == 1 else 's'} in this 250 m square",
+                                     "_style": {"fillColor": grid_colour(grid_share(int(n), top)), "weight": 0,
                                                 "fillOpacity": 0.7}}})
     return {"type": "FeatureCollection", "features": feats}
 

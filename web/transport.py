@@ -78,10 +78,17 @@ def result_page(d, result: dict[str, Any], segment_ids, *, pseudonym: str, rid: 
     maps.GeoJsonLayer(lines, name="routes").add_to(m)
     maps.GeoJsonLayer(segs, name="segments").add_to(m)
     maps.GeoJsonLayer(services.endpoints_geojson(result), name="endpoints").add_to(m)
+    maps.LayerSwitch({"routes": "Walks", "segments": "Street segments by band", "endpoints": "Home and school",
+                      "streets": "Streets", "boundaries": "Neighbourhood boundaries"}).add_to(m)
+    roles = [r["role"] for r in result.get("routes", [])]
+    key = [*({"kind": "line", "colour": services.ROUTE_COLOURS[role], "dash": services.ROUTE_DASHES[role], "width": 5,
+              "label": services.ROUTE_LABELS[role]} for role in dict.fromkeys(roles) if role in services.ROUTE_COLOURS),
+           {"kind": "marker", "colour": "#102a43", "letter": "H", "label": "Home"},
+           {"kind": "marker", "colour": "#3b2f80", "letter": "S", "label": "School"}, *maps.BASE_KEY]
     school_name = dict(_schools(d)).get(urn, urn)
     return render_template("transport/result.html", rid=rid, pseudonym=pseudonym, result=result, home=home, urn=urn,
                            school_name=school_name, saved=saved, labels=services.ROUTE_LABELS,
-                           colours=services.ROUTE_COLOURS, map=maps.render_map(m, g.csp_nonce),
+                           colours=services.ROUTE_COLOURS, map=maps.render_map(m, g.csp_nonce), key=key,
                            synthetic=d.is_synthetic, record=record, officer_role="transport",
                            currency_words=records.currency_words, errors=errors or {},
                            values={k: request.form.get(k, "") for k in service.DECISION_FIELDS} if errors else {},

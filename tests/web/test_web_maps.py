@@ -59,3 +59,60 @@ def test_feature_index_selects_by_box_and_drops_minor_streets_in_wide_views():
     assert narrow.count('"Feature"') == 3
     wide = index.select((55.0, 1.0, 57.0, 3.0), limit=100)
     assert wide.count('"Feature"') == 5
+
+
+def test_the_layer_switch_names_each_layer_in_words_and_labels_are_text():
+    app = Flask("web", root_path="web")
+    with app.test_request_context():
+        m = maps.new_map((56.0, 2.0, 56.1, 2.1))
+        maps.GeoJsonLayer({"type": "FeatureCollection", "features": []}, name="routes").add_to(m)
+        maps.LayerSwitch({"routes": "Walks </script>", "streets": "Streets"}).add_to(m)
+        html = _render(m)
+    assert "L.control.layers(null, overlays" in html
+    assert '[["routes","Walks \\u003c/script\\u003e"],["streets","Streets"]]' in html
+    assert "el.textContent = String(f.properties._label)" in html  # numbered markers: the number as text
+
+
+def test_walks_are_told_apart_by_pattern_and_never_take_a_band_colour():
+    from web.presentation import BAND_COLOURS
+    from web.services import ROUTE_COLOURS, ROUTE_DASHES
+
+    assert not set(ROUTE_COLOURS.values()) & {c.lower() for c in BAND_COLOURS.values()}
+    assert ROUTE_DASHES["shortest"] != ROUTE_DASHES["lowest_risk"] != ROUTE_DASHES["alternative"]
+
+
+def test_one_incident_is_drawn_light_however_busy_the_busiest_square():
+    import numpy as np
+
+    from web.presentation import grid_colour
+    from web.services import grid_legend, grid_share, grid_top
+
+    quiet = grid_top(np.array([1, 1, 2]))
+    busy = grid_top(np.arange(1, 401))
+    assert grid_share(1, quiet) < 0.3 and grid_share(1, busy) < 0.2
+    assert grid_share(400, busy) == 1.0 and busy > 300
+    key = grid_legend(busy)
+    assert key[0][1].startswith("1") and key[-1][1].endswith("or more") and len(key) == 5
+    assert key[-1][0] == grid_colour(1.0)
+
+
+def test_the_route_map_fits_both_ends_even_off_the_walk(monkeypatch):
+    from types import SimpleNamespace
+
+    import geopandas as gpd_
+
+    from web import services
+
+    ends = {"origin": {"point": [600000.0, 860000.0], "label": "home"},
+            "destination": {"point": [601500.0, 861200.0], "label": "school"}}
+    walk = {"role": "shortest", "geometry": {"type": "LineString", "coordinates": [[600300.0, 860300.0],
+                                                                                   [601000.0, 860900.0]]},
+            "segments": []}
+    data = SimpleNamespace(snapshot=SimpleNamespace(streets=gpd_.GeoDataFrame({"segment_id": []}, geometry=[],
+                                                                              crs=27700)))
+    _lines, _segs, (s, w, n, e) = services.route_layers(data, {**ends, "routes": [walk]}, [[]])
+    from geo_risk.crs import en_to_lonlat
+
+    for end in ends.values():
+        lon, lat = en_to_lonlat(*end["point"])
+        assert s < float(lat) < n and w < float(lon) < e
