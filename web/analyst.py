@@ -130,34 +130,86 @@ def route(pid: int):
 # --------------------------------------------------------------------------- notices
 
 
-def _parse_dt(value: str | None, what: str) -> dt.datetime:
-    try:
-        return dt.datetime.fromisoformat(str(value))
-    except (TypeError, ValueError) as exc:
-        msg = f"{what} must be a date and time, e.g. 2026-11-26T08:00"
-        raise ValidationError(msg) from exc
+NOTICE_FIELDS = (("title", "Enter a title"), ("what_happened", "Enter what happened"),
+                 ("what_to_do", "Enter what schools should do"), ("contact", "Enter who schools should contact"))
 
 
-@bp.get("/notices")
-def notices():
+def _notices_page(values=None, errors=None, status: int = 200):
     d = data()
     with store().transaction() as s:
         listing = [(n.id, n.title, n.valid_from, n.valid_to, n.acknowledgements, n.running)
                    for n in service.list_notices(s, actor())]
-    schools = [(str(u), str(n)) for u, n in zip(d.snapshot.schools["urn"], d.snapshot.schools["name"], strict=True)]
-    return render_template("analyst/notices.html", notices=listing, schools=schools, now=g.now,
-                           synthetic=d.is_synthetic)
+    values = values or {"valid_from": g.now.strftime("%Y-%m-%dT%H:%M"), "school_urns": []}
+    return render_template("analyst/notices.html", notices=listing, schools=_school_names(d), now=g.now,
+                           values=values, errors=errors or {}, synthetic=d.is_synthetic), status
+
+
+def _school_names(d) -> list[tuple[str, str]]:
+    return [(str(u), str(n)) for u, n in zip(d.snapshot.schools["urn"], d.snapshot.schools["name"], strict=True)]
+
+
+def _notice_form() -> tuple[dict, dict[str, str]]:
+    """The notice form's values as typed, and a message for each field that is missing or wrong (GOV.UK
+    style, in the form's order); the publishing use case checks them again."""
+    from geo_risk.wording import check_text
+
+    f = request.form
+    values = {name: f.get(name, "") for name, _ in NOTICE_FIELDS}
+    values |= {"valid_from": f.get("valid_from", ""), "valid_to": f.get("valid_to", ""),
+               "school_urns": [u for u in f.getlist("school_urns") if u]}
+    errors: dict[str, str] = {}
+    for name, missing in NOTICE_FIELDS:
+        if not values[name].strip():
+            errors[name] = missing
+            continue
+        try:
+            check_text(values[name], name.replace("_", " ").capitalize(), shown_to_schools=True)
+        except ValidationError as exc:
+            errors[name] = str(exc)
+    when = {}
+    for name, words in (("valid_from", "starts"), ("valid_to", "ends")):
+        try:
+            when[name] = dt.datetime.fromisoformat(values[name]) if values[name] else None
+        except ValueError:
+            when[name] = None
+        if when[name] is None:
+            errors[name] = f"Enter the date and time the notice {words}, for example 26/11/2026 08:00"
+    if when.get("valid_from") and when.get("valid_to") and when["valid_to"] <= when["valid_from"]:
+        errors["valid_to"] = "The notice must end after it starts"
+    if not values["school_urns"]:
+        errors["school_urns"] = "Select at least one school the notice is for"
+    return values, errors
+
+
+@bp.get("/notices")
+def notices():
+    return _notices_page()
 
 
 @bp.post("/notices")
 def notice_create():
-    f = request.form
-    with store().transaction() as s:
-        service.publish_notice(
-            s, actor(), data(), title=f.get("title", ""), what_happened=f.get("what_happened", ""),
-            what_to_do=f.get("what_to_do", ""), contact=f.get("contact", ""),
-            valid_from=_parse_dt(f.get("valid_from"), "valid from"), valid_to=_parse_dt(f.get("valid_to"), "valid to"),
-            school_urns=f.getlist("school_urns"))
+    """A notice in three steps: the form (errors beside each field, what was typed kept), "check your
+    answers", then publish. ``step`` says which: check (the default), change, or publish."""
+    step = request.form.get("step", "check")
+    values, errors = _notice_form()
+    if step == "change":
+        return _notices_page(values)
+    if errors:
+        return _notices_page(values, errors, 400)
+    if step != "publish":
+        names = dict(_school_names(data()))
+        return render_template("analyst/notice_check.html", values=values,
+                               schools=[(u, names.get(u, u)) for u in values["school_urns"]],
+                               synthetic=data().is_synthetic)
+    try:
+        with store().transaction() as s:
+            service.publish_notice(
+                s, actor(), data(), title=values["title"], what_happened=values["what_happened"],
+                what_to_do=values["what_to_do"], contact=values["contact"],
+                valid_from=dt.datetime.fromisoformat(values["valid_from"]),
+                valid_to=dt.datetime.fromisoformat(values["valid_to"]), school_urns=values["school_urns"])
+    except ValidationError as exc:
+        return _notices_page(values, {"school_urns": str(exc)}, 400)
     flash("Notice published to the schools chosen.", "ok")
     return redirect(url_for("analyst.notices"), code=303)
 

@@ -78,6 +78,24 @@ def long_datetime(when) -> str:
     return f"{long_date(when)}, {when:%H:%M} UTC"
 
 
+def when(value) -> str:
+    """A moment for people: ``6 December 2026, 19:04 UTC`` from a datetime or an ISO string (a date
+    alone gives ``6 December 2026``); anything else as it is."""
+    import datetime as dt
+
+    if isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return long_date(parsed) if len(value) <= 10 else long_datetime(parsed)
+    if isinstance(value, dt.datetime):
+        return long_datetime(value)
+    if isinstance(value, dt.date):
+        return long_date(value)
+    return str(value)
+
+
 def near_groups(near) -> list[str]:
     """A walk's "passes within" items grouped by what they pass: one line per kind of place and distance,
     naming its streets once each ("Passes within 100 m of a place associated with ...: Owl Grove, Hazel Row")
@@ -110,4 +128,5 @@ def init_app(app) -> None:
     app.add_template_global(guidance, "guidance")
     app.add_template_filter(long_date, "long_date")
     app.add_template_filter(long_datetime, "long_datetime")
+    app.add_template_filter(when, "when")
     app.add_template_global(near_groups, "near_groups")

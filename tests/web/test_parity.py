@@ -184,7 +184,7 @@ def test_brief_and_the_school_pages_agree_with_a_live_notice_posted_this_morning
     level in one door only. Both now run one use case, with the notices live at the moment."""
     ana = signed_in("ana")
     ana.get("/analyst/notices")
-    resp = ana.post("/analyst/notices", {"title": "Disorder near the station", "what_happened": "Adults fought.",
+    resp = ana.post("/analyst/notices", {"step": "publish", "title": "Disorder near the station", "what_happened": "Adults fought.",
                                          "what_to_do": "Remind pupils to travel in groups.", "contact": "Hub",
                                          "valid_from": "2026-11-20T08:00", "valid_to": "2026-11-27T08:00",
                                          "school_urns": "100001"})

@@ -43,6 +43,14 @@ SUBMIT = {
     ]
     for role in ("housing", "transport")
 }
+_NOTICE = [("fill", "#title", "Disorder near the station"), ("fill", "#what_happened", "Adults fought."),
+           ("fill", "#what_to_do", "Remind pupils to travel in groups."), ("fill", "#contact", "Safeguarding hub"),
+           ("fill", "#valid_to", "2030-01-01T08:00"), ("check", "#school_urns"),
+           ("click", "#notice-form button[type=submit]")]
+SUBMIT["analyst"] = [
+    ("/analyst/notices", [("click", "#notice-form button[type=submit]")]),  # the error summary
+    ("/analyst/notices", _NOTICE),  # check your answers
+]
 # never followed: signing out, machine-readable answers, downloads
 SKIP = re.compile(r"/logout|/api/|/static/|\.(csv|json|geojson|png|pdf)$|[?&](format|download)=")
 

@@ -18,7 +18,7 @@ FORM = {"title": "Disorder near the park", "what_happened": "Adults fought.",
 def test_a_notice_for_one_school_does_not_reach_its_neighbour(signed_in, seeded):
     ana = signed_in("ana")
     ana.get("/analyst/notices")
-    assert ana.post("/analyst/notices", {**FORM, "school_urns": "100002"}).status_code == 303
+    assert ana.post("/analyst/notices", {**FORM, "step": "publish", "school_urns": "100002"}).status_code == 303
     with seeded[0].connect() as conn:
         nid = conn.execute(text("SELECT id FROM notice")).scalar_one()
         named = conn.execute(text("SELECT school_urn FROM notice_school WHERE notice_id = :n"), {"n": nid}).all()
@@ -36,7 +36,7 @@ def test_a_notice_for_one_school_does_not_reach_its_neighbour(signed_in, seeded)
 def test_a_notice_for_both_schools_reaches_both(signed_in, seeded):
     ana = signed_in("ana")
     ana.get("/analyst/notices")
-    assert ana.post("/analyst/notices", {**FORM, "school_urns": ["100001", "100002"]}).status_code == 303
+    assert ana.post("/analyst/notices", {**FORM, "step": "publish", "school_urns": ["100001", "100002"]}).status_code == 303
     html = signed_in("sami").get("/schools/100001").get_data(as_text=True)
     assert "Disorder near the park" in html
     assert re.search(r'data-notice="\d+"', html)

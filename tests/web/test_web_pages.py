@@ -100,7 +100,7 @@ def test_analyst_sets_the_tension_level(signed_in, seeded):
 def test_notice_is_published_and_acknowledged(signed_in, seeded):
     ana = signed_in("ana")
     ana.get("/analyst/notices")
-    resp = ana.post("/analyst/notices", {"title": "Disorder near the station", "what_happened": "Adults fought.",
+    resp = ana.post("/analyst/notices", {"step": "publish", "title": "Disorder near the station", "what_happened": "Adults fought.",
                                          "what_to_do": "Remind pupils to travel in groups.", "contact": "Hub",
                                          "valid_from": "2026-11-20T08:00", "valid_to": "2026-11-27T08:00",
                                          "school_urns": "100001"})
