@@ -149,3 +149,26 @@ def test_officers_referral_list_audits_each_referred_child(signed_in, seeded, in
         assert new, action
         assert all(e.pseudonym for e in new)
         assert len({e.request_id for e in new}) == 1
+
+
+def test_the_review_queue_is_filtered_and_paged_and_only_the_page_shown_is_audited(signed_in, seeded, monkeypatch):
+    from web import oversight
+
+    engine = seeded[0]
+    with session_scope(engine) as s:  # two links due: L2 (groups in conflict) and L5 (YP-0001 with YP-0003)
+        s.execute(update(Link).where(Link.link_id.in_(["L2", "L5"])).values(review_by=NOW - dt.timedelta(days=3)))
+    monkeypatch.setattr(oversight, "REVIEWS_PER_PAGE", 1)
+    ana = signed_in("ana")
+    first = ana.get("/analyst/oversight/reviews").get_data(as_text=True)
+    assert first.count('data-target="link-') == 1 and "Page 1 of 2" in first and 'rel="next"' in first
+    before = len(_events(engine))
+    only = ana.get("/analyst/oversight/reviews?q=l5&kind=link").get_data(as_text=True)  # case-insensitive
+    assert 'data-target="link-L5"' in only and 'data-target="link-L2"' not in only
+    assert "1 of 2 items match" in only and 'value="l5"' in only and '<option value="link" selected>' in only
+    assert sorted(e.pseudonym for e in _events(engine)[before:]) == ["YP-0001", "YP-0003"]
+    before = len(_events(engine))
+    groups = ana.get("/analyst/oversight/reviews?q=L2").get_data(as_text=True)
+    assert 'data-target="link-L2"' in groups
+    assert [e.pseudonym for e in _events(engine)[before:]] == [None]  # a link between peer groups: no child
+    none = ana.get("/analyst/oversight/reviews?kind=place&state=nonsense").get_data(as_text=True)
+    assert "Nothing matches these filters." in none

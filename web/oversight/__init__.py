@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import math
 
+import pandas as pd
 from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
@@ -118,16 +119,57 @@ def _queue_people(queue, links, places) -> list[str]:
     return sorted(set(keys))
 
 
+REVIEWS_PER_PAGE = 25
+
+
+def _review_filters(queue) -> dict[str, str]:
+    """The queue's filters from the query string (anything unknown is ignored): state, kind, source, text."""
+    args = request.args
+    sources = set(queue["source"].astype(str)) if len(queue) else set()
+    return {"state": args.get("state", "") if args.get("state") in ("due", "expired") else "",
+            "kind": args.get("kind", "") if args.get("kind") in ("link", "place") else "",
+            "source": args.get("source", "") if args.get("source") in sources else "",
+            "q": (args.get("q") or "").strip()[:60]}
+
+
+def _filtered(queue, f: dict[str, str]):
+    if not len(queue):
+        return queue
+    keep = pd.Series(True, index=queue.index)
+    if f["state"]:
+        keep &= queue["state"].astype(str) == f["state"]
+    if f["kind"]:
+        keep &= queue["target_kind"].astype(str) == f["kind"]
+    if f["source"]:
+        keep &= queue["source"].astype(str) == f["source"]
+    if f["q"]:
+        text = (queue["target_id"].astype(str) + " " + queue["subject"].astype(str) + " "
+                + queue["what"].astype(str).str.replace("_", " "))
+        keep &= text.str.contains(f["q"], case=False, regex=False)
+    return queue[keep]
+
+
 @bp.get("/reviews")
 def reviews():
+    """The review queue, filtered and a page at a time: only the page's children are read (and audited)."""
     with store().transaction() as s:
         links, places = review_repo.load_evidence(s)
         history = review_repo.review_history(s, limit=50)
         queue = review_queue(links, places, g.now)
-        # One event per child the queue shows (either end of a link, the owner of a place).
-        shown = _queue_people(queue, links, places)
+        filters = _review_filters(queue)
+        matching = _filtered(queue, filters)
+        pages = max(-(-len(matching) // REVIEWS_PER_PAGE), 1)
+        page = min(max(request.args.get("page", default=1, type=int) or 1, 1), pages)
+        shown_rows = matching.iloc[(page - 1) * REVIEWS_PER_PAGE: page * REVIEWS_PER_PAGE]
+        # One event per child the page shows (either end of a link, the owner of a place).
+        shown = _queue_people(shown_rows, links, places)
         audit_read_many(s, action="reviews.view", purpose="review", pseudonyms=queries.children_among(s, shown))
-    return render_template("oversight/reviews.html", queue=queue.to_dict("records"),
+    sources = sorted(set(queue["source"].astype(str))) if len(queue) else []
+    args = {k: v for k, v in filters.items() if v}
+    return render_template("oversight/reviews.html", queue=shown_rows.to_dict("records"), filters=filters,
+                           sources=sources, page=page, pages=pages, matching=len(matching), total=len(queue),
+                           prev_url=url_for("oversight.reviews", **args, page=page - 1) if page > 1 else None,
+                           next_url=url_for("oversight.reviews", **args, page=page + 1) if page < pages else None,
                            summary=due_by_source(queue).to_dict("records"), history=history.to_dict("records"),
                            grades=GRADES, today=g.now.strftime("%Y-%m-%d"),
                            next_review=(g.now + dt.timedelta(days=90)).strftime("%Y-%m-%d"),

@@ -38,6 +38,24 @@
       range.addEventListener("input", show);
       show();
     });
+    // search as you type: a box narrows a list (rows or options marked data-filter-item) without a reload
+    document.querySelectorAll("input[data-filter]").forEach(function (box) {
+      var target = document.querySelector(box.getAttribute("data-filter"));
+      var status = document.getElementById(box.getAttribute("data-filter-status"));
+      if (!target) { return; }
+      var wrap = box.closest("[data-filter-box]");
+      if (wrap) { wrap.hidden = false; }
+      var items = target.querySelectorAll("[data-filter-item]");
+      box.addEventListener("input", function () {
+        var q = box.value.trim().toLowerCase(), shown = 0;
+        items.forEach(function (item) {
+          var hit = !q || item.textContent.toLowerCase().indexOf(q) >= 0;
+          item.hidden = !hit;
+          if (hit) { shown += 1; }
+        });
+        if (status) { status.textContent = shown + " of " + items.length + " shown"; }
+      });
+    });
     document.querySelectorAll("[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (ev) {
         if (!window.confirm(form.getAttribute("data-confirm"))) { ev.preventDefault(); }
