@@ -10,6 +10,7 @@ instead.
 from __future__ import annotations
 
 import re
+from types import MappingProxyType
 
 from geo_risk.errors import ValidationError
 
@@ -44,7 +45,7 @@ def check_text(text: str, what: str, *, shown_to_schools: bool = False) -> None:
 
 
 #: Link types and place kinds in words, for reasons people read (no internal codes).
-LINK_WORDS = {"associates_with": "associates with", "in_conflict_with": "in conflict with", "exploits": "may exploit",
-              "member_of": "member of", "family": "family"}
-PLACE_WORDS = {"hangout": "hangout", "exploitation_site": "exploitation site", "incident_location": "incident location",
-               "home": "home"}
+LINK_WORDS = MappingProxyType({"associates_with": "associates with", "in_conflict_with": "in conflict with",
+                               "exploits": "may exploit", "member_of": "member of", "family": "family"})
+PLACE_WORDS = MappingProxyType({"hangout": "hangout", "exploitation_site": "exploitation site",
+                                "incident_location": "incident location", "home": "home"})

@@ -104,12 +104,13 @@ def near_groups(near) -> list[str]:
     for item in near or []:
         text = str(item.get("text", "") if isinstance(item, dict) else item)
         head, sep, rest = text.partition(" passes within ")
-        street = str(item.get("street") or "") if isinstance(item, dict) else ""
         if not sep:
             groups.setdefault(text, [])
             continue
-        if not street:
-            street = head.removeprefix("segment near ").strip()
+        # the street as the item's own words name it ("segment near Owl Grove"), else its street field
+        street = head.removeprefix("segment near ").strip() if head.startswith("segment near ") else ""
+        if not street and isinstance(item, dict):
+            street = str(item.get("street") or "")
         streets = groups.setdefault(f"Passes within {rest}", [])
         if street and street not in streets:
             streets.append(street)

@@ -131,7 +131,7 @@ def test_housing_result_page_and_map_show_bands_not_scores(signed_in, info, cana
     assert len(features) == 4
     for f in features:
         props = f["properties"]
-        assert set(props) == HOUSING_PROPS | {"_tip", "_style"}
+        assert set(props) == HOUSING_PROPS | {"_tip", "_style", "_label"}  # _label: the rank on its marker
         assert props["band"] in BANDS
         assert re.fullmatch(r"\d+\. .+: (Low|Medium|High|Very high|Cannot assess) \(advisory\)", props["_tip"])
         assert all(set(factor) == {"name", "label"} for factor in props["factors"])
