@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from geo_risk.config import Policy
+from geo_risk.contract import CANNOT_ASSESS
 from geo_risk.errors import ConfigError
 
 DEFAULT_GUIDANCE_FILE = Path(__file__).parent / "policies" / "guidance.toml"
@@ -44,12 +45,14 @@ def guidance_from_dict(data: Mapping[str, Any], policy: Policy, *, origin: str =
     if unknown:
         problems.append(f"unknown table(s) {', '.join(unknown)}; the file has [bands] and [levels]")
     out: dict[str, dict[str, str]] = {}
+    # a place outside the data's coverage is "Cannot assess": its sentence is optional
+    optional = {"bands": (CANNOT_ASSESS,), "levels": ()}
     for table, names in (("bands", policy.scoring.bands), ("levels", policy.briefing.levels)):
         values = data.get(table, {})
         if not isinstance(values, Mapping):
             problems.append(f"[{table}] must be a table of sentences")
             values = {}
-        extra = sorted(set(values) - set(names))
+        extra = sorted(set(values) - set(names) - set(optional[table]))
         if extra:
             problems.append(f"[{table}] has {', '.join(map(repr, extra))}, which the policy does not have; "
                             f"the policy's are {', '.join(map(repr, names))}")
@@ -63,6 +66,12 @@ def guidance_from_dict(data: Mapping[str, Any], policy: Policy, *, origin: str =
                                 f"of at most {MAX_SENTENCE}")
             else:
                 kept[name] = " ".join(text.split())
+        for name in optional[table]:
+            text = values.get(name)
+            if isinstance(text, str) and text.strip() and len(text) <= MAX_SENTENCE:
+                kept[name] = " ".join(text.split())
+            elif text is not None:
+                problems.append(f"[{table}] {name!r} must be one sentence of at most {MAX_SENTENCE} characters")
         out[table] = kept
     if problems:
         msg = f"{origin}: {len(problems)} problem(s) in the guidance: " + "; ".join(problems)

@@ -12,7 +12,7 @@ from geo_risk.guidance import DEFAULT_GUIDANCE_FILE, load_guidance
 def test_the_packaged_guidance_has_a_sentence_for_every_band_and_level():
     policy = Policy.default()
     g = load_guidance(None, policy)
-    assert list(g.bands) == list(policy.scoring.bands) and list(g.levels) == list(policy.briefing.levels)
+    assert list(g.bands) == [*policy.scoring.bands, "Cannot assess"] and list(g.levels) == list(policy.briefing.levels)
     assert all(s.endswith(".") and len(s) <= 300 for s in [*g.bands.values(), *g.levels.values()])
     assert g.band("Unknown") == "" and g.level(None) == ""
     assert g.source == str(DEFAULT_GUIDANCE_FILE)

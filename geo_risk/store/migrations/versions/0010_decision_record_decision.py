@@ -6,16 +6,16 @@ currency of the data the check ran on (latest incident month, street and peer ne
 dates). The officer and the date were already there (``user_id``, ``created_at``). Records
 saved before this migration keep these empty and the pages say the decision was not recorded.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
