@@ -2,6 +2,8 @@
 # Install the system packages geo-risk needs, where apt is available.
 #   libsqlite3-mod-spatialite  SpatiaLite, the embedded database (required)
 #   chromium                   headless browser for the web tests (tests only)
+#   libpango-1.0-0, libpangoft2-1.0-0
+#                              text layout for WeasyPrint, which draws decision records as PDF
 # Elsewhere, print what to install by hand.
 set -euo pipefail
 
@@ -9,6 +11,11 @@ need=()
 ls /usr/lib/*/mod_spatialite.so /usr/lib/mod_spatialite.so /usr/local/lib/mod_spatialite.* \
    /opt/homebrew/lib/mod_spatialite.* >/dev/null 2>&1 || need+=(libsqlite3-mod-spatialite)
 command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || need+=(chromium)
+if command -v ldconfig >/dev/null 2>&1 || test -x /sbin/ldconfig; then
+    libs=$(PATH="$PATH:/sbin" ldconfig -p 2>/dev/null || true)
+    grep -q "libpango-1.0.so" <<<"$libs" || need+=(libpango-1.0-0)
+    grep -q "libpangoft2-1.0.so" <<<"$libs" || need+=(libpangoft2-1.0-0)
+fi
 
 if [ ${#need[@]} -eq 0 ]; then
     exit 0
@@ -30,6 +37,7 @@ else
         case "$p" in
             libsqlite3-mod-spatialite) echo "  SpatiaLite: Debian/Ubuntu libsqlite3-mod-spatialite; macOS 'brew install libspatialite'; then set SPATIALITE_LIBRARY_PATH if it is not found" >&2 ;;
             chromium) echo "  Chromium (browser tests only): Debian/Ubuntu 'chromium'; the browser tests skip without it" >&2 ;;
+            libpango*) echo "  Pango (decision record PDFs): Debian/Ubuntu $p; macOS 'brew install pango'" >&2 ;;
         esac
     done
     case " ${need[*]} " in
