@@ -68,17 +68,30 @@ class AppData(SnapshotData):
         return None
 
     def backtest_table(self) -> list[dict[str, Any]]:
-        """Rolling back-test of the area model against the baselines (cached with the snapshot)."""
+        """Rolling back-test of the area forecast (the policy's targets and harm weights) against the
+        baselines and ceilings, mean over test months with intervals (cached with the snapshot)."""
         def build():
-            from geo_risk.surface.evaluate import backtest, summarise
+            from geo_risk.surface.evaluate import backtest
+            from geo_risk.surface.forecast import forecast_scorer
 
             inc = self.snapshot.incidents
             areas = self.snapshot.areas
             if len(inc) < 50 or not len(areas):
                 return []
+            sp = self.policy.surface
             boundary = shapely.union_all(areas.geometry.values)
-            table = backtest(inc, boundary, policy=self.policy.surface)
-            return summarise(table).to_dict("records")
+            result = backtest(inc, boundary, model=forecast_scorer(sp), cell_m=float(sp.support_m or 250.0),
+                              targets=sp.forecast_targets, harm_weights=sp.forecast_harm_weights, n_boot=200)
+            rows = result.summary.to_dict("records")
+            diffs = {(d["method"], d["coverage"]): d for d in result.differences.to_dict("records")}
+            months = result.months
+            for row in rows:
+                d = diffs.get((row["method"], row["coverage"]))
+                if d is not None:
+                    row.update(pai_diff=d["pai_diff"], pai_diff_lo=d["pai_diff_lo"], pai_diff_hi=d["pai_diff_hi"])
+                row.update(cell_m=result.cell_m, n_cells=result.n_cells, first_month=months[0],
+                           last_month=months[-1], n_months=len(months), harm=bool(result.harm_weights))
+            return rows
 
         return self._get("backtest", lambda: build() or [{}])
 

@@ -91,6 +91,13 @@ def _history_values(values: tuple[str, ...]) -> list[int | None]:
                    "(default when there is more than one force) or a running Dask scheduler.")
 @click.option("--bootstrap", "n_boot", default=1000, show_default=True, type=click.IntRange(0, 100_000),
               help="Bootstrap replicates for the intervals (0: none).")
+@click.option("--target", "target_cats", multiple=True, metavar="CATEGORY",
+              help="A category to forecast (repeat); default the policy's [surface] forecast_targets.")
+@click.option("--harm", "harm", default="policy", show_default=True, metavar="policy|none|categories|FILE.csv",
+              help="How target incidents are weighted, in the model and every baseline alike: policy (the "
+                   "policy's [surface.forecast_harm_weights]; empty counts each once), none (each counts once), "
+                   "categories (the policy's [surface.category_weights]) or a CSV file category,weight (for "
+                   "example Cambridge Crime Harm Index values; a category not listed counts 1).")
 def evaluate(
     incidents: tuple[str, ...],
     more_incidents: tuple[str, ...],
@@ -105,6 +112,8 @@ def evaluate(
     forces: tuple[str, ...],
     cluster: str | None,
     n_boot: int,
+    target_cats: tuple[str, ...],
+    harm: str,
 ) -> None:
     """Rolling-origin back-test: PAI, PEI and hit rate at 1/5/10 % of the area, model vs
     baselines and ceilings, with bootstrap intervals.
@@ -138,6 +147,9 @@ def evaluate(
         if histories:
             msg = "--history applies to --boundary/--area runs; each force is back-tested on all its months"
             raise ValidationError(msg)
+        if target_cats or harm != "policy":
+            msg = "--target and --harm apply to --boundary/--area runs; per-force runs use the policy's targets"
+            raise ValidationError(msg)
         evaluate_forces([*incidents, *more_incidents], out_dir=Path(out_dir), cells=cell_sizes,
                         test_months=_test_months_or_none(test_months), forces=forces, cluster=cluster)
         return
@@ -145,8 +157,10 @@ def evaluate(
     gdf = _read_incidents(_incident_paths(incidents, more_incidents))
     chosen = _test_months(gdf, test_months, test_from)
     policy = _context.policy()
-    model = forecast_scorer(policy.surface)
-    targets = policy.surface.forecast_targets
+    surface_policy = forecast_policy(policy.surface, target_cats, harm)
+    model = forecast_scorer(surface_policy)
+    targets = surface_policy.forecast_targets
+    harm_weights = dict(surface_policy.forecast_harm_weights)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     named = [(Path(b).stem, ("boundary", b)) for b in boundaries] + [(a, ("area", a)) for a in areas]
@@ -157,7 +171,7 @@ def evaluate(
             grid = boundary_grid(boundary, cell) if kind == "boundary" else lsoa_area_grid(gdf, value, cell)
             for hist in hist_values:
                 result = backtest(gdf, grid, model=model, targets=targets, test_months=chosen, history=hist,
-                                  n_boot=n_boot)
+                                  n_boot=n_boot, harm_weights=harm_weights)
                 hist_text = "all" if hist is None else str(hist)
                 run_dir = out / f"{_slug(name)}_{cell:g}m_history-{hist_text}"
                 run_dir.mkdir(parents=True, exist_ok=True)
@@ -176,6 +190,44 @@ def evaluate(
     neutralise_frame(pd.concat(differences, ignore_index=True)).to_csv(out / "differences.csv", index=False,
                                                                        float_format="%.4f")
     click.echo(f"wrote {out / 'summary.csv'} and {out / 'differences.csv'}")
+
+
+def forecast_policy(surface_policy, target_cats: tuple[str, ...] = (), harm: str = "policy"):
+    """The surface policy with the targets and harm weights asked for (``--target``, ``--harm``)."""
+    import dataclasses
+
+    from geo_risk.surface.evaluate import check_harm_weights
+
+    targets = tuple(dict.fromkeys(t.strip() for t in target_cats if t.strip())) or surface_policy.forecast_targets
+    spec = str(harm).strip()
+    if spec == "policy":
+        weights = dict(surface_policy.forecast_harm_weights)
+    elif spec == "none":
+        weights = {}
+    elif spec == "categories":
+        weights = {c: float(surface_policy.category_weights.get(c, surface_policy.default_weight)) for c in targets}
+    else:
+        path = Path(spec)
+        if not path.is_file():
+            msg = f"--harm {spec!r}: give policy, none, categories or a CSV file category,weight"
+            raise ValidationError(msg)
+        try:
+            table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+            msg = f"{path}: cannot read the harm weights ({exc}); write a CSV with header category,weight"
+            raise ValidationError(msg) from exc
+        table.columns = [str(c).strip().lower() for c in table.columns]
+        if not {"category", "weight"} <= set(table.columns):
+            msg = f"{path}: the harm weights need the columns category,weight"
+            raise ValidationError(msg)
+        bad = [f"{c!r}" for c, w in zip(table["category"], table["weight"], strict=True)
+               if pd.to_numeric(w.strip(), errors="coerce") != pd.to_numeric(w.strip(), errors="coerce")]
+        if bad:
+            msg = f"{path}: weight(s) of {', '.join(bad)} are not numbers"
+            raise ValidationError(msg)
+        weights = {c.strip(): float(w) for c, w in zip(table["category"], table["weight"], strict=True)}
+    weights = check_harm_weights(weights)
+    return dataclasses.replace(surface_policy, forecast_targets=targets, forecast_harm_weights=weights)
 
 
 def _write_coefficients(model, path: Path, version: str) -> None:

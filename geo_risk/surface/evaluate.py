@@ -38,10 +38,17 @@ Methods (see :data:`METHODS`):
 ``perfect`` (a ceiling)
     The test month's own counts (perfect foresight; PEI 1 by definition).
 
+Harm weighting (``harm_weights``): each target incident counts with its category's weight
+(for example Cambridge Crime Harm Index values, or the policy's category weights; a
+category missing from the table counts 1) in the test month's targets, in the count
+baselines, the plain KDE and the ceilings alike, so PAI becomes the share of harm captured
+over the share of area flagged. Without weights every incident counts once.
+
 Intervals: a two-stage bootstrap (``n_boot`` replicates, fixed seed) resamples the test
 months with replacement and, within each month, its target incidents (multinomial over
 cells with the month's own shares), so that it carries both the month-to-month spread
-and each month's own Poisson noise. The flagged cells of each method stay fixed (they
+and each month's own Poisson noise (harm-weighted: a resampled incident carries the mean
+weight of its cell's incidents). The flagged cells of each method stay fixed (they
 depend only on the history; perfect foresight keeps the observed month's top cells), and
 so does each month's best capture, the PEI denominator, so that every resampled
 statistic is linear in the resampled counts and unbiased. Differences between the model and each other method are
@@ -52,7 +59,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -288,16 +295,34 @@ def surface_scorer(surface_policy: SurfacePolicy) -> Scorer:
     return score
 
 
-def plain_kde_policy(bandwidth_m: float = PLAIN_KDE_BANDWIDTH_M, targets: Sequence[str] = TARGET_CATEGORIES):
-    """The plain-KDE baseline as a surface policy: target categories only, weight 1, no decay, no horizon."""
+def plain_kde_policy(bandwidth_m: float = PLAIN_KDE_BANDWIDTH_M, targets: Sequence[str] = TARGET_CATEGORIES,
+                     harm_weights: Mapping[str, float] | None = None):
+    """The plain-KDE baseline as a surface policy: target categories only, weight 1 (or the
+    category's harm weight), no decay, no horizon."""
+    harm = dict(harm_weights or {})
     return SurfacePolicy(
         bandwidth_m=bandwidth_m,
         half_life_days=0.0,
         horizon_days=10**6,
         cell_m=bandwidth_m / 2,
         default_weight=0.0,
-        category_weights={c: 1.0 for c in targets},
+        category_weights={c: float(harm.get(c, 1.0)) for c in targets},
     )
+
+
+def check_harm_weights(harm_weights: Mapping[str, float] | None) -> dict[str, float]:
+    """Harm weights by category as floats; each must be a finite number >= 0."""
+    out = {}
+    for cat, w in dict(harm_weights or {}).items():
+        try:
+            value = float(w)
+        except (TypeError, ValueError):
+            value = float("nan")
+        if not (np.isfinite(value) and value >= 0):
+            msg = f"harm weight of {cat!r} must be a number >= 0, got {w!r}"
+            raise ValidationError(msg)
+        out[str(cat)] = value
+    return out
 
 
 def _months(incidents: pd.DataFrame) -> pd.Series:
@@ -325,6 +350,8 @@ class Backtest:
         ``pei``) and the ratio of the means (``pai_ratio``).
     cell_m, n_cells, history
         The evaluation cell size, the area's cell count and the history (months; ``None`` = all).
+    harm_weights
+        The harm weights the targets were counted with (empty: every incident once).
     """
 
     table: pd.DataFrame
@@ -334,6 +361,7 @@ class Backtest:
     n_cells: int
     history: int | None
     notes: tuple[str, ...] = field(default=())
+    harm_weights: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def months(self) -> list[str]:
@@ -354,6 +382,7 @@ def backtest(
     history: int | None = None,
     n_boot: int = N_BOOT,
     seed: int = BOOT_SEED,
+    harm_weights: Mapping[str, float] | None = None,
 ) -> Backtest:
     """Rolling-origin back-test of the model against the baselines and the two ceilings.
 
@@ -382,6 +411,10 @@ def backtest(
         Use only the last ``history`` months with data before each test month (``None``: all).
     n_boot, seed
         Bootstrap replicates (0: no intervals) and seed.
+    harm_weights
+        Weight of each target category (missing: 1); ``None`` or empty counts every
+        incident once. The model under test should forecast the same harm (the area
+        forecast's ``forecast_harm_weights``).
     """
     if model is None:
         if policy is None:
@@ -397,6 +430,8 @@ def backtest(
     xy = xy[ok]
     month = _months(inc).to_numpy()
     is_target = inc["category"].isin(list(targets)).to_numpy()
+    harm = check_harm_weights(harm_weights)
+    weight = inc["category"].map(lambda c: harm.get(c, 1.0)).to_numpy(dtype=float) if harm else np.ones(len(inc))
     present = sorted(set(month))
     need = history or 1
     if test_months is None:
@@ -417,28 +452,35 @@ def backtest(
             f"(months present: {', '.join(map(str, present))}); pass more months of incidents"
         )
         raise ValidationError(msg)
-    kde_policy = plain_kde_policy(kde_bandwidth_m, targets)
+    kde_policy = plain_kde_policy(kde_bandwidth_m, targets, harm)
     rows = []
     flags: dict[str, list[np.ndarray]] = {}  # "method@coverage" -> per-month flag weights
     ys: list[np.ndarray] = []
+    ns: list[np.ndarray] = []  # target incidents per cell (the bootstrap resamples incidents)
+
+    def counts(sel):
+        return grid.counts(xy[sel], weight[sel])
+
     for m in chosen:
         as_of = m.to_timestamp()
         before = [p for p in present if p < m]
         window = before if history is None else before[-history:]
         in_window = np.isin(month, window)
-        y = grid.counts(xy[(month == m) & is_target])
+        y = counts((month == m) & is_target)
+        n_y = grid.counts(xy[(month == m) & is_target])
         if y.sum() <= 0:
             log.warning("back-test %s: no target incident in the area; month skipped", m)
             continue
         scores = {
             "model": np.asarray(model(inc.loc[in_window], as_of, grid), dtype=float),
-            "previous_month": grid.counts(xy[(month == window[-1]) & is_target]),
-            "all_prior": grid.counts(xy[in_window & is_target]),
+            "previous_month": counts((month == window[-1]) & is_target),
+            "all_prior": counts(in_window & is_target),
             "plain_kde": surface_cell_scores(kde_policy, inc.loc[in_window & is_target], as_of, grid),
-            "long_run": grid.counts(xy[(month != m) & is_target]),
+            "long_run": counts((month != m) & is_target),
             "perfect": y,
         }
         ys.append(y)
+        ns.append(n_y)
         for cov in coverages:
             k = k_cells(cov, grid.n_cells)
             best = best_capture(y, k)
@@ -454,7 +496,7 @@ def backtest(
                         "coverage": float(cov),
                         "k_cells": k,
                         "n_cells": grid.n_cells,
-                        "n_targets": int(y.sum()),
+                        "n_targets": int(n_y.sum()),
                         "history_months": len(window),
                         "captured": captured,
                         "hit_rate": hit,
@@ -468,11 +510,21 @@ def backtest(
         msg = "no test month has a target incident in the area; check the area and the target categories"
         raise ValidationError(msg)
     table = pd.DataFrame(rows)
-    summary, differences = _bootstrap(table, ys, flags, coverages, grid.n_cells, n_boot, seed)
-    return Backtest(table, summary, differences, grid.cell_m, grid.n_cells, history)
+    summary, differences = _bootstrap(table, ys, flags, coverages, grid.n_cells, n_boot, seed, ns=ns)
+    return Backtest(table, summary, differences, grid.cell_m, grid.n_cells, history, harm_weights=harm)
 
 
-def _bootstrap(table, ys, flags, coverages, n_cells, n_boot, seed):
+def _resample(rng, y: np.ndarray, n: np.ndarray | None, n_boot: int) -> np.ndarray:
+    """``n_boot`` resampled months: the month's incidents drawn over cells with their own shares,
+    each carrying its cell's mean (harm) weight."""
+    if n is None:
+        n = y
+    per = np.divide(y, n, out=np.zeros(len(y)), where=n > 0)
+    draws = rng.multinomial(round(float(n.sum())), n / n.sum(), size=n_boot).astype(float)
+    return draws * per[np.newaxis, :]
+
+
+def _bootstrap(table, ys, flags, coverages, n_cells, n_boot, seed, *, ns=None):
     """Means with two-stage bootstrap intervals, and paired intervals of model - method."""
     rng = np.random.default_rng(seed)
     n_months = len(ys)
@@ -482,7 +534,7 @@ def _bootstrap(table, ys, flags, coverages, n_cells, n_boot, seed):
     if n_boot > 0:
         month_pick = rng.integers(0, n_months, size=(n_boot, n_months))
         # resampled incidents of each month: (n_boot, n_cells) per month
-        ystar = [rng.multinomial(int(y.sum()), y / y.sum(), size=n_boot).astype(float) for y in ys]
+        ystar = [_resample(rng, y, None if ns is None else ns[j], n_boot) for j, y in enumerate(ys)]
     for cov in coverages:
         k = k_cells(cov, n_cells)
         reps: dict[str, dict[str, np.ndarray]] = {}
@@ -592,10 +644,11 @@ def format_summary(result: Backtest, *, title: str = "", coverages: Sequence[flo
     months = result.months
     hist = "all months before each test month" if result.history is None else f"last {result.history} month(s)"
     n_targets = result.table.groupby("month")["n_targets"].first().mean()
+    harm = ", harm-weighted" if result.harm_weights else ""
     lines = [
         f"### {title}" if title else "",
         (f"{result.cell_m:g} m cells ({result.n_cells} in the area), history: {hist}; test months "
-         f"{months[0]}..{months[-1]} ({len(months)}), {n_targets:.0f} target incidents a month on average. "
+         f"{months[0]}..{months[-1]} ({len(months)}), {n_targets:.0f} target incidents a month on average{harm}. "
          f"Mean over test months [{100 * INTERVAL:g} % bootstrap interval]."),
         "",
         "| method | " + " | ".join(f"PAI {100 * c:g} %" for c in covs) + " | "

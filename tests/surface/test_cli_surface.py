@@ -182,6 +182,27 @@ def test_evaluate_runs_several_areas_cells_and_histories(tmp_path, police_files)
     assert bad.exit_code == 2 and "--history" in bad.output
 
 
+def test_evaluate_weighs_targets_by_harm_from_a_file(tmp_path, police_files):
+    harm = tmp_path / "harm.csv"
+    harm.write_text("category,weight\nRobbery,10\nViolence and sexual offences,2\n")
+    out_dir = tmp_path / "eval"
+    args = ["evaluate", "--incidents", *police_files, "--area", "Bristol", "--bootstrap", "20",
+            "--test-month", "2025-02", "--target", "Robbery", "--target", "Violence and sexual offences"]
+    counted = CliRunner().invoke(main, [*args, "--harm", "none", "--out-dir", str(out_dir / "n")])
+    weighted = CliRunner().invoke(main, [*args, "--harm", str(harm), "--out-dir", str(out_dir / "h")])
+    assert counted.exit_code == 0 and weighted.exit_code == 0, weighted.output
+    assert "harm-weighted" in weighted.output and "harm-weighted" not in counted.output
+    n = pd.read_csv(out_dir / "n" / "summary.csv")
+    h = pd.read_csv(out_dir / "h" / "summary.csv")
+    assert set(n["method"]) == set(h["method"])
+    bad = tmp_path / "bad.csv"
+    bad.write_text("category,weight\nRobbery,lots\n")
+    refused = CliRunner().invoke(main, [*args, "--harm", str(bad), "--out-dir", str(out_dir / "b")])
+    assert refused.exit_code == 2 and "'Robbery'" in refused.output and "not numbers" in refused.output
+    unknown = CliRunner().invoke(main, [*args, "--harm", "severity", "--out-dir", str(out_dir / "b")])
+    assert unknown.exit_code == 2 and "categories or a CSV file" in unknown.output
+
+
 @pytest.mark.realdata
 def test_evaluate_on_bristol_reports_the_model_against_baselines_and_ceilings(tmp_path, shared_data):
     """`geo-risk evaluate` on Avon & Somerset inside Bristol: the model's mean PAI at 5 % is

@@ -208,3 +208,30 @@ def test_an_area_by_lsoa_name_is_the_cells_holding_its_incidents(make_incidents)
     assert grid.counts(np.array([[X0 + 20, Y0 + 20], [X0 + 1600, Y0 + 10]])).sum() == 1
     with pytest.raises(ValidationError, match="LSOA name starting with 'Leeds'"):
         lsoa_area_grid(inc, "Leeds", 250.0)
+
+
+def test_harm_weights_weigh_the_targets_of_every_method(make_incidents):
+    # robbery in one cell, three times as much violence in another: by count violence leads,
+    # by harm (robbery x 10) robbery does
+    a, b = [X0 + 125, Y0 + 125], [X0 + 1125, Y0 + 125]
+    frames = []
+    for month in ("2025-01", "2025-02", "2025-03"):
+        frames.append(make_incidents(np.array([a] * 2), "Robbery", pd.Timestamp(month), has_time=False))
+        frames.append(make_incidents(np.array([b] * 6), VIOLENCE, pd.Timestamp(month), has_time=False))
+    inc = pd.concat(frames, ignore_index=True)
+    area = box(X0, Y0, X0 + 2500, Y0 + 2500)
+    targets = ("Robbery", VIOLENCE)
+    policy = SurfacePolicy(bandwidth_m=50.0, cell_m=25.0, category_weights={VIOLENCE: 1.0, "Robbery": 1.0})
+    plain = backtest(inc, area, policy=policy, targets=targets, coverages=(0.01,), n_boot=20)
+    harm = backtest(inc, area, policy=policy, targets=targets, coverages=(0.01,), n_boot=20,
+                    harm_weights={"Robbery": 10.0})
+    one = plain.table[(plain.table["method"] == "all_prior")]
+    weighted = harm.table[(harm.table["method"] == "all_prior")]
+    # one cell of 100 flagged: all-prior counts flag violence's cell, harm-weighted ones robbery's
+    assert one["hit_rate"].tolist() == pytest.approx([0.75, 0.75])
+    assert weighted["hit_rate"].tolist() == pytest.approx([20 / 26, 20 / 26])
+    assert (weighted["n_targets"] == 8).all() and harm.harm_weights == {"Robbery": 10.0}
+    s = harm.summary.set_index("method")
+    assert s.loc["all_prior", "hit_rate_lo"] <= s.loc["all_prior", "hit_rate"] <= s.loc["all_prior", "hit_rate_hi"]
+    with pytest.raises(ValidationError, match="harm weight"):
+        backtest(inc, area, policy=policy, targets=targets, harm_weights={"Robbery": -1})

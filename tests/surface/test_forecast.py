@@ -121,3 +121,62 @@ def test_the_default_policy_names_only_known_features():
     AreaForecast(policy)  # refuses unknown names
     assert policy.forecast_weights
     assert set(policy.forecast_weights) <= set(feature_names(policy.forecast_scales_m))
+
+
+def test_raster_sums_are_exact_counts_at_scale_0_and_close_to_the_gaussian_share(rng):
+    from geo_risk.surface.forecast import Nodes, square_sums
+
+    xy = rng.uniform([X0, Y0], [X0 + 2000, Y0 + 2000], size=(400, 2))
+    xy[:20] = np.round(xy[:20] / 50.0) * 50.0  # some on the squares' edges (half-open squares)
+    layer = rng.integers(0, 2, size=len(xy))
+    weight = rng.uniform(0.5, 2.0, size=len(xy))
+    for step, side in ((100.0, 100.0), (50.0, 150.0)):  # one square per cell, and overlapping squares
+        nodes = Nodes(X0, Y0, step, int(2000 / step), int(2000 / step), side)
+        centres = nodes.centres()
+        for scale in (0.0, 150.0):
+            got = square_sums(xy, layer, weight, 2, nodes, scale)
+            for k in range(2):
+                sel = layer == k
+                exact = np.array([
+                    (square_mass(xy[sel, 0] - c[0], xy[sel, 1] - c[1], side, scale) * weight[sel]).sum()
+                    for c in centres
+                ]).reshape(nodes.ny, nodes.nx)
+                if scale == 0:
+                    np.testing.assert_allclose(got[k], exact, atol=1e-9)
+                else:
+                    busy = exact > 0.2 * exact.max()
+                    np.testing.assert_allclose(got[k][busy], exact[busy], rtol=0.05)
+
+
+def test_cells_from_rasters_agree_with_exact_squares(make_incidents, rng):
+    inc = _months(make_incidents, rng, 6)
+    model = AreaForecast(_policy(), cell_m=100.0).fit(inc, "2024-07-01", bounds=(X0, Y0, X0 + 3000, Y0 + 3000))
+    cells = model.forecast_cells(X0, Y0, 30, 30)
+    centres = np.column_stack([g.ravel() for g in np.meshgrid(X0 + 50 + 100 * np.arange(30),
+                                                              Y0 + 50 + 100 * np.arange(30))])
+    exact = model.forecast_at(centres).reshape(30, 30)
+    busy = exact > 0.2 * exact.max()
+    assert busy.sum() > 10
+    np.testing.assert_allclose(cells[busy], exact[busy], rtol=0.05)
+    assert np.corrcoef(cells.ravel(), exact.ravel())[0, 1] > 0.99
+
+
+def test_the_forecast_stands_where_an_area_surface_is_asked_for(make_incidents, rng):
+    from geo_risk.surface.forecast import forecast_surface
+
+    inc = _months(make_incidents, rng, 6)
+    bounds = (X0, Y0, X0 + 3000, Y0 + 3000)
+    surface = forecast_surface(inc, "2024-07-01", _policy(), bounds=bounds)
+    order_xy = np.column_stack([inc.geometry.x, inc.geometry.y])[inc["category"].to_numpy() == ORDER]
+    xy = np.vstack([order_xy[:5], [[X0 + 20_000, Y0]]])
+    pct = surface.percentile_at(xy)
+    assert ((pct >= 0) & (pct <= 100)).all()
+    assert (pct[:5] > 50).all() and pct[-1] == 0  # busy places rank high; nowhere ranks 0
+    # routes read a grid: close to the exact forecast where it is busy
+    exact = surface.forecast_at(order_xy[:5])
+    np.testing.assert_allclose(surface.sample(order_xy[:5]), exact, rtol=0.25)
+    assert (surface.percentile_of(surface.sample(order_xy[:5])) > 50).all()
+    # a fingerprint that follows the data
+    again = forecast_surface(inc, "2024-07-01", _policy(), bounds=bounds)
+    fewer = forecast_surface(inc.iloc[5:], "2024-07-01", _policy(), bounds=bounds)
+    assert surface.fingerprint() == again.fingerprint() != fewer.fingerprint()
