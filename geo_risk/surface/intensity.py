@@ -42,7 +42,7 @@ from geo_risk.surface.grid import (
     _as_xy,
     aligned_grid_spec,
     bin_linear,
-    smooth_separable,
+    smooth_sampled,
 )
 from geo_risk.surface.kernel import (
     M2_PER_KM2,
@@ -342,9 +342,9 @@ class IntensitySurface:
             r = len(k1) // 2
             shape = (ny * factor + 2 * r, nx * factor + 2 * r)
             binned = bin_linear(self.xy_, self.weights_[:, k], x0 - r * fine, y0 - r * fine, fine, shape)
-            smoothed = smooth_separable(binned, k1 * M2_PER_KM2, k1)
-            off = r + factor // 2
-            total += smoothed[off : off + ny * factor : factor, off : off + nx * factor : factor]
+            # the stencil is symmetric (correlation is convolution) and short: direct sums, read
+            # only at the requested centres
+            total += smooth_sampled(binned, k1 * M2_PER_KM2, k1, r + factor // 2, factor, (ny, nx))
         return IntensityGrid(x0, y0, float(cell_m), total)
 
     def sample(self, xy: np.ndarray) -> np.ndarray:
