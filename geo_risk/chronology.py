@@ -693,7 +693,31 @@ def read_chronology(
     )
     audit.record(session, username=username, role=role, purpose=purpose, pseudonym=str(pseudonym), action=action,
                  outcome="allowed", request_id=request_id, at=at)
+    others = _children_named(session, chron, inputs.links, exclude=str(pseudonym))
+    if others:  # the other children its links name: one event each, as the network page writes
+        audit.record_many(session, username=username, role=role, purpose=purpose, pseudonyms=others,
+                          action=f"{action}.linked", outcome="allowed", request_id=request_id, at=at)
     return chron
+
+
+def _children_named(session: Session, chron: Chronology, links: pd.DataFrame, *, exclude: str) -> list[str]:
+    """The other children a chronology's items name (an end of one of its links), sorted."""
+    import re
+
+    from geo_risk.store.models import Person
+
+    keys: set[str] = set()
+    if len(links):
+        for end in ("from", "to"):
+            people = links[links[f"{end}_kind"].astype(str) == "person"]
+            keys.update(str(k) for k in people[f"{end}_key"])
+    keys.discard(exclude)
+    text = "\n".join(item.summary for item in chron.items)
+    named = sorted(k for k in keys if k and re.search(rf"(?<![\w-]){re.escape(k)}(?![\w-])", text))
+    if not named:
+        return []
+    return sorted(session.scalars(select(Person.pseudonym).where(Person.pseudonym.in_(named),
+                                                                 Person.is_child.is_(True))))
 
 
 def add_entry(session: Session, pseudonym: str, values: Mapping[str, Any], *, created_by: int | None,

@@ -7,6 +7,8 @@
   the transaction (and so the read) fails.
 - :func:`audit_read_many` writes one event per young person a read shows (a list, a
   network, both ends of a link), with one insert, so each child's access report lists it.
+- :func:`audit_refused_route` records a role refused a young-person route (outcome ``denied``),
+  under the young person the URL names, so that child's access report lists the attempt.
 """
 
 from __future__ import annotations
@@ -55,3 +57,25 @@ def audit_refusal(*, action: str, purpose: str, pseudonym: str | None = None) ->
 
 def referral_for(session: Session, referral_id: int, purpose: str, *, action: str) -> Referral:
     return service.referral_for(session, actor(), referral_id, purpose, action=action)
+
+
+def _named_in(session: Session, view_args: dict) -> str | None:
+    """The young person a young-person route's URL names (a person, referral or decision record id)."""
+    from geo_risk.service.access import as_id
+    from geo_risk.store.models import Assessment, Person
+
+    for arg, model, column in (("pid", Person, "pseudonym"), ("rid", Referral, "child_pseudonym"),
+                               ("aid", Assessment, "child_pseudonym")):
+        if arg in view_args:
+            key = as_id(view_args[arg])
+            row = session.get(model, key) if key is not None else None
+            return getattr(row, column) if row is not None else None
+    return None
+
+
+def audit_refused_route(endpoint: str, view_args: dict) -> None:
+    """A signed-in user's role was refused ``endpoint`` (a young-person route): audit it, in its own
+    transaction, as a denied read of the young person the URL names (or of no one)."""
+    with store().transaction() as s:
+        service.record_read(s, actor(), action=f"refused.{endpoint}", purpose="refused",
+                            pseudonym=_named_in(s, view_args), outcome="denied")

@@ -232,7 +232,8 @@ def referrals():
                  r.revoked_at is None and r.expires_at > g.now) for r, username in queries.referral_rows(s)]
         officers = [(u.id, u.username, u.role) for u in queries.users_by_role(s, ("housing", "transport"))]
         children = [p.pseudonym for p in queries.people(s)]
-        audit_read_many(s, action="referrals.list", purpose="referral", pseudonyms=[r[1] for r in rows])
+        # every young person the page shows: those referred, and those offered in the form's list
+        audit_read_many(s, action="referrals.list", purpose="referral", pseudonyms=[r[1] for r in rows] + children)
     return render_template("analyst/referrals.html", referrals=rows, officers=officers, children=children,
                            synthetic=data().is_synthetic)
 

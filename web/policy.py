@@ -101,6 +101,21 @@ ROUTE_POLICY: Mapping[str, str | frozenset[str]] = {
     "api_v1.network": frozenset({A}),
 }
 
+#: Endpoints whose response shows (or whose request changes) a young person's data. Each writes one
+#: audit event per young person it shows, and a signed-in user refused one by the table above is
+#: audited too (outcome ``denied``), under the young person the URL names when it names one. A test
+#: walks every route of the app: one that shows a young person and is not listed here fails it.
+YOUNG_PERSON_ENDPOINTS: frozenset[str] = frozenset({
+    "housing.index", "housing.case", "housing.check", "housing.save", "housing.decision",
+    "transport.index", "transport.case", "transport.check", "transport.save", "transport.decision",
+    "analyst.people", "analyst.person", "analyst.placement", "analyst.route",
+    "analyst.referrals", "analyst.referral_grant", "analyst.referral_revoke",
+    "oversight.chronology", "oversight.chronology_print", "oversight.chronology_add",
+    "oversight.reviews", "oversight.review_action",
+    "privacy.index", "privacy.by_person", "privacy.by_user",
+    "api_v1.referrals", "api_v1.placement", "api_v1.route", "api_v1.network",
+})
+
 
 def allowed(endpoint: str | None, role: str | None) -> bool:
     """Whether ``role`` (None when signed out) may call ``endpoint``; unlisted means no."""

@@ -138,6 +138,10 @@ def _authorise():
         target = url_for("auth.login", next=request.path) if request.method == "GET" else url_for("auth.login")
         return redirect(target)
     log.warning("request %s: %s (%s) refused %s", g.request_id, user.username, user.role, endpoint)
+    if endpoint in policy.YOUNG_PERSON_ENDPOINTS:
+        from web.access import audit_refused_route
+
+        audit_refused_route(endpoint, request.view_args or {})
     from werkzeug.exceptions import Forbidden
 
     raise Forbidden()

@@ -166,7 +166,11 @@ def test_reading_and_exporting_a_chronology_are_audited(signed_in, seeded, info)
     with session_scope(engine) as s:
         events = s.execute(select(AuditEvent.action, AuditEvent.pseudonym, AuditEvent.username)
                            .where(AuditEvent.action.like("chronology.%")).order_by(AuditEvent.seq)).all()
-    assert [tuple(e) for e in events] == [("chronology.view", "YP-0001", "ana"), ("chronology.export", "YP-0001", "ana")]
+    # each read: the young person, then the other child its links name (YP-0003, an associate)
+    assert [tuple(e) for e in events] == [("chronology.view", "YP-0001", "ana"),
+                                          ("chronology.view.linked", "YP-0003", "ana"),
+                                          ("chronology.export", "YP-0001", "ana"),
+                                          ("chronology.export.linked", "YP-0003", "ana")]
     assert ana.get("/analyst/oversight/people/999999/chronology").status_code == 404
 
 

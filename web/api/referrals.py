@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, jsonify
 
 from web import queries
-from web.access import audit_read
+from web.access import audit_read_many
 from web.api import bp
 from web.extensions import store
 
@@ -19,5 +19,6 @@ def referrals():
         rows = queries.my_live_referrals(s, g.user.id, g.now, purpose)
         out = [{"id": r.id, "young_person": r.child_pseudonym, "purpose": r.purpose,
                 "expires_at": r.expires_at.isoformat(), "details": r.details or {}} for r in rows]
-        audit_read(s, action="api.referrals.list", purpose=purpose, pseudonym=None)
+        # one event per young person listed, as the officer's page writes
+        audit_read_many(s, action="api.referrals.list", purpose=purpose, pseudonyms=[r.child_pseudonym for r in rows])
     return jsonify(referrals=out)
