@@ -36,6 +36,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from geo_risk import audit
+from geo_risk.contract import AGE_BANDS
 from geo_risk.errors import AccessDenied, NotFound, ValidationError
 from geo_risk.store.models import ROLES, AccountRequest, Person, Referral, User
 
@@ -733,6 +734,10 @@ def grant_referral(
         expires_at = expires_at.astimezone(dt.UTC).replace(tzinfo=None)
     if expires_at <= as_of:
         msg = "a referral's expiry must be in the future"
+        raise ValidationError(msg)
+    age_band = (details or {}).get("age_band")
+    if age_band not in (None, "") and age_band not in AGE_BANDS:
+        msg = f"a referral's age band must be one of {', '.join(AGE_BANDS)}, got {age_band!r}"
         raise ValidationError(msg)
     person = session.execute(
         select(Person.is_child).where(Person.pseudonym == child_pseudonym)

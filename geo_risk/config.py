@@ -363,6 +363,10 @@ class RoutingPolicy:
     band_window_m: float = 100.0
     # an alternative must share less than this share of its length with a route already shown
     alternative_max_overlap: float = 0.8
+    # the statutory walking distance (Education Act 1996 s.444(5)): 2 miles for a child under 8,
+    # 3 miles from 8; the age band comes from the route referral (contract.AGE_BANDS)
+    walking_distance_under_8_m: float = 3218.688
+    walking_distance_from_8_m: float = 4828.032
 
 
 @dataclass(frozen=True)
@@ -603,6 +607,9 @@ def policy_problems(policy: Policy) -> list[str]:
     if rou.assisted_transport_band not in sco.bands:
         problems.append(f"[routing] assisted_transport_band {rou.assisted_transport_band!r} must be one of the "
                         f"scoring bands {', '.join(sco.bands)}")
+    if not 0 < rou.walking_distance_under_8_m <= rou.walking_distance_from_8_m:
+        problems.append("[routing] walking_distance_under_8_m must be more than 0 and at most "
+                        "walking_distance_from_8_m")
     if not 0 <= rou.alternative_max_overlap <= 1:
         problems.append(f"[routing] alternative_max_overlap must be between 0 and 1, got {rou.alternative_max_overlap}")
     for name in ("serious_categories", "injury_categories"):

@@ -18,6 +18,7 @@ Values
 - :data:`STATUSES` of links and places.
 - :data:`PERSON_FLAGS` and :data:`PROTECTED_CHARACTERISTICS` (stored for fairness
   monitoring only, never an input to any score).
+- :data:`AGE_BANDS`: the age band a route referral records (it sets the statutory walking distance).
 - :data:`POLICE_UK_CATEGORIES` (police.uk "Crime type") and the project's own categories
   :data:`INJURY_CATEGORY` and :data:`PARTNER_INCIDENT_CATEGORY`.
 
@@ -105,6 +106,11 @@ INJURY_CATEGORY = "ED assault injury"
 #: A partner agency's own incident record.
 PARTNER_INCIDENT_CATEGORY = "Partner incident"
 CATEGORIES = (*POLICE_UK_CATEGORIES, INJURY_CATEGORY, PARTNER_INCIDENT_CATEGORY)
+
+#: A young person's age band on a route referral: it sets the statutory walking distance
+#: (Education Act 1996 s.444(5): 2 miles under 8, 3 miles from 8; the distances are policy values).
+AGE_BANDS = ("under_8", "8_and_over")
+AGE_BAND_WORDS = {"under_8": "under 8", "8_and_over": "8 or over"}
 
 #: What :func:`evidence_state` returns, in the order the rule checks.
 EVIDENCE_STATES = ("incomplete", "expired", "not_started", "live")

@@ -255,6 +255,8 @@ def referral_grant():
                 details["home_postcode"] = services.parse_postcodes(f.get("home_postcode"))[0]
             if f.get("school_urn"):
                 details["school_urn"] = f.get("school_urn")
+            if f.get("age_band"):
+                details["age_band"] = f.get("age_band")
         me = queries.current_user_row(s, g.user.id)
         referral = accounts.grant_referral(s, (f.get("pseudonym") or "").strip(), officer, purpose,
                                            g.now + dt.timedelta(days=days), details=details, created_by=me,

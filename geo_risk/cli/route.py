@@ -9,6 +9,7 @@ import click
 
 from geo_risk.cli import _context
 from geo_risk.cli.assess import assess, describe_as_of, operator, parse_as_of, parse_point
+from geo_risk.contract import AGE_BANDS
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +35,16 @@ __all__ = ["route"]
     show_default=True,
     help="Wording for a transport officer (names no one) or for an analyst (with place references).",
 )
+@click.option(
+    "--age-band",
+    type=click.Choice(list(AGE_BANDS)),
+    default=None,
+    help="The young person's age band: the walk is compared with the statutory walking distance "
+    "(2 miles under 8, 3 miles from 8). Without it both distances are given.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the assessment as JSON (EPSG:27700 geometry).")
-def route(child: str, origin: str, urn: str, as_of_text: str | None, audience: str, as_json: bool) -> None:
+def route(child: str, origin: str, urn: str, as_of_text: str | None, audience: str, age_band: str | None,
+          as_json: bool) -> None:
     """Assess the walk from home to school for CHILD: the shortest and the lowest-risk walks,
     their risk, and whether the case meets the policy's bar for assisted transport.
 
@@ -51,7 +60,8 @@ def route(child: str, origin: str, urn: str, as_of_text: str | None, audience: s
     data = _context.snapshot_data(engine, as_of)
     with session_scope(engine) as session:
         checked = check_route(session, operator(), data, as_of=as_of, home=home, school_urn=urn, child=child,
-                              tier=audience, home_label=f"home ({origin})", action="cli.assess.route")
+                              tier=audience, home_label=f"home ({origin})", age_band=age_band,
+                              action="cli.assess.route")
     # printed only once the read and its audit event are committed together
     if as_json:
         click.echo(checked.to_json())

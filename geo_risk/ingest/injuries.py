@@ -5,9 +5,10 @@ and *when* it happened and *how*, never *who*. Columns (case-insensitive):
 
 - ``date`` (or ``attendance_date``/``incident_date``/``assault_date``; required):
   ``YYYY-MM-DD`` or ``DD/MM/YYYY``;
-- time: ``time_band`` like ``08:00-08:59`` (or ``time``/``hour``: ``14:30`` or ``14``);
-  ``occurred_at`` is the start of the band and ``has_time`` is True; without a time the
-  date at 00:00 and ``has_time`` False;
+- time: ``time_band`` like ``08:00-08:59`` (or ``time``/``hour``: ``14:30`` or ``14``), the
+  hospital's clock time: ``occurred_at`` is the start of the band in UTC (a summer 08:00 is
+  07:00 UTC) and ``has_time`` is True; without a time the date at 00:00 and ``has_time`` False.
+  ``month`` is the clock month;
 - location: ``x``/``y`` or ``easting``/``northing`` (EPSG:27700), ``lon``/``lat``, or
   ``incident_postcode``/``location_postcode`` resolved through the ``postcodes`` lookup
   (``precision`` is ``exact`` for coordinates, ``postcode`` for postcode centres);
@@ -57,6 +58,8 @@ log = logging.getLogger(__name__)
 KIND = "injuries"
 CATEGORY = INJURY_CATEGORY
 SOURCE_TYPE = "health"
+# the clock ED time bands are written in
+LOCAL_CLOCK = "Europe/London"
 DATE_COLUMNS = ("date", "attendance_date", "incident_date", "assault_date")
 TIME_COLUMNS = ("time_band", "timeband", "time", "hour", "assault_time")
 POSTCODE_COLUMNS = ("incident_postcode", "location_postcode", "assault_postcode")
@@ -151,7 +154,7 @@ def read_injuries(
             "occurred_at": pd.to_datetime(acc["occurred_at"]).astype("datetime64[ns]"),
             "has_time": acc["has_time"].astype(bool),
             "precision": acc["precision"].astype(object),
-            "month": pd.to_datetime(acc["occurred_at"]).dt.strftime("%Y-%m").astype(object),
+            "month": acc["month"].astype(object),
             "time_band": acc["time_band"].astype(object),
             "weapon": acc["weapon"].astype(object),
             "age_band": acc["age_band"].astype(object),
@@ -278,7 +281,13 @@ def _read_one(src: Source, index: int, area: object, lookup: dict | None, errors
         ]
     classify_points(x, y, status, reason, area)
     minutes = pd.to_timedelta(np.maximum(start, 0), unit="min")
-    occurred = (date + minutes).to_numpy()
+    # a time band is the hospital's clock time (Europe/London); occurred_at is naive UTC (the data
+    # contract), so a summer 08:00 is stored as 07:00. A clock time that happens twice (the autumn
+    # change) is read as the first; one that never happens (spring) as the moment after the gap.
+    local = date + minutes
+    utc = (local.dt.tz_localize(LOCAL_CLOCK, ambiguous=np.ones(n, dtype=bool), nonexistent="shift_forward")
+           .dt.tz_convert("UTC").dt.tz_localize(None))
+    occurred = np.where(start >= 0, utc.to_numpy(), local.to_numpy())
     extras = {
         c: (
             df[c].str.strip().replace("", None).to_numpy(dtype=object)
@@ -307,6 +316,7 @@ def _read_one(src: Source, index: int, area: object, lookup: dict | None, errors
             "key": key,
             "occurred_at": occurred,
             "has_time": start >= 0,
+            "month": date.dt.strftime("%Y-%m").to_numpy(dtype=object),
             "precision": precision,
             "time_band": np.where(band == "", None, band),
             **extras,

@@ -18,6 +18,7 @@ from geo_risk.routing.assess import (
     Route,
     RouteAssessment,
     RouteSegment,
+    WalkingDistance,
     assess_route,
     band_of,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "Snap",
     "Walk",
     "WalkGraph",
+    "WalkingDistance",
     "add_time_weight",
     "assess_route",
     "band_of",

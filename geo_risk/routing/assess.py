@@ -8,14 +8,27 @@ The recommendation
 ------------------
 Each walk's band is the band of its riskiest stretch of ``band_window_m``
 (100 m): the score there is ``100 x`` the mean risk density over the stretch.
-The case "meets the bar for assisted transport consideration" when every walk
-found within the detour cap -- the shortest, the lowest-risk walk and the
-alternatives -- is at or above ``policy.routing.assisted_transport_band``
-(``High``): no walk a young person could reasonably take stays below the bar.
-The reasons say how long the lowest-risk walk is, its band and where its
-riskiest stretch is, what it adds to the shortest walk, whether a lower-risk
-walk exists beyond the cap, which streets pass near places of concern, and the
-policy version.
+The lowest-risk walk is chosen by that same measure: the walk in the lowest
+band among every walk found within the detour cap, then the one with the least
+exposure, then the shortest (:func:`geo_risk.routing.paths.plan_routes`), so no
+walk listed within the cap is in a lower band. The case "meets the bar for
+assisted transport consideration" when the lowest-risk walk is at or above
+``policy.routing.assisted_transport_band`` (``High``): every walk found within
+the cap is then at or above the bar, and no walk a young person could
+reasonably take stays below it. The reasons say how long the lowest-risk walk
+is, its band and where its riskiest stretch is, what it adds to the shortest
+walk, whether a lower-risk walk exists beyond the cap, which streets pass near
+places of concern, and the policy version.
+
+The statutory walking distance
+------------------------------
+A child is entitled to free home-to-school transport when the nearest
+available walking route is longer than the statutory walking distance (2 miles
+under 8, 3 miles from 8; Education Act 1996 s.444(5)), or when no walk is
+suitable. The result relates the shortest walk to that distance for the age
+band on the referral (:class:`WalkingDistance`), so the officer sees the
+distance ground beside the safety ground (the band) in one place. Without an
+age band it gives both distances.
 
 What the transport officer sees (``tier="transport"``) names no other person,
 peer group or piece of intelligence: a segment of concern reads "segment near
@@ -49,6 +62,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo_risk import tiers
 from geo_risk.config import Policy
+from geo_risk.contract import AGE_BAND_WORDS, AGE_BANDS
 from geo_risk.crs import EastNorth, LatLon, point_to_store
 from geo_risk.errors import ValidationError
 from geo_risk.routing.graph import Snap, WalkGraph, cut_coords, snap_points
@@ -76,6 +90,7 @@ _CONCERN_WORDS = MappingProxyType({
 })
 _UNNAMED = "an unnamed path"
 _MAX_STREETS = 6  # street names listed in one reason
+METRES_PER_MILE = 1609.344
 
 
 def _metres(distance_m: float, tier: str = "transport") -> str:
@@ -332,15 +347,91 @@ class Endpoint:
         }
 
 
+def _miles(metres: float) -> str:
+    return f"{metres / METRES_PER_MILE:.1f} miles"
+
+
+@dataclass(frozen=True)
+class WalkingDistance:
+    """The shortest walk against the statutory walking distance for the child's age band.
+
+    Attributes
+    ----------
+    age_band
+        One of :data:`geo_risk.contract.AGE_BANDS` (from the referral), or None when not given.
+    shortest_m
+        The shortest walk (the nearest available walking route).
+    under_8_m, from_8_m
+        The statutory walking distances of the policy.
+    """
+
+    age_band: str | None
+    shortest_m: float
+    under_8_m: float
+    from_8_m: float
+
+    def __post_init__(self) -> None:
+        if self.age_band is not None and self.age_band not in AGE_BANDS:
+            msg = f"age band must be one of {', '.join(AGE_BANDS)}, got {self.age_band!r}"
+            raise ValidationError(msg)
+
+    @property
+    def limit_m(self) -> float | None:
+        """The statutory walking distance for the age band (None when the band is not known)."""
+        if self.age_band is None:
+            return None
+        return self.under_8_m if self.age_band == AGE_BANDS[0] else self.from_8_m
+
+    @property
+    def beyond(self) -> bool | None:
+        """The shortest walk is longer than the statutory walking distance (None: age band not known)."""
+        limit = self.limit_m
+        return None if limit is None else bool(self.shortest_m > limit)
+
+    @property
+    def text(self) -> str:
+        """The distance ground in plain words."""
+        walk = f"The shortest walk is {_miles(self.shortest_m)} ({self.shortest_m:.0f} m)"
+        if self.age_band is None:
+            under, over = self.shortest_m > self.under_8_m, self.shortest_m > self.from_8_m
+            where = ("beyond both" if over else "beyond the first but within the second" if under
+                     else "within both")
+            return (f"{walk}: {where} of the statutory walking distances, {_miles(self.under_8_m)} for a child "
+                    f"under 8 and {_miles(self.from_8_m)} from 8. The referral gives no age band: record it to "
+                    "settle the distance ground.")
+        words = AGE_BAND_WORDS[self.age_band]
+        limit = self.limit_m or 0.0
+        if self.beyond:
+            return (f"{walk}, beyond the statutory walking distance of {_miles(limit)} for a child {words}: "
+                    "the distance alone is a ground for free transport to the nearest suitable school, whatever "
+                    "the walk's band.")
+        return (f"{walk}, within the statutory walking distance of {_miles(limit)} for a child {words}: "
+                "the distance is not a ground for free transport; the walk's safety is the ground to weigh.")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "age_band": self.age_band,
+            "shortest_m": round(self.shortest_m, 1),
+            "statutory_m": None if self.limit_m is None else round(self.limit_m, 1),
+            "beyond_statutory": self.beyond,
+            "text": self.text,
+        }
+
+
 @dataclass(frozen=True)
 class Recommendation:
-    """The advisory assisted-transport recommendation."""
+    """The advisory assisted-transport recommendation.
+
+    ``meets_bar`` is the safety ground (the lowest-risk walk within the detour cap is at or above
+    the policy's bar); ``walking_distance`` the distance ground. ``reasons`` give both.
+    """
 
     meets_bar: bool
     text: str
     reasons: tuple[str, ...]
     bar_band: str
     policy_version: str
+    walking_distance: WalkingDistance | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -349,6 +440,7 @@ class Recommendation:
             "reasons": list(self.reasons),
             "bar_band": self.bar_band,
             "policy_version": self.policy_version,
+            "walking_distance": self.walking_distance.to_dict() if self.walking_distance is not None else None,
         }
 
 
@@ -465,6 +557,7 @@ def assess_route(
     tier: Tier = "transport",
     origin_label: str = "home",
     destination_label: str = "school",
+    age_band: str | None = None,
 ) -> RouteAssessment:
     """Assess the walk between two points for one young person.
 
@@ -490,6 +583,9 @@ def assess_route(
         ``"transport"`` (no one named) or ``"analyst"`` (place references included).
     origin_label, destination_label
         Words for the two ends in messages.
+    age_band
+        The young person's age band from the referral (:data:`geo_risk.contract.AGE_BANDS`):
+        which statutory walking distance the shortest walk is compared with. None gives both.
 
     Returns
     -------
@@ -521,10 +617,13 @@ def assess_route(
     if not isinstance(child, str) or not child.strip():
         msg = "child must be the young person's pseudonym, e.g. 'YP-0042'"
         raise ValidationError(msg)
+    if age_band is not None and age_band not in AGE_BANDS:
+        msg = f"age band must be one of {', '.join(AGE_BANDS)}, got {age_band!r}"
+        raise ValidationError(msg)
 
     o_pt, d_pt = point_to_store(origin), point_to_store(destination)
     o_snap, d_snap = snap_points(graph, [o_pt, d_pt], max_distance_m=rp.snap_max_m, labels=[origin_label, destination_label])
-    plan = plan_routes(graph, o_snap, d_snap, risk_fn, rp)
+    plan = plan_routes(graph, o_snap, d_snap, risk_fn, rp, band_edges=policy.scoring.band_edges)
     log.debug("route check: %d dijkstra runs, corridor of %d edges", plan.runs, plan.corridor_edges)
 
     concern_tree, concern_list = _concern_index(concerns)
@@ -537,7 +636,9 @@ def assess_route(
     unconstrained = None
     if plan.unconstrained is not None:
         unconstrained = _route("beyond_cap", plan.unconstrained, plan, graph, policy, risk_fn, concern_tree, concern_list, tier)
-    recommendation = _recommend(routes, unconstrained, plan, policy, tier)
+    distance = WalkingDistance(age_band=age_band, shortest_m=plan.shortest.length_m,
+                               under_8_m=rp.walking_distance_under_8_m, from_8_m=rp.walking_distance_from_8_m)
+    recommendation = _recommend(routes, unconstrained, plan, policy, tier, distance)
     return RouteAssessment(
         child=child,
         as_of=as_of,
@@ -718,7 +819,8 @@ def _streets_list(near: Sequence[NearSegment], kind: str) -> list[str]:
 
 
 def _recommend(
-    routes: list[Route], beyond: Route | None, plan: RoutePlan, policy: Policy, tier: str
+    routes: list[Route], beyond: Route | None, plan: RoutePlan, policy: Policy, tier: str,
+    distance: WalkingDistance | None = None,
 ) -> Recommendation:
     rp = policy.routing
     bands = list(policy.scoring.bands)
@@ -726,8 +828,9 @@ def _recommend(
     bar_rank = bands.index(bar)
     shortest = routes[0]
     lowest = next((r for r in routes if r.role == "lowest_risk"), shortest)
-    best = min(routes, key=lambda r: (bands.index(r.band), r.score, r.length_m))
-    meets = bands.index(best.band) >= bar_rank
+    # the lowest-risk walk is the lowest band found within the cap (geo_risk.routing.paths): no
+    # walk listed is in a lower one, so the bar is read from it
+    meets = bands.index(lowest.band) >= bar_rank
     allowance = detour_allowance_m(shortest.length_m, rp)
     window = f"{rp.band_window_m:.0f} m"
 
@@ -735,7 +838,8 @@ def _recommend(
         (
             f"The lowest-risk walk within the detour cap is {lowest.length_m:.0f} m "
             f"(about {lowest.walk_minutes:.0f} min) "
-            f"and is {lowest.band} at its riskiest {window} stretch, near {lowest.riskiest_street}."
+            f"and is {lowest.band} at its riskiest {window} stretch, near {lowest.riskiest_street}; "
+            "no walk found within the detour cap is in a lower band."
         )
     ]
     if lowest is shortest:
@@ -751,10 +855,16 @@ def _recommend(
             "and passes less risk on the way."
         )
     if beyond is not None:
-        reasons.append(
-            f"A lower-risk walk ({beyond.band}) exists but is {beyond.detour_m:.0f} m longer than the shortest, "
-            f"beyond the detour cap of {allowance:.0f} m."
-        )
+        if bands.index(beyond.band) < bands.index(lowest.band):
+            reasons.append(
+                f"A walk in a lower band ({beyond.band}) exists but is {beyond.detour_m:.0f} m longer than the "
+                f"shortest, beyond the detour cap of {allowance:.0f} m."
+            )
+        else:
+            reasons.append(
+                f"A walk with less risk on the way (also {beyond.band}) exists but is {beyond.detour_m:.0f} m "
+                f"longer than the shortest, beyond the detour cap of {allowance:.0f} m."
+            )
     for kind, words in _CONCERN_WORDS.items():
         streets = _streets_list(lowest.near, kind)
         if streets:
@@ -765,19 +875,16 @@ def _recommend(
             reasons.append(f"The lowest-risk walk passes within {_metres(closest, tier)} of {words}: near {named}.")
     if meets:
         reasons.append(
-            f"Every walk found within the detour cap ({allowance:.0f} m over the shortest) is {bar} or above, "
-            f"the policy's bar for assisted transport."
-        )
-    elif best is lowest:
-        reasons.append(
-            f"The lowest-risk walk within the detour cap is {best.band}, below {bar}, "
-            f"the policy's bar for assisted transport."
+            f"Safety: every walk found within the detour cap ({allowance:.0f} m over the shortest) is {bar} or "
+            f"above, the policy's bar for assisted transport; the lowest-risk of them is {lowest.band}."
         )
     else:
         reasons.append(
-            f"A walk within the detour cap ({best.length_m:.0f} m) is {best.band}, below {bar}, "
+            f"Safety: the lowest-risk walk within the detour cap is {lowest.band}, below {bar}, "
             f"the policy's bar for assisted transport."
         )
+    if distance is not None:
+        reasons.append(f"Distance: {distance.text}")
     reasons.append(f"Policy version {policy.version}.")
     return Recommendation(
         meets_bar=bool(meets),
@@ -785,4 +892,5 @@ def _recommend(
         reasons=tuple(reasons),
         bar_band=bar,
         policy_version=policy.version,
+        walking_distance=distance,
     )

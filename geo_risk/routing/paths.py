@@ -26,23 +26,34 @@ The search
    :func:`~geo_risk.routing.risk.edge_risk`); the lowest-risk walk minimises
    ``length * (1 + alpha * risk)`` with the policy's ``alpha`` on the corridor;
 3. if that walk is longer than the cap, it is kept as ``unconstrained`` (a
-   lower-risk walk that is too long), smaller alphas are tried (halving, then
-   bisecting) and the walk within the cap with the least exposure is taken --
-   at worst the shortest walk itself;
+   lower-risk walk that is too long) and smaller alphas are tried (halving, then
+   bisecting);
 4. a sweep of alpha (policy alpha times 1/8 ... 8) gives more candidate walks;
-   the distinct ones within the cap that no other candidate beats on both
-   length and exposure are the Pareto alternatives (at most
-   ``policy.alternatives``, each sharing less than ``alternative_max_overlap``
-   of its length with a walk already shown).
+5. band-avoiding searches: with ``band_edges`` given, for each band below the
+   best band found so far (lowest first), one search that keeps off every street
+   whose risk alone lifts a ``band_window_m`` stretch to that band's upper edge
+   (with the policy's alpha, then by length alone if that walk breaks the cap);
+   the first that finds a walk within the cap in that band stops them.
 
 Every distinct walk is then sampled along its own geometry and measured with
 one call of ``risk_fn``; exposure is the integral of the risk density along the
 walk (risk-metres).
+
+The lowest-risk walk is chosen by the measure that bands it: among every walk
+found within the cap, the lowest band first (the band of the riskiest
+``band_window_m`` stretch, see :func:`band_rank`), then the least exposure,
+then the shortest. So no walk offered within the cap is in a lower band than
+the lowest-risk walk. The distinct walks within the cap that no other beats on
+both length and exposure are the Pareto alternatives (at most
+``policy.alternatives``, each sharing less than ``alternative_max_overlap`` of
+its length with a walk already shown). The policy-alpha walk that broke the cap
+is reported (``unconstrained``) only when it is lower-risk by the same measure.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,7 +63,7 @@ from shapely.geometry import LineString
 
 from geo_risk.config import RoutingPolicy
 from geo_risk.routing.graph import MIN_EDGE_LENGTH_M, Snap, WalkGraph, cut_coords
-from geo_risk.routing.risk import LineSamples, RiskFn, edge_risk, evaluate_risk, sample_line
+from geo_risk.routing.risk import LineSamples, RiskFn, edge_risk, evaluate_risk, sample_line, window_peak
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +73,8 @@ SWEEP_FACTORS = (0.125, 0.25, 0.5, 2.0, 4.0, 8.0)
 CORRIDOR_ALLOWANCES = 2.0
 CAP_SEARCH_HALVINGS = 6
 CAP_SEARCH_BISECTIONS = 3
+# a street the band-avoiding search keeps off costs this many times its length
+AVOID_FACTOR = 1e4
 _TOL = 1e-9
 
 
@@ -111,6 +124,20 @@ class Walk:
         """Exposure per metre walked."""
         return self.exposure / self.length_m if self.length_m > 0 else float(self.risk.max(initial=0.0))
 
+    def stretch_peak(self, window_m: float) -> tuple[float, float]:
+        """The highest mean risk density over any ``window_m`` stretch, and where it starts."""
+        return window_peak(self.risk, self.samples.position_m, window_m)
+
+
+def band_rank(walk: Walk, band_edges: Sequence[float], window_m: float) -> int:
+    """Index of the walk's band: the band of its riskiest ``window_m`` stretch.
+
+    ``band_edges`` are the policy's band edges on the 0-100 score scale (``100 x`` the
+    risk density), as :func:`geo_risk.routing.assess.band_of` reads them.
+    """
+    peak, _ = walk.stretch_peak(window_m)
+    return int(np.searchsorted(np.asarray(band_edges, dtype=float), 100.0 * peak, side="right"))
+
 
 @dataclass(frozen=True)
 class RoutePlan:
@@ -153,6 +180,8 @@ def plan_routes(
     destination: Snap,
     risk_fn: RiskFn,
     policy: RoutingPolicy,
+    *,
+    band_edges: Sequence[float] = (),
 ) -> RoutePlan:
     """Find the shortest walk, the lowest-risk walk within the detour cap and Pareto alternatives.
 
@@ -165,7 +194,11 @@ def plan_routes(
     risk_fn
         Risk density per metre at ``(n, 2)`` points.
     policy
-        The routing policy (alpha, detour caps, sample step, alternatives).
+        The routing policy (alpha, detour caps, sample step, alternatives, band window).
+    band_edges
+        The scoring policy's band edges (0-100 scale). The lowest-risk walk is the one in the
+        lowest band, then with the least exposure, then the shortest; without edges every walk
+        is in one band (least exposure first) and no band-avoiding search is made.
 
     Returns
     -------
@@ -192,10 +225,13 @@ def plan_routes(
 
     found: dict[tuple[int, ...], _Found] = {shortest.key: shortest}
 
-    def run(alpha: float) -> _Found:
+    def run(alpha: float, avoid: np.ndarray | None = None) -> _Found:
         nonlocal runs
         runs += 1
-        walk = sub.search(1.0 + alpha * r_mean, alpha)
+        factor = 1.0 + alpha * r_mean
+        if avoid is not None:
+            factor = np.where(avoid, factor * AVOID_FACTOR, factor)
+        walk = sub.search(factor, alpha)
         return found.setdefault(walk.key, walk)
 
     def fits(walk: _Found) -> bool:
@@ -204,21 +240,18 @@ def plan_routes(
     # 3. the policy-alpha walk; if it breaks the cap, smaller alphas (halving, then bisecting)
     alpha0 = float(policy.alpha)
     first = run(alpha0) if alpha0 > 0 else shortest
-    feasible: list[_Found] = [shortest]
     if not fits(first):
         hi, lo = alpha0, 0.0
         for _ in range(CAP_SEARCH_HALVINGS):
             mid = hi / 2
-            if fits(walk := run(mid)):
-                feasible.append(walk)
+            if fits(run(mid)):
                 lo = mid
                 break
             hi = mid
         if lo > 0:
             for _ in range(CAP_SEARCH_BISECTIONS):
                 mid = (lo + hi) / 2
-                if fits(walk := run(mid)):
-                    feasible.append(walk)
+                if fits(run(mid)):
                     lo = mid
                 else:
                     hi = mid
@@ -230,14 +263,41 @@ def plan_routes(
 
     # every distinct walk found is measured with one call of risk_fn
     walks = _measure_all(list(found.values()), risk_fn, policy.sample_step_m)
+    window = float(policy.band_window_m)
+
+    def order(w: Walk) -> tuple:
+        """Lowest band first, then least exposure, then shortest."""
+        return (band_rank(w, band_edges, window), round(w.exposure, 9), w.length_m, w.key)
+
+    # 5. band-avoiding searches: keep off every street that alone lifts a band_window_m stretch to
+    # a lower band's upper edge (its mean risk times the share of the stretch it fills); the walk
+    # found is measured before it counts, as every other walk is
+    edges_risk = np.asarray(band_edges, dtype=float) / 100.0
+    if edges_risk.size:
+        best = min(order(w)[0] for w in walks.values() if fits(w))
+        lift = r_mean[corridor] * np.minimum(1.0, graph.edge_length[corridor] / max(window, _TOL))
+        for target in range(best):
+            avoid = np.zeros(graph.n_edges, dtype=bool)
+            avoid[corridor] = lift >= edges_risk[target]
+            # (the origin's and destination's streets too: a point at a corner leaves by another)
+            # the policy's alpha first; if that walk breaks the cap, the shortest walk off those streets
+            walk = run(alpha0, avoid)
+            if not fits(walk) and alpha0 > 0:
+                walk = run(0.0, avoid)
+            if walk.key in walks or not fits(walk):
+                continue
+            walks.update(_measure_all([walk], risk_fn, policy.sample_step_m))
+            if order(walks[walk.key])[0] <= target:
+                break
+
     shortest = walks[shortest.key]
-    if fits(first):
-        lowest, unconstrained = walks[first.key], None
-    else:
+    within = [w for w in walks.values() if fits(w)]
+    lowest = min(within, key=order)
+    unconstrained = None
+    if not fits(first) and order(walks[first.key])[:2] < order(lowest)[:2]:
         unconstrained = walks[first.key]
-        lowest = min((walks[w.key] for w in feasible), key=lambda w: (round(w.exposure, 9), w.length_m, w.key))
     alternatives = _pareto_alternatives(
-        [w for w in walks.values() if fits(w)],
+        within,
         chosen=[shortest, lowest],
         limit=int(policy.alternatives),
         max_overlap=float(policy.alternative_max_overlap),

@@ -4,7 +4,10 @@ Incidents with a real time of day (``has_time`` True: emergency-department
 injuries, partner incidents) that happened on a school day inside one of the
 policy's ``school_windows`` get ``school_window_weight``; every other row gets
 1. police.uk rows carry only a month (``has_time`` False) and are never
-time-weighted.
+time-weighted: where most of the data is police.uk, the weighting changes
+little or nothing, and :func:`time_weighting_note` says so plainly on the
+result (how many of the incidents weighed carry a time of day, how many of
+those fell on the school run, and that month-only rows could not be weighted).
 
 ``occurred_at`` is naive UTC (the data contract); the windows are school clock
 times, so times are converted to Europe/London before they are compared (in
@@ -365,3 +368,81 @@ def add_time_weight(incidents: pd.DataFrame, policy: RoutingPolicy, *,
                   "(%d more on weekdays that are not school days)",
                   int(mask.sum()), len(out), int((in_window & weekday & ~school).sum()))
     return out
+
+
+# --------------------------------------------------------------------------- what the weighting did
+
+
+@dataclass(frozen=True)
+class TimeWeighting:
+    """What school-run weighting did to the incidents a check weighs.
+
+    Attributes
+    ----------
+    weighed
+        Incidents in the surface's horizon before ``as_of``.
+    timed
+        Of those, incidents with a time of day (dated partner and emergency-department records).
+    on_school_run
+        Of those, incidents in a school travel window on a school day (weighted).
+    weight
+        The weight they were given (``school_window_weight``).
+    """
+
+    weighed: int
+    timed: int
+    on_school_run: int
+    weight: float
+
+    @property
+    def applied(self) -> bool:
+        """Whether any incident was weighted."""
+        return self.on_school_run > 0
+
+    @property
+    def note(self) -> str:
+        """The plain note a route result carries."""
+        untimed = self.weighed - self.timed
+        if self.timed == 0:
+            return (f"School-run time weighting could not apply: none of the {self.weighed} incidents weighed "
+                    "carries a time of day (police.uk records give only the month), so every incident counts "
+                    "the same whatever the hour it happened.")
+        text = (f"School-run time weighting: {self.on_school_run} of the {self.timed} records with a time of day "
+                f"(partner and emergency-department records) happened in a school travel window on a school day "
+                f"and count {self.weight:g} times")
+        if untimed:
+            text += (f"; the other {untimed} of the {self.weighed} incidents weighed give no time of day "
+                     "(police.uk records give only the month) and could not be weighted")
+        return text + "."
+
+
+def time_weighting(incidents: pd.DataFrame, policy: RoutingPolicy, *, as_of: dt.datetime, horizon_days: int,
+                   calendar: SchoolCalendar | None = None) -> TimeWeighting:
+    """What :func:`add_time_weight` does to the incidents a check at ``as_of`` weighs.
+
+    Parameters
+    ----------
+    incidents
+        The data contract's incidents frame (``occurred_at``, ``has_time``).
+    policy
+        The routing policy.
+    as_of
+        The moment of the check: incidents before it, back to ``horizon_days``, are weighed.
+    horizon_days
+        The surface horizon (``policy.surface.horizon_days``).
+    calendar
+        School holidays; without them every weekday is a school day.
+    """
+    when = pd.to_datetime(incidents["occurred_at"])
+    end = pd.Timestamp(as_of)
+    inside = ((when < end) & (when >= end - pd.Timedelta(days=int(horizon_days)))).to_numpy(dtype=bool)
+    sub = incidents.loc[inside, ["occurred_at", "has_time"]]
+    timed = sub["has_time"].fillna(False).astype(bool).to_numpy()
+    on_run = in_school_window(sub["occurred_at"], sub["has_time"], policy, calendar=calendar) if len(sub) else timed
+    return TimeWeighting(weighed=len(sub), timed=int(timed.sum()), on_school_run=int(np.sum(on_run)),
+                         weight=float(policy.school_window_weight))
+
+
+def with_time_weighting_note(result: RouteAssessment, weighting: TimeWeighting) -> RouteAssessment:
+    """``result`` with :attr:`TimeWeighting.note` added to its ``notes``."""
+    return dataclasses.replace(result, notes=(*result.notes, weighting.note))

@@ -16,11 +16,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from geo_risk.contract import AGE_BANDS
 from geo_risk.crs import EastNorth, point_to_store
 from geo_risk.errors import NotFound, ValidationError
-from geo_risk.service.access import Actor, record_read, who_checks
+from geo_risk.service.access import Actor, as_id, record_read, who_checks
 from geo_risk.service.placement import inputs_digest
-from geo_risk.service.snapshot import SnapshotData
+from geo_risk.service.snapshot import SnapshotData, day_of
+from geo_risk.store.models import Referral
 from geo_risk.store.snapshot import normalise_postcode, resolve_postcodes
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,34 @@ class RouteCheck:
         return json.dumps(self.result, sort_keys=True, ensure_ascii=False)
 
 
+def referral_age_band(details: dict[str, Any] | None) -> str | None:
+    """The age band a route referral records (None when it records none).
+
+    Raises
+    ------
+    ValidationError
+        The referral records a value that is not an age band.
+    """
+    value = (details or {}).get("age_band")
+    if value in (None, ""):
+        return None
+    if value not in AGE_BANDS:
+        msg = f"the referral's age band {value!r} is not one of {', '.join(AGE_BANDS)}; correct the referral"
+        raise ValidationError(msg)
+    return str(value)
+
+
+def _age_band(given: str | None, referred: str | None) -> str | None:
+    if given in (None, ""):
+        return referred
+    if given not in AGE_BANDS:
+        msg = f"age band must be one of {', '.join(AGE_BANDS)}, got {given!r}"
+        raise ValidationError(msg)
+    if referred is not None and given != referred:
+        msg = f"the referral records the age band {referred!r}; the check uses the referral's"
+        raise ValidationError(msg)
+    return given
+
 
 
 def check_route(
@@ -83,6 +113,7 @@ def check_route(
     referral_id: int | str | None = None,
     tier: str | None = None,
     home_label: str | None = None,
+    age_band: str | None = None,
     action: str = "route.check",
 ) -> RouteCheck:
     """Assess the walk from ``home`` to school ``school_urn`` for one young person, audited.
@@ -98,6 +129,10 @@ def check_route(
         The school's URN.
     home_label
         How the walk's start is labelled (default ``home``).
+    age_band
+        The young person's age band (:data:`geo_risk.contract.AGE_BANDS`) for the statutory
+        walking distance. A transport officer's check takes it from the referral (the referral's
+        own wins; a different one given here is refused).
 
     Raises
     ------
@@ -112,11 +147,15 @@ def check_route(
     """
     from geo_risk.routing import assess_route
     from geo_risk.routing.adapters import child_concern_sites, child_risk_fn
-    from geo_risk.routing.schoolrun import with_school_days_note
+    from geo_risk.routing.schoolrun import time_weighting, with_school_days_note, with_time_weighting_note
 
     pseudonym, chosen_tier, purpose = who_checks(session, actor, check="route", officer_role="transport",
                                                  purpose=PURPOSE, child=child, referral_id=referral_id,
                                                  tier=tier, action=action)
+    referred_band = None
+    if chosen_tier == "transport" and referral_id is not None and actor.role == "transport":
+        referred_band = referral_age_band(session.get(Referral, as_id(referral_id)).details)
+    age_band = _age_band(age_band, referred_band)
     if isinstance(home, str):
         if not home.strip():
             msg = "enter the home postcode"
@@ -140,12 +179,19 @@ def check_route(
     labels = {"origin_label": home_label} if home_label else {}
     result = assess_route(pseudonym, origin, destination, as_of, data.policy, graph=data.walk_graph,
                           risk_fn=child_risk_fn(context), concerns=child_concern_sites(context), tier=chosen_tier,
-                          destination_label=f"school {urn}", **labels)
-    # a note on which weekdays counted as school days (GEO_RISK_SCHOOL_HOLIDAYS), under the result
-    result = with_school_days_note(result, data.school_calendar, horizon_days=data.policy.surface.horizon_days)
+                          destination_label=f"school {urn}", age_band=age_band, **labels)
+    # notes under the result: what school-run weighting did on these data (police.uk rows carry a
+    # month only), and which weekdays counted as school days (GEO_RISK_SCHOOL_HOLIDAYS)
+    horizon = data.policy.surface.horizon_days
+    day = day_of(as_of)
+    weighting = data.memo(f"route:time-weighting:{day.isoformat()}", lambda: time_weighting(
+        data.snapshot.incidents, data.policy.routing, as_of=day, horizon_days=horizon,
+        calendar=data.school_calendar))
+    result = with_time_weighting_note(result, weighting)
+    result = with_school_days_note(result, data.school_calendar, horizon_days=horizon)
     record_read(session, actor, action=action, purpose=purpose, pseudonym=pseudonym)
     inputs = ({"home_postcode": home} if isinstance(home, str) else {"home": [home.easting, home.northing]}) | {
-        "school_urn": urn}
+        "school_urn": urn} | ({"age_band": age_band} if age_band else {})
     digest = inputs_digest({"child": pseudonym, "inputs": inputs, "as_of": str(result.as_of),
                             "policy": result.policy_digest})
     return RouteCheck(child=pseudonym, tier=chosen_tier, result=result.to_dict(),

@@ -89,3 +89,15 @@ def test_missing_columns(tmp_path: Path) -> None:
     f.write_text("when,where\n2025-03-01,here\n")
     with pytest.raises(ValidationError, match=r"ed\.csv lacks a date column \(date\) and a location"):
         read_injuries(f)
+
+
+def test_a_time_band_is_the_hospitals_clock_stored_as_utc(tmp_path: Path) -> None:
+    f = tmp_path / "ed.csv"
+    f.write_text("record_id,date,time_band,x,y\nS1,2025-06-10,08:00-08:59,358000,173000\n"
+                 "S2,2025-01-10,08:00-08:59,358000,173000\nS3,2025-07-01,00:00-00:59,358000,173000\n"
+                 "S4,2025-07-01,,358000,173000\n")
+    g = read_injuries(f).gdf
+    # British Summer Time is UTC+1; January is UTC; the clock month is kept
+    assert g["occurred_at"].tolist() == [pd.Timestamp("2025-06-10 07:00"), pd.Timestamp("2025-01-10 08:00"),
+                                         pd.Timestamp("2025-06-30 23:00"), pd.Timestamp("2025-07-01")]
+    assert g["month"].tolist() == ["2025-06", "2025-01", "2025-07", "2025-07"]

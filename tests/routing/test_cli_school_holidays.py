@@ -19,10 +19,12 @@ def test_without_holidays_the_result_says_every_weekday_counted(env):  # noqa: F
     out = _run([*ARGS, "--json"], without)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert data["notes"] == [NO_CALENDAR_NOTE] and data["advisory"] == ADVISORY
+    weighting, days = data["notes"]  # what school-run weighting did, then which days were school days
+    assert days == NO_CALENDAR_NOTE and data["advisory"] == ADVISORY
+    assert weighting.startswith("School-run time weighting")
     table = _run(ARGS, without)
     assert table.returncode == 0, table.stderr
-    assert table.stdout.rstrip().endswith(f"Notes:\n  - {NO_CALENDAR_NOTE}")  # under the result
+    assert table.stdout.rstrip().endswith(f"Notes:\n  - {weighting}\n  - {NO_CALENDAR_NOTE}")  # under the result
     assert table.stdout.count(NO_CALENDAR_NOTE) == 1
 
 
@@ -34,7 +36,7 @@ def test_with_holidays_the_result_names_the_list(env, tmp_path):  # noqa: F811
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["advisory"] == ADVISORY
-    (note,) = data["notes"]
+    _weighting, note = data["notes"]
     assert note.startswith("School holidays from la-term-dates.csv (2 closures from 22 Jul 2026 to 30 Oct 2026")
     since = dt.date(2026, 11, 1) - dt.timedelta(days=Policy.default().surface.horizon_days)  # the surface horizon
     assert note.endswith(f"weekdays from {since.day} {since:%b %Y} to 21 Jul 2026 (before the list starts) "
@@ -42,7 +44,7 @@ def test_with_holidays_the_result_names_the_list(env, tmp_path):  # noqa: F811
     assert str(tmp_path) not in note  # the file's name, never its path
     table = _run(ARGS, {**env, "GEO_RISK_SCHOOL_HOLIDAYS": str(path)})
     assert table.returncode == 0, table.stderr
-    assert table.stdout.rstrip().endswith(f"Notes:\n  - {note}")
+    assert table.stdout.rstrip().endswith(f"Notes:\n  - {_weighting}\n  - {note}")
 
 
 def test_a_bad_holidays_file_is_refused_naming_the_file_line_and_fix(env, tmp_path):  # noqa: F811

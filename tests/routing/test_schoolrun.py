@@ -229,3 +229,34 @@ def test_the_note_goes_with_the_route_result_as_a_note(policy, tier):
     assert note.startswith("School holidays from synthetown-2024-25.csv")
     assert "weekdays from 1 Nov 2024 to 16 Feb 2025 (before the list starts)" in note
     assert noted.to_dict()["notes"] == [note]
+
+
+def _frame(rows):
+    return pd.DataFrame({"occurred_at": pd.to_datetime([r[0] for r in rows], format="ISO8601"), "has_time": [r[1] for r in rows]})
+
+
+def test_weighting_says_plainly_when_it_could_not_apply_to_month_only_data(policy):
+    from geo_risk.routing.schoolrun import time_weighting
+
+    police = _frame([("2025-01-01", False), ("2025-02-01", False), ("2025-03-01", False)])
+    w = time_weighting(police, policy.routing, as_of=dt.datetime(2025, 4, 1), horizon_days=365)
+    assert (w.weighed, w.timed, w.on_school_run, w.applied) == (3, 0, 0, False)
+    assert w.note.startswith("School-run time weighting could not apply: none of the 3 incidents weighed")
+    assert "police.uk records give only the month" in w.note
+
+
+def test_weighting_applies_to_dated_records_and_counts_what_it_could_not_weigh(policy):
+    from geo_risk.routing.schoolrun import add_time_weight, time_weighting
+
+    # Tuesday 4 March 2025 07:45 UTC is 07:45 at the school gate; 23:00 is not the school run;
+    # a record after as_of and one beyond the horizon are not weighed at all
+    rows = [("2025-03-04 07:45", True), ("2025-03-04 23:00", True), ("2025-03-01", False), ("2025-02-01", False),
+            ("2025-04-02 08:00", True), ("2020-01-07 08:00", True)]
+    frame = _frame(rows)
+    w = time_weighting(frame, policy.routing, as_of=dt.datetime(2025, 4, 1), horizon_days=365)
+    assert (w.weighed, w.timed, w.on_school_run, w.applied) == (4, 2, 1, True)
+    assert w.note == ("School-run time weighting: 1 of the 2 records with a time of day (partner and "
+                      "emergency-department records) happened in a school travel window on a school day and count "
+                      "2 times; the other 2 of the 4 incidents weighed give no time of day (police.uk records give "
+                      "only the month) and could not be weighted.")
+    assert add_time_weight(frame, policy.routing)["time_weight"].tolist()[:2] == [2.0, 1.0]
