@@ -395,6 +395,15 @@ class BriefingPolicy:
     injuries_major: int = 5
     conflict_recent_days: int = 90
     level_points: tuple[int, int, int] = (1, 3, 5)
+    # how much one conflict with recent evidence counts towards the conflict rule, by its best
+    # evidence grade (the rule gives 1 point from a count of 1, 2 points from 2): an unverified
+    # conflict counts less than 1, so it cannot raise a school's level on its own
+    conflict_grade_weights: Mapping[str, float] = field(
+        default_factory=lambda: {g: (0.5 if g == GRADES[-1] else 1.0) for g in GRADES})
+    # a peer group with fewer live members, or a place with fewer different sources, is never shown
+    # to a school (a conflict naming such a group is withheld from the school's list)
+    school_min_group_members: int = 3
+    school_min_place_sources: int = 2
 
 
 @dataclass(frozen=True)
@@ -630,4 +639,15 @@ def policy_problems(policy: Policy) -> list[str]:
         problems.append(f"[briefing] confidence must be between 0 and 1, got {bri.confidence}")
     if bri.buffer_m <= 0:
         problems.append("[briefing] buffer_m must be more than 0")
+    missing = [g for g in GRADES if g not in bri.conflict_grade_weights]
+    extra = sorted(set(bri.conflict_grade_weights) - set(GRADES))
+    if missing or extra:
+        problems.append(f"[briefing.conflict_grade_weights] must give a weight for each grade {', '.join(GRADES)} "
+                        f"and nothing else (missing: {', '.join(missing) or 'none'}; unknown: "
+                        f"{', '.join(extra) or 'none'})")
+    elif any(bri.conflict_grade_weights[a] < bri.conflict_grade_weights[b] for a, b in itertools.pairwise(GRADES)):
+        problems.append("[briefing.conflict_grade_weights] must not rise from A (confirmed) to E (unverified)")
+    for name in ("school_min_group_members", "school_min_place_sources"):
+        if getattr(bri, name) < 1:
+            problems.append(f"[briefing] {name} must be at least 1")
     return problems

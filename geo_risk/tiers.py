@@ -9,7 +9,9 @@ below the analyst's carries one.
 
 Each result kind has one projection per tier it may be shown to: a tree of the keys kept, where
 a key maps to :data:`KEEP` (the value as it is), :data:`MAYBE` (the same, for a key some results
-leave out), a nested projection (a dict) or a one-item list holding one (a list of dicts). :func:`project` applies it to the
+leave out), a nested projection (a dict), a one-item list holding one (a list of dicts) or a
+:class:`Where` (a list of dicts of which the tier is given only the items the result marks
+with a flag, e.g. the conflicts disclosure control lets a school see). :func:`project` applies it to the
 result's full (analyst) data; a key the projection names that the data lacks is an error, so
 a renamed field cannot silently vanish from a tier, and a key it does not name is dropped, so
 a new field reaches no tier until it is declared here.
@@ -21,14 +23,24 @@ this module; nothing else filters a result's keys.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
 KEEP = True
 MAYBE = "maybe"  # kept as it is when the result has it (a key some results leave out)
-TIERS = ("analyst", "housing", "transport", "school")
+TIERS = ("analyst", "housing", "transport", "school")  # the school tier is a briefing's
 
 Spec = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Where:
+    """A list of dicts a tier is given only the items of whose ``flag`` is true, each through ``spec``
+    (the flag itself is kept only if ``spec`` names it)."""
+
+    flag: str
+    spec: Spec
 
 
 def _keep(*names: str, **nested: Any) -> Spec:
@@ -89,6 +101,40 @@ ROUTE = MappingProxyType({
     for tier in ROUTE_WALK
 })
 
+# --------------------------------------------------------------------------- school briefing
+# The school tier: published counts and rates, area shading, the level and its plain reasons
+# (never the rule's points), the conflicts disclosure control lets a school see (peer groups with
+# enough live members) with their places by area where enough sources report them, live notices.
+# The analyst tier adds the true counts and rates (``raw``), the points, grades and link ids, the
+# place records with coordinates, what is withheld from the school and why, the school's point
+# and (when asked for) the incidents. A rate ratio of published counts is a published statistic
+# of the area, not a risk number of anyone.
+_BRIEFING_COMMON = ("schema", "tier", "school", "as_of", "policy_version", "area", "periods", "counts", "trend",
+                    "notices", "changes", "notes", "disclosure")
+_RATE = _keep("category", "resolution", "window", "ratio", "low", "high", "expected", "status", "reason")
+_OVERRIDE = {"analyst": _keep("level", "reason", "set_at", "expires_at", "set_by"),
+             "school": _keep("level", "reason", "set_at", "expires_at")}
+_TENSION = {"analyst": _keep("level", "computed_level", "points", "reasons", "source", override=_OVERRIDE["analyst"]),
+            "school": _keep("level", "computed_level", "reasons", "source", override=_OVERRIDE["school"])}
+_CONFLICT_PLACE = {
+    "analyst": _keep("group", "kind", "area_code", "area_name", "last_seen", "sources", "shown_to_school"),
+    "school": _keep("group", "kind", "area_code", "area_name", "last_seen"),
+}
+_CONFLICT_COMMON = ("parties", "basis", "evidence_last_seen", "recency", "evidence")
+_CONFLICT = {
+    "analyst": _keep(*_CONFLICT_COMMON, "shown_to_school", "withheld", "evidence_age_days", "best_grade", "counts_as",
+                     "link_ids", places=[_CONFLICT_PLACE["analyst"]],
+                     place_records=[_keep("group", "kind", "area_code", "area_name", "last_seen", "place_id",
+                                          "easting", "northing")]),
+    "school": _keep(*_CONFLICT_COMMON, places=Where("shown_to_school", _CONFLICT_PLACE["school"])),
+}
+BRIEFING = MappingProxyType({
+    "analyst": _keep(*_BRIEFING_COMMON, "raw", "school_location", tension=_TENSION["analyst"],
+                     rate_ratios=[_RATE], conflicts=[_CONFLICT["analyst"]], incidents=MAYBE),
+    "school": _keep(*_BRIEFING_COMMON, tension=_TENSION["school"], rate_ratios=[_RATE],
+                    conflicts=Where("shown_to_school", _CONFLICT["school"])),
+})
+
 PROJECTIONS = MappingProxyType({
     "placement": PLACEMENT,
     "placement_factor": MappingProxyType(_FACTOR),
@@ -97,6 +143,9 @@ PROJECTIONS = MappingProxyType({
     "route_walk": ROUTE_WALK,
     "route_segment": MappingProxyType(_SEGMENT),
     "route_near": MappingProxyType(_NEAR),
+    "briefing": BRIEFING,
+    "briefing_tension": MappingProxyType(_TENSION),
+    "briefing_conflict": MappingProxyType(_CONFLICT),
 })
 
 
@@ -140,13 +189,15 @@ def _apply(spec: Spec, data: Mapping[str, Any], where: str, partial: bool) -> di
     out: dict[str, Any] = {}
     for key, sub in spec.items():
         if key not in data:
-            if partial or sub == MAYBE:
+            if partial or (isinstance(sub, str) and sub == MAYBE):
                 continue
             msg = f"{where}: the result has no {key!r}, which its projection names"
             raise ValueError(msg)
         value = data[key]
-        if sub is KEEP or sub == MAYBE or value is None:
+        if sub is KEEP or (isinstance(sub, str) and sub == MAYBE) or value is None:
             out[key] = value
+        elif isinstance(sub, Where):
+            out[key] = [_apply(sub.spec, item, f"{where}.{key}[]", partial) for item in value if item.get(sub.flag)]
         elif isinstance(sub, list):
             out[key] = [_apply(sub[0], item, f"{where}.{key}[]", partial) for item in value]
         else:

@@ -28,8 +28,10 @@ from geo_risk.briefing.conflicts import (
     INDIVIDUALS,
     Conflict,
     ConflictPlace,
+    PlaceSummary,
     conflict_pairs,
     group_places,
+    member_counts,
     recency_label,
 )
 from geo_risk.briefing.model import (
@@ -208,7 +210,7 @@ def brief_all(
                             t_ratio, t_low, t_high, tot_exp, t_tot, baseline)
         area_table, shades = area_info.protect(s, bp.suppress_below)
         school_conflicts = conflicts_by_school[s]
-        recent = sum(1 for c in school_conflicts if _recent_here(c, as_of, bp.conflict_recent_days))
+        recent = [c for c in school_conflicts if _recent_here(c, as_of, bp.conflict_recent_days)]
         views = notices_by_school[s]
         tension = _tension(
             bp,
@@ -218,7 +220,7 @@ def brief_all(
             inj28_low=float(inj28_low[s]),
             inj7=int(inj7[s]),
             inj7_low=float(inj7_low[s]),
-            recent_conflicts=recent,
+            recent_conflicts=tuple(c.weight for c in recent),
             live_notices=len(views),
             override=live_override(overrides, urn, live_at),
         )
@@ -501,7 +503,7 @@ def _tension(
     inj28_low: float,
     inj7: int,
     inj7_low: float,
-    recent_conflicts: int,
+    recent_conflicts: tuple[float, ...],
     live_notices: int,
     override: TensionOverride | None,
 ) -> Tension:
@@ -524,18 +526,27 @@ def _tension(
     elif inj7 >= 1 and inj7_low > bp.rr_elevated:
         points += 1
         reasons.append(INJURIES_7D)
-    if recent_conflicts >= 2:
+    # each conflict counts by its evidence grade (policy conflict_grade_weights): one unverified
+    # conflict alone counts less than one, and raises no point; the words say whether reports not
+    # yet verified are among them, never how many
+    count = float(sum(recent_conflicts))
+    unverified = any(weight < 1.0 for weight in recent_conflicts)
+    some = " (some reports not yet verified)" if unverified else ""
+    if count >= 2 - 1e-9:
         points += 2
-        reasons.append("conflicts between peer groups with recent evidence and recent activity in the area")
-    elif recent_conflicts == 1:
+        reasons.append(f"conflicts involving peer groups with recent evidence and recent activity in the area{some}")
+    elif count >= 1 - 1e-9:
         points += 1
-        reasons.append("a conflict between peer groups with recent evidence and recent activity in the area")
+        reasons.append(f"a conflict involving peer groups with recent evidence and recent activity in the area{some}")
+    elif recent_conflicts:
+        reasons.append("a report of a conflict involving a peer group near the area is not yet verified; it does "
+                       "not raise the level on its own")
     if live_notices:
         points += 1
         reasons.append("a live post-incident notice covers this area")
     levels = tuple(bp.levels)
     computed = levels[min(sum(points >= t for t in bp.level_points), len(levels) - 1)]
-    if not reasons:
+    if not points:
         reasons.append("no recent serious incidents, injuries, conflicts or notices above the policy's thresholds")
     level = computed
     if override is not None:
@@ -710,6 +721,8 @@ def _conflicts(
     labels: dict[str, str] = {}
     if groups is not None and len(groups):
         labels = dict(zip(groups["code"].astype(str), groups["label"].astype(str)))
+    members = member_counts(links, as_of)
+    sources_col = gp["source"].astype(str).to_numpy()
     xy = gp[["x", "y"]].to_numpy(dtype=float)
     area_idx = area_info.area_of_points(xy)
     s_idx, p_idx = _pairs_within(school_xy, xy, bp.buffer_m)
@@ -734,6 +747,7 @@ def _conflicts(
                 place_id=place_ids[p],
                 easting=float(xy[p, 0]),
                 northing=float(xy[p, 1]),
+                source=sources_col[p],
             )
         return place_objs[p]
 
@@ -754,6 +768,10 @@ def _conflicts(
             names = [labels.get(g, f"peer group {g}") for g in parties]
             if pair.group_b is None:
                 names.append(INDIVIDUALS)
+            small = [labels.get(g, f"peer group {g}") for g in parties
+                     if members.get(g, 0) < bp.school_min_group_members]
+            withheld = (f"not shown to the school: {', '.join(small)} has fewer than "
+                        f"{bp.school_min_group_members} live members") if small else ""
             found.append(
                 Conflict(
                     parties=(names[0], names[1]),
@@ -764,11 +782,30 @@ def _conflicts(
                     best_grade=pair.best_grade,
                     places=tuple(place_list),
                     link_ids=pair.link_ids,
+                    weight=float(bp.conflict_grade_weights.get(pair.best_grade, 0.0)),
+                    shown_to_school=not small,
+                    withheld=withheld,
+                    summaries=_summaries(place_list, bp.school_min_place_sources),
                 )
             )
         found.sort(key=lambda c: (c.evidence_age_days if c.evidence_age_days is not None else 10**9, c.key))
         out.append(tuple(found))
     return out
+
+
+def _summaries(places: list[ConflictPlace], min_sources: int) -> tuple[PlaceSummary, ...]:
+    """A party's places by group, kind and area, with the number of different sources they rest on."""
+    grouped: dict[tuple, list[ConflictPlace]] = {}
+    for p in places:
+        grouped.setdefault((p.group, p.kind, p.area_code or "", p.area_name or ""), []).append(p)
+    out = []
+    for (group, kind, code, name), items in sorted(grouped.items()):
+        seen = [p.last_seen for p in items if p.last_seen is not None]
+        sources = len({p.source for p in items if p.source} or {""})
+        out.append(PlaceSummary(group=group, kind=kind, area_code=code or None, area_name=name or None,
+                                last_seen=max(seen) if seen else None, sources=sources,
+                                shown=sources >= min_sources))
+    return tuple(out)
 
 
 def _notices(urns, buffers, notices: tuple[Notice, ...], as_of, area_info: _AreaInfo) -> list[tuple[NoticeView, ...]]:

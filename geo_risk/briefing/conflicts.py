@@ -1,11 +1,14 @@
 """Conflicts whose activity spaces overlap a school's area, as peer groups and places only.
 
-A conflict is a live ``in_conflict_with`` link at group level:
+A conflict is a live ``in_conflict_with`` link that names a peer group:
 
 - between two peer groups (``group`` -> ``group``);
-- between a peer group and a person (shown as "individuals (not named)");
-- between two people who are live members of different peer groups (shown as the two
-  groups, "through members").
+- between a peer group and a person (shown as "individuals (not named)"; the person's own
+  peer groups are not named for them).
+
+A dispute between two young people (``person`` -> ``person``) is not a group conflict, even
+when they belong to different peer groups: it is never relabelled as one, never shown to a
+school and never counted in a school's tension level.
 
 Links and places count when they are live at ``as_of`` by the data contract's one rule
 (:mod:`geo_risk.contract`: graded, sourced, not expired, first seen by then), the rule the
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from geo_risk.contract import GRADES, live_mask
@@ -39,6 +43,25 @@ class ConflictPlace:
     place_id: str
     easting: float
     northing: float
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class PlaceSummary:
+    """A party's places of one kind in one area, as a school may be told of them.
+
+    ``sources`` is the number of different sources the places rest on; ``shown`` says whether it
+    reaches the policy's ``school_min_place_sources`` (a place fewer sources report is never
+    shown to a school: one report could point to the person who made it).
+    """
+
+    group: str
+    kind: str
+    area_code: str | None
+    area_name: str | None
+    last_seen: pd.Timestamp | None
+    sources: int
+    shown: bool
 
 
 @dataclass(frozen=True)
@@ -53,6 +76,10 @@ class Conflict:
     best_grade: str
     places: tuple[ConflictPlace, ...]
     link_ids: tuple[str, ...]
+    weight: float = 1.0
+    shown_to_school: bool = True
+    withheld: str = ""
+    summaries: tuple[PlaceSummary, ...] = ()
 
     @property
     def key(self) -> str:
@@ -103,49 +130,33 @@ def live_memberships(links: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
 
 
 def conflict_pairs(links: pd.DataFrame, as_of: pd.Timestamp) -> list[ConflictPair]:
-    """Citywide group-level conflicts live at ``as_of``."""
+    """Citywide conflicts live at ``as_of`` that name a peer group (never one between two people)."""
     if links is None or links.empty:
         return []
-    members = live_memberships(links, as_of)
-    groups_of: dict[str, list[str]] = {}
-    for person, group in zip(members["person"], members["group"]):
-        groups_of.setdefault(person, []).append(group)
     ok = live_mask(links, as_of) & (links["type"] == "in_conflict_with").to_numpy()
     conflicts = links.loc[ok]
     evidence = _evidence_date(conflicts)
     found: dict[tuple[str, str | None], dict] = {}
     for (_, row), seen in zip(conflicts.iterrows(), evidence):
-        sides = []
-        kinds = []
-        for kind_col, key_col in (("from_kind", "from_key"), ("to_kind", "to_key")):
-            kind = str(row[kind_col])
-            key = str(row[key_col])
-            kinds.append(kind)
-            if kind == "group":
-                sides.append([key])
-            else:
-                sides.append(sorted(set(groups_of.get(key, []))) or [None])
-        for ga in sides[0]:
-            for gb in sides[1]:
-                if ga is None and gb is None:
-                    continue
-                if ga == gb:
-                    continue
-                pair = tuple(sorted(g for g in (ga, gb) if g is not None))
-                a = pair[0]
-                b = pair[1] if len(pair) > 1 else None
-                if b is None:
-                    basis = "between a peer group and individuals"
-                elif kinds == ["group", "group"]:
-                    basis = "between peer groups"
-                else:
-                    basis = "through members"
-                rec = found.setdefault((a, b), {"seen": pd.NaT, "grades": [], "links": [], "bases": set()})
-                rec["bases"].add(basis)
-                if pd.notna(seen) and (pd.isna(rec["seen"]) or seen > rec["seen"]):
-                    rec["seen"] = seen
-                rec["grades"].append(str(row.get("evidence_grade", "E")))
-                rec["links"].append(str(row["link_id"]))
+        kinds = (str(row["from_kind"]), str(row["to_kind"]))
+        keys = (str(row["from_key"]), str(row["to_key"]))
+        if "group" not in kinds:
+            continue  # a dispute between two young people is not a group conflict
+        if kinds == ("group", "group"):
+            if keys[0] == keys[1]:
+                continue
+            a, b = sorted(keys)
+            pair: tuple[str, str | None] = (a, b)
+            basis = "between peer groups"
+        else:
+            pair = (keys[kinds.index("group")], None)
+            basis = "between a peer group and individuals"
+        rec = found.setdefault(pair, {"seen": pd.NaT, "grades": [], "links": [], "bases": set()})
+        rec["bases"].add(basis)
+        if pd.notna(seen) and (pd.isna(rec["seen"]) or seen > rec["seen"]):
+            rec["seen"] = seen
+        rec["grades"].append(str(row.get("evidence_grade", GRADES[-1])).strip().upper())
+        rec["links"].append(str(row["link_id"]))
     out = []
     for (a, b), rec in sorted(found.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
         grades = [g for g in rec["grades"] if g in GRADES]
@@ -155,20 +166,29 @@ def conflict_pairs(links: pd.DataFrame, as_of: pd.Timestamp) -> list[ConflictPai
                 group_b=b,
                 basis="; ".join(sorted(rec["bases"])),
                 last_seen=None if pd.isna(rec["seen"]) else pd.Timestamp(rec["seen"]),
-                best_grade=min(grades) if grades else "E",
+                best_grade=min(grades) if grades else GRADES[-1],
                 link_ids=tuple(sorted(set(rec["links"]))),
             )
         )
     return out
 
 
+def member_counts(links: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, int]:
+    """Number of live members of each peer group at ``as_of``."""
+    members = live_memberships(links, as_of)
+    if members.empty:
+        return {}
+    return members.drop_duplicates().groupby("group")["person"].nunique().astype(int).to_dict()
+
+
 def group_places(places: pd.DataFrame, links: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Live, non-home places of each peer group's activity space (own and live members').
 
-    Returns a frame with ``group``, ``place_id``, ``kind``, ``last_seen``, ``x``, ``y``;
+    Returns a frame with ``group``, ``place_id``, ``kind``, ``last_seen``, ``source`` (lower-cased),
+    ``x``, ``y``;
     a member's place appears once for each of the member's groups.
     """
-    cols = ["group", "place_id", "kind", "last_seen", "x", "y"]
+    cols = ["group", "place_id", "kind", "last_seen", "source", "x", "y"]
     if places is None or places.empty:
         return pd.DataFrame({c: [] for c in cols})
     ok = live_mask(places, as_of) & (places["kind"].astype(str) != "home").to_numpy()
@@ -182,6 +202,8 @@ def group_places(places: pd.DataFrame, links: pd.DataFrame, as_of: pd.Timestamp)
             "place_id": sub["place_id"].astype(str).to_numpy(),
             "kind": sub["kind"].astype(str).to_numpy(),
             "last_seen": _evidence_date(sub).to_numpy(),
+            "source": (sub["source"].astype("string").fillna("").str.strip().str.lower().to_numpy(dtype=object)
+                       if "source" in sub.columns else np.full(len(sub), "", dtype=object)),
             "x": sub.geometry.x.to_numpy(),
             "y": sub.geometry.y.to_numpy(),
         }

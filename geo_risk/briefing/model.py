@@ -1,11 +1,13 @@
-"""The :class:`Briefing` result and its JSON in two tiers.
+"""The :class:`Briefing` result and its JSON in two tiers (declared in :data:`geo_risk.tiers.BRIEFING`).
 
 The school-user tier carries only what disclosure control publishes: suppressed counts,
-rates whose counts are published, area-level shading, peer groups and places summarised by
-area, live notices. It never holds a point, an incident id or a person
-(:func:`~geo_risk.briefing.disclosure.check_school_payload` refuses it otherwise). The
-analyst tier adds the true counts, every rate, the places' coordinates and link ids, and
-(when built with ``include_points``) the incidents in the area.
+rates whose counts are published, area-level shading, the tension level and its reasons
+(never the rule's points), conflicts of peer groups with enough members and their places
+summarised by area when enough sources report them, live notices. It never holds a point, an
+incident id or a person (:func:`~geo_risk.briefing.disclosure.check_school_payload` refuses it
+otherwise). The analyst tier adds the true counts and every rate (``raw``), the rule's points,
+each conflict's grade, link ids, the place records with coordinates, the conflicts withheld
+from the school and why, and (when built with ``include_points``) the incidents in the area.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from geo_risk import tiers
 from geo_risk.briefing.conflicts import Conflict
 from geo_risk.briefing.disclosure import NOT_APPLICABLE as disclosure_na
 from geo_risk.briefing.disclosure import Protected, ProtectedTable, check_school_payload, primary_mark
@@ -153,11 +156,23 @@ class Briefing:
     # ------------------------------------------------------------------ serialisation
 
     def to_dict(self, tier: Tier = "school") -> dict[str, Any]:
-        """The briefing as plain JSON-ready data for ``tier`` (default: the school-user tier)."""
+        """The briefing as plain JSON-ready data for ``tier`` (default: the school-user tier).
+
+        The full (analyst) data is built once and projected for ``tier`` by
+        :data:`geo_risk.tiers.BRIEFING`: the school tier keeps published values only (no true
+        counts, no rule points, no grades or link ids, no coordinates) and only the conflicts
+        and places disclosure control lets a school see.
+        """
         if tier not in ("school", "analyst"):
             msg = f"tier must be 'school' or 'analyst', got {tier!r}"
             raise ValidationError(msg)
-        analyst = tier == "analyst"
+        out = tiers.project("briefing", tier, self._full(tier))
+        if tier == "school":
+            check_school_payload(out)
+        return out
+
+    def _full(self, tier: str) -> dict[str, Any]:
+        """Everything the analyst tier holds (``tier`` names the tier it is being projected for)."""
         threshold = self.counts.protected.threshold
         columns = [p.key for p in self.periods.all]
         count_rows = []
@@ -172,24 +187,21 @@ class Briefing:
             },
         }
         rates = []
+        raw_rates = []
         for cell in self.rates:
             entry: dict[str, Any] = {
                 "category": "All categories" if cell.row is None else self.rows[cell.row].category,
                 "resolution": "all" if cell.row is None else self.rows[cell.row].resolution,
                 "window": cell.period,
             }
-            if cell.published or analyst:
-                entry.update(
-                    ratio=_num(cell.ratio, 2),
-                    low=_num(cell.low, 2),
-                    high=_num(cell.high, 2),
-                    expected=_num(cell.expected, 1),
-                    status="shown" if cell.published else "suppressed",
-                )
+            values = {"ratio": _num(cell.ratio, 2), "low": _num(cell.low, 2), "high": _num(cell.high, 2),
+                      "expected": _num(cell.expected, 1)}
+            raw_rates.append(entry | values)
+            if cell.published:
+                entry.update(values, status="shown")
             else:
-                entry.update(ratio=None, low=None, high=None, expected=None, status="suppressed")
-            if cell.reason and not cell.published:
-                entry["reason"] = cell.reason
+                entry.update(dict.fromkeys(values), status="suppressed")
+            entry["reason"] = cell.reason if cell.reason and not cell.published else None
             rates.append(entry)
         areas = []
         for k, area in enumerate(self.areas):
@@ -214,7 +226,7 @@ class Briefing:
         tension: dict[str, Any] = {
             "level": self.tension.level,
             "computed_level": self.tension.computed_level,
-            "score": self.tension.points,
+            "points": self.tension.points,
             "reasons": list(self.tension.reasons),
             "source": "analyst override" if override is not None else "policy rule",
             "override": None,
@@ -225,36 +237,48 @@ class Briefing:
                 "reason": override.reason,
                 "set_at": _iso(override.set_at),
                 "expires_at": _iso(override.expires_at),
+                "set_by": override.set_by,
             }
-            if analyst:
-                tension["override"]["set_by"] = override.set_by
         conflicts = []
         for conflict in self.conflicts:
-            places = []
-            for place in conflict.places:
-                entry = {
-                    "group": place.group,
-                    "kind": place.kind.replace("_", " "),
-                    "area_code": place.area_code,
-                    "area_name": place.area_name,
-                    "last_seen": _month(place.last_seen),
-                }
-                if analyst:
-                    entry.update(
-                        place_id=place.place_id, easting=round(place.easting, 1), northing=round(place.northing, 1)
-                    )
-                places.append(entry)
-            entry = {
+            conflicts.append({
                 "parties": list(conflict.parties),
                 "basis": conflict.basis,
                 "evidence_last_seen": _month(conflict.evidence_last_seen),
-                "evidence_age_days": conflict.evidence_age_days,
                 "recency": conflict.recency,
-                "places": places,
-            }
-            if analyst:
-                entry.update(link_ids=list(conflict.link_ids), best_grade=conflict.best_grade)
-            conflicts.append(entry)
+                "evidence": "not yet verified" if conflict.weight < 1.0 else "graded",
+                "places": [
+                    {
+                        "group": p.group,
+                        "kind": p.kind.replace("_", " "),
+                        "area_code": p.area_code,
+                        "area_name": p.area_name,
+                        "last_seen": _month(p.last_seen),
+                        "sources": p.sources,
+                        "shown_to_school": p.shown,
+                    }
+                    for p in conflict.summaries
+                ],
+                "shown_to_school": conflict.shown_to_school,
+                "withheld": conflict.withheld or None,
+                "evidence_age_days": conflict.evidence_age_days,
+                "best_grade": conflict.best_grade,
+                "counts_as": conflict.weight,
+                "link_ids": list(conflict.link_ids),
+                "place_records": [
+                    {
+                        "group": place.group,
+                        "kind": place.kind.replace("_", " "),
+                        "area_code": place.area_code,
+                        "area_name": place.area_name,
+                        "last_seen": _month(place.last_seen),
+                        "place_id": place.place_id,
+                        "easting": round(place.easting, 1),
+                        "northing": round(place.northing, 1),
+                    }
+                    for place in conflict.places
+                ],
+            })
         notices = []
         for view in self.notices:
             n = view.notice
@@ -282,6 +306,7 @@ class Briefing:
             }
             for p in self.periods.all
         ]
+        prot = self.counts.protected
         out: dict[str, Any] = {
             "schema": SCHEMA,
             "tier": tier,
@@ -309,10 +334,7 @@ class Briefing:
                 "rates": "Rates are shown only when the counts they come from are shown",
                 "locations": "School briefings show areas, never the places of incidents",
             },
-        }
-        if analyst:
-            prot = self.counts.protected
-            out["raw"] = {
+            "raw": {
                 "counts": [
                     [self.counts.value(r, c) for c in range(len(columns))] for r in range(len(self.rows))
                 ],
@@ -324,22 +346,22 @@ class Briefing:
                 "trend_serious": [
                     self.area_table.values[self._trend_cell(m, True)] for m in range(len(self.trend_months))
                 ],
-            }
-            out["school_location"] = {"easting": self.school_point.easting, "northing": self.school_point.northing}
-            if self.incident_points is not None:
-                out["incidents"] = [
-                    {
-                        "incident_id": p.incident_id,
-                        "category": p.category,
-                        "occurred_at": _iso(p.occurred_at),
-                        "has_time": p.has_time,
-                        "easting": round(p.easting, 1),
-                        "northing": round(p.northing, 1),
-                    }
-                    for p in self.incident_points
-                ]
-        else:
-            check_school_payload(out)
+                "rate_ratios": raw_rates,
+            },
+            "school_location": {"easting": self.school_point.easting, "northing": self.school_point.northing},
+        }
+        if self.incident_points is not None:
+            out["incidents"] = [
+                {
+                    "incident_id": p.incident_id,
+                    "category": p.category,
+                    "occurred_at": _iso(p.occurred_at),
+                    "has_time": p.has_time,
+                    "easting": round(p.easting, 1),
+                    "northing": round(p.northing, 1),
+                }
+                for p in self.incident_points
+            ]
         return out
 
     def to_json(self, tier: Tier = "school", *, indent: int | None = 2) -> str:

@@ -124,7 +124,8 @@ def incidents(seed: int = 7, n_police: int = 6000, n_dated: int = 600, burst_nea
 
 
 def network(as_of: pd.Timestamp = AS_OF, near: Point | None = None, expired: bool = False):
-    """Two peer groups in conflict, one with a member whose hangout is near ``near``."""
+    """Two peer groups of three live members each in conflict; two members of one, reported by two
+    sources, have hangouts near ``near``."""
     near = near or Point(X0 + 750, Y0 + 750)
     groups = pd.DataFrame({"code": ["G03", "G07", "G09"], "label": ["peer group 3", "peer group 7", "peer group 9"]})
     day = pd.Timedelta(days=1)
@@ -145,6 +146,14 @@ def network(as_of: pd.Timestamp = AS_OF, near: Point | None = None, expired: boo
              "expires_at": as_of + 200 * day, "status": "live"},
         ]
     )
+    # enough live members for a school to be shown each group (policy school_min_group_members)
+    extra = [("YP-0043", "G07"), ("YP-0044", "G07"), ("YP-0050", "G03"), ("YP-0051", "G03"), ("YP-0052", "G03")]
+    links = pd.concat([links, pd.DataFrame([
+        {"link_id": f"LM{k}", "from_kind": "person", "from_key": who, "to_kind": "group", "to_key": group,
+         "type": "member_of", "evidence_grade": "C", "source": "youth service", "source_type": "voluntary_sector",
+         "first_seen": as_of - 300 * day, "last_seen": as_of - 40 * day, "review_by": as_of + 60 * day,
+         "expires_at": as_of + 200 * day, "status": "live"} for k, (who, group) in enumerate(extra)])],
+        ignore_index=True)
     for col in ("first_seen", "last_seen", "review_by", "expires_at"):
         links[col] = pd.to_datetime(links[col]).astype("datetime64[ns]")
     places = gpd.GeoDataFrame(
@@ -157,6 +166,10 @@ def network(as_of: pd.Timestamp = AS_OF, near: Point | None = None, expired: boo
              "evidence_grade": "A", "source": "social care", "source_type": "social_care",
              "first_seen": as_of - 100 * day, "last_seen": as_of - 10 * day, "review_by": as_of + 60 * day,
              "expires_at": as_of + 100 * day, "status": "live", "geometry": Point(near.x + 50, near.y + 50)},
+            {"place_id": "P4", "entity_kind": "person", "entity_key": "YP-0043", "kind": "hangout",
+             "evidence_grade": "C", "source": "youth service", "source_type": "voluntary_sector",
+             "first_seen": as_of - 100 * day, "last_seen": as_of - 12 * day, "review_by": as_of + 60 * day,
+             "expires_at": as_of + 100 * day, "status": "live", "geometry": Point(near.x + 210, near.y - 140)},
             {"place_id": "P3", "entity_kind": "group", "entity_key": "G03", "kind": "hangout",
              "evidence_grade": "B", "source": "police", "source_type": "police",
              "first_seen": as_of - 100 * day, "last_seen": as_of - 30 * day, "review_by": as_of + 60 * day,
@@ -166,9 +179,11 @@ def network(as_of: pd.Timestamp = AS_OF, near: Point | None = None, expired: boo
     )
     for col in ("first_seen", "last_seen", "review_by", "expires_at"):
         places[col] = pd.to_datetime(places[col]).astype("datetime64[ns]")
+    who = ["YP-0042", "YP-0077", *(w for w, _ in extra)]
+    n = len(who)
     people = pd.DataFrame(
-        {"pseudonym": ["YP-0042", "YP-0077"], "is_child": [True, True], "birth_month": [None, None],
-         "cce_concern": [True, False], "cse_concern": [False, False], "looked_after": [False, False],
-         "sex": ["", ""], "ethnicity": ["", ""], "religion": ["", ""]}
+        {"pseudonym": who, "is_child": [True] * n, "birth_month": [None] * n,
+         "cce_concern": [True] + [False] * (n - 1), "cse_concern": [False] * n, "looked_after": [False] * n,
+         "sex": [""] * n, "ethnicity": [""] * n, "religion": [""] * n}
     )
     return groups, links, places, people

@@ -91,7 +91,7 @@ def test_a_conflict_overlapping_the_area_appears_as_peer_groups_without_any_chil
     conflict = near.conflicts[0]
     assert conflict.evidence_age_days == 20 and conflict.recency == "in the last month"
     # the member's hangout puts peer group 7 near the school; the home is never used
-    assert [p.kind for p in conflict.places] == ["hangout"]
+    assert [p.kind for p in conflict.places] == ["hangout", "hangout"]
     pseudonyms = set(world["people"]["pseudonym"])
     for tier in ("school", "analyst"):
         text = near.to_json(tier)
