@@ -154,9 +154,12 @@ def create_accounts(engine, scenario: Scenario) -> dict[str, Any]:
             for username, role in USERS.items():
                 purpose = PURPOSES.get(role)
                 if purpose:
+                    # a route referral records the young person's age band when the scenario gives one
+                    details = ({"age_band": scenario.check["age_band"]}
+                               if purpose == "route" and scenario.check.get("age_band") else {})
                     ids["referrals"][purpose] = accounts.grant_referral(
                         s, scenario.child, users[username], purpose, scenario.as_of + dt.timedelta(days=60),
-                        created_by=users["ana"], as_of=scenario.as_of - dt.timedelta(days=1)).id
+                        details=details, created_by=users["ana"], as_of=scenario.as_of - dt.timedelta(days=1)).id
     return ids
 
 
@@ -274,11 +277,87 @@ def _placement_api(world: World) -> list[dict[str, Any]]:
     return rows
 
 
+# --------------------------------------------------------------------------- route
+# Common shape of a route answer: the walks' roles and bands in order, the recommendation (both grounds)
+# and the notes under the result.
+
+
+def _route_answer(result_routes: list[dict[str, Any]], recommendation: dict[str, Any], notes: list[str],
+                  full: Any) -> dict[str, Any]:
+    bands = [(r["role"], r["band"]) for r in result_routes]
+    return {"walks": bands, "meets_bar": recommendation["meets_bar"], "text": recommendation["text"],
+            "reasons": list(recommendation["reasons"]), "walking_distance": recommendation.get("walking_distance"),
+            "notes": list(notes), "_full": full}
+
+
+def _route_cli(world: World, audience: str) -> dict[str, Any]:
+    s = world.scenario
+    args = ["assess", "route", "--child", s.child, "--from", s.check["home"], "--to-school", str(s.check["school"]),
+            "--as-of", s.as_of.isoformat(timespec="minutes"), "--audience", audience, "--json"]
+    if s.check.get("age_band"):
+        args += ["--age-band", s.check["age_band"]]
+    out = world.run_cli(args, world.db_url)
+    if out.returncode != 0:
+        return {"error": out.stderr.strip() or out.stdout.strip(), "status": out.returncode}
+    result = json.loads(out.stdout)
+    return _route_answer(result["routes"], result["recommendation"], result["notes"], result)
+
+
+def _route_api(world: World) -> dict[str, Any]:
+    s = world.scenario
+    rid = world.ids["referrals"]["route"]
+    resp = api_post(world.app, "tariq", f"/api/v1/referrals/{rid}/route",
+                    {"home_postcode": s.check["home"], "school_urn": str(s.check["school"])})
+    if resp.status_code != 200:
+        return {"error": resp.get_data(as_text=True), "status": resp.status_code}
+    body = resp.get_json()
+    return _route_answer([f["properties"] for f in body["features"]], body["recommendation"], body["notes"], body)
+
+
+# --------------------------------------------------------------------------- tension
+# Common shape of a tension answer: the level, its reasons, the conflicts shown (parties) and, for each,
+# the area codes of the places shown.
+
+
+def _tension_answer(result: dict[str, Any]) -> dict[str, Any]:
+    conflicts = [list(c["parties"]) for c in result["conflicts"]]
+    places = {" v ".join(c["parties"]): sorted({p["area_code"] for p in c["places"]}) for c in result["conflicts"]}
+    return {"level": result["tension"]["level"], "reasons": list(result["tension"]["reasons"]),
+            "conflicts": conflicts, "places": places, "_full": result}
+
+
+def _tension_cli(world: World, tier: str) -> dict[str, Any]:
+    s = world.scenario
+    out = world.run_cli(["brief", "--school", str(s.check["school"]), "--as-of", s.as_of.isoformat(timespec="minutes"),
+                         "--tier", tier], world.db_url)
+    if out.returncode != 0:
+        return {"error": out.stderr.strip() or out.stdout.strip(), "status": out.returncode}
+    return _tension_answer(json.loads(out.stdout))
+
+
+def _tension_api(world: World) -> dict[str, Any]:
+    urn = str(world.scenario.check["school"])
+    resp = api_get(world.app, "sami", f"/api/v1/schools/{urn}/briefing")
+    if resp.status_code != 200:
+        return {"error": resp.get_data(as_text=True), "status": resp.status_code}
+    return _tension_answer(resp.get_json())
+
+
 DOORS: dict[str, tuple[Door, ...]] = {
     "placement": (
         Door("cli", "housing", lambda w: _placement_cli(w, "housing")),
         Door("api", "housing", _placement_api),
         Door("cli-analyst", "analyst", lambda w: _placement_cli(w, "analyst")),
+    ),
+    "route": (
+        Door("cli", "transport", lambda w: _route_cli(w, "transport")),
+        Door("api", "transport", _route_api),
+        Door("cli-analyst", "analyst", lambda w: _route_cli(w, "analyst")),
+    ),
+    "tension": (
+        Door("cli", "school", lambda w: _tension_cli(w, "school")),
+        Door("api", "school", _tension_api),
+        Door("cli-analyst", "analyst", lambda w: _tension_cli(w, "analyst")),
     ),
 }
 
@@ -352,13 +431,128 @@ def _check_candidate(got: dict[str, Any], want: dict[str, Any]) -> list[str]:
     return problems
 
 
-CHECKS: dict[str, Callable[[Scenario, Door, Any], list[str]]] = {"placement": check_placement}
+def _tiered(want: dict[str, Any], tier: str, tiers: tuple[str, ...]) -> dict[str, Any]:
+    """``want`` with the keys for ``tier`` (``key_<tier>``) in place of the plain ones, others' dropped."""
+    plain = {k: v for k, v in want.items() if not any(k.endswith("_" + t) for t in tiers)}
+    plain.update({k[: -len("_" + tier)]: v for k, v in want.items() if k.endswith("_" + tier)})
+    return plain
+
+
+def _check_common(got: dict[str, Any], key: str, value: Any) -> list[str] | None:
+    """The expectations route and tension answers share (None for a key they do not share)."""
+    reasons = " | ".join(got.get("reasons", []))
+    text = json.dumps(got.get("_full", {}), ensure_ascii=False)
+    if key == "reasons_include":
+        return [f"no reason says {t!r}: {reasons}" for t in value if t.lower() not in reasons.lower()]
+    if key == "reasons_exclude":
+        return [f"a reason says {t!r}: {reasons}" for t in value if t.lower() in reasons.lower()]
+    if key == "keys_absent":
+        return [f"the answer carries {k!r}" for k in value if f'"{k}"' in text]
+    if key == "text_exclude":
+        return [f"the answer says {t!r}" for t in value if t.lower() in text.lower()]
+    return None
+
+
+def _refusal(scenario: Scenario, answer: Any) -> list[str] | None:
+    exp = scenario.expect
+    if isinstance(answer, dict) and "error" in answer:
+        if exp.get("refused"):
+            if exp["refused"].lower() not in answer["error"].lower():
+                return [f"refused, but the message does not say {exp['refused']!r}: {answer['error'][:300]}"]
+            return []
+        return [f"failed ({answer['status']}): {answer['error'][:500]}"]
+    if exp.get("refused"):
+        return [f"answered, but should be refused saying {exp['refused']!r}"]
+    return None
+
+
+def check_route(scenario: Scenario, door: Door, answer: Any) -> list[str]:
+    """Problems with one door's route answer against ``[expect]``.
+
+    ``lowest_band``, ``shortest_band``, ``meets_bar``, ``no_walk_below`` (no walk listed is in a lower
+    band than the lowest-risk walk: true), ``age_band``, ``beyond_statutory``, ``notes_include``, and the
+    shared ``reasons_include``/``reasons_exclude``/``keys_absent``/``text_exclude`` (``_transport`` and
+    ``_analyst`` suffixes check one tier only).
+    """
+    refused = _refusal(scenario, answer)
+    if refused is not None:
+        return refused
+    bands = list(BANDS)
+    walks = dict(answer["walks"])
+    lowest = walks.get("lowest_risk", walks.get("shortest"))
+    problems = []
+    for key, value in _tiered(scenario.expect, door.tier, ("transport", "analyst")).items():
+        common = _check_common(answer, key, value)
+        if common is not None:
+            problems += common
+        elif key == "lowest_band":
+            if lowest != value:
+                problems.append(f"the lowest-risk walk is {lowest}, expected {value} (walks {answer['walks']})")
+        elif key == "shortest_band":
+            if walks.get("shortest") != value:
+                problems.append(f"the shortest walk is {walks.get('shortest')}, expected {value}")
+        elif key == "no_walk_below":
+            below = [(r, b) for r, b in answer["walks"] if bands.index(b) < bands.index(lowest)]
+            if value and below:
+                problems.append(f"walks listed in a lower band than the lowest-risk walk ({lowest}): {below}")
+        elif key == "meets_bar":
+            if answer["meets_bar"] is not value:
+                problems.append(f"meets_bar {answer['meets_bar']}, expected {value}")
+        elif key in ("age_band", "beyond_statutory"):
+            got = (answer.get("walking_distance") or {}).get(key, "no walking distance")
+            if got != value:
+                problems.append(f"{key} {got!r}, expected {value!r}")
+        elif key == "notes_include":
+            notes = " | ".join(answer["notes"])
+            problems += [f"no note says {t!r}: {notes}" for t in value if t.lower() not in notes.lower()]
+        else:
+            problems.append(f"unknown expectation {key!r}")
+    return problems
+
+
+def check_tension(scenario: Scenario, door: Door, answer: Any) -> list[str]:
+    """Problems with one door's briefing answer against ``[expect]``.
+
+    ``level``, ``conflicts`` (the parties of each conflict shown, in order), ``places`` (conflict
+    "A v B" -> the area codes of its places shown), and the shared ``reasons_include``/
+    ``reasons_exclude``/``keys_absent``/``text_exclude`` (``_school`` and ``_analyst`` suffixes check
+    one tier only).
+    """
+    refused = _refusal(scenario, answer)
+    if refused is not None:
+        return refused
+    problems = []
+    for key, value in _tiered(scenario.expect, door.tier, ("school", "analyst")).items():
+        common = _check_common(answer, key, value)
+        if common is not None:
+            problems += common
+        elif key == "level":
+            if answer["level"] != value:
+                problems.append(f"level {answer['level']!r}, expected {value!r}")
+        elif key == "conflicts":
+            if answer["conflicts"] != [list(c) for c in value]:
+                problems.append(f"conflicts {answer['conflicts']}, expected {value}")
+        elif key == "places":
+            for conflict, codes in value.items():
+                got = answer["places"].get(conflict)
+                if got != sorted(codes):
+                    problems.append(f"places of {conflict}: {got}, expected {sorted(codes)}")
+        else:
+            problems.append(f"unknown expectation {key!r}")
+    return problems
+
+
+BANDS = ("Low", "Medium", "High", "Very high")
+CHECKS: dict[str, Callable[[Scenario, Door, Any], list[str]]] = {
+    "placement": check_placement, "route": check_route, "tension": check_tension}
 
 
 def comparable(kind: str, answer: Any) -> Any:
     """The part of an answer every door of the same tier must give identically."""
-    if isinstance(answer, dict):
+    if isinstance(answer, dict) and "error" in answer:
         return ("refused",)
     if kind == "placement":
         return [(c["band"], list(c["reasons"]), c["confidence"], c.get("outcome"), c.get("flags")) for c in answer]
+    if kind in ("route", "tension"):
+        return {k: v for k, v in answer.items() if k != "_full"}
     return answer
