@@ -57,6 +57,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -110,7 +111,7 @@ CATEGORIES = (*POLICE_UK_CATEGORIES, INJURY_CATEGORY, PARTNER_INCIDENT_CATEGORY)
 #: A young person's age band on a route referral: it sets the statutory walking distance
 #: (Education Act 1996 s.444(5): 2 miles under 8, 3 miles from 8; the distances are policy values).
 AGE_BANDS = ("under_8", "8_and_over")
-AGE_BAND_WORDS = {"under_8": "under 8", "8_and_over": "8 or over"}
+AGE_BAND_WORDS = MappingProxyType({"under_8": "under 8", "8_and_over": "8 or over"})
 
 #: What :func:`evidence_state` returns, in the order the rule checks.
 EVIDENCE_STATES = ("incomplete", "expired", "not_started", "live")
