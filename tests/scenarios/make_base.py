@@ -110,7 +110,6 @@ def files() -> dict[str, bytes]:
         "boundaries/lsoa_scenario_city.geojson": _boundaries(),
         "streets/scenario_city.osm": _streets(),
         "postcodes/Data/CSV/zy.csv": _postcodes(),
-        "postcodes/Doc/Code-Point_Open_Column_Headers.csv": W.CODEPOINT_HEADER_LINES.encode("utf-8"),
         "schools/schools.csv": _schools(),
     }
     out.update(_police(rng))
