@@ -17,7 +17,10 @@ so the read it would record fails. Events written before the chain was keyed (no
 
 Each event also says how the actor was signed in (``via``: ``session``, ``token`` or
 ``cli``), set per request or run with :func:`use_via`, and for an administrator's action
-which account it was about (``target``).
+which account it was about (``target``). An event may carry ``details``, a JSON object
+(e.g. the candidate addresses a placement check looked at, with their coordinates); a keyed
+event's MAC covers them when present. Events without details (all of those written before
+migration ``0011``) are hashed exactly as before, so older chains still verify.
 
 The chain is kept in order by serialising writers: on PostgreSQL with a
 transaction-scoped advisory lock, on SQLite by taking the database's write lock
@@ -56,8 +59,10 @@ OUTCOMES = ("allowed", "denied", "not_found", "error")
 # Fields covered by the hash, in the canonical order. ``seq`` is checked through the
 # links between events, so a reordering is told apart from an alteration.
 HASHED_FIELDS = ("at", "username", "role", "purpose", "pseudonym", "action", "outcome", "request_id", "prev_hash")
-# A keyed event's MAC covers these too.
+# A keyed event's MAC covers these too, and ``details`` when an event has any (migration 0011).
 KEYED_FIELDS = (*HASHED_FIELDS, "via", "target")
+DETAILS_FIELD = "details"
+MAX_DETAILS_CHARS = 200_000  # the canonical JSON of one event's details
 VIAS = ("session", "token", "cli")
 _VIA: contextvars.ContextVar[str | None] = contextvars.ContextVar("geo_risk_audit_via", default=None)
 _BOUND_KEYS: weakref.WeakKeyDictionary[Engine, bytes] = weakref.WeakKeyDictionary()
@@ -84,6 +89,7 @@ class AuditRecord:
     via: str | None = None
     target: str | None = None
     keyed: bool = False
+    details: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -101,6 +107,7 @@ class AuditRecord:
             "via": self.via,
             "target": self.target,
             "keyed": self.keyed,
+            "details": self.details,
         }
 
 
@@ -149,13 +156,19 @@ def _normalise_at(at: dt.datetime) -> dt.datetime:
 
 
 def canonical_json(event: dict[str, Any], *, keyed: bool = False) -> str:
-    """The canonical JSON of an event's hashed fields (sorted keys, no spaces)."""
+    """The canonical JSON of an event's hashed fields (sorted keys, no spaces).
+
+    A keyed event's ``details`` are included when it has any (not None); an event without
+    them hashes as events did before details existed.
+    """
     payload = {}
     for name in KEYED_FIELDS if keyed else HASHED_FIELDS:
         value = event.get(name)
         if isinstance(value, dt.datetime):
             value = _format_at(_normalise_at(value))
         payload[name] = value
+    if keyed and event.get(DETAILS_FIELD) is not None:
+        payload[DETAILS_FIELD] = event[DETAILS_FIELD]
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -165,7 +178,8 @@ def event_hash(event: dict[str, Any]) -> str:
 
 
 def event_mac(event: dict[str, Any], key: bytes) -> str:
-    """HMAC-SHA256 (hex) under ``key`` of the event's canonical JSON with ``via`` and ``target``."""
+    """HMAC-SHA256 (hex) under ``key`` of the event's canonical JSON with ``via``, ``target`` and
+    ``details`` (when present)."""
     return hmac.new(key, canonical_json(event, keyed=True).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
@@ -243,6 +257,7 @@ def record(
     at: dt.datetime,
     via: str | None = None,
     target: str | None = None,
+    details: dict[str, Any] | None = None,
 ) -> AuditRecord:
     """Append one event to the chain inside the caller's transaction.
 
@@ -273,9 +288,11 @@ def record(
         set for this request or run with :func:`use_via`.
     target
         The account an administrator's action was about, if any.
+    details
+        A JSON object kept with the event and covered by its MAC (e.g. ``{"candidates": [...]}``).
     """
     return _append(session_or_conn, [pseudonym], username=username, role=role, purpose=purpose, action=action,
-                   outcome=outcome, request_id=request_id, at=at, via=via, target=target,
+                   outcome=outcome, request_id=request_id, at=at, via=via, target=target, details=details,
                    what="the audit event could not be written, so the read it records is refused")[0]
 
 
@@ -313,13 +330,13 @@ def record_many(
     """
     keys = list(dict.fromkeys(pseudonyms))
     return _append(session_or_conn, keys, username=username, role=role, purpose=purpose, action=action,
-                   outcome=outcome, request_id=request_id, at=at, via=via, target=None,
+                   outcome=outcome, request_id=request_id, at=at, via=via, target=None, details=None,
                    what="the audit events could not be written, so the read they record is refused")
 
 
 def _append(session_or_conn: Session | Connection, pseudonyms: list[str | None], *, username: str, role: str,
             purpose: str, action: str, outcome: str, request_id: str, at: dt.datetime, via: str | None,
-            target: str | None, what: str) -> list[AuditRecord]:
+            target: str | None, what: str, details: dict[str, Any] | None = None) -> list[AuditRecord]:
     bind = _connection(session_or_conn)
     if outcome not in OUTCOMES:
         msg = f"audit outcome must be one of {', '.join(OUTCOMES)}, got {outcome!r}"
@@ -336,6 +353,7 @@ def _append(session_or_conn: Session | Connection, pseudonyms: list[str | None],
     if target is not None and (not isinstance(target, str) or not target or len(target) > 80):
         msg = "audit target must be a username (1-80 characters) or None"
         raise ValidationError(msg)
+    details = _check_details(details)
     if not pseudonyms:
         return []
     at = _normalise_at(at)
@@ -356,7 +374,7 @@ def _append(session_or_conn: Session | Connection, pseudonyms: list[str | None],
             event = {
                 "seq": seq, "at": at, "username": username, "role": role, "purpose": purpose,
                 "pseudonym": pseudonym, "action": action, "outcome": outcome, "request_id": request_id,
-                "prev_hash": prev_hash, "via": via, "target": target,
+                "prev_hash": prev_hash, "via": via, "target": target, "details": details,
             }
             digest = event_mac(event, key)
             rows.append({**event, "hash": digest, "keyed": True})
@@ -370,8 +388,26 @@ def _append(session_or_conn: Session | Connection, pseudonyms: list[str | None],
     return out
 
 
+def _check_details(details: Any) -> dict[str, Any] | None:
+    """``details`` as it will be stored and hashed (a JSON round trip), or None; refuses anything else."""
+    if details is None:
+        return None
+    if not isinstance(details, dict):
+        msg = "audit details must be a JSON object (a dict) or None"
+        raise ValidationError(msg)
+    try:
+        text = json.dumps(details, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        msg = f"audit details must be plain JSON (texts, whole or finite numbers, lists, objects): {exc}"
+        raise ValidationError(msg) from exc
+    if len(text) > MAX_DETAILS_CHARS:
+        msg = f"audit details are {len(text)} characters of JSON; at most {MAX_DETAILS_CHARS} are kept"
+        raise ValidationError(msg)
+    return json.loads(text)
+
+
 _COLUMNS = ("seq", "at", "username", "role", "purpose", "pseudonym", "action", "outcome", "request_id", "prev_hash",
-            "hash", "via", "target", "keyed")
+            "hash", "via", "target", "keyed", "details")
 
 
 def _record_of(row: Any) -> AuditRecord:
@@ -379,7 +415,15 @@ def _record_of(row: Any) -> AuditRecord:
         seq=int(row.seq), at=row.at, username=row.username, role=row.role, purpose=row.purpose,
         pseudonym=row.pseudonym, action=row.action, outcome=row.outcome, request_id=row.request_id,
         prev_hash=row.prev_hash, hash=row.hash, via=row.via, target=row.target, keyed=bool(row.keyed),
+        details=_loaded(row.details),
     )
+
+
+def _loaded(value: Any) -> dict[str, Any] | None:
+    """Stored details as a dict (a driver may hand back the JSON text)."""
+    if value is None or isinstance(value, dict):
+        return value
+    return json.loads(value)
 
 
 def _rows(conn: Connection, *, batch: int = 5000) -> Iterator[AuditRecord]:

@@ -336,3 +336,36 @@ def test_cli_audit_verify_names_the_first_keyed_event_of_a_migrated_chain(db, db
     assert strict.exit_code == 1 and "BROKEN at event 1 (unkeyed)" in strict.output
     ok = run({"GEO_RISK_AUDIT_KEYED_FROM": "3"})
     assert ok.exit_code == 0 and "GEO_RISK_AUDIT_KEYED_FROM=3" in ok.output
+
+
+CANDIDATES = {"candidates": [{"postcode": "BS1 4DJ", "x": 358_712, "y": 172_548},
+                             {"postcode": "BS1 5TR", "x": 359_001, "y": 172_212}]}
+
+
+def test_details_are_kept_with_the_event_and_covered_by_its_mac(db):
+    """Issue 14 (1): every candidate location is stored with its audit event, inside the keyed chain."""
+    _write(db, 2)  # events without details hash as before
+    with session_scope(db) as s:
+        rec = audit.record(s, username="hana", role="housing", purpose="placement", pseudonym="YP-0001",
+                           action="placement.check", outcome="allowed", request_id="r3", at=T0, details=CANDIDATES)
+    _write(db, 1, start=3)
+    with db.connect() as conn:
+        stored = audit.events_for_pseudonym(conn, "YP-0001")
+    assert [e.details for e in stored if e.seq == rec.seq] == [CANDIDATES]
+    assert all(e.details is None for e in stored if e.seq != rec.seq)
+    assert audit.verify(db).ok
+    # moving a candidate by one metre, or dropping the details, breaks the chain at that event
+    moved = {"candidates": [dict(CANDIDATES["candidates"][0], x=358_713), CANDIDATES["candidates"][1]]}
+    import json
+
+    _tamper(db, "UPDATE audit_event SET details = :d WHERE seq = 3", {"d": json.dumps(moved)})
+    assert (audit.verify(db).problem, audit.verify(db).first_bad_seq) == ("altered", 3)
+    _tamper(db, "UPDATE audit_event SET details = NULL WHERE seq = 3")
+    assert (audit.verify(db).problem, audit.verify(db).first_bad_seq) == ("altered", 3)
+
+
+def test_details_must_be_a_json_object(db):
+    for bad, words in (([1, 2], "JSON object"), ({"x": float("nan")}, "plain JSON"), ({"x": {1, 2}}, "plain JSON")):
+        with session_scope(db) as s, pytest.raises(ValidationError, match=words):
+            audit.record(s, username="a", role="housing", purpose="placement", pseudonym="YP-1",
+                         action="placement.check", outcome="allowed", request_id="r", at=T0, details=bad)

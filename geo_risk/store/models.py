@@ -363,6 +363,9 @@ class AuditEvent(Base):
     target: Mapped[str | None] = mapped_column(String(80), nullable=True)
     # True: ``hash`` is an HMAC under the audit key; False: a plain SHA-256 from before 0008
     keyed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # a JSON object kept with the event, covered by its MAC when present (0011): e.g. the
+    # candidate addresses of a placement check, with their coordinates
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
 
 class LoginAttempt(Base):
