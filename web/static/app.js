@@ -54,6 +54,15 @@
           if (hit) { shown += 1; }
         });
         if (status) { status.textContent = shown + " of " + items.length + " shown"; }
+        // a drop-down narrowed to one choice takes it; a chosen option that no longer matches is let go
+        if (target.tagName === "SELECT" && q) {
+          var visible = Array.prototype.filter.call(items, function (item) { return !item.hidden; });
+          if (visible.length === 1) {
+            target.value = visible[0].value;
+          } else if (target.selectedOptions.length && target.selectedOptions[0].hidden) {
+            target.value = "";
+          }
+        }
       });
     });
     document.querySelectorAll("[data-confirm]").forEach(function (form) {
