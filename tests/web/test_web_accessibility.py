@@ -51,6 +51,10 @@ SUBMIT["analyst"] = [
     ("/analyst/notices", [("click", "#notice-form button[type=submit]")]),  # the error summary
     ("/analyst/notices", _NOTICE),  # check your answers
 ]
+SUBMIT["admin"] = [  # the add-user form's error summary and inline errors, what was typed kept
+    ("/admin/users", [("fill", "#username", "new-head"), ("fill", "#school_urns", "999999"),
+                      ("click", "#user-form button[type=submit]")]),
+]
 # never followed: signing out, machine-readable answers, downloads
 SKIP = re.compile(r"/logout|/api/|/static/|\.(csv|json|geojson|png|pdf)$|[?&](format|download)=")
 

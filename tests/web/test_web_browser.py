@@ -227,3 +227,43 @@ def test_admin_and_privacy_officer_pages(chromium, live_server, role, selector):
     w.sign_in(cast, role)
     w.page.wait_for_selector(selector)
     w.finish(f"{role}-home")
+
+
+# every cell's left and right edges against its column's header's, in every row of a table
+COLUMNS_OFF = """(sel) => {
+    const table = document.querySelector(sel);
+    const heads = [...table.querySelectorAll('thead th')].map(th => th.getBoundingClientRect());
+    const off = [];
+    table.querySelectorAll('tbody tr').forEach((tr, i) => {
+        [...tr.children].forEach((td, j) => {
+            const r = td.getBoundingClientRect();
+            if (Math.abs(r.left - heads[j].left) > 1 || Math.abs(r.right - heads[j].right) > 1
+                    || getComputedStyle(td).display !== 'table-cell') {
+                off.push(`row ${i + 1} column ${j + 1}`);
+            }
+        });
+    });
+    return off;
+}"""
+
+
+def test_the_users_table_lines_up_and_an_unknown_school_urn_keeps_what_was_typed(chromium, live_server):
+    base, cast = live_server
+    w = Watched(chromium, base)
+    w.sign_in(cast, "admin")
+    w.page.goto(f"{base}/admin/users")
+    assert w.page.evaluate(COLUMNS_OFF, "#users") == []
+    w.page.fill("#username", "new-head")
+    w.page.select_option("#role", "school")
+    w.page.fill("#password", "a-long-head-password-7")
+    w.page.fill("#school_urns", "999999")
+    w.page.click("#user-form button[type=submit]")
+    w.page.wait_for_load_state("load")
+    assert w.page.locator(".error-summary a[href='#school_urns']").count() == 1
+    assert "999999" in w.page.inner_text("#school_urns-error")
+    assert w.page.input_value("#school_urns") == "999999" and w.page.input_value("#username") == "new-head"
+    assert w.page.input_value("#role") == "school" and w.page.input_value("#password") == ""
+    assert w.page.evaluate(COLUMNS_OFF, "#users") == []
+    # the form comes back with status 400, which the browser logs; nothing else may be
+    w.errors = [e for e in w.errors if "status of 400" not in e]
+    w.finish("admin-unknown-school-urn")
