@@ -34,7 +34,8 @@ def test_an_unknown_school_urn_is_shown_beside_its_field_and_what_was_typed_is_k
     assert re.search(r'<option value="school" selected>', page)
     assert "school-lead-pass-4" not in page  # never the password
     assert _accounts(seeded[0], "sara.lead") == 0
-    refused = [e for e in audit.recent_events(seeded[0].connect(), limit=5) if e.action == "admin.user.create"]
+    with seeded[0].connect() as conn:
+        refused = [e for e in audit.recent_events(conn, limit=5) if e.action == "admin.user.create"]
     assert refused and refused[0].outcome == "denied" and refused[0].target == "sara.lead"
 
 
