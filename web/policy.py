@@ -92,6 +92,7 @@ ROUTE_POLICY: Mapping[str, str | frozenset[str]] = {
     "privacy.index": frozenset({P}),
     "privacy.by_person": frozenset({P}),
     "privacy.by_user": frozenset({P}),
+    "privacy.export": frozenset({P}),
     # API v1 (token or session)
     "api_v1.referrals": frozenset({H, T}),
     "api_v1.placement": frozenset({H}),
@@ -112,7 +113,7 @@ YOUNG_PERSON_ENDPOINTS: frozenset[str] = frozenset({
     "analyst.referrals", "analyst.referral_grant", "analyst.referral_revoke",
     "oversight.chronology", "oversight.chronology_print", "oversight.chronology_add",
     "oversight.reviews", "oversight.review_action",
-    "privacy.index", "privacy.by_person", "privacy.by_user",
+    "privacy.index", "privacy.by_person", "privacy.by_user", "privacy.export",
     "api_v1.referrals", "api_v1.placement", "api_v1.route", "api_v1.network",
 })
 

@@ -55,6 +55,13 @@ SUBMIT["admin"] = [  # the add-user form's error summary and inline errors, what
     ("/admin/users", [("fill", "#username", "new-head"), ("fill", "#school_urns", "999999"),
                       ("click", "#user-form button[type=submit]")]),
 ]
+SUBMIT["privacy_officer"] = [  # a user's report with a date range, a name no one has, a range that is wrong
+    ("/privacy/", [("fill", "#username", "DEMO-HOUSING"), ("fill", "#user-from", "2020-01-01"),
+                   ("click", "#user-form button[type=submit]")]),
+    ("/privacy/", [("fill", "#username", "no-such-person"), ("click", "#user-form button[type=submit]")]),
+    ("/privacy/", [("fill", "#pseudonym", "YP-0001"), ("fill", "#person-from", "2030-01-02"),
+                   ("fill", "#person-to", "2030-01-01"), ("click", "#person-form button[type=submit]")]),
+]
 # never followed: signing out, machine-readable answers, downloads
 SKIP = re.compile(r"/logout|/api/|/static/|\.(csv|json|geojson|png|pdf)$|[?&](format|download)=")
 

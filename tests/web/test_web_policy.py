@@ -84,6 +84,7 @@ def samples(info) -> dict[str, tuple[str, str, dict]]:
         "privacy.index": ("GET", "/privacy/", {}),
         "privacy.by_person": ("POST", "/privacy/by-person", {"pseudonym": "YP-0001"}),
         "privacy.by_user": ("POST", "/privacy/by-user", {"username": "hana"}),
+        "privacy.export": ("POST", "/privacy/export", {"kind": "person", "value": "YP-0001"}),
         "api_v1.referrals": ("GET", "/api/v1/referrals", {}),
         "api_v1.placement": ("POST", f"/api/v1/referrals/{hana}/placement", {}),
         "api_v1.route": ("POST", f"/api/v1/referrals/{tariq}/route", {}),
