@@ -30,11 +30,15 @@ class BriefingPage:
     chart: Markup
     bounds_ll: tuple[float, float, float, float]
     key: tuple[dict[str, Any], ...] = ()
+    groups: tuple[Any, ...] = ()  # the count table's rows, serious first (geo_risk.briefing.present)
+    columns: tuple[str, ...] = ()  # the count table's columns that hold a value
+    not_applicable: str = ""  # what "n/a" means, when a shown cell reads so
 
 
 def build(app_data, checked) -> BriefingPage:
     """The page of a school briefing (:class:`geo_risk.service.SchoolBriefing`): its tier's data, the
     areas shaded for the map, the school's marker and the trend chart."""
+    from geo_risk.briefing import present
     from geo_risk.briefing.render import trend_chart_svg
 
     snap = app_data.snapshot
@@ -66,13 +70,19 @@ def build(app_data, checked) -> BriefingPage:
         "properties": {"_tip": data["school"]["name"], "_label": "S",
                        "_style": {"radius": 8, "color": "#fff", "weight": 2, "fillColor": "#5f3dc4",
                                   "fillOpacity": 1}}}]}
+    columns = present.shown_columns(data["counts"])
     ring = to_serve(gpd.GeoDataFrame(geometry=[point.buffer(float(data["area"]["buffer_m"]) * 1.2)], crs=27700))
     b = ring.total_bounds
     return BriefingPage(urn=str(urn), tier=tier, data=data, level_colour=level_colour(data["tension"]["level"]),
                         shading={"type": "FeatureCollection", "features": features}, school_marker=marker,
                         chart=Markup(trend_chart_svg(data)),
                         bounds_ll=(float(b[1]), float(b[0]), float(b[3]), float(b[2])),
-                        key=_key(classes))
+                        key=_key(classes),
+                        groups=present.group_rows(data["counts"]["rows"],
+                                                  tuple(app_data.policy.briefing.serious_categories)),
+                        columns=tuple(columns),
+                        not_applicable=present.NOT_APPLICABLE_NOTE if present.has_not_applicable(
+                            data["counts"], columns) else "")
 
 
 def _key(classes: int) -> tuple[dict[str, Any], ...]:
