@@ -21,6 +21,7 @@ from typing import Any
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from branca.element import Element, MacroElement
 from flask import url_for
@@ -199,8 +200,55 @@ class LayerSwitch(_DataElement):
     def __init__(self, labels: dict[str, str]) -> None:
         super().__init__()
         self._name = "LayerSwitch"
+        # the base map's labels (see add_base_layers) are in every switch, after the page's own layers
+        labels = {**labels, **{k: v for k, v in LABEL_LAYERS.items() if k not in labels}}
         self.labels = dict(labels)
         self.labels_json = Markup(_safe_json([[k, v] for k, v in labels.items()]))
+
+
+#: The base map's label layers: layer name -> the words of the layer switch.
+LABEL_LAYERS = {"place-names": "School names", "street-names": "Street names"}
+#: The zoom from which each kind of label shows (a whole town at 13; a few streets at 16).
+LABEL_MIN_ZOOM = {"school": 14, "street": 16}
+
+
+class LabelLayer(_DataElement):
+    """Text labels drawn by the app (no tiles): a point feature's ``_name`` at its place, as a
+    non-interactive marker. Each kind of label (``_kind``: street or school) shows only from its
+    zoom in :data:`LABEL_MIN_ZOOM` (the map's element carries ``labels-<kind>`` while it does), and
+    the layer switch can hide the layer."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = (function (map) {
+    var group = L.layerGroup(), minZoom = {{ this.min_zoom_json }}, data = {{ this.data_json }};
+    data.features.forEach(function (f) {
+        var c = f.geometry.coordinates, el = document.createElement("span");
+        el.textContent = String(f.properties._name);
+        L.marker([c[1], c[0]], {icon: L.divIcon({html: el, className: "map-label map-label-" + f.properties._kind,
+                                                  iconSize: null}),
+                                interactive: false, keyboard: false, title: ""}).addTo(group);
+    });
+    var show = function () {
+        var z = map.getZoom(), box = map.getContainer();
+        Object.keys(minZoom).forEach(function (kind) { box.classList.toggle("labels-" + kind, z >= minZoom[kind]); });
+    };
+    map.on("zoomend", show);
+    map.whenReady(show);
+    group.addTo(map);
+    window.geoRiskLayers = window.geoRiskLayers || {};
+    window.geoRiskLayers[{{ this.layer_name_json }}] = group;
+    return group;
+})({{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+    def __init__(self, data: str, *, name: str) -> None:
+        super().__init__()
+        self._name = "LabelLayer"
+        self.data_json = Markup(data)
+        self.layer_name_json = Markup(_safe_json(name))
+        self.min_zoom_json = Markup(_safe_json(LABEL_MIN_ZOOM))
 
 
 def _safe_json(value: Any) -> str:
@@ -283,8 +331,8 @@ class FeatureIndex:
     """
 
     def __init__(self, gdf: gpd.GeoDataFrame, *, tip: str | None = None, style=None,
-                 minor: np.ndarray | None = None) -> None:
-        fc = frame_to_geojson(gdf, tip=tip, style=style)
+                 minor: np.ndarray | None = None, props: Sequence[str] = ()) -> None:
+        fc = frame_to_geojson(gdf, props, tip=tip, style=style)
         self.strings = np.array([_safe_json(f) for f in fc["features"]], dtype=object)
         kept = [g for g in gdf.geometry.values if g is not None and not g.is_empty]
         self.bounds = shapely.bounds(np.array(kept, dtype=object)) if kept else np.zeros((0, 4))
@@ -315,11 +363,16 @@ class FeatureIndex:
 
 #: The base layers' entries in a map's key (see templates/_map_key.html).
 BASE_KEY = ({"kind": "line", "colour": "#9aa5b1", "label": "Streets (from the loaded street network)"},
-            {"kind": "area", "colour": "#eef1f5", "edge": "#6b7a8f", "label": "Neighbourhood boundaries"})
+            {"kind": "area", "colour": "#eef1f5", "edge": "#6b7a8f", "label": "Neighbourhood boundaries"},
+            {"kind": "text", "style": "school", "text": "School",
+             "label": f"School names (from zoom {LABEL_MIN_ZOOM['school']})"},
+            {"kind": "text", "style": "street", "text": "High St",
+             "label": f"Street names (zoom in: from zoom {LABEL_MIN_ZOOM['street']})"})
 
 
-def add_base_layers(m: folium.Map, data, bounds_ll: Sequence[float] | None, *, max_streets: int = 1500) -> None:
-    """Streets and boundaries of the view, from the loaded data (no tiles)."""
+def add_base_layers(m: folium.Map, data, bounds_ll: Sequence[float] | None, *, max_streets: int = 1500,
+                    max_labels: int = 600) -> None:
+    """Streets, boundaries, and school and street names of the view, from the loaded data (no tiles)."""
     view = _grow(bounds_ll) if bounds_ll is not None else None
     areas = data.area_index()
     if areas is not None:
@@ -330,6 +383,38 @@ def add_base_layers(m: folium.Map, data, bounds_ll: Sequence[float] | None, *, m
     GeoJsonLayer(data.street_index().select(view, limit=max_streets),
                  style={"color": "#9aa5b1", "weight": 1.5, "opacity": 0.9}, name="streets",
                  interactive=False).add_to(m)
+    labels = data.label_index()
+    LabelLayer(labels["school"].select(view, limit=200, wide_deg2=1e9), name="place-names").add_to(m)
+    LabelLayer(labels["street"].select(view, limit=max_labels, wide_deg2=1e9), name="street-names").add_to(m)
+
+
+def label_points(streets: gpd.GeoDataFrame, schools: gpd.GeoDataFrame, *, cell_m: float = 300.0
+                 ) -> dict[str, gpd.GeoDataFrame]:
+    """Where the base map writes names (EPSG:27700 in, 27700 out): each school at its point, and each
+    named street once per ``cell_m`` square it runs through, at the middle of its longest segment there.
+
+    Returns
+    -------
+    dict
+        ``{"street": frame, "school": frame}``, each with ``_name`` and ``_kind`` columns.
+    """
+    named = streets[streets["name"].notna() & (streets["name"].astype(str).str.strip() != "")]
+    if len(named):
+        geoms = named.geometry.values
+        mid = shapely.line_interpolate_point(geoms, 0.5, normalized=True)
+        xy = shapely.get_coordinates(mid)
+        cells = np.floor(xy / cell_m).astype(np.int64)
+        frame = pd.DataFrame({"name": named["name"].astype(str).str.strip().to_numpy(), "i": cells[:, 0],
+                              "j": cells[:, 1], "length": shapely.length(geoms), "k": np.arange(len(named))})
+        best = frame.sort_values("length", ascending=False, kind="stable").drop_duplicates(["name", "i", "j"])
+        best = best.sort_values("k")
+        street = gpd.GeoDataFrame({"_name": best["name"].to_numpy(), "_kind": "street"},
+                                  geometry=mid[best["k"].to_numpy()], crs=streets.crs)
+    else:
+        street = gpd.GeoDataFrame({"_name": [], "_kind": []}, geometry=[], crs=streets.crs)
+    school = gpd.GeoDataFrame({"_name": schools["name"].astype(str).to_numpy(), "_kind": "school"},
+                              geometry=schools.geometry.values, crs=schools.crs)
+    return {"street": street, "school": school}
 
 
 def _grow(bounds_ll: Sequence[float], factor: float = 0.25, aspect: float = 2.6) -> tuple[float, float, float, float]:

@@ -123,6 +123,17 @@ class AppData(SnapshotData):
 
         return self._get("street_index", build)
 
+    def label_index(self) -> dict:
+        """The base map's names (schools; streets once per 300 m square), serialised once per kind."""
+        from web.maps import FeatureIndex, label_points
+
+        def build():
+            found = label_points(self.snapshot.streets, self.snapshot.schools)
+            return {kind: FeatureIndex(to_serve(frame) if len(frame) else frame, props=("_name", "_kind"))
+                    for kind, frame in found.items()}
+
+        return self._get("label_index", build)
+
     def area_index(self):
         """The base map's boundaries (finest level loaded), serialised once; None without boundaries."""
         from web.maps import FeatureIndex
@@ -144,6 +155,7 @@ class AppData(SnapshotData):
         try:
             self.street_index()
             self.area_index()
+            self.label_index()
         except Exception:  # a failed warm-up only means the first request builds it
             log.exception("warming the base map's layers failed; they will be built on first use")
 

@@ -71,3 +71,53 @@ def test_pointing_at_a_grid_square_shows_its_count(chromium, live_server):  # no
     assert tip.endswith("in this 250 m square") and tip.split()[0].isdigit()
     assert "incidents in a square" in w.page.inner_text("#map-key")
     w.finish("analyst-incident-grid")
+
+
+def _label_state(w) -> dict:
+    return w.page.evaluate("""() => {
+        const shown = (sel) => [...document.querySelectorAll(sel)].filter(el => getComputedStyle(el).display !== 'none')
+            .map(el => el.textContent);
+        return {street: shown('.map-label-street'), school: shown('.map-label-school'),
+                zoom: window.geoRiskMap.getZoom()};
+    }""")
+
+
+def _zoom_to(w, layer: str, zoom: int) -> None:
+    w.page.evaluate("""([layer, zoom]) => new Promise(done => {
+        let first = null;
+        window.geoRiskLayers[layer].eachLayer(l => { if (!first) { first = l; } });
+        window.geoRiskMap.once('zoomend', () => done());
+        window.geoRiskMap.setView(first.getLatLng(), zoom, {animate: false});
+    })""", [layer, zoom])
+
+
+def test_street_and_school_names_are_drawn_by_the_app_at_close_zooms(chromium, live_server):  # noqa: F811
+    base, cast = live_server
+    w = Watched(chromium, base)
+    w.sign_in(cast, "school")
+    w.wait_for_map()
+    names = w.page.evaluate("""() => {
+        const out = {};
+        for (const name of ['street-names', 'place-names']) {
+            out[name] = [];
+            window.geoRiskLayers[name].eachLayer(l => out[name].push(l.getElement().textContent));
+        }
+        return out;
+    }""")
+    assert names["street-names"] and names["place-names"]
+    _zoom_to(w, "place-names", 13)  # a whole town: no names
+    assert _label_state(w)["street"] == [] and _label_state(w)["school"] == []
+    _zoom_to(w, "place-names", 14)  # schools first
+    state = _label_state(w)
+    assert state["school"] and set(state["school"]) <= set(names["place-names"]) and state["street"] == []
+    _zoom_to(w, "street-names", 17)  # then the streets, from the loaded street names
+    state = _label_state(w)
+    assert state["street"] and set(state["street"]) <= set(names["street-names"])
+    switch = w.page.inner_text(".leaflet-control-layers")
+    assert "Street names" in switch and "School names" in switch
+    key = w.page.inner_text("#map-key")
+    assert "Street names" in key and "School names" in key
+    # the layer switch hides them
+    w.page.evaluate("window.geoRiskMap.removeLayer(window.geoRiskLayers['street-names'])")
+    assert _label_state(w)["street"] == []
+    w.finish("school-map-labels")

@@ -69,7 +69,9 @@ def test_the_layer_switch_names_each_layer_in_words_and_labels_are_text():
         maps.LayerSwitch({"routes": "Walks </script>", "streets": "Streets"}).add_to(m)
         html = _render(m)
     assert "L.control.layers(null, overlays" in html
-    assert '[["routes","Walks \\u003c/script\\u003e"],["streets","Streets"]]' in html
+    # the base map's name layers follow the page's own layers in every switch
+    assert ('[["routes","Walks \\u003c/script\\u003e"],["streets","Streets"],["place-names","School names"],'
+            '["street-names","Street names"]]') in html
     assert "el.textContent = String(f.properties._label)" in html  # numbered markers: the number as text
 
 
@@ -116,3 +118,28 @@ def test_the_route_map_fits_both_ends_even_off_the_walk(monkeypatch):
     for end in ends.values():
         lon, lat = en_to_lonlat(*end["point"])
         assert s < float(lat) < n and w < float(lon) < e
+
+
+def test_names_are_placed_once_per_street_and_square_as_text():
+    import geopandas as gpd
+    from shapely.geometry import LineString, Point
+
+    streets = gpd.GeoDataFrame(
+        {"name": ["Mill Lane", "Mill Lane", "Mill Lane", None, "  "], "highway": ["residential"] * 5},
+        geometry=[LineString([(10, 10), (50, 10)]), LineString([(50, 10), (250, 10)]),
+                  LineString([(1000, 10), (1100, 10)]), LineString([(0, 0), (0, 90)]), LineString([(5, 5), (9, 9)])],
+        crs=27700)
+    schools = gpd.GeoDataFrame({"name": ["Kiln <School>"]}, geometry=[Point(20, 20)], crs=27700)
+    found = maps.label_points(streets, schools)
+    # the longest segment of Mill Lane in the first 300 m square, and the one in another square; nameless ones never
+    assert found["street"]["_name"].tolist() == ["Mill Lane", "Mill Lane"]
+    assert [(round(p.x), round(p.y)) for p in found["street"].geometry] == [(150, 10), (1050, 10)]
+    assert found["school"]["_name"].tolist() == ["Kiln <School>"]
+    app = Flask("web", root_path="web")
+    with app.test_request_context():
+        m = maps.new_map((56.0, 2.0, 56.1, 2.1))
+        index = maps.FeatureIndex(found["school"].to_crs(4326), props=("_name", "_kind"))
+        maps.LabelLayer(index.select(None, limit=10), name="place-names").add_to(m)
+        html = _render(m)
+    assert "el.textContent = String(f.properties._name)" in html and "<School>" not in html
+    assert '"school":14' in html and '"street":16' in html
