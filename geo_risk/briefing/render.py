@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import io
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ def render_html(
     *,
     tier: Tier = "school",
     areas: gpd.GeoDataFrame | None = None,
+    serious_categories: Sequence[str] | None = None,
 ) -> str:
     """The briefing as one self-contained HTML page that prints on A4.
 
@@ -54,8 +55,16 @@ def render_html(
     areas
         The data-contract areas frame (EPSG:27700), to draw the neighbourhood map. Without
         it the page has no map.
+    serious_categories
+        The policy's serious categories, listed first in the count table (default: the default
+        policy's); property and minor crime come last (:mod:`geo_risk.briefing.present`).
     """
+    from geo_risk.briefing import present
+    from geo_risk.config import BriefingPolicy
+
     data = briefing.to_dict(tier)
+    serious = tuple(serious_categories if serious_categories is not None else BriefingPolicy().serious_categories)
+    columns = present.shown_columns(data["counts"])
     # all categories for every window; single categories for the 28-day window, when shown
     rates = [
         r for r in data["rate_ratios"]
@@ -71,6 +80,9 @@ def render_html(
         chart_svg=trend_chart_svg(data),
         map_svg=map_svg,
         previous_given=bool(data["changes"]),
+        groups=present.group_rows(data["counts"]["rows"], serious),
+        columns=columns,
+        not_applicable=present.NOT_APPLICABLE_NOTE if present.has_not_applicable(data["counts"], columns) else "",
     )
 
 

@@ -84,7 +84,8 @@ def brief(urns: tuple[str, ...], all_schools: bool, out_dir: Path | None, as_of_
         if fmt in ("both", "json"):
             (out_dir / f"{urn}.json").write_text(b.to_json() + "\n", encoding="utf-8")
         if fmt in ("both", "html"):
-            (out_dir / f"{urn}.html").write_text(render_html(b.briefing, tier=tier, areas=snap.areas),  # type: ignore[arg-type]
+            (out_dir / f"{urn}.html").write_text(render_html(b.briefing, tier=tier, areas=snap.areas,  # type: ignore[arg-type]
+                                                             serious_categories=data.policy.briefing.serious_categories),
                                                  encoding="utf-8")
     levels: dict[str, int] = {}
     for b in briefings.values():

@@ -62,3 +62,15 @@ def test_chart_as_png_via_matplotlib_agg(briefing):
 def test_analyst_page_is_marked(briefing):
     assert "analyst copy" in render_html(briefing, tier="analyst")
     assert "analyst copy" not in render_html(briefing)
+
+
+def test_the_printed_count_table_puts_the_policys_serious_categories_first(briefing):
+    serious = Policy.default().briefing.serious_categories
+    page = render_html(briefing, areas=w.areas(), serious_categories=serious)
+    table = page[page.index("Incidents within"):]
+    table = table[:table.index("</table>")]
+    titles = re.findall(r'<tr class="group-title"><th[^>]*>([^<]+)</th>', table)
+    assert titles and titles[0] == "Violence, weapons and robbery"
+    first = re.findall(r"<tr><td>([^<]+)</td>", table[:table.index("</tbody>")])
+    assert first and set(first) <= set(serious)
+    assert f"Incidents within {round(briefing.buffer_m)} m of the school" in page
