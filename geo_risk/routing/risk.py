@@ -154,5 +154,8 @@ def window_peak(values: np.ndarray, position_m: np.ndarray, window_m: float) -> 
     k = int(min(n, max(1, round(window_m / spacing) + 1)))
     csum = np.concatenate([[0.0], np.cumsum(values)])
     means = (csum[k:] - csum[:-k]) / k
+    # a running sum's rounding can put a stretch's mean below its lowest sample (a stretch lifted to
+    # exactly a band's edge would read as the band below): a mean is never below its minimum
+    means = np.maximum(means, np.lib.stride_tricks.sliding_window_view(values, k).min(axis=1))
     i = int(np.argmax(means))
     return float(means[i]), float(position_m[i])

@@ -47,3 +47,14 @@ def test_walks_respect_the_cap_and_never_carry_more_risk_than_the_shortest(a, b,
     assert low.exposure <= short.exposure * 1.05 + 1.0
     if plan.unconstrained is not None:
         assert plan.unconstrained.length_m > plan.cap_m
+
+
+def test_a_stretch_lifted_to_a_band_edge_keeps_that_band():
+    """A running sum's rounding must not put a stretch whose every sample is at the High edge
+    below it (0.15 before the stretch makes the plain running-sum mean 0.49999999999999983)."""
+    from geo_risk.routing.risk import window_peak
+
+    values = np.array([0.15] * 3 + [0.5] * 40 + [0.2] * 3)
+    peak, start = window_peak(values, np.arange(values.size) * 25.0, 100.0)
+    assert peak >= 0.5
+    assert 75.0 <= start <= 975.0
