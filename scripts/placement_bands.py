@@ -2,9 +2,10 @@
 
 Reads, with the project's importers, police.uk street-level crime for Avon & Somerset 2025-01..2025-04,
 the 2011 LSOAs of Bristol (E06000023) and the Code-Point Open postcodes of the BS area, and bands every
-Bristol postcode centre (inside the Bristol LSOAs) by its area intensity on 2025-05-01, as a placement
+Bristol postcode centre (inside the Bristol LSOAs) by its area forecast on 2025-05-01, as a placement
 check would: the percentile among the residential addresses (postcode centres) in the area the data cover,
-cut at the policy's ``area_band_edges``. For comparison it also gives the words a housing officer read
+cut at the policy's ``area_band_edges``. It also counts the postcodes whose area band differs from the one
+the earlier area model (the kernel intensity) gave, and the words a housing officer read
 before, when a place was ranked against every grid cell of the surface's extent (the Bristol LSOAs'
 bounding box, empty land and the Severn included).
 
@@ -29,6 +30,7 @@ from geo_risk.ingest.police_uk import read_police_uk
 from geo_risk.ingest.postcodes import read_postcodes
 from geo_risk.scoring._explain import area_words
 from geo_risk.scoring.area import address_reference, data_coverage
+from geo_risk.surface.forecast import forecast_surface
 from geo_risk.surface.intensity import IntensitySurface
 
 AS_OF = pd.Timestamp("2025-05-01")
@@ -60,26 +62,35 @@ def main() -> None:
     for case, area in (("inside Bristol", bristol), ("whole force", None)):
         incidents = read_police_uk(files, area=area, errors="reject").gdf
         xy = np.column_stack([incidents.geometry.x, incidents.geometry.y])
-        surface = IntensitySurface(policy.surface).fit(incidents, AS_OF, bounds=tuple(lsoas.total_bounds))
+        bounds = tuple(lsoas.total_bounds)
+        surface = forecast_surface(incidents, AS_OF, policy.surface, bounds=bounds)  # what placements use
+        kernel = IntensitySurface(policy.surface).fit(incidents, AS_OF, bounds=bounds)  # the earlier area model
         coverage = data_coverage(xy, areas=list(lsoas.geometry), buffer_m=sp.coverage_buffer_m)
         inside = coverage.contains(pc_xy)
-        reference = address_reference(surface, pc_xy, coverage)
-        pct = reference.percentile_at(pc_xy[inside])
-        bands = np.asarray(sp.bands, dtype=object)[np.searchsorted(np.asarray(sp.area_band_edges), pct, side="right")]
+        edges = np.asarray(sp.area_band_edges)
+
+        def banded(model):
+            pct = address_reference(model, pc_xy, coverage).percentile_at(pc_xy[inside])
+            return pct, np.searchsorted(edges, pct, side="right")
+
+        pct, level = banded(surface)
+        bands = np.asarray(sp.bands, dtype=object)[level]
         new_words = np.array([area_words(p) for p in pct], dtype=object)
-        # the old way: every grid cell of the surface's extent (the Bristol LSOAs' bounding box), same edges
-        old_pct = surface.percentile_at(pc_xy)
-        old_words = np.array([area_words(p) for p in old_pct], dtype=object)
-        rows.append((case, len(incidents), int((~inside).sum()), "residential addresses",
-                     shares(bands, sp.bands[:3]), shares(new_words, WORDS)))
-        rows.append((case, len(incidents), "-", "every grid cell of the extent (before)", ["-"] * 3,
-                     shares(old_words, WORDS)))
+        _, kernel_level = banded(kernel)
+        moved = (f"{100 * np.mean(level > kernel_level):.1f} % up, {100 * np.mean(level < kernel_level):.1f} % down")
+        # the old way: every grid cell of the kernel surface's extent (the Bristol LSOAs' bounding box)
+        old_words = np.array([area_words(p) for p in kernel.percentile_at(pc_xy)], dtype=object)
+        rows.append((case, len(incidents), int((~inside).sum()), "residential addresses (area forecast)",
+                     shares(bands, sp.bands[:3]), shares(new_words, WORDS), moved))
+        rows.append((case, len(incidents), "-", "every grid cell of the extent (kernel, before)", ["-"] * 3,
+                     shares(old_words, WORDS), "-"))
     print()
     print(f"| incidents | rows | postcodes outside the coverage | ranked among | {' | '.join(sp.bands[:3])} | "
-          f"{' | '.join(WORDS)} |")
-    print("|---|---|---|---|" + "---|" * (3 + len(WORDS)))
-    for case, n, outside, ref, band_shares, word_shares in rows:
-        print(f"| {case} | {n:,} | {outside if isinstance(outside, str) else format(outside, ',')} | {ref} | {' | '.join(band_shares)} | {' | '.join(word_shares)} |")
+          f"{' | '.join(WORDS)} | area band against the kernel surface's |")
+    print("|---|---|---|---|" + "---|" * (4 + len(WORDS)))
+    for case, n, outside, ref, band_shares, word_shares, moved in rows:
+        print(f"| {case} | {n:,} | {outside if isinstance(outside, str) else format(outside, ',')} | {ref} | "
+              f"{' | '.join(band_shares)} | {' | '.join(word_shares)} | {moved} |")
     print(f"\n({time.perf_counter() - t0:.0f} s)")
 
 

@@ -6,7 +6,7 @@ scoring engine's per-child :class:`~geo_risk.scoring.ScoringContext` (built once
 per young person and ``as_of``), so that a walk is scored exactly as a
 placement would be at every point along it:
 
-- area intensity: the surface's citywide percentile / 100;
+- area: the area forecast's citywide percentile / 100;
 - conflict and exploitation exposure: ``1 - exp(-E / scale)`` of the context's
   activity fields, and proximity to other exploitation sites;
 - the weighted sum of the components, as a 0-1 "score / 100", lifted to at
@@ -56,7 +56,7 @@ def school_run_surface(
     policy
         The versioned policy (``[surface]`` and ``[routing]``).
     bounds
-        Optional extent for citywide percentiles (see ``IntensitySurface.fit``).
+        Optional extent for citywide percentiles (see ``AreaForecast.fit``).
     calendar
         The school holidays (:class:`~geo_risk.routing.schoolrun.SchoolCalendar`): incidents
         on weekdays in them are not weighted as the school run. Without them every weekday
@@ -65,13 +65,13 @@ def school_run_surface(
 
     Returns
     -------
-    geo_risk.surface.IntensitySurface
-        Fitted.
+    geo_risk.surface.forecast.AreaForecast
+        The area forecast (as placements use), fitted with the school-run weights on the targets.
     """
-    from geo_risk.surface.intensity import IntensitySurface
+    from geo_risk.surface.forecast import forecast_surface
 
     weighted = add_time_weight(incidents, policy.routing, calendar=calendar)
-    return IntensitySurface(policy.surface).fit(weighted, as_of, bounds=bounds)
+    return forecast_surface(weighted, as_of, policy.surface, bounds=bounds)
 
 
 def child_risk_fn(context: Any, *, area: Literal["grid", "exact"] = "grid") -> RiskFn:

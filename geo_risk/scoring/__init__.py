@@ -3,7 +3,7 @@
 Build once per data snapshot, then once per young person and date::
 
     snapshot = ScoringSnapshot.from_frames(people=..., groups=..., links=..., places=..., incidents=...,
-                                           surface=IntensitySurface(policy.surface).fit(incidents, as_of))
+                                           surface=forecast_surface(incidents, as_of, policy.surface))
     context = snapshot.context("YP-0042", as_of, policy)
     ranking = rank_placements("YP-0042", candidates, as_of, policy, context=context)
 

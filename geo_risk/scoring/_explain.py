@@ -353,8 +353,12 @@ def explain(ctx: ExplainContext, point: PointView, cv: FieldValues, xv: FieldVal
     count = getattr(ctx.snapshot.surface, "values", ())
     detail = f"surface {source[:12]}, " if source else ""
     detail += f"{len(count):,} addresses, " if len(count) else ""
+    model = getattr(ctx.snapshot.surface, "surface", ctx.snapshot.surface)
+    side = getattr(model, "cell_m", None)
+    quantity = (f"Area forecast (incidents expected next month in the {side:g} m square)" if side
+                else "Area intensity")
     analyst.append(
-        f"Area intensity at the {_ordinal(round(pct))} percentile of {reference} ({detail}latest incident {latest or 'none'},"
+        f"{quantity} at the {_ordinal(round(pct))} percentile of {reference} ({detail}latest incident {latest or 'none'},"
         f" {ctx.incidents_in_horizon} incidents in the horizon); area band {point.area_band}."
     )
     housing.append(f"Recorded incidents around this address: {area_words(pct)}, compared with {reference}.")

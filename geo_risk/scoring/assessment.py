@@ -13,7 +13,7 @@ AUDIENCES = tiers.tiers_of("placement")
 DEFAULT_AUDIENCE = "housing"  # least privilege: every to_dict/to_json defaults to the housing tier
 
 FACTOR_LABELS = MappingProxyType({
-    "area_intensity": "Area intensity (percentile among addresses)",
+    "area_intensity": "Area forecast (percentile among addresses)",
     "conflict_exposure": "Conflict exposure",
     "exploitation_exposure": "Exploitation exposure",
     "exploitation_site_proximity": "Proximity to exploitation sites",

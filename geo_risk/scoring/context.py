@@ -10,7 +10,8 @@ How a point is scored (docs/decisions.md, "Placement")
 -----------------------------------------------------
 Components, each in 0..1:
 
-- **area intensity**: the area model's percentile at the point / 100: among the residential
+- **area intensity**: the area forecast's (:func:`geo_risk.surface.forecast.forecast_surface`: next
+  month's expected incidents in the square around the point) percentile at the point / 100: among the residential
   addresses (postcode centres) of the area covered (:mod:`geo_risk.scoring.area`), or the
   surface's own cells when no postcodes are loaded;
 - **conflict exposure**: ``1 - exp(-E_c / conflict_scale)``, with ``E_c`` the sum over
@@ -108,7 +109,8 @@ _ONE_OFF_KINDS = frozenset({"incident_location"})
 
 
 class AreaModel(Protocol):
-    """What scoring needs from the area surface (``geo_risk.surface.IntensitySurface``)."""
+    """What scoring needs from the area surface (``geo_risk.surface.forecast.AreaForecast``, or any
+    surface with the same methods such as ``geo_risk.surface.IntensitySurface``)."""
 
     def percentile_at(self, xy: np.ndarray) -> np.ndarray: ...
 
@@ -155,22 +157,11 @@ def surface_fingerprint(surface: Any) -> str:
 
 
 def fit_area_surface(incidents: pd.DataFrame, as_of: Any, policy: Policy) -> AreaModel:
-    """Fit the area-intensity surface (``geo_risk.surface.IntensitySurface``) at ``as_of``.
+    """Fit the area surface at ``as_of``: the area forecast
+    (:func:`geo_risk.surface.forecast.forecast_surface`), as placement and route checks use."""
+    from geo_risk.surface.forecast import forecast_surface
 
-    Raises
-    ------
-    ValidationError
-        If the surface module is not available in this installation.
-    """
-    try:
-        from geo_risk.surface import IntensitySurface  # type: ignore[attr-defined]
-    except ImportError:
-        try:
-            from geo_risk.surface.intensity import IntensitySurface
-        except ImportError as exc:
-            msg = "the area surface (geo_risk.surface.IntensitySurface) is not available; pass area percentiles"
-            raise ValidationError(msg) from exc
-    return IntensitySurface(policy.surface).fit(incidents, as_timestamp(as_of))
+    return forecast_surface(incidents, as_timestamp(as_of), policy.surface)
 
 
 @dataclass(frozen=True, eq=False)
@@ -508,8 +499,8 @@ class ScoringContext:
         surface = self.snapshot.surface
         if surface is None:
             msg = (
-                "no area surface: build the snapshot with surface=IntensitySurface(policy.surface).fit(incidents, "
-                "as_of), or pass area_percentile="
+                "no area surface: build the snapshot with surface=forecast_surface(incidents, "
+                "as_of, policy.surface), or pass area_percentile="
             )
             raise ValidationError(msg)
         fitted_at = getattr(surface, "as_of_", None)

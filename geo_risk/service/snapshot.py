@@ -151,11 +151,13 @@ class SnapshotData:
         return value or None
 
     def surface(self, day: dt.datetime | None = None):
-        """The area-intensity surface fitted for ``day`` (default: the snapshot's day)."""
-        from geo_risk.surface.intensity import IntensitySurface
+        """The area surface fitted for ``day`` (default: the snapshot's day): the area forecast
+        (:func:`geo_risk.surface.forecast.forecast_surface`), next month's expected target incidents
+        in the square around a place."""
+        from geo_risk.surface.forecast import forecast_surface
 
-        return self._day_part("surface", day, lambda d: IntensitySurface(self.policy.surface).fit(
-            self.snapshot.incidents, d, bounds=self.bounds))
+        return self._day_part("surface", day, lambda d: forecast_surface(
+            self.snapshot.incidents, d, self.policy.surface, bounds=self.bounds))
 
     def scoring(self, day: dt.datetime | None = None):
         """The placement checks' :class:`~geo_risk.scoring.ScoringSnapshot` for ``day``."""

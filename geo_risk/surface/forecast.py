@@ -76,7 +76,7 @@ from scipy.special import ndtr
 from geo_risk.config import SurfacePolicy
 from geo_risk.errors import ValidationError
 from geo_risk.surface.grid import IntensityGrid, aligned_grid_spec
-from geo_risk.surface.kernel import kernel_stencil
+from geo_risk.surface.kernel import injury_multipliers, kernel_stencil, time_multipliers
 
 log = logging.getLogger(__name__)
 
@@ -275,7 +275,7 @@ class _History:
 
 
 def _bin_history(incidents: pd.DataFrame, as_of: pd.Timestamp, targets: Sequence[str],
-                 harm: Mapping[str, float], horizon_days: float) -> _History:
+                 harm: Mapping[str, float], horizon_days: float, policy: SurfacePolicy | None = None) -> _History:
     from geo_risk.surface.intensity import _point_coords
 
     xy, ok = _point_coords(incidents)
@@ -292,6 +292,10 @@ def _bin_history(incidents: pd.DataFrame, as_of: pd.Timestamp, targets: Sequence
     ci = category.map(cat_index).fillna(len(CATEGORIES) - 1).to_numpy(dtype=np.int64)
     target_set = set(targets)
     weight = category.map({c: float(harm.get(c, 1.0)) for c in target_set}).fillna(0.0).to_numpy(dtype=float)
+    if policy is not None:
+        # as the kernel surface: an injury's weapon and age band, and the school-run time weight
+        weight = weight * (time_multipliers(incidents) * injury_multipliers(
+            incidents, policy.injury_weapon_weights, policy.injury_age_weights))[keep]
     return _History(xy, mi.astype(np.int64).reshape(-1), ci, weight, months)
 
 
@@ -374,7 +378,7 @@ class AreaForecast:
         policy = self.policy
         self.as_of_ = _as_timestamp(as_of)
         self.history_ = _bin_history(incidents, self.as_of_, policy.forecast_targets,
-                                     policy.forecast_harm_weights, float(policy.horizon_days))
+                                     policy.forecast_harm_weights, float(policy.horizon_days), policy)
         h = self.history_
         self.history_months_ = tuple(str(m) for m in h.months)
         if not len(h.months):

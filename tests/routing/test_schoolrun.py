@@ -141,8 +141,9 @@ def test_the_calendar_given_to_school_run_surface_changes_the_weights(policy):
     with_holidays = school_run_surface(frame, as_of, policy, calendar=HOLIDAYS).intensity_at(xy)
     heavier = policy.routing.school_window_weight
     assert heavier > 1 and plain[0] > 0
-    np.testing.assert_allclose(with_holidays[0], plain[0] / heavier, rtol=1e-9)  # holidays: weight 1, not heavier
-    np.testing.assert_allclose(with_holidays[1], plain[1], rtol=1e-9)  # term: unchanged
+    # with the calendar the holiday gate's incidents weigh 1, not ``heavier``: its forecast falls against
+    # the term-time gate's
+    assert with_holidays[0] / with_holidays[1] < 0.8 * plain[0] / plain[1]
     # and no calendar is the same as every weekday a school day
     np.testing.assert_allclose(school_run_surface(frame, as_of, policy, calendar=None).intensity_at(xy), plain)
     assert "school_day" not in frame.columns and "time_weight" not in frame.columns  # the frame is not changed

@@ -57,3 +57,22 @@ def test_the_importer_stores_weapon_and_age_band(db, tmp_path):
     incidents = load_snapshot(db).incidents.sort_values("external_id")
     assert incidents["weapon"].iloc[0] == "knife or sharp object" and pd.isna(incidents["weapon"].iloc[1])
     assert incidents["age_band"].iloc[0] == "15-17" and pd.isna(incidents["age_band"].iloc[1])
+
+
+def test_the_area_forecast_counts_injuries_as_targets_by_weapon_and_age():
+    """Placement and route bands rank the area forecast: a young person's knife injury must count in it,
+    more than an adult's assault, as in the kernel surface."""
+    from geo_risk.surface.forecast import AreaForecast
+
+    rows = [("ED assault injury", "knife or sharp object", "15-17"), ("ED assault injury", "bodily force", "35-44"),
+            ("Partner incident", None, None), ("Shoplifting", None, None)]
+    df = _incidents(rows)
+    xy = np.array([[X0 + 1000 * i, Y0] for i in range(len(rows))])
+    forecast = AreaForecast(POLICY.surface, cell_m=250.0).fit(df, "2026-11-01")
+    history = forecast.history_
+    by_place = dict(zip(map(tuple, np.round(history.xy)), history.target, strict=True))
+    assert by_place[(X0, Y0)] == 4.0 * by_place[(X0 + 1000, Y0)] > 0  # knife, 15-17 against bodily force, 35-44
+    assert by_place[(X0 + 2000, Y0)] > 0  # a partner's incident is a target
+    assert by_place[(X0 + 3000, Y0)] == 0  # shoplifting only informs the features
+    f = forecast.forecast_at(xy)
+    assert f[0] > f[1] > 0
