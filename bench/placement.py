@@ -219,18 +219,20 @@ def synthetic_city(
 
 def baseline(context, reference, xy: np.ndarray, policy: Policy) -> np.ndarray:
     """Per candidate: buffer + sjoin against each layer, then kernel sums (the straightforward way)."""
-    from geo_risk.surface.kernel import block_kernel
+    from geo_risk.surface.forecast import square_mass
 
     h = policy.network.activity_bandwidth_m
-    surface = reference.surface
+    surface = reference.surface  # the area forecast
+    locs, cols = surface._location_layers()
 
     def layer(xy: np.ndarray) -> gpd.GeoDataFrame:
         return gpd.GeoDataFrame({"j": np.arange(len(xy))}, geometry=make_points(xy) if len(xy) else [], crs=27700)
 
     layers = {
-        # the area intensity is the kernel's mean over a support_m_ block: the surface's own
-        # kernel and search radius, so the baseline re-implements the lookup, not the maths
-        "incidents": (layer(surface.xy_), surface.reach_m_),
+        # the area forecast sums the history's locations over the candidate's square at each
+        # feature scale: its own layers and square mass, so the baseline re-implements the lookup,
+        # not the maths (searched once, at the widest scale's reach)
+        "incidents": (layer(locs), 0.5 * surface.cell_m + 3.0 * max(surface.scales_)),
         "conflict": (layer(context.conflict.xy), 4 * h),
         "retaliation": (layer(context.retaliation.xy), 4 * h),
         "exploitation": (layer(context.exploitation.xy), 4 * h),
@@ -242,21 +244,21 @@ def baseline(context, reference, xy: np.ndarray, policy: Policy) -> np.ndarray:
         for m, (name, (gdf, radius)) in enumerate(layers.items()):
             zone = point.copy()
             # a polygon buffer is inscribed in the circle: pad it, then keep exact distances <= radius
-            zone["geometry"] = point.buffer(radius * 1.01, quad_segs=16)
+            # (the forecast's reach is a square: its corners are radius * sqrt(2) away)
+            zone["geometry"] = point.buffer(radius * (1.42 if name == "incidents" else 1.01), quad_segs=16)
             hits = gpd.sjoin(gdf, zone, predicate="within")
             if hits.empty:
                 continue
             dx = x - hits.geometry.x.to_numpy()
             dy = y - hits.geometry.y.to_numpy()
             d = np.hypot(dx, dy)
-            keep = d <= radius
+            keep = (np.maximum(np.abs(dx), np.abs(dy)) if name == "incidents" else d) <= radius
             d, dx, dy, j = d[keep], dx[keep], dy[keep], hits["j"].to_numpy()[keep]
             if name == "incidents":
-                value = sum(
-                    surface.weights_[j, t] @ block_kernel(dx, dy, term.bandwidth_m, surface.support_m_)
-                    for t, term in enumerate(surface.terms_)
-                )
-                out[k, m] = reference.percentile_of(np.array([value]))[0]
+                # square_mass is measured from the location to the square's centre
+                per_scale = [square_mass(-dx, -dy, surface.cell_m, sc)[None, :] @ cols[j] for sc in surface.scales_]
+                value = surface.scale_ * (surface.weights_ @ surface._features_from(per_scale))
+                out[k, m] = reference.percentile_of(np.asarray(value).reshape(1))[0]
             elif name == "sites":
                 out[k, m] = np.sum(context.sites.weights[j] * np.clip(1 - d / radius, 0, None))
             else:

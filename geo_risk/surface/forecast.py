@@ -145,13 +145,14 @@ def square_mass(dx: np.ndarray, dy: np.ndarray, side_m: float, scale_m: float) -
     return axis(dx) * axis(dy)
 
 
-def _mass_matrix(query: np.ndarray, locs: np.ndarray, side_m: float, scale_m: float) -> sparse.csr_matrix:
-    """Sparse (queries x locations) matrix of :func:`square_mass`."""
+def _mass_matrix(query: np.ndarray, locs: np.ndarray, side_m: float, scale_m: float,
+                 ltree: cKDTree | None = None) -> sparse.csr_matrix:
+    """Sparse (queries x locations) matrix of :func:`square_mass` (``ltree``: a KD-tree of ``locs``)."""
     if not len(query) or not len(locs):
         return sparse.csr_matrix((len(query), len(locs)))
     reach = 0.5 * side_m + 3.0 * scale_m + 1e-6
     qtree = cKDTree(query)
-    ltree = cKDTree(locs)
+    ltree = cKDTree(locs) if ltree is None else ltree
     pairs = qtree.sparse_distance_matrix(ltree, reach, p=np.inf, output_type="ndarray")
     i, j = pairs["i"], pairs["j"]
     # a location exactly on the query point has distance 0 and is still listed
@@ -422,6 +423,7 @@ class AreaForecast:
         self._grid: IntensityGrid | None = None
         self._reference: np.ndarray | None = None
         self._layers: tuple[np.ndarray, np.ndarray] | None = None
+        self._tree: cKDTree | None = None
         log.debug("forecast fitted on %d month(s), %d fit month(s), %d cells", n_months, self.n_fit_months_,
                   len(fit_cells))
         return self
@@ -554,6 +556,7 @@ class AreaForecast:
             cols[:, n_cats + 2] = np.bincount(inv, weights=h.target * season, minlength=len(locs))
             cols[:, n_cats + 3] = np.bincount(inv, weights=h.target * (h.month == n_months - 1), minlength=len(locs))
             self._layers = (locs, cols)
+            self._tree = cKDTree(locs) if len(locs) else None
         return self._layers
 
     def _features_from(self, per_scale: list[np.ndarray]) -> np.ndarray:
@@ -579,7 +582,7 @@ class AreaForecast:
         chunk = 5_000
         for start in range(0, len(xy), chunk):
             part = xy[start : start + chunk]
-            per_scale = [_mass_matrix(part, locs, self.cell_m, s) @ cols for s in self.scales_]
+            per_scale = [_mass_matrix(part, locs, self.cell_m, s, self._tree) @ cols for s in self.scales_]
             out[start : start + len(part)] = self.scale_ * (self.weights_ @ self._features_from(per_scale))
         return out
 
