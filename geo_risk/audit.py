@@ -415,11 +415,11 @@ def _record_of(row: Any) -> AuditRecord:
         seq=int(row.seq), at=row.at, username=row.username, role=row.role, purpose=row.purpose,
         pseudonym=row.pseudonym, action=row.action, outcome=row.outcome, request_id=row.request_id,
         prev_hash=row.prev_hash, hash=row.hash, via=row.via, target=row.target, keyed=bool(row.keyed),
-        details=_loaded(row.details),
+        details=load_details(row.details),
     )
 
 
-def _loaded(value: Any) -> dict[str, Any] | None:
+def load_details(value: Any) -> dict[str, Any] | None:
     """Stored details as a dict (a driver may hand back the JSON text)."""
     if value is None or isinstance(value, dict):
         return value

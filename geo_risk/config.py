@@ -407,6 +407,31 @@ class BriefingPolicy:
 
 
 @dataclass(frozen=True)
+class ProbingPolicy:
+    """What checks made through one referral may reveal (the housing and transport tiers).
+
+    Someone who checks many candidate addresses for one young person could intersect the answers
+    to locate the places behind them. Per referral, in any ``window_hours``: at most ``max_checks``
+    checks and ``max_candidates`` different candidate addresses, each at least ``min_spacing_m``
+    from every other one checked; the distances in those tiers' wording are rounded up to
+    ``distance_step_m``. A probing alert (an audit event the privacy officer sees) is raised when a
+    check is refused for the budget (rule ``budget``), or when at least ``alert_min_candidates``
+    candidates of the window lie on a near-regular grid (the coefficient of variation of their
+    nearest-neighbour spacings at most ``grid_max_variation``: rule ``grid``) or all within
+    ``cluster_radius_m`` of their centre (rule ``cluster``).
+    """
+
+    window_hours: float = 24.0
+    max_checks: int = 10
+    max_candidates: int = 10
+    min_spacing_m: float = 200.0
+    distance_step_m: float = 500.0
+    alert_min_candidates: int = 6
+    grid_max_variation: float = 0.25
+    cluster_radius_m: float = 750.0
+
+
+@dataclass(frozen=True)
 class Policy:
     """A versioned set of thresholds and weights. Every stored assessment records ``version``."""
 
@@ -417,6 +442,7 @@ class Policy:
     scoring: ScoringPolicy = field(default_factory=ScoringPolicy)
     routing: RoutingPolicy = field(default_factory=RoutingPolicy)
     briefing: BriefingPolicy = field(default_factory=BriefingPolicy)
+    probing: ProbingPolicy = field(default_factory=ProbingPolicy)
 
     @classmethod
     def load(cls, path: str | Path) -> Policy:
@@ -492,6 +518,7 @@ _SECTIONS = {
     "scoring": ScoringPolicy,
     "routing": RoutingPolicy,
     "briefing": BriefingPolicy,
+    "probing": ProbingPolicy,
 }
 
 
@@ -637,6 +664,12 @@ def policy_problems(policy: Policy) -> list[str]:
         problems.append(f"[briefing] level_points must rise strictly, got {list(bri.level_points)}")
     if not 0 < bri.confidence < 1:
         problems.append(f"[briefing] confidence must be between 0 and 1, got {bri.confidence}")
+    pro = policy.probing
+    for name in ("window_hours", "max_checks", "max_candidates", "distance_step_m", "alert_min_candidates"):
+        if getattr(pro, name) <= 0:
+            problems.append(f"[probing] {name} must be more than 0")
+    if pro.alert_min_candidates < 3:
+        problems.append("[probing] alert_min_candidates must be at least 3 (a grid or cluster needs 3 points)")
     if bri.buffer_m <= 0:
         problems.append("[briefing] buffer_m must be more than 0")
     missing = [g for g in GRADES if g not in bri.conflict_grade_weights]

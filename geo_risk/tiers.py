@@ -59,7 +59,7 @@ _FACTOR = {
 _ASSESSMENT_COMMON = ("kind", "child", "point", "as_of", "band", "lifted_by", "reasons", "freshness", "confidence",
                       "policy_version", "inputs_hash", "advisory", "outcome", "flags", "area_band", "child_band")
 # One candidate address's assessment. ``point`` is the candidate the user gave; ``reasons`` are the
-# plain ones (distances rounded up to the next 100 m, no one named); ``outcome`` says whether to
+# plain ones (distances rounded up to the policy's probing.distance_step_m, no one named); ``outcome`` says whether to
 # consult the analyst first (naming no place, person or distance) or that the point is outside the
 # data's coverage; ``flags`` are warnings such as an unverified concern's "verify by" date; the two
 # component bands are coarse words, never numbers.
@@ -77,7 +77,7 @@ PLACEMENT = MappingProxyType({
 
 # --------------------------------------------------------------------------- route check
 # The wording of a route check ("passes within 200 m of ...") is written for the tier the check was
-# made for (the analyst's exact, the transport officer's rounded up to the next 100 m); these say
+# made for (the analyst's exact, the transport officer's rounded up to probing.distance_step_m); these say
 # which fields of it each tier is given.
 _SEGMENT = {
     "analyst": _keep("street", "highway", "length_m", "band", "segment_id", "mean_risk", "peak_risk"),

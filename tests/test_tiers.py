@@ -178,10 +178,10 @@ def test_a_field_no_projection_names_reaches_no_tier():
         assert "new_number" not in keys(tiers.project("placement", tier, full))
 
 
-def test_a_transport_tier_route_check_is_its_projection_and_words_distances_in_100_m_steps():
+def test_a_transport_tier_route_check_is_its_projection_and_words_distances_in_500_m_steps():
     shown = _route("transport").to_dict()
     assert shown == tiers.project("route", "transport", _full_route() | {"tier": "transport"}) | {
         "routes": shown["routes"], "beyond_cap": shown["beyond_cap"]}
     near = shown["routes"][0]["near"][0]
-    assert "within 100 m" in near["text"] and str(CANARY) not in near["text"]
+    assert "within 500 m" in near["text"] and str(CANARY) not in near["text"]
     assert not keys(shown) & RISK_NUMBER_KEYS

@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from geo_risk.errors import AccessDenied, DataSourceError, NotFound, ValidationError
+from geo_risk.service.probing import TooManyChecks
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,13 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ValidationError)
     def _validation(exc: ValidationError):
         return _respond(400, str(exc))
+
+    @app.errorhandler(TooManyChecks)
+    def _too_many(exc: TooManyChecks):
+        resp = _respond(429, str(exc))
+        resp = resp if not isinstance(resp, tuple) else app.make_response(resp)
+        resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
 
     @app.errorhandler(NotFound)
     def _not_found(_exc: NotFound):

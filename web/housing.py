@@ -3,7 +3,9 @@
 Everything a housing officer sees -- the result page, the map, a saved decision record and
 the API's GeoJSON -- is the housing tier of the placement check
 (:func:`geo_risk.service.check_placement`, projected by :data:`geo_risk.tiers.PLACEMENT`):
-bands, ranks and plain reasons, never a score or a factor's value.
+bands, ranks and plain reasons, never a score or a factor's value. Candidates are postcodes from
+the loaded address data only (no points, no map clicks), within the referral's checking budget
+(:mod:`geo_risk.service.probing`).
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def _case_map(d, rows=None):
         bounds = maps.bounds_of_points([r["lat"] for r in rows], [r["lon"] for r in rows])
     else:
         bounds = _data_bounds(d)
-    m = maps.new_map(bounds, tile_url=current_app.config["GEO_RISK_TILE_URL"], click_to_add=True)
+    m = maps.new_map(bounds, tile_url=current_app.config["GEO_RISK_TILE_URL"])
     maps.add_base_layers(m, d, bounds)
     if rows:
         maps.GeoJsonLayer(candidates_geojson(rows), name="candidates").add_to(m)
@@ -79,15 +81,20 @@ def case(rid: int):
         audit_read(s, action="placement.form", purpose=PURPOSE, pseudonym=referral.child_pseudonym)
     details = referral.details or {}
     postcodes = "\n".join(details.get("postcodes") or details.get("candidate_postcodes") or [])
-    return render_template("housing/case.html", referral=referral, postcodes=postcodes, points="", error=None,
-                           map=_case_map(d), synthetic=d.is_synthetic)
+    return render_template("housing/case.html", referral=referral, postcodes=postcodes, errors={},
+                           probing=d.policy.probing, map=_case_map(d), synthetic=d.is_synthetic)
+
+
+def _postcodes_only() -> list[str]:
+    """The form's candidate postcodes; a ``points`` field (coordinates) is refused."""
+    if (request.form.get("points") or "").strip():
+        raise ValidationError(service.POSTCODES_ONLY)
+    return services.parse_postcodes(request.form.get("postcodes"))
 
 
 def _run(s, rid: int, action: str):
     d = data()
-    postcodes = services.parse_postcodes(request.form.get("postcodes"))
-    points = services.parse_points(request.form.get("points"))
-    checked = services.check_placement(s, d, action=action, postcodes=postcodes, points=points, referral_id=rid)
+    checked = services.check_placement(s, d, action=action, postcodes=_postcodes_only(), points=[], referral_id=rid)
     return d, checked
 
 
@@ -98,42 +105,45 @@ def check(rid: int):
             d, checked = _run(s, rid, "placement.check")
     except ValidationError as exc:
         return _form_again(rid, str(exc))
+    except service.TooManyChecks as exc:
+        return _form_again(rid, str(exc), status=429, retry_after=exc.retry_after)
     return _result(rid, d, checked)
 
 
 def _result(rid: int, d, checked, *, errors: dict[str, str] | None = None, status: int = 200):
     """A live check's result page with the decision form (``errors`` and what was typed on a failed save)."""
     rows = services.placement_rows(checked.result)
-    postcodes, points = request.form.get("postcodes", ""), request.form.get("points", "")
+    postcodes = request.form.get("postcodes", "")
     values = {k: request.form.get(k, "") for k in service.DECISION_FIELDS} if errors else {}
     return render_template("housing/result.html", rid=rid, pseudonym=checked.child, rows=rows, ranking=checked,
-                           saved=None, postcodes=postcodes, points=points, map=_case_map(d, rows), key=RESULT_KEY,
+                           saved=None, postcodes=postcodes, map=_case_map(d, rows), key=RESULT_KEY,
                            synthetic=d.is_synthetic, errors=errors or {}, values=values,
                            options=service.decision_options(PURPOSE, checked.result), markings=service.MARKINGS,
-                           hidden=[("postcodes", postcodes), ("points", points)]), status
+                           hidden=[("postcodes", postcodes)]), status
 
 
-def _form_again(rid: int, error: str):
+def _form_again(rid: int, error: str, *, status: int = 400, retry_after: int | None = None):
+    """The check form again, the problem in the error summary beside the postcodes (400; 429 over the budget)."""
     d = data()
     with store().transaction() as s:
         referral = referral_for(s, rid, PURPOSE, action="placement.form")
         audit_read(s, action="placement.form", purpose=PURPOSE, pseudonym=referral.child_pseudonym)
-    return render_template("housing/case.html", referral=referral, postcodes=request.form.get("postcodes", ""),
-                           points=request.form.get("points", ""), error=error, map=_case_map(d),
-                           synthetic=d.is_synthetic), 400
+    html = render_template("housing/case.html", referral=referral, postcodes=request.form.get("postcodes", ""),
+                           errors={"postcodes": error}, probing=d.policy.probing, map=_case_map(d),
+                           synthetic=d.is_synthetic)
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    return html, status, headers
 
 
 @bp.post("/referrals/<int:rid>/decisions")
 def save(rid: int):
-    postcodes = services.parse_postcodes(request.form.get("postcodes"))
-    points = services.parse_points(request.form.get("points"))
+    postcodes = _postcodes_only()
     try:
         with store().transaction() as s:
             # The record holds what the officer saw and decided on: the housing tier, and the decision.
             aid = service.save_placement_decision(
                 s, actor(), data(), referral_id=rid, as_of=services.check_time(data()), postcodes=postcodes,
-                points=services.placement_points(points), decision=request.form,
-                inputs={"postcodes": postcodes, "points": request.form.get("points", "")})
+                decision=request.form, inputs={"postcodes": postcodes})
     except service.DecisionInvalid as exc:
         with store().transaction() as s:
             d, checked = _run(s, rid, "placement.check")

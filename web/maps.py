@@ -147,22 +147,6 @@ window.geoRiskLayers[{{ this.layer_name_json }}] = {{ this.get_name() }};
         self.data = data
 
 
-class ClickToAdd(_DataElement):
-    """Clicking the map adds a candidate point to the page's form (see static/app.js)."""
-
-    _template = Template("""
-{% macro script(this, kwargs) %}
-{{ this._parent.get_name() }}.on("click", function (e) {
-    if (window.geoRisk) { window.geoRisk.addPoint(e.latlng.lat, e.latlng.lng); }
-});
-{% endmacro %}
-""")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._name = "ClickToAdd"
-
-
 class MapReady(_DataElement):
     """Marks the map element once Leaflet has drawn it (tests and print wait for it)."""
 
@@ -257,15 +241,12 @@ def _safe_json(value: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def new_map(bounds_ll: Sequence[float] | None, *, tile_url: str = "", click_to_add: bool = False,
-            height: str = "520px") -> LocalMap:
+def new_map(bounds_ll: Sequence[float] | None, *, tile_url: str = "", height: str = "520px") -> LocalMap:
     """A map fitted to ``bounds_ll`` = (south, west, north, east)."""
     m = LocalMap(location=None, zoom_start=13, tile_url=tile_url, height=height, width="100%")
     if bounds_ll is not None:
         s, w, n, e = bounds_ll
         m.fit_bounds([[s, w], [n, e]])
-    if click_to_add:
-        ClickToAdd().add_to(m)
     MapReady(m.get_name()).add_to(m)
     return m
 

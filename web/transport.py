@@ -53,7 +53,7 @@ def case(rid: int):
         audit_read(s, action="route.form", purpose=PURPOSE, pseudonym=referral.child_pseudonym)
     details = referral.details or {}
     return render_template("transport/case.html", referral=referral, home=details.get("home_postcode", ""),
-                           school=str(details.get("school_urn", "")), schools=_schools(d), error=None,
+                           school=str(details.get("school_urn", "")), schools=_schools(d), errors={},
                            map=_overview_map(d), synthetic=d.is_synthetic)
 
 
@@ -103,17 +103,21 @@ def check(rid: int):
             d, checked, home, urn = _run(s, rid, "route.check")
     except ValidationError as exc:
         return _form_again(rid, str(exc))
+    except service.TooManyChecks as exc:
+        return _form_again(rid, str(exc), status=429, retry_after=exc.retry_after)
     return result_page(d, checked.result, checked.segment_ids, pseudonym=checked.child, rid=rid, home=home, urn=urn)
 
 
-def _form_again(rid: int, error: str):
+def _form_again(rid: int, error: str, *, status: int = 400, retry_after: int | None = None):
+    """The check form again, the problem in the error summary (400; 429 over the referral's budget)."""
     d = data()
     with store().transaction() as s:
         referral = referral_for(s, rid, PURPOSE, action="route.form")
         audit_read(s, action="route.form", purpose=PURPOSE, pseudonym=referral.child_pseudonym)
-    return render_template("transport/case.html", referral=referral, home=request.form.get("home_postcode", ""),
-                           school=request.form.get("school_urn", ""), schools=_schools(d), error=error,
-                           map=_overview_map(d), synthetic=d.is_synthetic), 400
+    html = render_template("transport/case.html", referral=referral, home=request.form.get("home_postcode", ""),
+                           school=request.form.get("school_urn", ""), schools=_schools(d),
+                           errors={"home_postcode": error}, map=_overview_map(d), synthetic=d.is_synthetic)
+    return html, status, ({"Retry-After": str(retry_after)} if retry_after else {})
 
 
 @bp.post("/referrals/<int:rid>/decisions")

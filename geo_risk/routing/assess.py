@@ -33,7 +33,7 @@ age band it gives both distances.
 What the transport officer sees (``tier="transport"``) names no other person,
 peer group or piece of intelligence: a segment of concern reads "segment near
 <street name> passes within 200 m of ..." with the kind of concern in general
-words and the distance rounded **up to the next 100 m** (as the housing tier of
+words and the distance rounded **up to the policy's distance step (500 m)** (as the housing tier of
 the placement check does); the transport JSON carries neither the exact
 distance nor street-segment ids. Risk reaches the transport tier as bands only
 (the policy's bands: each walk's band and each street segment's band); the
@@ -68,7 +68,7 @@ from geo_risk.errors import ValidationError
 from geo_risk.routing.graph import Snap, WalkGraph, cut_coords, snap_points
 from geo_risk.routing.paths import RoutePlan, Walk, detour_allowance_m, plan_routes
 from geo_risk.routing.risk import RiskFn, evaluate_risk, window_peak
-from geo_risk.scoring.assessment import up_to_100_m
+from geo_risk.scoring.assessment import round_up_m
 
 log = logging.getLogger(__name__)
 
@@ -93,14 +93,18 @@ _MAX_STREETS = 6  # street names listed in one reason
 METRES_PER_MILE = 1609.344
 
 
-def _metres(distance_m: float, tier: str = "transport") -> str:
+DEFAULT_STEP_M = 500.0  # the default policy's probing.distance_step_m
+
+
+def _metres(distance_m: float, tier: str = "transport", step_m: float = DEFAULT_STEP_M) -> str:
     """A distance in words for ``tier``.
 
-    Transport: rounded up to the next 100 m ("within 100 m" at least). Analyst: to the metre,
-    but never "0 m" (a place on the street is "within 10 m").
+    Transport: rounded up to the next ``step_m`` (the policy's ``probing.distance_step_m``;
+    "within 500 m" at least). Analyst: to the metre, but never "0 m" (a place on the street is
+    "within 10 m").
     """
     if tier != "analyst":
-        return f"{up_to_100_m(distance_m)} m"
+        return f"{round_up_m(distance_m, step_m)} m"
     return f"{max(distance_m, 10.0):.0f} m" if distance_m < 10.0 else f"{distance_m:.0f} m"
 
 
@@ -153,11 +157,13 @@ class NearSegment:
         Kind of concern (see :class:`ConcernSite`).
     distance_m
         Closest approach, metres (analyst tier only; the transport tier is told
-        ``within_m``, rounded up to the next 100 m).
+        ``within_m``, rounded up to the next ``step_m``).
     refs
         References of the places involved: analyst tier only, empty otherwise.
     tier
         Whose wording :attr:`text` and :meth:`to_dict` give by default.
+    step_m
+        The policy's ``probing.distance_step_m``: what the transport tier's distances are rounded up to.
     """
 
     street: str
@@ -166,11 +172,12 @@ class NearSegment:
     distance_m: float
     refs: tuple[str, ...] = ()
     tier: str = "transport"
+    step_m: float = DEFAULT_STEP_M
 
     @property
     def within_m(self) -> int:
-        """The closest approach rounded up to the next 100 m."""
-        return int(up_to_100_m(self.distance_m) or 100)
+        """The closest approach rounded up to the next ``step_m``."""
+        return int(round_up_m(self.distance_m, self.step_m) or self.step_m)
 
     @property
     def text(self) -> str:
@@ -181,7 +188,7 @@ class NearSegment:
         """Plain words with the distance as ``tier`` may see it."""
         _check_tier(tier)
         return (
-            f"segment near {self.street} passes within {_metres(self.distance_m, tier)} of "
+            f"segment near {self.street} passes within {_metres(self.distance_m, tier, self.step_m)} of "
             f"{_CONCERN_WORDS[self.kind]}"
         )
 
@@ -756,7 +763,7 @@ def _route(
                 if concerns[c].ref:
                     refs.add(str(concerns[c].ref))
                 found[key] = (min(best, d), refs)
-            near = _merge_near(found, walk, graph, tier)
+            near = _merge_near(found, walk, graph, tier, policy.probing.distance_step_m)
     shortest_m = plan.shortest.length_m
     return Route(
         role=role,
@@ -778,7 +785,8 @@ def _route(
 
 
 def _merge_near(
-    found: dict[tuple[int, str], tuple[float, set[str]]], walk: Walk, graph: WalkGraph, tier: str
+    found: dict[tuple[int, str], tuple[float, set[str]]], walk: Walk, graph: WalkGraph, tier: str,
+    step_m: float = DEFAULT_STEP_M,
 ) -> list[NearSegment]:
     """One entry per run of consecutive pieces on the same street near the same kind of place."""
     runs: list[dict[str, Any]] = []
@@ -805,6 +813,7 @@ def _merge_near(
             distance_m=float(r["d"]),
             refs=tuple(sorted(r["refs"])) if tier == "analyst" else (),
             tier=tier,
+            step_m=step_m,
         )
         for r in sorted(runs, key=lambda r: (r["first"], r["kind"]))
     ]
@@ -872,7 +881,7 @@ def _recommend(
             named = ", ".join(streets[:_MAX_STREETS])
             if len(streets) > _MAX_STREETS:
                 named += f" and {len(streets) - _MAX_STREETS} other street(s)"
-            reasons.append(f"The lowest-risk walk passes within {_metres(closest, tier)} of {words}: near {named}.")
+            reasons.append(f"The lowest-risk walk passes within {_metres(closest, tier, policy.probing.distance_step_m)} of {words}: near {named}.")
     if meets:
         reasons.append(
             f"Safety: every walk found within the detour cap ({allowance:.0f} m over the shortest) is {bar} or "

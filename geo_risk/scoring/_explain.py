@@ -5,8 +5,8 @@ Two tiers of reasons:
 - **analyst**: names the adversaries, exploiters, links and places behind each factor, with
   grades and dates. A home is never named or placed, even here ("a place not displayed").
 - **housing**: names no other person, group, link or piece of intelligence, gives
-  distances rounded up to the next 100 m, e.g. "Within 300 m of an area associated with a
-  group in active conflict with this young person.", and the area's incident level in words
+  distances rounded up to the policy's step (``probing.distance_step_m``, 500 m), e.g. "Within
+  500 m of an area associated with a group in active conflict with this young person.", and the area's incident level in words
   ("among the busiest quarter, compared with the residential addresses ..."), never its
   percentile: no continuous number reaches the housing tier. The only other numbers are the
   dates of a retaliation window's end and of an unverified concern's "verify by".
@@ -30,7 +30,7 @@ from geo_risk.contract import GRADES
 from geo_risk.network import ExposureField, FieldValues
 from geo_risk.network._time import days_to_iso, timestamp_days
 from geo_risk.network.exposure import Exposure
-from geo_risk.scoring.assessment import Freshness, _up_to_100
+from geo_risk.scoring.assessment import Freshness, round_up_m
 from geo_risk.wording import LINK_WORDS, PLACE_WORDS
 
 NOTICE = 0.05  # components below this are not explained (and do not drive confidence)
@@ -180,6 +180,10 @@ def explain(ctx: ExplainContext, point: PointView, cv: FieldValues, xv: FieldVal
     network = ctx.snapshot.network
     t = timestamp_days(ctx.as_of)
     unverified = np.isin(np.asarray(GRADES), list(sp.unverified_grades))  # by grade code
+    step_m = ctx.policy.probing.distance_step_m
+
+    def _coarse(distance_m: float) -> int | None:
+        return round_up_m(distance_m, step_m)
 
     if not point.covered:
         coverage = ctx.snapshot.coverage
@@ -282,7 +286,7 @@ def explain(ctx: ExplainContext, point: PointView, cv: FieldValues, xv: FieldVal
                 if top.route == "direct"
                 else "in conflict with people close to this young person"
             )
-            housing.append(f"Within {_up_to_100(nearest_m)} m of an area associated with {party} {relation}.")
+            housing.append(f"Within {_coarse(nearest_m)} m of an area associated with {party} {relation}.")
             shares.append((float(cv.total[k]), verified_share("conflict", cv)))
         if retaliating:
             who = _contributors(ctx.retaliation, rv, k, ctx.retaliation_owners)
@@ -295,7 +299,7 @@ def explain(ctx: ExplainContext, point: PointView, cv: FieldValues, xv: FieldVal
                     f" ({_ROUTE_TEXT['retaliation']}, until {until}; weight {adv.weight:.2f})."
                 )
             housing.append(
-                f"Within {_up_to_100(float(rv.nearest_m[k]))} m of an area where retaliation against this young"
+                f"Within {_coarse(float(rv.nearest_m[k]))} m of an area where retaliation against this young"
                 f" person's peer group may follow a recent serious incident (until {until})."
             )
             shares.append((float(rv.total[k]), verified_share("retaliation", rv)))
@@ -322,7 +326,7 @@ def explain(ctx: ExplainContext, point: PointView, cv: FieldValues, xv: FieldVal
                 f" {who.nearest_owner.entity_kind} {who.nearest_owner.key}."
             )
         housing.append(
-            f"Within {_up_to_100(who.nearest_m)} m of an area associated with people who may seek to exploit"
+            f"Within {_coarse(who.nearest_m)} m of an area associated with people who may seek to exploit"
             " this young person."
         )
         if verified_share("exploitation", xv) < 0.5:
@@ -341,7 +345,7 @@ def explain(ctx: ExplainContext, point: PointView, cv: FieldValues, xv: FieldVal
             analyst.append(f"  Exploitation site {place_text(row)}, {d:.0f} m away.")
         place_rows |= {int(r) for r in ctx.sites.rows[j[c >= SHARE * sv.total[k]]]}
         housing.append(
-            f"Within {_up_to_100(float(sv.nearest_m[k]))} m of a place associated with the exploitation of"
+            f"Within {_coarse(float(sv.nearest_m[k]))} m of a place associated with the exploitation of"
             " young people (not known to be linked to this young person's own network), so at least Medium."
         )
 

@@ -27,18 +27,17 @@ def _r(value: float | None, digits: int) -> float | None:
     return 0.0 if out == 0 else out  # no "-0.0"
 
 
-def up_to_100_m(distance_m: float | None) -> int | None:
-    """A distance rounded up to the next 100 m (at least 100 m), for every tier below the analyst's.
+def round_up_m(distance_m: float | None, step_m: float) -> int | None:
+    """A distance rounded up to the next ``step_m`` (at least one step), for every tier below the analyst's.
 
-    Shared by the placement check (housing tier) and the route check (transport tier) so that
-    no non-analyst wording gives a distance to anyone's places more precisely than 100 m.
+    ``step_m`` is the policy's ``probing.distance_step_m`` (500 m): shared by the placement check
+    (housing tier) and the route check (transport tier), so that no non-analyst wording places
+    anyone's places more precisely, and many answers cannot be intersected to do better.
     """
     if distance_m is None:
         return None
-    return int(max(1, -(-float(distance_m) // 100)) * 100)
-
-
-_up_to_100 = up_to_100_m
+    step = float(step_m)
+    return int(max(1, -(-float(distance_m) // step)) * step)
 
 
 def check_audience(audience: str) -> None:
@@ -211,7 +210,7 @@ class Assessment:
         inputs hash. It leaves out every continuous number a probing user could triangulate
         a place with: the score, the factors' values, weights and contributions, the analyst
         reasons, the evidence ids and every distance to an adversary's or exploiter's places
-        (the housing reasons say "within X m", rounded up to the next 100 m, and that is all).
+        (the housing reasons say "within X m", rounded up to the policy's distance step, and that is all).
         """
         check_audience(audience)
         return tiers.project("placement_assessment", audience, {

@@ -17,6 +17,7 @@ from geo_risk.service.people import (
     read_young_person,
 )
 from geo_risk.service.placement import PlacementCheck, check_placement, inputs_digest
+from geo_risk.service.probing import POSTCODES_ONLY, TooManyChecks
 from geo_risk.service.records import (
     DECISION_FIELDS,
     MARKINGS,
@@ -38,6 +39,7 @@ __all__ = [
     "DECISION_FIELDS",
     "MARKINGS",
     "OPERATOR",
+    "POSTCODES_ONLY",
     "RECORD_SCHEMA",
     "Actor",
     "Decision",
@@ -50,6 +52,7 @@ __all__ = [
     "SchoolBriefing",
     "SnapshotCache",
     "SnapshotData",
+    "TooManyChecks",
     "YoungPersonListing",
     "YoungPersonRecord",
     "acknowledge_notice",

@@ -19,7 +19,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from geo_risk.crs import EastNorth, LatLon, point_to_store
-from geo_risk.service.access import Actor, record_read, who_checks
+from geo_risk.errors import ValidationError
+from geo_risk.service import probing
+from geo_risk.service.access import Actor, as_id, who_checks
 from geo_risk.service.snapshot import SnapshotData
 from geo_risk.store.snapshot import resolve_postcodes
 
@@ -104,9 +106,10 @@ def check_placement(
         When the check is made for (naive UTC): links and places are live or expired at this
         moment; area surfaces are those of its day.
     postcodes
-        Candidate postcodes (labels are the postcodes as given).
+        Candidate postcodes (labels are the postcodes as given), from the loaded address data.
     points
         Labelled candidate points: EPSG:27700 (:class:`EastNorth`) or latitude/longitude (:class:`LatLon`).
+        An analyst's or the CLI operator's only: a housing officer gives postcodes.
     action
         The audit action (names the door, e.g. ``api.placement.check``).
 
@@ -118,7 +121,14 @@ def check_placement(
     AccessDenied
         A role that may not check placements.
     ValidationError
-        No candidates, too many, an unknown postcode or a point outside the UK.
+        No candidates, too many, an unknown postcode, a point outside the UK, points from a housing
+        officer, or a candidate closer than the policy's spacing to another one checked through the
+        referral (:mod:`geo_risk.service.probing`).
+    TooManyChecks
+        The referral has had the checks or candidate addresses the policy allows in the window.
+
+    The audit event records every candidate (postcode, easting, northing) and, for a check through
+    a referral, the referral; such a check may also write a probing alert.
     """
     from geo_risk.scoring import Candidate, rank_placements
     from geo_risk.scoring.placement import check_candidate_count
@@ -126,14 +136,23 @@ def check_placement(
     pseudonym, chosen_tier, purpose = who_checks(session, actor, check="placement", officer_role="housing",
                                                  purpose=PURPOSE, child=child, referral_id=referral_id,
                                                  tier=tier, action=action)
+    officer = actor.role == "housing"  # checks through a referral, within its budget
+    if points and not (actor.role == "analyst" or actor.is_operator):
+        raise ValidationError(probing.POSTCODES_ONLY)
     check_candidate_count(len(postcodes) + len(points), data.policy)
     data.snapshot.person(pseudonym)  # NotFound with a clear message
     located = resolve_postcodes(session.connection(), list(postcodes)) if postcodes else {}
     candidates = [Candidate(pc, point_to_store(EastNorth(*located[pc]))) for pc in postcodes]
     candidates += [Candidate(label, point_to_store(point)) for label, point in points]
+    asked = [probing.Candidate.of(pc, *located[pc]) for pc in postcodes]
+    asked += [probing.Candidate.of(None, c.point.easting, c.point.northing) for c in candidates[len(postcodes):]]
+    rid = as_id(referral_id) if officer else None
+    past = (probing.guard(session, actor, policy=data.policy.probing, purpose=purpose, pseudonym=pseudonym,
+                          referral_id=rid, asked=asked, action=action) if rid is not None else None)
     context = data.context("placement", pseudonym, as_of)
     ranking = rank_placements(pseudonym, candidates, as_of, data.policy, context=context)
-    record_read(session, actor, action=action, purpose=purpose, pseudonym=pseudonym)
+    probing.record_check(session, actor, policy=data.policy.probing, purpose=purpose, pseudonym=pseudonym,
+                         referral_id=rid, asked=asked, action=action, history=past)
     digest = inputs_digest({"child": pseudonym, "as_of": ranking.as_of,
                             "candidates": [c.assessment.inputs_hash for c in ranking.candidates]})
     return PlacementCheck(child=pseudonym, tier=chosen_tier, result=ranking.to_dict(audience=chosen_tier),

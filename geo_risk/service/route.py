@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from geo_risk.contract import AGE_BANDS
 from geo_risk.crs import EastNorth, point_to_store
 from geo_risk.errors import NotFound, ValidationError
-from geo_risk.service.access import Actor, as_id, record_read, who_checks
+from geo_risk.service import probing
+from geo_risk.service.access import Actor, as_id, who_checks
 from geo_risk.service.placement import inputs_digest
 from geo_risk.service.snapshot import SnapshotData, day_of
 from geo_risk.store.models import Referral
@@ -163,7 +164,9 @@ def check_route(
         pc = normalise_postcode(home)
         origin = point_to_store(EastNorth(*resolve_postcodes(session.connection(), [pc])[pc]))
     else:
+        pc = None
         origin = point_to_store(home)
+    asked = [probing.Candidate.of(pc, origin.easting, origin.northing)]
     urn = str(school_urn or "").strip()
     if not urn:
         msg = "choose the school"
@@ -175,6 +178,9 @@ def check_route(
         raise ValidationError(msg) from exc
     destination = EastNorth(float(school.geometry.x), float(school.geometry.y))
     data.snapshot.person(pseudonym)  # NotFound with a clear message
+    rid = as_id(referral_id) if actor.role == "transport" else None  # checks through a referral, within its budget
+    past = (probing.guard(session, actor, policy=data.policy.probing, purpose=purpose, pseudonym=pseudonym,
+                          referral_id=rid, asked=asked, action=action) if rid is not None else None)
     context = data.context("route", pseudonym, as_of)
     labels = {"origin_label": home_label} if home_label else {}
     result = assess_route(pseudonym, origin, destination, as_of, data.policy, graph=data.walk_graph,
@@ -189,7 +195,8 @@ def check_route(
         calendar=data.school_calendar))
     result = with_time_weighting_note(result, weighting)
     result = with_school_days_note(result, data.school_calendar, horizon_days=horizon)
-    record_read(session, actor, action=action, purpose=purpose, pseudonym=pseudonym)
+    probing.record_check(session, actor, policy=data.policy.probing, purpose=purpose, pseudonym=pseudonym,
+                         referral_id=rid, asked=asked, action=action, history=past)
     inputs = ({"home_postcode": home} if isinstance(home, str) else {"home": [home.easting, home.northing]}) | {
         "school_urn": urn} | ({"age_band": age_band} if age_band else {})
     digest = inputs_digest({"child": pseudonym, "inputs": inputs, "as_of": str(result.as_of),

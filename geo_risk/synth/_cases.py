@@ -91,6 +91,24 @@ def _rival_hangouts_fn(peers: Peers, *, since: np.datetime64 | None = None) -> C
     return rival_hangouts
 
 
+CANDIDATE_SPACING_M = 200.0  # the default policy's probing.min_spacing_m: every candidate can be checked
+
+
+def _spaced(xy: np.ndarray, wanted: np.ndarray, pool: np.ndarray, kept: np.ndarray | None = None) -> np.ndarray:
+    """``kept`` then ``wanted``, each postcode at least :data:`CANDIDATE_SPACING_M` from those before it; a
+    wanted one too close to them is replaced by the first of ``pool`` that is far enough (or dropped)."""
+    out = [int(i) for i in (kept if kept is not None else [])]
+
+    def fits(i: int) -> bool:
+        return i not in out and all(np.hypot(*(xy[i] - xy[j])) >= CANDIDATE_SPACING_M for j in out)
+
+    for i in (int(i) for i in wanted):
+        pick = i if fits(i) else next((int(j) for j in pool if fits(int(j))), None)
+        if pick is not None:
+            out.append(pick)
+    return np.asarray(out, dtype=np.int64)
+
+
 def _dist_to_segment(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     ab = b - a
     t = np.clip(((p - a) @ ab) / max(float(ab @ ab), 1e-9), 0.0, 1.0)
@@ -126,7 +144,10 @@ def make_cases(
         if len(near) < 3 or len(far) < 5:
             continue
         n_near = 2 + int(rng.integers(2))
-        picks = np.r_[rng.choice(near, n_near, replace=False), rng.choice(far, 7 - n_near, replace=False)]
+        picks = _spaced(pc_xy, rng.choice(near, n_near, replace=False), near[np.argsort(d[near], kind="stable")])
+        picks = _spaced(pc_xy, rng.choice(far, 7 - n_near, replace=False), far, picks)
+        if len(picks) < 7:
+            continue
         picks = picks[rng.permutation(len(picks))]
         home = postcodes.code[postcodes.nearest(peers.home_xy[c])[0]]
         used.add(c)

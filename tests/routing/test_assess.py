@@ -207,12 +207,12 @@ def test_transport_json_has_no_exact_distances_and_no_ids(grid, policy):
     found = keys(data)
     assert not found & {"segment_ids", "segment_id", "distance_m", "refs"}  # ... but never reach the JSON
     for n in (n for r in data["routes"] for n in r["near"]):
-        assert n["within_m"] % 100 == 0 and n["within_m"] >= 100
+        assert n["within_m"] % 500 == 0 and n["within_m"] >= 500  # the policy's step (issue 14)
         assert f"passes within {n['within_m']} m of " in n["text"]
-    assert "within 100 m of" in text
+    assert "within 500 m of" in text
     for exact in ("within 30 m", "within 37 m", "within 86 m", "within 10 m"):
         assert exact not in text
-    assert any("passes within 100 m of" in r for r in result.recommendation.reasons)
+    assert any("passes within 500 m of" in r for r in result.recommendation.reasons)
     # the objects' own wording follows the tier too (the CLI and web pages print n.text)
     assert all(n.text == n.text_for("transport") for n in near)
     # a Route serialised on its own (the web API does this) is the transport tier unless asked
@@ -225,7 +225,7 @@ def test_analyst_json_keeps_exact_distances_and_ids(grid, policy):
     data = json.loads(result.to_json())
     (stretch,) = [n for n in data["routes"][0]["near"] if n["kind"] == "adversary_activity"]
     assert stretch["distance_m"] == pytest.approx(30.0) and len(stretch["segment_ids"]) == 3
-    assert stretch["within_m"] == 100 and "passes within 30 m of" in stretch["text"]
+    assert stretch["within_m"] == 500 and "passes within 30 m of" in stretch["text"]
     assert all("segment_id" in s for s in data["routes"][0]["segments"])
     assert any("passes within 86 m of a place associated with the exploitation" in r
                for r in result.recommendation.reasons)

@@ -88,7 +88,7 @@ def test_lengths_minutes_and_detours_stay_for_the_transport_officer(policy):
         assert d["walk_minutes"] == round(route.walk_minutes, 1)
         assert d["detour_m"] == round(route.detour_m, 1)
     near = [n for r in data["routes"] for n in r["near"]]
-    assert near and all(n["within_m"] % 100 == 0 for n in near)  # rounded up to the next 100 m
+    assert near and all(n["within_m"] % 500 == 0 for n in near)  # rounded up to the policy's 500 m step
 
 
 def test_analyst_json_keeps_every_risk_number(policy):

@@ -266,8 +266,12 @@ def _placement_api(world: World) -> list[dict[str, Any]]:
         lon, lat = en_to_lonlat(float(x), float(y))
         points.append([float(lat), float(lon)])
     rid = world.ids["referrals"]["placement"]
-    resp = api_post(world.app, "hana", f"/api/v1/referrals/{rid}/placement",
-                    {"postcodes": list(s.check.get("postcodes", [])), "points": points})
+    body: dict[str, Any] = {"postcodes": list(s.check.get("postcodes", []))}
+    if points:  # the housing door takes postcodes only: a scenario's points must be refused there (issue 14)
+        body["points"] = points
+    resp = api_post(world.app, "hana", f"/api/v1/referrals/{rid}/placement", body)
+    if points:
+        return {"error": resp.get_data(as_text=True), "status": resp.status_code, "points_refused": True}
     if resp.status_code != 200:
         return {"error": resp.get_data(as_text=True), "status": resp.status_code}
     rows = []
@@ -375,6 +379,13 @@ def check_placement(scenario: Scenario, door: Door, answer: Any) -> list[str]:
     """Problems with one door's placement answer against ``[expect]`` (an empty list when it matches)."""
     exp = scenario.expect
     problems: list[str] = []
+    if isinstance(answer, dict) and answer.get("points_refused"):
+        from geo_risk.service import POSTCODES_ONLY
+
+        if answer["status"] != 400 or POSTCODES_ONLY not in json.loads(answer["error"]).get("message", ""):
+            problems.append(f"the housing door must refuse points (400, asking for postcodes), got "
+                            f"{answer['status']}: {answer['error'][:300]}")
+        return problems
     if isinstance(answer, dict) and "error" in answer:
         if exp.get("refused"):
             if exp["refused"].lower() not in answer["error"].lower():
@@ -548,7 +559,10 @@ CHECKS: dict[str, Callable[[Scenario, Door, Any], list[str]]] = {
 
 
 def comparable(kind: str, answer: Any) -> Any:
-    """The part of an answer every door of the same tier must give identically."""
+    """The part of an answer every door of the same tier must give identically (None: a door that,
+    by design, does not answer this scenario's question, e.g. the housing API given points)."""
+    if isinstance(answer, dict) and answer.get("points_refused"):
+        return None
     if isinstance(answer, dict) and "error" in answer:
         return ("refused",)
     if kind == "placement":

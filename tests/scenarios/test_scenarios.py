@@ -47,7 +47,9 @@ def test_scenario(scenario, db, db_url, tmp_path, request):
         problems += [f"[{door.name}] {p}" for p in H.CHECKS[scenario.kind](scenario, door, answer)]
     by_tier: dict[str, list] = {}
     for door, answer in answers.items():
-        by_tier.setdefault(door.tier, []).append((door.name, H.comparable(scenario.kind, answer)))
+        said = H.comparable(scenario.kind, answer)
+        if said is not None:
+            by_tier.setdefault(door.tier, []).append((door.name, said))
     for tier, said in by_tier.items():
         first_name, first = said[0]
         for name, other in said[1:]:

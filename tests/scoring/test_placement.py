@@ -38,7 +38,8 @@ def test_inside_an_adversarys_activity_space_is_very_high_even_in_a_quiet_area(w
     assert a.lifted_by == ("conflict_exposure",)
     assert [f.name for f in a.factors][:2] == ["conflict_exposure", "area_intensity"]
     assert a.nearest_adversary_m == 0.0
-    assert "Within 100 m of an area associated with people in active conflict with this young person." in (
+    # distances reach the housing tier rounded up to the policy's step (500 m; issue 14)
+    assert "Within 500 m of an area associated with people in active conflict with this young person." in (
         a.reasons_housing
     )
 
@@ -228,7 +229,7 @@ def test_unrelated_exploitation_site_adds_but_does_not_lift(world, policy):
     assert a.factor("exploitation_site_proximity").value == pytest.approx(1 - math.exp(-1))
     assert a.lifted_by == ()
     assert a.score == pytest.approx(round(100 * (0.4 * 0.5 + 0.1 * (1 - math.exp(-1))) / 1.1, 1))
-    assert ("Within 100 m of a place associated with the exploitation of young people (not known to be linked to"
+    assert ("Within 500 m of a place associated with the exploitation of young people (not known to be linked to"
             " this young person's own network), so at least Medium.") in a.reasons_housing
     assert a.band == "Medium" and a.child_band == "Low"
     # and no reason says nothing is known beside it
@@ -249,7 +250,7 @@ def test_housing_reasons_name_no_one_and_homes_are_never_shown(world, policy):
     for name in ("YP-2", "YP-3", "YP-4", "A-1", "L1", "X1", "P2", "H2", "S1", "grade", "evidence", "nearest"):
         assert name not in housing
     # the distance in the wording is to the hangout, never to the home the point stands on
-    assert "Within 600 m of an area associated with people in active conflict with this young person." in (
+    assert "Within 1000 m of an area associated with people in active conflict with this young person." in (
         a.reasons_housing
     )
     assert not a.factor("conflict_exposure").lifts_band

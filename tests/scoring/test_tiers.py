@@ -86,8 +86,8 @@ def test_housing_reasons_give_the_area_level_in_words_not_its_percentile(world, 
     assert f"Recorded incidents around this address: {words}, compared with the area covered." in a.reasons_housing
     text = " ".join(a.reasons_housing)
     assert f"{pct:.0f}" not in text and "%" not in text and "percentile" not in text
-    # the only numbers in the housing wording are distances rounded up to the next 100 m
-    assert all(int(n) % 100 == 0 for n in re.findall(r"\d+", text))
+    # the only numbers in the housing wording are distances rounded up to the policy's step (500 m)
+    assert all(int(n) % 500 == 0 for n in re.findall(r"\d+", text))
     assert re.findall(r"\d+", text) == re.findall(r"(\d+) m\b", text)
     assert any(re.search(rf"\b{pct:.0f}(st|nd|rd|th) percentile of the area covered", r)
                for r in a.reasons_analyst)  # the analyst keeps it

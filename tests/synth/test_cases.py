@@ -59,6 +59,10 @@ def test_placement_candidates_mix_risky_and_quiet_addresses(small_city: CityMani
         assert len(hang) > 0
         d = np.array([np.hypot(*(hang - pc[p]).T).min() for p in c.candidate_postcodes])
         assert (d < 250).sum() >= 2 and (d > 1_200).sum() >= 3
+        # far enough apart for a housing officer to check them all (the policy's probing.min_spacing_m)
+        xy = np.array([pc[p] for p in c.candidate_postcodes], dtype=float)
+        gaps = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])[np.triu_indices(len(xy), 1)]
+        assert gaps.min() >= 200.0
 
 
 def test_route_passes_near_a_rival_hangout(small_city: CityManifest, small_drawn: City) -> None:

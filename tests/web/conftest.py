@@ -58,18 +58,60 @@ def seeded(db):
     return db, seed(db)
 
 
+FAR_POSTCODE = "ZZ8 8ZZ"
+
+
+@pytest.fixture
+def far_postcode(seeded) -> str:
+    """A postcode at 56.0N 2.0E: in Great Britain's grid, far outside the test city's data (it cannot be
+    assessed). Housing officers give postcodes only, so this is how they meet an address the data do not cover."""
+    from geoalchemy2.shape import from_shape
+    from shapely.geometry import Point
+
+    from geo_risk.crs import lonlat_to_en
+    from geo_risk.store import session_scope
+    from geo_risk.store.models import Postcode
+
+    x, y = lonlat_to_en(2.0, 56.0)
+    with session_scope(seeded[0]) as s:
+        s.add(Postcode(postcode=FAR_POSTCODE, quality=10, geom=from_shape(Point(float(x), float(y)), srid=27700)))
+    return FAR_POSTCODE
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock(NOW)
 
 
 @pytest.fixture
-def app(seeded, clock):
+def app_policy():
+    """The policy the app runs under; None: the default policy. A module overrides this fixture
+    (e.g. with :func:`without_checking_budget`) to run under another."""
+    policy = None
+    return policy
+
+
+def without_checking_budget():
+    """The default policy with the referral's checking budget lifted (``[probing]``): for tests
+    of something else that ask many questions through one referral. The wording is unchanged."""
+    import dataclasses
+
+    from geo_risk.config import Policy
+
+    policy = Policy.default()
+    return dataclasses.replace(policy, probing=dataclasses.replace(
+        policy.probing, max_checks=1_000_000, max_candidates=1_000_000, min_spacing_m=0.0,
+        alert_min_candidates=1_000_000))
+
+
+@pytest.fixture
+def app(seeded, clock, app_policy):
     from web import create_app
 
     engine, _info = seeded
     app = create_app({
         "TESTING": True,
+        "GEO_RISK_POLICY": app_policy,
         "SECRET_KEY": "test-secret-key-0123456789abcdef",
         "GEO_RISK_ENGINE": engine,
         "GEO_RISK_CLOCK": clock,

@@ -19,6 +19,7 @@ from geo_risk import accounts
 from geo_risk.store import session_scope
 from geo_risk.store.models import Postcode
 from tests.cli._assess_world import run_cli
+from tests.web.conftest import without_checking_budget
 from tests.web.web_seed import NOW, X0, Y0
 
 CHILDREN = ("YP-0001", "YP-0002", "YP-0003")
@@ -28,6 +29,12 @@ MOMENTS = (NOW, NOW.replace(hour=8, minute=15), NOW - dt.timedelta(days=41, hour
 ROW_RE = re.compile(r'<tr data-band="([^"]+)">\s*<td>(\d+)</td><td>([^<]*)</td>.*?<ul class="reasons">(.*?)</ul>',
                     re.DOTALL)
 NO_CONCERN = "No specific concern found for this young person here."
+
+
+@pytest.fixture
+def app_policy():
+    """200 questions through a few referrals: far over the checking budget (tested in test_probing.py)."""
+    return without_checking_budget()
 
 
 @pytest.fixture

@@ -22,14 +22,15 @@ def _geojson_layers(html: str) -> list[dict]:
     return [json.loads(m) for m in re.findall(r"L\.geoJSON\((\{.*?\}), \{\n", html, re.DOTALL)]
 
 
-def test_housing_check_ranks_and_bands_candidates(signed_in, info):
+def test_housing_check_ranks_and_bands_candidates(signed_in, info, far_postcode):
     hana = signed_in("hana")
     rid = info.referrals["hana"]
     form = _text(hana.get(f"/housing/referrals/{rid}"))
     assert "ZZ1 1AA" in form  # the referral's candidate postcodes are filled in
-    html = _text(hana.post(f"/housing/referrals/{rid}/check", {"postcodes": "ZZ1 1AA\nZZ1 1AB\nZZ1 1AC",
-                                                                "points": "56.0, 2.0"}))
-    # 56.0N 2.0E is in GB's grid but far outside the test city's data: it cannot be assessed, and comes last
+    html = _text(hana.post(f"/housing/referrals/{rid}/check",
+                           {"postcodes": f"ZZ1 1AA\nZZ1 1AB\nZZ1 1AC\n{far_postcode}"}))
+    # the far postcode (56.0N 2.0E) is in GB's grid but far outside the test city's data: it cannot be
+    # assessed, and comes last
     bands = re.findall(r'<tr data-band="([^"]+)">', html)
     assert len(bands) == 4
     order = ["Low", "Medium", "High", "Very high", "Cannot assess"]
@@ -44,9 +45,13 @@ def test_housing_check_ranks_and_bands_candidates(signed_in, info):
     assert not re.search(r"\b(G0\d|AD-\d+|L\d|P\d)\b", html)
 
 
-def test_point_outside_great_britain_is_refused(signed_in, info):
+def test_housing_officers_give_postcodes_and_an_analysts_point_outside_great_britain_is_refused(signed_in, info):
     hana = signed_in("hana")
     resp = hana.post(f"/housing/referrals/{info.referrals['hana']}/check", {"postcodes": "", "points": "40.0, -74.0"})
+    assert resp.status_code == 400
+    assert "give the candidate addresses as postcodes" in resp.get_data(as_text=True)
+    ana = signed_in("ana")
+    resp = ana.post(f"/analyst/people/{info.people['YP-0001']}/placement", {"postcodes": "", "points": "40.0, -74.0"})
     assert resp.status_code == 400
     assert "outside Great Britain" in resp.get_data(as_text=True)
 

@@ -38,7 +38,7 @@ WALK_SCORE, MEAN_EXP, PEAK_EXP, EXPOSURE, ALPHA, SEG_MEAN, SEG_PEAK = 76.54, 0.6
 CANARIES = (SCORE, VALUE, RAW, CONTRIBUTION, WALK_SCORE, MEAN_EXP, PEAK_EXP, EXPOSURE, ALPHA, SEG_MEAN, SEG_PEAK)
 CANARY_TEXT = ("87.6", "87.7", ">88<", "0.4321", "12.3456", "43.21", "76.5", "0.6543", "0.7654", "123.4567",
                "0.5432", "0.8765")
-PLACEMENT = {"postcodes": "ZZ1 1AA\nZZ1 1AB\nZZ1 1AC", "points": "56.0, 2.0"}
+PLACEMENT = {"postcodes": "ZZ1 1AA\nZZ1 1AB\nZZ1 1AC\nZZ8 8ZZ"}  # the last: the far_postcode fixture's
 ROUTE = {"home_postcode": "ZZ1 1AA", "school_urn": "100001"}
 
 
@@ -118,7 +118,7 @@ def _stored(engine, aid: int | None = None) -> tuple[int, dict]:
         return row.id, json.loads(result) if isinstance(result, str) else dict(result)
 
 
-def test_housing_result_page_and_map_show_bands_not_scores(signed_in, info, canaries):
+def test_housing_result_page_and_map_show_bands_not_scores(signed_in, info, canaries, far_postcode):
     hana = signed_in("hana")
     rid = info.referrals["hana"]
     hana.get(f"/housing/referrals/{rid}")
@@ -138,10 +138,10 @@ def test_housing_result_page_and_map_show_bands_not_scores(signed_in, info, cana
     assert [f["properties"]["rank"] for f in features] == [1, 2, 3, 4]
 
 
-def test_housing_api_gives_bands_ranks_and_factor_names_only(signed_in, info, canaries):
+def test_housing_api_gives_bands_ranks_and_factor_names_only(signed_in, info, canaries, far_postcode):
     hana = signed_in("hana")
     resp = hana.client.post(f"/api/v1/referrals/{info.referrals['hana']}/placement",
-                            json={"postcodes": ["ZZ1 1AA", "ZZ1 1AB"], "points": [[56.0, 2.0]]},
+                            json={"postcodes": ["ZZ1 1AA", "ZZ1 1AB", far_postcode]},
                             headers={"X-CSRFToken": hana.token})
     fc = resp.get_json()
     assert resp.status_code == 200 and fc["order"] == "safest first"
@@ -152,7 +152,7 @@ def test_housing_api_gives_bands_ranks_and_factor_names_only(signed_in, info, ca
         assert set(props) == HOUSING_PROPS  # a new key here is a new thing housing officers see: review it
         assert props["rank"] == rank and props["band"] in BANDS
         names = sorted(factor["name"] for factor in props["factors"])
-        if props["band"] == "Cannot assess":  # 56.0N 2.0E: outside the test city's data, nothing scored
+        if props["band"] == "Cannot assess":  # the far postcode: outside the test city's data, nothing scored
             assert names == [] and props["outcome"] == "cannot_assess"
         else:
             assert names == ["area_intensity", "conflict_exposure", "exploitation_exposure",
@@ -160,7 +160,7 @@ def test_housing_api_gives_bands_ranks_and_factor_names_only(signed_in, info, ca
         assert props["policy_version"] == fc["policy_version"] and len(props["inputs_hash"]) == 64
 
 
-def test_housing_decision_record_stores_and_shows_no_score(signed_in, info, seeded, canaries):
+def test_housing_decision_record_stores_and_shows_no_score(signed_in, info, seeded, canaries, far_postcode):
     engine = seeded[0]
     hana = signed_in("hana")
     rid = info.referrals["hana"]
@@ -174,7 +174,7 @@ def test_housing_decision_record_stores_and_shows_no_score(signed_in, info, seed
     assert len(re.findall(r'<tr data-band="([^"]+)">', html)) == 4
 
 
-def test_an_old_housing_decision_record_with_scores_shows_none(signed_in, info, seeded):
+def test_an_old_housing_decision_record_with_scores_shows_none(signed_in, info, seeded, far_postcode):
     """Records saved while the housing tier carried the score and factor values show neither."""
     engine = seeded[0]
     hana = signed_in("hana")

@@ -30,19 +30,20 @@ def document() -> dict:
             "/referrals/{id}/placement": {"post": {
                 "summary": "Rank candidate addresses for the referred young person (housing)",
                 "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "description": ("Candidates are postcodes from the loaded address data (a points field is "
+                                "refused). Per referral in any 24 hours: at most 10 checks and 10 different "
+                                "addresses, each at least 200 m from the others (the policy's [probing])."),
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "properties": {
-                        "postcodes": {"type": "array", "items": {"type": "string"}},
-                        "points": {"type": "array", "items": {"type": "array", "items": {"type": "number"},
-                                                               "minItems": 2, "maxItems": 2}}}}}}},
-                "responses": {"200": geo, "400": _ERR, "401": _ERR, "403": _ERR, "404": _ERR}}},
+                    "type": "object", "required": ["postcodes"], "properties": {
+                        "postcodes": {"type": "array", "items": {"type": "string"}}}}}}},
+                "responses": {"200": geo, "400": _ERR, "401": _ERR, "403": _ERR, "404": _ERR, "429": _ERR}}},
             "/referrals/{id}/route": {"post": {
                 "summary": "Shortest and lowest-risk walks to school for the referred young person (transport)",
                 "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["home_postcode", "school_urn"], "properties": {
                         "home_postcode": {"type": "string"}, "school_urn": {"type": "string"}}}}}},
-                "responses": {"200": geo, "400": _ERR, "401": _ERR, "403": _ERR, "404": _ERR}}},
+                "responses": {"200": geo, "400": _ERR, "401": _ERR, "403": _ERR, "404": _ERR, "429": _ERR}}},
             "/schools/{urn}/briefing": {"get": {
                 "summary": "A school's area briefing (school users: own schools; analysts: all)",
                 "parameters": [{"name": "urn", "in": "path", "required": True, "schema": {"type": "string"}}],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import jsonify
 
+from geo_risk import service
+from geo_risk.errors import ValidationError
 from web import services
 from web.api import bp
 from web.api._common import json_body
@@ -13,18 +15,23 @@ from web.housing import candidates_geojson
 
 @bp.post("/referrals/<int:rid>/placement")
 def placement(rid: int):
-    """Body: ``{"postcodes": ["AB1 2CD", ...], "points": [[lat, lon], ...]}``. Returns GeoJSON, safest first.
+    """Body: ``{"postcodes": ["AB1 2CD", ...]}``. Returns GeoJSON, safest first.
+
+    Candidates are postcodes from the loaded address data; a ``points`` field (coordinates) is
+    refused (400). Per referral the policy's budget applies (:mod:`geo_risk.service.probing`): over
+    it, 429 with ``Retry-After``; a candidate too close to another one checked, 400.
 
     Each feature is a candidate as the housing tier sees it: rank, band, the factors that lifted
     the band, the factors' names in order of contribution, plain reasons, confidence, freshness,
     policy version and inputs hash. No score and no factor values.
     """
     body = json_body()
+    if body.get("points"):
+        raise ValidationError(service.POSTCODES_ONLY)
     postcodes = services.parse_postcodes(body.get("postcodes") or [])
-    points = services.parse_points(body.get("points") or [])
     with store().transaction() as s:
         checked = services.check_placement(s, data(), action="api.placement.check", postcodes=postcodes,
-                                           points=points, referral_id=rid)
+                                           points=[], referral_id=rid)
     fc = candidates_geojson(services.placement_rows(checked.result))
     for f in fc["features"]:
         f["properties"] = {k: v for k, v in f["properties"].items() if not k.startswith("_")}

@@ -1,17 +1,6 @@
 // geo-risk page helpers: no inline handlers (the CSP forbids them), no third-party code.
 (function () {
   "use strict";
-  window.geoRisk = {
-    addPoint: function (lat, lon) {
-      var box = document.getElementById("points");
-      if (!box) { return; }
-      var line = lat.toFixed(6) + ", " + lon.toFixed(6);
-      box.value = (box.value.trim() ? box.value.trim() + "\n" : "") + line;
-      if (window.geoRiskMap && window.L) {
-        L.circleMarker([lat, lon], {radius: 6, color: "#1f5f8b", fillOpacity: 0.6}).addTo(window.geoRiskMap);
-      }
-    }
-  };
   document.addEventListener("DOMContentLoaded", function () {
     // GOV.UK error summary: focus it, so a screen reader announces what went wrong first
     var summary = document.querySelector("[data-error-summary]");
