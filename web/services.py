@@ -41,7 +41,7 @@ def parse_postcodes(text: str | list[str] | None) -> list[str]:
 
 
 def parse_points(text: str | list[Any] | None) -> list[LatLon]:
-    """``lat, lon`` per line (from map clicks) or a list of [lat, lon] pairs."""
+    """``lat, lon`` per line or a list of [lat, lon] pairs (an analyst's candidate points)."""
     if text is None:
         return []
     pairs: list[tuple[float, float]] = []
@@ -59,7 +59,7 @@ def parse_points(text: str | list[Any] | None) -> list[LatLon]:
                 continue
             m = _LATLON_RE.match(line)
             if not m:
-                msg = f"{line.strip()[:40]!r} is not a point: write 'latitude, longitude' or click the map"
+                msg = f"{line.strip()[:40]!r} is not a point: write 'latitude, longitude' (one point a line)"
                 raise ValidationError(msg)
             pairs.append((float(m.group(1)), float(m.group(2))))
     return [LatLon(lat, lon) for lat, lon in pairs]
@@ -77,7 +77,7 @@ def check_time(data) -> dt.datetime:
 
 
 def placement_points(points: list[LatLon]) -> list[tuple[str, LatLon]]:
-    """Map clicks as labelled candidates: ``map point 1``, ``map point 2``, ..."""
+    """An analyst's points as labelled candidates: ``map point 1``, ``map point 2``, ..."""
     return [(f"map point {i + 1}", p) for i, p in enumerate(points)]
 
 
