@@ -117,8 +117,10 @@ def address_words(candidate: dict[str, Any]) -> str:
 
 
 def is_check(event: AuditRecord) -> bool:
-    """Whether the event is a check of candidate addresses for a young person."""
-    return bool(event.pseudonym) and (event.action in CHECK_ACTIONS or bool(candidates_of(event)))
+    """Whether the event is a check of candidate addresses for a young person (a probing alert, which
+    repeats the candidates of the checks it is about, is not)."""
+    return (bool(event.pseudonym) and event.action != ALERT_ACTION
+            and (event.action in CHECK_ACTIONS or bool(candidates_of(event))))
 
 
 def summarise(events: Iterable[AuditRecord]) -> list[Pattern]:

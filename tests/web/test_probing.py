@@ -150,6 +150,12 @@ def test_the_grid_attack_cannot_locate_the_place_better_than_the_policys_distanc
     assert {c["postcode"] for c in alerts["grid"]["candidates"]} == set(coarse)
     assert set(alerts["budget"]) == {"referral_id", "checks", "candidates", "min_spacing_m", "rule"}
     assert audit.verify(engine).ok
+    # the privacy officer's summary counts the answered checks and their addresses, not the alerts
+    from geo_risk import audit_reports
+
+    with engine.connect() as conn:
+        (pattern,) = audit_reports.summarise(audit.events_for_pseudonym(conn, "YP-0001"))
+    assert (pattern.checks, pattern.addresses) == (POLICY.max_checks, POLICY.max_candidates)
 
 
 def test_an_attacker_who_rings_the_place_is_flagged(app, info, city, seeded):
