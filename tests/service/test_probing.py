@@ -22,7 +22,7 @@ def _grid(n: int, step: float, x0: int = 600_000, y0: int = 860_000) -> list[Can
 def test_the_default_policy_has_the_agreed_values():
     assert (POLICY.window_hours, POLICY.max_checks, POLICY.max_candidates, POLICY.min_spacing_m,
             POLICY.distance_step_m) == (24.0, 10, 10, 200.0, 500.0)
-    assert Policy.default().version == "2026.12-5"
+    assert Policy.default().version == "2026.12-6"
 
 
 def test_the_eleventh_check_in_a_day_is_refused_with_when_to_try_again():
