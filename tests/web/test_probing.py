@@ -193,7 +193,7 @@ def test_the_housing_page_has_no_points_and_shows_the_rules_in_the_error_summary
     assert 'name="postcodes"' in ok and 'name="points"' not in ok
 
 
-def test_the_transport_door_has_the_same_budget(app, info, seeded):
+def test_the_transport_door_has_the_same_budget(app, info, seeded, signed_in):
     url = f"/api/v1/referrals/{info.referrals['tariq']}/route"
     body = {"home_postcode": "ZZ1 1AA", "school_urn": "100001"}
     statuses = [_post(app, "tariq", url, body).status_code for _ in range(POLICY.max_checks + 1)]
@@ -204,3 +204,10 @@ def test_the_transport_door_has_the_same_budget(app, info, seeded):
     assert events[0] == {"referral_id": info.referrals["tariq"],
                          "candidates": [{"postcode": "ZZ1 1AA", "x": 600250, "y": 860250}]}
     assert json.dumps(events)  # plain JSON
+    # the page says so in the error summary, beside the postcode
+    tariq = signed_in("tariq")
+    tariq.get(f"/transport/referrals/{info.referrals['tariq']}")
+    resp = tariq.post(f"/transport/referrals/{info.referrals['tariq']}/check", body)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 429 and int(resp.headers["Retry-After"]) > 0
+    assert 'class="error-summary"' in html and 'id="home_postcode-error"' in html and "at most 10 checks" in html
