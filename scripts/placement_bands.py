@@ -43,6 +43,12 @@ def shares(labels: np.ndarray, order: tuple[str, ...]) -> list[str]:
     return [f"{100 * np.count_nonzero(labels == v) / n:.1f} %" for v in order]
 
 
+def banded(model, pc_xy: np.ndarray, coverage, inside: np.ndarray, edges: np.ndarray):
+    """Percentiles among the covered postcode centres, and the area band's index, of the covered ones."""
+    pct = address_reference(model, pc_xy, coverage).percentile_at(pc_xy[inside])
+    return pct, np.searchsorted(edges, pct, side="right")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data",
@@ -69,14 +75,10 @@ def main() -> None:
         inside = coverage.contains(pc_xy)
         edges = np.asarray(sp.area_band_edges)
 
-        def banded(model):
-            pct = address_reference(model, pc_xy, coverage).percentile_at(pc_xy[inside])
-            return pct, np.searchsorted(edges, pct, side="right")
-
-        pct, level = banded(surface)
+        pct, level = banded(surface, pc_xy, coverage, inside, edges)
         bands = np.asarray(sp.bands, dtype=object)[level]
         new_words = np.array([area_words(p) for p in pct], dtype=object)
-        _, kernel_level = banded(kernel)
+        _, kernel_level = banded(kernel, pc_xy, coverage, inside, edges)
         moved = (f"{100 * np.mean(level > kernel_level):.1f} % up, {100 * np.mean(level < kernel_level):.1f} % down")
         # the old way: every grid cell of the kernel surface's extent (the Bristol LSOAs' bounding box)
         old_words = np.array([area_words(p) for p in kernel.percentile_at(pc_xy)], dtype=object)

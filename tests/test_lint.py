@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-PATHS = ("geo_risk", "web", "tests", "bench")
+PATHS = ("geo_risk", "web", "tests", "bench", "scripts")
 
 
 @pytest.mark.skipif(importlib.util.find_spec("ruff") is None,
