@@ -88,6 +88,8 @@ class Alert:
     candidates: Any
     min_spacing_m: Any
     rule: str
+    outcome: str = "allowed"
+    places: tuple[str, ...] = ()  # the candidate addresses the alert is about, as words
 
 
 def candidates_of(event: AuditRecord) -> list[dict[str, Any]]:
@@ -145,10 +147,14 @@ def alerts_of(events: Iterable[AuditRecord]) -> list[Alert]:
         if e.action != ALERT_ACTION:
             continue
         d = e.details or {}
+        listed = candidates_of(e)
+        # the candidates come as the list of addresses (counted here) or as a number
+        count = len({k for k in map(address_key, listed) if k}) if listed else d.get("candidates")
         out.append(Alert(seq=e.seq, at=e.at, username=e.username, pseudonym=e.pseudonym,
-                         referral_id=d.get("referral_id"), checks=d.get("checks"), candidates=d.get("candidates"),
-                         min_spacing_m=d.get("min_spacing_m"), rule=str(d.get("rule") or "")))
-    return sorted(out, key=lambda a: -a.seq)
+                         referral_id=d.get("referral_id"), checks=d.get("checks"), candidates=count,
+                         min_spacing_m=d.get("min_spacing_m"), rule=str(d.get("rule") or ""), outcome=e.outcome,
+                         places=tuple(dict.fromkeys(address_words(c) for c in listed))))
+    return sorted(out, key=lambda a: (a.at, a.seq), reverse=True)
 
 
 # --------------------------------------------------------------------------- queries

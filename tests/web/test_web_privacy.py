@@ -44,6 +44,13 @@ def _history(engine) -> None:
                      at=dt.datetime(2026, 11, 18, 10), via="session",
                      details={"referral_id": 1, "checks": 4, "candidates": 7, "min_spacing_m": 12.5,
                               "rule": "many candidates on a grid"})
+        # as the checks write them: the candidates listed (counted as distinct addresses), a refused budget
+        audit.record(s, username="hana", role="housing", purpose="placement", pseudonym="YP-0002",
+                     action="probing.alert", outcome="denied", request_id="req-budget",
+                     at=dt.datetime(2026, 11, 5, 10), via="session",
+                     details={"referral_id": 3, "checks": 9, "candidates": [_pc("ZZ1 1AE"), _pc("zz1 1ae"),
+                                                                          _pc("ZZ1 1AA")],
+                              "min_spacing_m": 600, "rule": "budget"})
 
 
 def _table(page: str, table_id: str) -> list[list[str]]:
@@ -72,8 +79,9 @@ def test_a_user_is_found_whatever_the_case_with_patterns_and_alerts_first(signed
     # the alert comes before the summary and the events, in a box of its own
     assert page.index('id="alerts"') < page.index('id="patterns"') < page.index('id="events"')
     assert 'class="alerts has-alerts"' in page
-    assert _table(page, "alert-table") == [["2026-11-18 10:00", "YP-0001", "hana", "1", "4", "7", "12.5 m",
-                                            "many candidates on a grid"]]
+    assert _table(page, "alert-table") == [
+        ["2026-11-18 10:00", "YP-0001", "hana", "1", "4", "7", "12.5 m", "many candidates on a grid"],
+        ["2026-11-05 10:00", "YP-0002", "hana", "3", "9", "2AddressesZZ1 1AE; ZZ1 1AA", "600 m", "budget"]]
     # YP-0001: 4 checks, 6 addresses (ZZ1 1AB twice in any case; a point with no postcode counts once)
     patterns = {(r[0], r[1]): (r[2], r[3]) for r in _table(page, "patterns")}
     assert patterns[("YP-0001", "hana")] == ("4", "6") and patterns[("YP-0002", "hana")] == ("1", "1")
