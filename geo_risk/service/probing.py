@@ -3,12 +3,14 @@
 A housing or transport officer checks candidate addresses for one young person. Each answer says
 how far an address is from places of concern (rounded up to the policy's
 ``probing.distance_step_m``); many answers could be intersected to locate those places. So, per
-referral, in any ``probing.window_hours`` (:class:`geo_risk.config.ProbingPolicy`):
+referral, in any ``probing.window_hours`` (:class:`geo_risk.config.ProbingPolicy`), counting the
+checks the officer made through every referral of theirs for the same young person and purpose (a
+second or renewed referral is no fresh start):
 
 - at most ``max_checks`` checks and ``max_candidates`` different candidate addresses: beyond them a
   check is refused with :class:`TooManyChecks` (HTTP 429, with when to try again);
-- every candidate at least ``min_spacing_m`` from every other one checked through the referral
-  in the window (the same address again is fine): a closer one is refused with a
+- every candidate at least ``min_spacing_m`` from every other one the officer checked for the
+  young person in the window (the same address again is fine): a closer one is refused with a
   :class:`~geo_risk.errors.ValidationError` naming the rule.
 
 The history is the audit log itself: each answered check's event carries the referral id and
@@ -48,7 +50,7 @@ from geo_risk.store.engine import session_scope
 from geo_risk.store.models import AuditEvent
 
 ALERT_ACTION = "probing.alert"
-_PG_LOCK_CLASS = 7_314  # arbitrary: the class of the per-referral advisory locks (the key is the referral id)
+_PG_LOCK_CLASS = 7_314  # arbitrary: the class of the advisory locks on an officer's checks for a young person
 POSTCODES_ONLY = ("give the candidate addresses as postcodes: housing and transport checks take postcodes from "
                   "the loaded address data only, not points or map clicks")
 
@@ -88,9 +90,10 @@ class Candidate:
 
 @dataclass(frozen=True)
 class History:
-    """The answered checks of one referral in the window: how many checks (saves of a decision
-    record are not checks), the different candidates in the order first asked, and when each
-    check and each candidate was first asked (for ``Retry-After``)."""
+    """The answered checks an officer made for one young person in the window, through any of their
+    referrals: how many checks (saves of a decision record are not checks), the different
+    candidates in the order first asked, and when each check and each candidate was first asked
+    (for ``Retry-After``)."""
 
     checks: int
     candidates: tuple[Candidate, ...]
@@ -106,19 +109,20 @@ def details_of(referral_id: int | None, candidates: Sequence[Candidate]) -> dict
     return out
 
 
-def history_of(session: Session, *, pseudonym: str, referral_id: int, purpose: str, since: dt.datetime) -> History:
-    """The referral's answered checks since ``since``, from the audit log."""
+def history_of(session: Session, *, username: str, pseudonym: str, purpose: str, since: dt.datetime) -> History:
+    """The answered checks ``username`` made through any referral for ``pseudonym`` and ``purpose``
+    since ``since``, from the audit log (a check made through a referral carries its id)."""
     rows = session.execute(
         select(AuditEvent.action, AuditEvent.at, AuditEvent.details)
-        .where(AuditEvent.pseudonym == pseudonym, AuditEvent.purpose == purpose, AuditEvent.at >= since,
-               AuditEvent.outcome == "allowed", AuditEvent.details.is_not(None))
+        .where(AuditEvent.username == username, AuditEvent.pseudonym == pseudonym, AuditEvent.purpose == purpose,
+               AuditEvent.at >= since, AuditEvent.outcome == "allowed", AuditEvent.details.is_not(None))
         .order_by(AuditEvent.seq)
     ).all()
     checks: list[dt.datetime] = []
     seen: dict[str, tuple[Candidate, dt.datetime]] = {}
     for action, at, details in rows:
         d = audit.load_details(details)
-        if not d or action == ALERT_ACTION or d.get("referral_id") != int(referral_id):
+        if not d or action == ALERT_ACTION or d.get("referral_id") is None:
             continue
         if str(action).endswith(".check"):
             checks.append(at)
@@ -157,9 +161,9 @@ def check_budget(history: History, asked: Sequence[Candidate], policy: ProbingPo
     window = _window_words(policy)
     if is_check and history.checks + 1 > policy.max_checks:
         wait = _retry_after(history.check_times, now, policy, history.checks + 1 - policy.max_checks)
-        msg = (f"this referral has had its {policy.max_checks} checks for {window}: the policy allows at most "
-               f"{policy.max_checks} checks per referral in any {window}. Try again in {_wait_words(wait)}, "
-               "or ask the analyst.")
+        msg = (f"this young person has had {policy.max_checks} checks from you in {window}: the policy allows at "
+               f"most {policy.max_checks} checks per referral in any {window}, counting every referral of yours "
+               f"for the same young person. Try again in {_wait_words(wait)}, or ask the analyst.")
         raise TooManyChecks(msg, wait)
     known = {c.key for c in history.candidates}
     new = list({c.key: c for c in asked if c.key not in known}.values())
@@ -168,8 +172,9 @@ def check_budget(history: History, asked: Sequence[Candidate], policy: ProbingPo
         wait = _retry_after(history.first_asked, now, policy, total - policy.max_candidates)
         left = max(policy.max_candidates - len(known), 0)
         msg = (f"this check would take the referral to {total} different candidate addresses: the policy allows at "
-               f"most {policy.max_candidates} per referral in any {window} ({left} more now). Check fewer addresses, "
-               f"or try again in {_wait_words(wait)}.")
+               f"most {policy.max_candidates} per referral in any {window}, counting every referral of yours for "
+               f"the same young person ({left} more now). Check fewer addresses, or try again in "
+               f"{_wait_words(wait)}.")
         raise TooManyChecks(msg, wait)
     others = [*history.candidates]
     for c in new:
@@ -177,8 +182,9 @@ def check_budget(history: History, asked: Sequence[Candidate], policy: ProbingPo
             d = math.hypot(c.x - o.x, c.y - o.y)
             if d < policy.min_spacing_m:
                 msg = (f"{c.postcode or 'a candidate'} is {d:.0f} m from {o.postcode or 'another candidate'}: "
-                       f"candidate addresses checked for one referral must be at least {policy.min_spacing_m:.0f} m "
-                       f"apart (within {window}). Choose one of the two, or an address farther away.")
+                       f"candidate addresses checked for one young person must be at least "
+                       f"{policy.min_spacing_m:.0f} m apart (within {window}, over all your referrals for them). "
+                       "Choose one of the two, or an address farther away.")
                 raise ValidationError(msg)
         others.append(c)
 
@@ -255,14 +261,15 @@ def guard(session: Session, actor: Any, *, policy: ProbingPolicy, purpose: str, 
     """Check ``asked`` against the referral's budget and spacing rule; a refusal is audited (with the
     candidates asked about, and a ``budget`` alert) in its own transaction, then raised.
 
-    First takes a lock on the referral until the caller's transaction ends (PostgreSQL: an advisory
-    lock on the referral id; SQLite: the database's write lock), so that two checks of one referral
-    at once cannot both pass on the same history. On a refusal the caller's transaction is rolled
+    First takes a lock on the officer's checks for the young person until the caller's transaction
+    ends (PostgreSQL: an advisory lock on the officer, young person and purpose; SQLite: the
+    database's write lock), so that two checks at once, through one referral or two, cannot both
+    pass on the same history. On a refusal the caller's transaction is rolled
     back (releasing the lock) before the refusal is written.
     """
-    _lock_referral(session, referral_id)
+    _lock_checks(session, actor.username, pseudonym, purpose)
     since = actor.now - dt.timedelta(hours=policy.window_hours)
-    past = history_of(session, pseudonym=pseudonym, referral_id=referral_id, purpose=purpose, since=since)
+    past = history_of(session, username=actor.username, pseudonym=pseudonym, purpose=purpose, since=since)
     try:
         check_budget(past, asked, policy, now=actor.now, is_check=action.endswith(".check"))
     except (TooManyChecks, ValidationError) as exc:
@@ -273,12 +280,15 @@ def guard(session: Session, actor: Any, *, policy: ProbingPolicy, purpose: str, 
     return past
 
 
-def _lock_referral(session: Session, referral_id: int) -> None:
+def _lock_checks(session: Session, username: str, pseudonym: str, purpose: str) -> None:
+    import hashlib
+
     from sqlalchemy import text
 
     name = session.get_bind().dialect.name
     if name == "postgresql":
-        key = (_PG_LOCK_CLASS << 48) | (int(referral_id) & (2**48 - 1))
+        digest = hashlib.sha256(f"{username}\x00{pseudonym}\x00{purpose}".encode()).digest()
+        key = (_PG_LOCK_CLASS << 48) | (int.from_bytes(digest[:6], "big") & (2**48 - 1))
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
     elif name == "sqlite":
         session.execute(text("DELETE FROM audit_event WHERE 0 = 1"))  # opens the write transaction

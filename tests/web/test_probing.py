@@ -11,6 +11,7 @@ check, and a probing alert.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import math
@@ -211,3 +212,31 @@ def test_the_transport_door_has_the_same_budget(app, info, seeded, signed_in):
     html = resp.get_data(as_text=True)
     assert resp.status_code == 429 and int(resp.headers["Retry-After"]) > 0
     assert 'class="error-summary"' in html and 'id="home_postcode-error"' in html and "at most 10 checks" in html
+
+
+def test_a_second_referral_for_the_same_young_person_shares_the_officers_budget(app, info, city, seeded):
+    """An officer given another referral for the same young person (a renewal, a second case) keeps the
+    spacing rule and the budget of the checks made through the first: a new referral is no fresh start."""
+    engine, _ = seeded
+    from tests.web.web_seed import NOW
+
+    with session_scope(engine) as s:
+        second = accounts.grant_referral(s, "YP-0001", accounts.get_user(s, "hana"), "placement",
+                                         NOW + dt.timedelta(days=30), as_of=NOW).id
+    first_url = f"/api/v1/referrals/{info.referrals['hana']}/placement"
+    second_url = f"/api/v1/referrals/{second}/placement"
+    assert _post(app, "hana", first_url, {"postcodes": ["ZA0 0AA"]}).status_code == 200
+    # the address next door, through the other referral: refused by the spacing rule, naming the first
+    resp = _post(app, "hana", second_url, {"postcodes": ["ZB0 0AA"]})
+    assert resp.status_code == 400 and "ZB0 0AA is 100 m from ZA0 0AA" in resp.get_json()["message"]
+    # the day's checks are counted over both referrals
+    statuses = [_post(app, "hana", first_url, {"postcodes": ["ZA0 0AA"]}).status_code
+                for _ in range(POLICY.max_checks - 1)]
+    assert statuses == [200] * (POLICY.max_checks - 1)
+    resp = _post(app, "hana", second_url, {"postcodes": ["ZA0 0AA"]})
+    assert resp.status_code == 429 and "at most 10 checks" in resp.get_json()["message"]
+    # another officer's referral for the same young person is theirs: harry's budget is his own
+    with session_scope(engine) as s:
+        harrys = accounts.grant_referral(s, "YP-0001", accounts.get_user(s, "harry"), "placement",
+                                         NOW + dt.timedelta(days=30), as_of=NOW).id
+    assert _post(app, "harry", f"/api/v1/referrals/{harrys}/placement", {"postcodes": ["ZB0 0AA"]}).status_code == 200
