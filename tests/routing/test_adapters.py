@@ -149,8 +149,10 @@ def test_walk_round_a_small_adversary_area_does_not_meet_the_bar(narrow_policy):
     assert low.length_m <= result.detour_cap_m
     assert low.score < result.shortest.score
     assert result.recommendation.meets_bar is False
-    # it still passes within 100 m of a place of concern, and the officer is told which street, without names
-    near = [r for r in result.recommendation.reasons if "lowest-risk walk passes within 100 m of" in r]
+    # it still passes close to a place of concern, and the officer is told which street, without names, the
+    # distance rounded up to the policy's step (500 m)
+    step = int(narrow_policy.probing.distance_step_m)
+    near = [r for r in result.recommendation.reasons if f"lowest-risk walk passes within {step} m of" in r]
     assert near and all(": near Row " in r for r in near)
     assert not any(k in " ".join(result.recommendation.reasons) for k in ("PL-", "AD-9", "YP-2"))
 
