@@ -287,7 +287,9 @@ class Route:
     segments
         The street segments walked, in order.
     near
-        Segments within ``policy.routing.near_distance_m`` of a place of concern.
+        Segments within ``policy.routing.near_distance_m`` of a place of concern (analyst tier), or
+        within the larger of that and the policy's distance step (``probing.distance_step_m``, other tiers:
+        the distance their words give).
     """
 
     role: str
@@ -753,7 +755,11 @@ def _route(
     near: list[NearSegment] = []
     if tree is not None:
         pieces = _piece_geometries(walk, graph)
-        pi, ci = tree.query(pieces, predicate="dwithin", distance=rp.near_distance_m)
+        # the transport tier is told "within <step>": a street is near a place only as its words say, so
+        # that the flags of many walks, each a sharp "within / beyond" line, cannot be intersected more
+        # finely than the step
+        reach = rp.near_distance_m if tier == "analyst" else max(rp.near_distance_m, policy.probing.distance_step_m)
+        pi, ci = tree.query(pieces, predicate="dwithin", distance=reach)
         if pi.size:
             dist = shapely.distance(pieces[pi], np.array([concerns[c].geometry for c in ci], dtype=object))
             found: dict[tuple[int, str], tuple[float, set[str]]] = {}

@@ -153,7 +153,7 @@ def test_walk_round_a_small_adversary_area_does_not_meet_the_bar(narrow_policy):
     # distance rounded up to the policy's step (500 m)
     step = int(narrow_policy.probing.distance_step_m)
     near = [r for r in result.recommendation.reasons if f"lowest-risk walk passes within {step} m of" in r]
-    assert near and all(": near Row " in r for r in near)
+    assert near and all(": near " in r and ("Row " in r or "Column " in r) for r in near)
     assert not any(k in " ".join(result.recommendation.reasons) for k in ("PL-", "AD-9", "YP-2"))
 
 

@@ -108,11 +108,14 @@ def test_transport_tier_names_streets_not_people(grid, policy):
     )
     near = result.shortest.near
     assert {n.kind for n in near} == {"adversary_activity", "exploitation_site"}
-    assert all(n.distance_m <= policy.routing.near_distance_m for n in near)
+    assert all(n.distance_m <= policy.probing.distance_step_m for n in near)
     assert all(n.refs == () for n in near)
     assert all(n.text.startswith("segment near ") for n in near)
-    # three consecutive segments of Row 3 Street pass the hangout: one stretch, closest approach 30 m
-    (stretch,) = [n for n in near if n.kind == "adversary_activity"]
+    # at the analyst's reach, three consecutive segments of Row 3 Street pass the hangout: one stretch,
+    # closest approach 30 m
+    analyst = assess_route("YP-0042", HOME, SCHOOL, AS_OF, policy, graph=grid, risk_fn=_corridor_risk,
+                           concerns=_concerns(), tier="analyst")
+    (stretch,) = [n for n in analyst.shortest.near if n.kind == "adversary_activity"]
     assert stretch.street == "Row 3 Street"
     assert len(stretch.segment_ids) == 3
     assert stretch.distance_m == pytest.approx(30)
@@ -229,3 +232,19 @@ def test_analyst_json_keeps_exact_distances_and_ids(grid, policy):
     assert all("segment_id" in s for s in data["routes"][0]["segments"])
     assert any("passes within 86 m of a place associated with the exploitation" in r
                for r in result.recommendation.reasons)
+
+
+def test_the_transport_tier_flags_streets_as_far_as_its_words_say(grid, policy):
+    """A street flagged for the transport tier is "within 500 m" of a place, and so is every street that
+    close: a flag cannot mean "within 100 m" (the analyst's reach), which many walks could intersect."""
+    transport = assess_route("YP-0042", HOME, SCHOOL, AS_OF, policy, graph=grid, risk_fn=_corridor_risk,
+                             concerns=_concerns())
+    analyst = assess_route("YP-0042", HOME, SCHOOL, AS_OF, policy, graph=grid, risk_fn=_corridor_risk,
+                           concerns=_concerns(), tier="analyst")
+    step = policy.probing.distance_step_m
+    assert step > policy.routing.near_distance_m
+    assert all(n.distance_m <= policy.routing.near_distance_m for n in analyst.shortest.near)
+    far = [n for n in transport.shortest.near if n.distance_m > policy.routing.near_distance_m]
+    assert far and all(n.distance_m <= step for n in far)
+    flagged = {i for n in transport.shortest.near for i in n.segment_ids}
+    assert {i for n in analyst.shortest.near for i in n.segment_ids} < flagged
