@@ -30,6 +30,21 @@ ENV_PREFIX = "GEO_RISK_"
 DEFAULT_POLICY_FILE = Path(__file__).parent / "policies" / "default.toml"
 
 
+def read_toml(path: str | Path, what: str, fix: str) -> dict[str, Any]:
+    """The TOML file at ``path`` as a dict; a missing file or bad TOML is a :class:`ConfigError` naming
+    ``what`` the file is and, for a missing one, ``fix``."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        msg = f"{what} {path} does not exist; {fix}"
+        raise ConfigError(msg) from exc
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"{what} {path} is not valid TOML: {exc}"
+        raise ConfigError(msg) from exc
+
+
 def _default_data_dir() -> Path:
     return Path.cwd() / "var"
 
@@ -143,16 +158,7 @@ class Settings:
         values: dict[str, Any] = {}
         toml_file = toml_file or env.get(f"{ENV_PREFIX}CONFIG") or None
         if toml_file:
-            path = Path(toml_file)
-            try:
-                with path.open("rb") as fh:
-                    data = tomllib.load(fh)
-            except FileNotFoundError as exc:
-                msg = f"configuration file {path} does not exist; check GEO_RISK_CONFIG"
-                raise ConfigError(msg) from exc
-            except tomllib.TOMLDecodeError as exc:
-                msg = f"configuration file {path} is not valid TOML: {exc}"
-                raise ConfigError(msg) from exc
+            data = read_toml(toml_file, "configuration file", "check GEO_RISK_CONFIG")
             values.update(data.get("geo_risk", data))
         for key, value in env.items():
             if not key.startswith(ENV_PREFIX) or key == f"{ENV_PREFIX}CONFIG":
@@ -453,16 +459,7 @@ class Policy:
         ConfigError
             If the file is missing or not TOML, or lists every problem of its values.
         """
-        path = Path(path)
-        try:
-            with path.open("rb") as fh:
-                data = tomllib.load(fh)
-        except FileNotFoundError as exc:
-            msg = f"policy file {path} does not exist; set GEO_RISK_POLICY_FILE or use the default"
-            raise ConfigError(msg) from exc
-        except tomllib.TOMLDecodeError as exc:
-            msg = f"policy file {path} is not valid TOML: {exc}"
-            raise ConfigError(msg) from exc
+        data = read_toml(path, "policy file", "set GEO_RISK_POLICY_FILE or use the default")
         return cls.from_dict(data, origin=str(path))
 
     @classmethod

@@ -9,13 +9,12 @@ reported at once.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from geo_risk.config import Policy
+from geo_risk.config import Policy, read_toml
 from geo_risk.contract import CANNOT_ASSESS
 from geo_risk.errors import ConfigError
 
@@ -88,13 +87,5 @@ def load_guidance(path: str | Path | None, policy: Policy) -> Guidance:
         The file is missing or not TOML, or lists every problem of its sentences.
     """
     path = Path(path) if path else DEFAULT_GUIDANCE_FILE
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError as exc:
-        msg = f"guidance file {path} does not exist; check GEO_RISK_GUIDANCE_FILE"
-        raise ConfigError(msg) from exc
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"guidance file {path} is not valid TOML: {exc}"
-        raise ConfigError(msg) from exc
+    data = read_toml(path, "guidance file", "check GEO_RISK_GUIDANCE_FILE")
     return guidance_from_dict(data, policy, origin=str(path))

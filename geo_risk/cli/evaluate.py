@@ -211,15 +211,7 @@ def forecast_policy(surface_policy, target_cats: tuple[str, ...] = (), harm: str
         if not path.is_file():
             msg = f"--harm {spec!r}: give policy, none, categories or a CSV file category,weight"
             raise ValidationError(msg)
-        try:
-            table = pd.read_csv(path, dtype=str, keep_default_na=False)
-        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-            msg = f"{path}: cannot read the harm weights ({exc}); write a CSV with header category,weight"
-            raise ValidationError(msg) from exc
-        table.columns = [str(c).strip().lower() for c in table.columns]
-        if not {"category", "weight"} <= set(table.columns):
-            msg = f"{path}: the harm weights need the columns category,weight"
-            raise ValidationError(msg)
+        table = _read_text_csv(path, "the harm weights", ("category", "weight"))
         bad = [f"{c!r}" for c, w in zip(table["category"], table["weight"], strict=True)
                if pd.to_numeric(w.strip(), errors="coerce") != pd.to_numeric(w.strip(), errors="coerce")]
         if bad:
@@ -366,18 +358,26 @@ def score(
     click.echo(f"scored {len(points)} point(s) at {as_of:%Y-%m-%d} from {what} -> {out_path}")
 
 
-def read_points(path: str | Path) -> pd.DataFrame:
-    """Read ``id,x,y`` points (ids kept as text, coordinates as numbers; blanks become NaN)."""
+def _read_text_csv(path: str | Path, what: str, header: tuple[str, ...], *, note: str = "") -> pd.DataFrame:
+    """A CSV as text, its column names trimmed and lower-cased; unreadable or lacking one of ``header``
+    it is a ValidationError that says what to write."""
+    columns = ",".join(header)
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        msg = f"{path}: cannot read the points CSV ({exc}); write a CSV with header id,x,y"
+        msg = f"{path}: cannot read {what} ({exc}); write a CSV with header {columns}{note}"
         raise ValidationError(msg) from exc
     df.columns = [str(c).strip().lower() for c in df.columns]
-    missing = [c for c in ("id", "x", "y") if c not in df.columns]
+    missing = [c for c in header if c not in df.columns]
     if missing:
-        msg = f"{path}: missing column(s) {', '.join(missing)}; the points CSV needs id,x,y (EPSG:27700 metres)"
+        msg = f"{path}: missing column(s) {', '.join(missing)}; write {what} with the columns {columns}{note}"
         raise ValidationError(msg)
+    return df
+
+
+def read_points(path: str | Path) -> pd.DataFrame:
+    """Read ``id,x,y`` points (ids kept as text, coordinates as numbers; blanks become NaN)."""
+    df = _read_text_csv(path, "the points CSV", ("id", "x", "y"), note=" (EPSG:27700 metres)")
     out = pd.DataFrame({"id": df["id"]})
     for c in ("x", "y"):
         out[c] = pd.to_numeric(df[c].str.strip(), errors="coerce")

@@ -225,3 +225,20 @@ def test_evaluate_on_bristol_reports_the_model_against_baselines_and_ceilings(tm
     assert pai5["model"] > pai5["previous_month"]
     assert pai5["model"] >= pai5["all_prior"]
     assert pai5["perfect"] > pai5["long_run"]
+
+
+def test_a_harm_weights_file_is_read_or_refused_with_what_to_write(tmp_path):
+    from geo_risk.cli.evaluate import forecast_policy
+    from geo_risk.config import Policy
+    from geo_risk.errors import ValidationError
+
+    surface = Policy.default().surface
+    good = tmp_path / "chi.csv"
+    good.write_text("Category , Weight\nRobbery,10\n")
+    policy = forecast_policy(surface, ("Robbery",), str(good))
+    assert dict(policy.forecast_harm_weights) == {"Robbery": 10.0}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("cat,w\nRobbery,10\n")
+    with pytest.raises(ValidationError, match="missing column.*category, weight; write the harm weights with the "
+                                                "columns category,weight"):
+        forecast_policy(surface, ("Robbery",), str(bad))
