@@ -33,6 +33,8 @@ class BriefingPage:
     groups: tuple[Any, ...] = ()  # the count table's rows, serious first (geo_risk.briefing.present)
     columns: tuple[str, ...] = ()  # the count table's columns that hold a value
     not_applicable: str = ""  # what "n/a" means, when a shown cell reads so
+    month_only_row: bool = False  # the table shows its month-only total (what the chart adds up to) as a row
+    chart_note: str = ""  # how the chart's months add up to the table
 
 
 def build(app_data, checked) -> BriefingPage:
@@ -82,7 +84,9 @@ def build(app_data, checked) -> BriefingPage:
                                                   tuple(app_data.policy.briefing.serious_categories)),
                         columns=tuple(columns),
                         not_applicable=present.NOT_APPLICABLE_NOTE if present.has_not_applicable(
-                            data["counts"], columns) else "")
+                            data["counts"], columns) else "",
+                        month_only_row=present.has_month_only_row(data["counts"]),
+                        chart_note=present.chart_agreement(data))
 
 
 def _key(classes: int) -> tuple[dict[str, Any], ...]:

@@ -19,7 +19,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy import sparse
 from scipy.spatial import cKDTree
 from scipy.stats import rankdata
 
@@ -34,6 +33,7 @@ from geo_risk.briefing.conflicts import (
     member_counts,
     recency_label,
 )
+from geo_risk.briefing.counts import counts_layout, protect_counts
 from geo_risk.briefing.model import (
     AreaShade,
     Briefing,
@@ -45,7 +45,7 @@ from geo_risk.briefing.model import (
     diff_published,
 )
 from geo_risk.briefing.notices import Notice, TensionOverride, live_override
-from geo_risk.briefing.periods import DATED, MONTH_ONLY, Periods, define_periods, period_masks
+from geo_risk.briefing.periods import DATED, MONTH_ONLY, Periods, chart_months, define_periods, period_masks
 from geo_risk.briefing.stats import rate_ratio
 from geo_risk.config import BriefingPolicy, Policy
 from geo_risk.contract import area_codes_touched, briefing_areas, notice_reach
@@ -149,9 +149,16 @@ def brief_all(
     masks = period_masks(inc["occurred"], inc["has_time"], periods)
     n_s, n_r = len(schools), len(rows)
     school_xy = np.column_stack([schools.geometry.x.to_numpy(), schools.geometry.y.to_numpy()])
+    # the chart: month-only records by month, over every month the table counts them
+    chart = chart_months(periods, bp.trend_months)
+    chart_idx = np.array([np.datetime64(m, "M").astype(np.int64) for m in chart], dtype=np.int64)
+    month_masks = ~inc["has_time"][:, None] & (inc["month"][:, None] == chart_idx[None, :])
+    published_months = set(np.unique(inc["month"][~inc["has_time"]]).tolist())
 
     # ---- incidents within each school's buffer: one KD-tree, one query for all schools
-    counts, s_idx, i_idx = count_within(school_xy, inc["xy"], masks, row_of, n_r, bp.buffer_m)
+    both, s_idx, i_idx = count_within(school_xy, inc["xy"], np.hstack([masks, month_masks]), row_of, n_r,
+                                      bp.buffer_m)
+    counts, by_month = both[:, :, : masks.shape[1]], both[:, :, masks.shape[1]:]
 
     # ---- rate ratios for every school, row and window at once
     resolution = np.array([r.resolution for r in rows])
@@ -188,7 +195,7 @@ def brief_all(
 
     # ---- areas: which each buffer touches, and the area-level trend
     buffers = briefing_areas(school_xy, bp.buffer_m)
-    area_info = _area_tables(areas, buffers, inc, bp, as_of, periods)
+    area_info = _area_tables(areas, buffers, inc, bp, as_of)
 
     # ---- conflicts near each school
     conflicts_by_school = _conflicts(school_xy, links, places, groups, as_of, bp, area_info)
@@ -198,6 +205,10 @@ def brief_all(
 
     nested = [(k, k + 1) for k in range(len(windows) - 1)]
     table_mask = np.column_stack([has_window, np.ones(n_r, dtype=bool)])
+    month_only = np.array([r.resolution == MONTH_ONLY for r in rows], dtype=bool)
+    layout = counts_layout(table_mask, [r.resolution for r in rows], serious,
+                           [p.months for p in periods.all], chart,
+                           [int(m) not in published_months for m in chart_idx], nested_columns=nested)
     longest = len(windows) - 1
     notes = _notes(periods, bp)
     out: dict[str, Briefing] = {}
@@ -205,7 +216,8 @@ def brief_all(
     point_lists = _points_by_school(s_idx, i_idx, masks[:, longest], n_s) if include_points else None
     for s in range(n_s):
         urn = urns[s]
-        table = disclosure.protect_table(counts[s], mask=table_mask, nested_columns=nested, threshold=bp.suppress_below)
+        table = protect_counts(layout, counts[s], by_month[s, month_only].sum(axis=0),
+                               by_month[s, month_only & serious].sum(axis=0), threshold=bp.suppress_below)
         rates = _rate_cells(s, table, rows, windows, has_window, ratio, low, high, expected, t_row,
                             t_ratio, t_low, t_high, tot_exp, t_tot, baseline)
         area_table, shades = area_info.protect(s, bp.suppress_below)
@@ -253,8 +265,7 @@ def brief_all(
             counts=table,
             rates=rates,
             area_table=area_table,
-            trend_months=area_info.months,
-            trend_partial=area_info.partial,
+            trend=layout.trend,
             tension=tension,
             conflicts=school_conflicts,
             notices=views,
@@ -596,26 +607,15 @@ class _AreaInfo:
     touched: list[np.ndarray]
     all_codes_by_school: list[set[str]]
     area_12m: np.ndarray
-    school_trend_all: np.ndarray
-    school_trend_serious: np.ndarray
-    months: tuple[str, ...]
-    partial: tuple[bool, ...]
     tree: shapely.STRtree | None
 
     def protect(self, s: int, threshold: int) -> tuple[disclosure.Protected, tuple[AreaShade, ...]]:
+        """The 12-month counts of the areas the school's buffer touches, and their total."""
         touched = self.touched[s]
-        n_a, n_m = len(touched), len(self.months)
+        n_a = len(touched)
         area_counts = self.area_12m[touched]
-        values = np.concatenate([
-            area_counts,
-            [area_counts.sum()],
-            self.school_trend_all[s],
-            self.school_trend_serious[s],
-        ]).astype(np.int64)
-        total = n_a
-        equations = [(tuple(range(n_a)), total), (tuple(range(n_a + 1, n_a + 1 + n_m)), total)]
-        inequalities = [(n_a + 1 + n_m + m, n_a + 1 + m) for m in range(n_m)]
-        constraints = disclosure.Constraints(len(values), tuple(equations), tuple(inequalities))
+        values = np.concatenate([area_counts, [area_counts.sum()]]).astype(np.int64)
+        constraints = disclosure.Constraints(len(values), ((tuple(range(n_a)), n_a),))
         prot = disclosure.protect(values, constraints, threshold=threshold)
         shades = tuple(
             AreaShade(code=str(self.codes[a]), name=str(self.names[a]), shade=int(self.shade[a]))
@@ -635,37 +635,28 @@ class _AreaInfo:
         return out
 
 
-def _area_tables(areas, buffers, inc, bp: BriefingPolicy, as_of: pd.Timestamp, periods: Periods) -> _AreaInfo:
+def _area_tables(areas, buffers, inc, bp: BriefingPolicy, as_of: pd.Timestamp) -> _AreaInfo:
     n_s = len(buffers)
     level = areas[areas["level"].astype(str) == bp.area_level]
     if len(level):
         version = max(level["version"].astype(str).unique())
         level = level[level["version"].astype(str) == version]
     geoms = level.geometry.to_numpy()
-    # trend months: the last `trend_months` whole months before as_of
+    # the shading counts the last `trend_months` whole months before as_of
     as_of_month = np.datetime64(as_of.to_datetime64(), "M").astype(np.int64)
     month_idx = np.arange(as_of_month - bp.trend_months, as_of_month)
-    months = tuple(str(np.datetime64(int(m), "M")) for m in month_idx)
-    available = set()
-    if periods.latest_month is not None:
-        latest = np.datetime64(periods.latest_month, "M").astype(np.int64)
-        available = set(np.unique(inc["month"][~inc["has_time"]]).tolist())
-        partial = tuple(bool(m > latest or m not in available) for m in month_idx)
-    else:
-        partial = tuple(False for _ in month_idx)
-    n_a, n_m = len(level), len(months)
+    n_a, n_m = len(level), len(month_idx)
     if n_a == 0:
-        log.warning("no %s areas loaded: briefings will have no area shading or trend", bp.area_level)
-        empty = np.zeros((n_s, n_m), dtype=np.int64)
+        log.warning("no %s areas loaded: briefings will have no area shading", bp.area_level)
         return _AreaInfo(np.array([]), np.array([]), np.array([]), [np.zeros(0, np.int64)] * n_s,
-                         area_codes_touched(areas, buffers), np.zeros(0, np.int64), empty, empty, months, partial, None)
+                         area_codes_touched(areas, buffers), np.zeros(0, np.int64), None)
     tree = shapely.STRtree(geoms)
     b_idx, a_idx = tree.query(buffers, predicate="intersects")
     order = np.lexsort((a_idx, b_idx))
     b_idx, a_idx = b_idx[order], a_idx[order]
     bounds = np.searchsorted(b_idx, np.arange(n_s + 1))
     touched = [a_idx[bounds[k]: bounds[k + 1]] for k in range(n_s)]
-    # incidents in the trend months -> area, month
+    # incidents in those months -> area
     pos = inc["month"] - month_idx[0]
     in_trend = (pos >= 0) & (pos < n_m)
     sel = np.flatnonzero(in_trend)
@@ -676,24 +667,11 @@ def _area_tables(areas, buffers, inc, bp: BriefingPolicy, as_of: pd.Timestamp, p
         touched=touched,
         all_codes_by_school=area_codes_touched(areas, buffers),
         area_12m=np.zeros(n_a, dtype=np.int64),
-        school_trend_all=np.zeros((n_s, n_m), dtype=np.int64),
-        school_trend_serious=np.zeros((n_s, n_m), dtype=np.int64),
-        months=months,
-        partial=partial,
         tree=tree,
     )
     area_of = info.area_of_points(inc["xy"][sel], geoms=inc["geom"][sel])
     ok = area_of >= 0
-    a_i, m_i, rows_sel = area_of[ok], pos[sel][ok], sel[ok]
-    serious = np.isin(inc["category"][rows_sel], list(bp.serious_categories))
-    by_month = np.bincount(a_i * n_m + m_i, minlength=n_a * n_m).reshape(n_a, n_m)
-    by_month_serious = np.bincount(a_i * n_m + m_i, weights=serious, minlength=n_a * n_m).reshape(n_a, n_m)
-    info.area_12m = by_month.sum(axis=1).astype(np.int64)
-    incidence = sparse.csr_matrix(
-        (np.ones(len(a_idx)), (b_idx, a_idx)), shape=(n_s, n_a)
-    )
-    info.school_trend_all = np.asarray(incidence @ by_month).astype(np.int64)
-    info.school_trend_serious = np.asarray(incidence @ by_month_serious).astype(np.int64)
+    info.area_12m = np.bincount(area_of[ok], minlength=n_a).astype(np.int64)
     # shading: the area's 12-month incidents per km2, in classes of equal numbers of areas citywide
     km2 = np.maximum(shapely.area(geoms) / 1e6, 1e-6)
     density = info.area_12m / km2

@@ -28,7 +28,12 @@ Every published number exactly; that ``"<5"`` is 1-4; that ``"[c]"`` is at least
 ``threshold`` and ``"[x]"`` at least 1 (zeros are never hidden, so a hidden cell is known
 not to be 0, and a ``"[c]"`` not to be 1-4: the strongest reading of the markers); every
 additive relation of the table (cells sum to their totals) and every ordering between
-cells (a 7-day count is at most the 28-day count of the same row). Not modelled: the tie-breaking order of the secondary choice, and
+cells (a 7-day count is at most the 28-day count of the same row). A table may hold
+*internal* cells, never published, that only carry a relation the reader can still use
+(the months of a chart add up to the same number as the table's rows of a window, though
+that number is not shown): the attacker knows nothing of them but the relations, so they
+are unknowns of the audit from 0 up, never protected themselves and never suppressed.
+Not modelled: the tie-breaking order of the secondary choice, and
 differences between tables of other geographies (a buffer against whole LSOAs), which share
 no exact relation.
 
@@ -41,6 +46,7 @@ the side of suppressing more.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -57,6 +63,7 @@ SHOWN = "shown"
 PRIMARY = "primary"
 SECONDARY = "secondary"
 WITHHELD = "withheld"
+INTERNAL = "internal"
 SECONDARY_MARK = "[c]"
 WITHHELD_MARK = "[x]"
 NOT_APPLICABLE = "n/a"
@@ -81,11 +88,22 @@ class Constraints:
         ``(parts, total)`` pairs: the cells ``parts`` sum to the cell ``total``.
     inequalities
         ``(a, b)`` pairs: cell ``a`` is at most cell ``b`` (nested time windows).
+    internal
+        Cells never published: they only join relations the reader can use (see the module
+        notes). They are unknowns of the audit, never suppressed or protected themselves.
+    moves
+        Optional: sets of cells that rise by one together when one more record is counted
+        (its row's cells, their totals, its month in a chart), so that every equation still
+        holds. The audit tries one record more or fewer, or one record moved from one such set
+        to another, as a cheap witness before its search; a move that breaks an equation is
+        refused.
     """
 
     n: int
     equations: tuple[tuple[tuple[int, ...], int], ...] = ()
     inequalities: tuple[tuple[int, int], ...] = ()
+    internal: tuple[int, ...] = ()
+    moves: tuple[tuple[int, ...], ...] = ()
 
     def __post_init__(self) -> None:
         for parts, total in self.equations:
@@ -97,6 +115,17 @@ class Constraints:
             if not (0 <= a < self.n and 0 <= b < self.n):
                 msg = f"inequality cells ({a}, {b}) are outside 0..{self.n - 1}"
                 raise ValidationError(msg)
+        for i in (*self.internal, *(i for move in self.moves for i in move)):
+            if not 0 <= i < self.n:
+                msg = f"internal or move cell {i} is outside 0..{self.n - 1}"
+                raise ValidationError(msg)
+
+    def move_matrix(self) -> np.ndarray:
+        """One row per move: 1 for each cell it raises."""
+        m = np.zeros((len(self.moves), self.n), dtype=np.int64)
+        for k, cells in enumerate(self.moves):
+            m[k, list(cells)] = 1
+        return m
 
     def matrices(self) -> tuple[np.ndarray, np.ndarray]:
         """Equation matrix ``A`` (``A @ x == 0``) and inequality matrix ``G`` (``G @ x <= 0``)."""
@@ -121,7 +150,8 @@ class Protected:
     """A table after disclosure control.
 
     ``values`` are the true counts (analyst tier only); ``status`` says for each cell whether
-    it is ``shown``, ``primary`` (``"<5"``), ``secondary`` (``"[c]"``) or ``withheld``.
+    it is ``shown``, ``primary`` (``"<5"``), ``secondary`` (``"[c]"``), ``withheld`` or
+    ``internal`` (never published: it has no published text).
     """
 
     values: tuple[int, ...]
@@ -131,6 +161,9 @@ class Protected:
     def shown(self, i: int) -> str:
         """The published text of cell ``i``."""
         status = self.status[i]
+        if status == INTERNAL:
+            msg = f"cell {i} is internal to disclosure control and is never published"
+            raise ValidationError(msg)
         if status == SHOWN:
             return str(self.values[i])
         if status == PRIMARY:
@@ -148,7 +181,7 @@ class Protected:
 
     @property
     def n_suppressed(self) -> int:
-        return sum(s != SHOWN for s in self.status)
+        return sum(s not in (SHOWN, INTERNAL) for s in self.status)
 
 
 def protect(
@@ -156,6 +189,7 @@ def protect(
     constraints: Constraints,
     *,
     threshold: int = 5,
+    search_budget: int = _SEARCH_BUDGET,
 ) -> Protected:
     """Apply primary and audited secondary suppression to a table.
 
@@ -167,6 +201,10 @@ def protect(
         The table's sums and orderings; the true values must satisfy them.
     threshold
         Counts from 1 to ``threshold - 1`` are suppressed.
+    search_budget
+        Nodes the exact search may visit per suppressed cell that has no cheap witness; over
+        it the cell counts as pinned (more is suppressed, never less). A table with ``moves``
+        finds most witnesses without it and can afford a small budget.
 
     Returns
     -------
@@ -190,8 +228,13 @@ def protect(
     if g.size and (g @ v > 0).any():
         msg = "the counts break an ordering of the table (e.g. a 7-day count above its 28-day count)"
         raise ValidationError(msg)
+    moves = constraints.move_matrix()
+    if a.size and moves.size and (a @ moves.T != 0).any():
+        msg = "a move of the table breaks one of its sums; each move must raise a record's cells and their totals"
+        raise ValidationError(msg)
     status = np.where((v > 0) & (v < threshold), PRIMARY, SHOWN).astype(object)
-    auditor = _Auditor(v, a, g, threshold)
+    status[list(constraints.internal)] = INTERNAL
+    auditor = _Auditor(v, a, g, threshold, moves, search_budget)
     own_lines, related_lines = _neighbourhoods(constraints)
     totals = constraints.totals
     # Hiding more never narrows what a hidden cell could be, so a cell found safe stays
@@ -212,7 +255,7 @@ def protect(
         # non-zero cell. "[x]" is 1 or more, unbounded above, so every non-zero cell hidden
         # this way can always be raised by one together with its totals: never pinned.
         for pool in ([cell, *own_lines[cell]], [cell, *related_lines[cell]], range(v.size)):
-            grow = [j for j in pool if v[j] > 0 and status[j] != WITHHELD]
+            grow = [j for j in pool if v[j] > 0 and status[j] not in (WITHHELD, INTERNAL)]
             if grow:
                 status[grow] = WITHHELD
                 break
@@ -254,7 +297,7 @@ def _choose_secondary(
         for j in pool[:tries]:
             trial = status.copy()
             trial[j] = SECONDARY
-            left = len(auditor.pinned(trial, skip=safe))
+            left = len(auditor.pinned(trial, skip=safe, search=False))
             if left < best_left:
                 best, best_left = j, left
                 if left == 0:
@@ -289,12 +332,15 @@ def _neighbourhoods(constraints: Constraints) -> tuple[list[list[int]], list[lis
 class _Auditor:
     """Decides which suppressed cells the published table pins to one value."""
 
-    def __init__(self, v: np.ndarray, a: np.ndarray, g: np.ndarray, threshold: int) -> None:
+    def __init__(self, v: np.ndarray, a: np.ndarray, g: np.ndarray, threshold: int,
+                 moves: np.ndarray | None = None, budget: int = _SEARCH_BUDGET) -> None:
+        self.budget = budget
         self.v = v
         self.a = a
         self.g = g
         self.t = threshold
         self.slack = -(g @ v) if g.size else np.zeros(0, dtype=np.int64)
+        self.moves = moves.astype(np.int8) if moves is not None and moves.size else None
 
     def domains(self, status: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         lo = self.v.astype(float).copy()
@@ -305,24 +351,36 @@ class _Auditor:
         lo[sec], hi[sec] = float(self.t), math.inf
         gone = status == WITHHELD
         lo[gone], hi[gone] = 1.0, math.inf
+        unknown = status == INTERNAL
+        lo[unknown], hi[unknown] = 0.0, math.inf
         return lo, hi
 
-    def pinned(self, status: np.ndarray, *, skip: set[int] | frozenset[int] = frozenset()) -> list[int]:
-        """Hidden cells (other than ``skip``) that the published table pins to one value."""
+    def pinned(self, status: np.ndarray, *, skip: set[int] | frozenset[int] = frozenset(),
+               search: bool = True) -> list[int]:
+        """Hidden cells (other than ``skip``) that the published table pins to one value.
+
+        Without ``search`` a cell with no cheap witness counts as pinned: an overestimate, good
+        enough to rank the candidates for the next secondary cell, never to decide a table.
+        """
         hidden = np.flatnonzero(status != SHOWN)
-        todo = [int(i) for i in hidden if int(i) not in skip]
+        todo = [int(i) for i in hidden if int(i) not in skip and status[i] != INTERNAL]
         if not todo:
             return []
         lo, hi = self.domains(status)
         ok = self._pair_witnesses(hidden, lo, hi)
         witnessed = {int(i) for i, good in zip(hidden, ok) if good}
+        if self.moves is not None and any(i not in witnessed for i in todo):
+            witnessed |= self._move_witnesses(status, lo, hi, [i for i in todo if i not in witnessed])
         out = []
-        search: _Search | None = None
+        finder: _Search | None = None
         for i in todo:
             if i in witnessed:
                 continue
-            search = search or _Search(self.a, self.g, hidden, self.v, lo, hi, self.cap)
-            if not search.has_alternative(i):
+            if not search:
+                out.append(i)
+                continue
+            finder = finder or _Search(self.a, self.g, hidden, self.v, lo, hi, self.cap, self.budget)
+            if not finder.has_alternative(i):
                 out.append(i)
         return out
 
@@ -340,7 +398,45 @@ class _Auditor:
         k = int(np.searchsorted(hidden, cell))
         if ok[k]:
             return True
-        return _Search(self.a, self.g, hidden, self.v, lo, hi, self.cap).has_alternative(cell)
+        return _Search(self.a, self.g, hidden, self.v, lo, hi, self.cap, self.budget).has_alternative(cell)
+
+    def _move_witnesses(self, status: np.ndarray, lo: np.ndarray, hi: np.ndarray, cells: list[int]) -> set[int]:
+        """Those of ``cells`` that one record more or fewer, or one record moved, changes while
+        the table stays consistent with what is published."""
+        moves = self.moves
+        assert moves is not None
+        shown = status == SHOWN
+        targets = np.zeros(self.v.size, dtype=bool)
+        targets[cells] = True
+        own = moves[:, targets].any(axis=1)
+        # a record moved from q's cells to p's changes no published cell only if p and q raise
+        # the same published cells (which then cancel): group the moves by those
+        # a hash of the published cells each move raises (a collision only costs a wasted pair:
+        # the deltas that change a published cell are dropped below)
+        weights = np.random.default_rng(0).integers(1, 2**62, size=int(shown.sum()), dtype=np.int64)
+        group = moves[:, shown].astype(np.int64) @ weights
+        order = np.argsort(group, kind="stable")
+        starts = np.flatnonzero(np.r_[True, np.diff(group[order]) != 0, True])
+        deltas = []
+        for g0, g1 in itertools.pairwise(starts):
+            idx = order[g0:g1]
+            mine = idx[own[idx]]
+            if mine.size == 0:
+                continue
+            if not moves[idx[0], shown].any():  # one record more or fewer touches nothing published
+                deltas += [moves[mine], -moves[mine]]
+            if idx.size > 1:
+                deltas.append((moves[mine][:, None, :] - moves[idx][None, :, :]).reshape(-1, self.v.size))
+        if not deltas:
+            return set()
+        delta = np.concatenate(deltas).astype(np.int64)
+        delta = delta[(delta[:, targets] != 0).any(axis=1) & ~(delta[:, shown] != 0).any(axis=1)]
+        after = self.v[None, :] + delta
+        fine = ((after >= lo[None, :]) & (after <= hi[None, :])).all(axis=1)
+        if self.g.size:
+            fine &= ((delta @ self.g.T) <= self.slack[None, :]).all(axis=1)
+        changed = (delta[fine] != 0).any(axis=0) & targets
+        return {int(i) for i in np.flatnonzero(changed)}
 
     def _pair_witnesses(self, hidden: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """True where moving the cell by one, alone or with one partner, stays consistent."""
@@ -387,7 +483,9 @@ class _Search:
         lo: np.ndarray,
         hi: np.ndarray,
         cap: float,
+        budget: int = _SEARCH_BUDGET,
     ) -> None:
+        self.budget = budget
         self.cells = [int(i) for i in hidden]
         local = {cell: k for k, cell in enumerate(self.cells)}
         self.local = local
@@ -395,17 +493,23 @@ class _Search:
         self.lo0 = [float(lo[c]) for c in self.cells]
         self.hi0 = [min(float(hi[c]), cap) for c in self.cells]
         self.eqs: list[tuple[list[tuple[int, int]], float]] = []
-        for row in a:
-            nz = np.flatnonzero(row)
-            terms = [(local[int(i)], int(row[i])) for i in nz if int(i) in local]
-            if not terms:
+        is_hidden = np.zeros(v.size, dtype=bool)
+        is_hidden[hidden] = True
+        # the published cells' part of each equation, all equations at once
+        consts = -(a[:, ~is_hidden] @ v[~is_hidden]) if a.size else np.zeros(0)
+        rows, cols = np.nonzero(a[:, is_hidden]) if a.size else (np.zeros(0, int), np.zeros(0, int))
+        coef = a[:, is_hidden][rows, cols] if a.size else np.zeros(0, int)
+        bounds = np.searchsorted(rows, np.arange(a.shape[0] + 1)) if a.size else np.zeros(1, int)
+        for e in range(a.shape[0] if a.size else 0):
+            lo_e, hi_e = bounds[e], bounds[e + 1]
+            if lo_e == hi_e:
                 continue
-            const = -float(sum(int(row[i]) * int(v[i]) for i in nz if int(i) not in local))
-            self.eqs.append((terms, const))
+            terms = list(zip(cols[lo_e:hi_e].tolist(), coef[lo_e:hi_e].tolist()))
+            self.eqs.append((terms, float(consts[e])))
         self.ineqs: list[tuple[int, int]] = []
-        for row in g:
-            a_cell = int(np.flatnonzero(row > 0)[0])
-            b_cell = int(np.flatnonzero(row < 0)[0])
+        lows = np.argmax(g > 0, axis=1) if g.size else np.zeros(0, int)
+        highs = np.argmin(g, axis=1) if g.size else np.zeros(0, int)
+        for a_cell, b_cell in zip(lows.tolist(), highs.tolist()):
             if a_cell in local and b_cell in local:
                 self.ineqs.append((local[a_cell], local[b_cell]))
             elif a_cell in local:
@@ -482,7 +586,7 @@ class _Search:
 
     def _dfs(self, lo: list[float], hi: list[float]) -> bool | None:
         self.nodes += 1
-        if self.nodes > _SEARCH_BUDGET:
+        if self.nodes > self.budget:
             return None
         if not self._propagate(lo, hi):
             return False

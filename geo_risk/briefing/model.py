@@ -22,6 +22,7 @@ import pandas as pd
 
 from geo_risk import tiers
 from geo_risk.briefing.conflicts import Conflict
+from geo_risk.briefing.counts import Trend
 from geo_risk.briefing.disclosure import NOT_APPLICABLE as disclosure_na
 from geo_risk.briefing.disclosure import Protected, ProtectedTable, check_school_payload, primary_mark
 from geo_risk.briefing.notices import Notice, TensionOverride
@@ -126,8 +127,7 @@ class Briefing:
     counts: ProtectedTable
     rates: tuple[RateCell, ...]
     area_table: Protected
-    trend_months: tuple[str, ...]
-    trend_partial: tuple[bool, ...]
+    trend: Trend
     tension: Tension
     conflicts: tuple[Conflict, ...]
     notices: tuple[NoticeView, ...]
@@ -135,9 +135,9 @@ class Briefing:
     notes: tuple[str, ...]
     incident_points: tuple[IncidentPoint, ...] | None = None
 
-    # ------------------------------------------------------------------ area table layout
-    # area_table cells: one per area (12-month count), the area total, then per trend
-    # month the count of all incidents, then per trend month the serious incidents.
+    # ------------------------------------------------------------------ table layouts
+    # area_table cells: one per area (12-month count), then the area total. The chart's months
+    # are cells of the count table's protected vector (``trend``), protected with it.
 
     def _area_cell(self, k: int) -> int:
         return k
@@ -145,10 +145,6 @@ class Briefing:
     @property
     def _area_total_cell(self) -> int:
         return len(self.areas)
-
-    def _trend_cell(self, m: int, serious: bool) -> int:
-        base = len(self.areas) + 1
-        return base + m + (len(self.trend_months) if serious else 0)
 
     def _column_exists(self, c: int) -> bool:
         return any(self.counts.layout.index[r][c] is not None for r in range(self.counts.layout.n_rows))
@@ -179,11 +175,18 @@ class Briefing:
         for r, key in enumerate(self.rows):
             cells = {col: self.counts.cell(r, c) for c, col in enumerate(columns)}
             count_rows.append({"category": key.category, "resolution": key.resolution, "cells": cells})
+        prot = self.counts.protected
+        month_only_total = self.trend.month_only_total
         counts: dict[str, Any] = {
             "columns": columns,
             "rows": count_rows,
             "total": {
                 col: self.counts.total(c) if self._column_exists(c) else disclosure_na for c, col in enumerate(columns)
+            },
+            # the month-only rows' total, which the chart's months add up to
+            "month_only_total": {
+                col: disclosure_na if month_only_total[c] is None else prot.shown(month_only_total[c])
+                for c, col in enumerate(columns)
             },
         }
         rates = []
@@ -216,10 +219,12 @@ class Briefing:
                 }
             )
         trend = {
-            "months": list(self.trend_months),
-            "all": [self.area_table.shown(self._trend_cell(m, False)) for m in range(len(self.trend_months))],
-            "serious": [self.area_table.shown(self._trend_cell(m, True)) for m in range(len(self.trend_months))],
-            "partial": list(self.trend_partial),
+            "records": "month only",
+            "buffer_m": self.buffer_m,
+            "months": list(self.trend.months),
+            "all": [prot.shown(i) for i in self.trend.all_cells],
+            "serious": [prot.shown(i) for i in self.trend.serious_cells],
+            "partial": list(self.trend.partial),
             "area_total_12m": self.area_table.shown(self._area_total_cell),
         }
         override = self.tension.override
@@ -306,7 +311,6 @@ class Briefing:
             }
             for p in self.periods.all
         ]
-        prot = self.counts.protected
         out: dict[str, Any] = {
             "schema": SCHEMA,
             "tier": tier,
@@ -340,12 +344,9 @@ class Briefing:
                 ],
                 "totals": [prot.values[i] for i in self.counts.layout.total_row[: len(columns)]],
                 "areas_12m": [self.area_table.values[self._area_cell(k)] for k in range(len(self.areas))],
-                "trend_all": [
-                    self.area_table.values[self._trend_cell(m, False)] for m in range(len(self.trend_months))
-                ],
-                "trend_serious": [
-                    self.area_table.values[self._trend_cell(m, True)] for m in range(len(self.trend_months))
-                ],
+                "month_only_totals": [None if i is None else prot.values[i] for i in month_only_total],
+                "trend_all": [prot.values[i] for i in self.trend.all_cells],
+                "trend_serious": [prot.values[i] for i in self.trend.serious_cells],
                 "rate_ratios": raw_rates,
             },
             "school_location": {"easting": self.school_point.easting, "northing": self.school_point.northing},

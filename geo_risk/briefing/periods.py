@@ -209,6 +209,17 @@ def define_periods(
     )
 
 
+def chart_months(periods: Periods, at_least: int) -> tuple[str, ...]:
+    """The months of the briefing's chart: every month a column of the table counts, ending at the
+    latest published month, and at least ``at_least`` of them (empty without month-only data)."""
+    counted = {m for p in periods.all for m in p.months}
+    if periods.latest_month is None or not counted:
+        return ()
+    last = int(np.datetime64(periods.latest_month, "M").astype(np.int64))
+    first = min(int(np.datetime64(min(counted), "M").astype(np.int64)), last - max(int(at_least), 1) + 1)
+    return tuple(_month_label(i) for i in range(first, last + 1))
+
+
 def period_masks(occurred_at: np.ndarray, has_time: np.ndarray, periods: Periods) -> np.ndarray:
     """``(n_incidents, n_periods)`` booleans: whether each incident counts in each period."""
     occurred = np.asarray(occurred_at, dtype="datetime64[ns]")

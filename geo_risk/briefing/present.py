@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from geo_risk.briefing.disclosure import NOT_APPLICABLE
+from geo_risk.briefing.periods import DATED
 
 # categories that touch pupils directly, after the policy's serious ones (police.uk's names)
 CONCERN = ("Drugs", "Public order", "Anti-social behaviour", "Criminal damage and arson", "Theft from the person",
@@ -59,3 +60,39 @@ def shown_columns(counts: Mapping[str, Any]) -> list[str]:
 def has_not_applicable(counts: Mapping[str, Any], columns: Sequence[str]) -> bool:
     """Whether a shown cell reads "n/a" (then :data:`NOT_APPLICABLE_NOTE` is shown beside the table)."""
     return any(r["cells"][c] == NOT_APPLICABLE for r in counts["rows"] for c in columns)
+
+
+def has_month_only_row(counts: Mapping[str, Any]) -> bool:
+    """Whether the count table shows its month-only records' total as a row of its own: it has dated
+    rows too, so its "All categories" row is not what the chart's months add up to."""
+    resolutions = {r["resolution"] for r in counts["rows"]}
+    return DATED in resolutions and any(v != NOT_APPLICABLE for v in counts.get("month_only_total", {}).values())
+
+
+def chart_agreement(data: Mapping[str, Any]) -> str:
+    """How the chart's months add up to the count table, in one sentence (empty without a chart).
+
+    For example: "The chart counts the same records as the table's month-only rows, within the same
+    1,000 m, so the two agree (All categories row): the bar for 2025-02 is the "last 28 days" column;
+    the bars for 2024-12 to 2025-02 add up to "last 90 days"; the bars for 2023-12 to 2024-11 add up
+    to the comparison period."
+    """
+    if not data["trend"]["months"]:
+        return ""
+    parts = []
+    for p in data["periods"]:
+        months = p["months"]
+        if not months:
+            continue
+        what = "the comparison period" if p["key"] == "baseline" else f"\u201c{p['label']}\u201d"
+        if len(months) == 1:
+            parts.append(f"the bar for {months[0]} is {what}")
+        else:
+            parts.append(f"the bars for {months[0]} to {months[-1]} add up to {what}")
+    row = "month-only records row" if has_month_only_row(data["counts"]) else "All categories row"
+    dated = (" Dated records (such as emergency department injuries) are counted in day windows ending on the briefing's date, "
+             "so they are in the table but not the chart.") if any(
+        r["resolution"] == DATED for r in data["counts"]["rows"]) else ""
+    buffer_m = round(float(data["area"]["buffer_m"]))
+    return (f"The chart counts the same records as the table's month-only rows, within the same {buffer_m:,} m, "
+            f"so the two agree ({row}): {'; '.join(parts)}.{dated}")

@@ -83,6 +83,8 @@ def render_html(
         groups=present.group_rows(data["counts"]["rows"], serious),
         columns=columns,
         not_applicable=present.NOT_APPLICABLE_NOTE if present.has_not_applicable(data["counts"], columns) else "",
+        month_only_row=present.has_month_only_row(data["counts"]),
+        chart_note=present.chart_agreement(data),
     )
 
 
@@ -98,8 +100,19 @@ def _series(data: Mapping[str, Any]) -> list[tuple[str, str, list[str]]]:
     return [("all incidents", "#6baed6", trend["all"]), ("serious incidents", "#de2d26", trend["serious"])]
 
 
+NO_MONTHS = ("No month-only records (such as police.uk) are loaded, so there is no month-by-month chart; the table "
+             "counts dated records in day windows.")
+
+
+def chart_title(data: Mapping[str, Any]) -> str:
+    """What the chart counts, in plain words (the same records and buffer as the count table's month-only rows)."""
+    buffer_m = round(float(data["trend"].get("buffer_m") or data["area"]["buffer_m"]))
+    return f"Month-only records (such as police.uk) per month within {buffer_m:,} m of the school"
+
+
 def trend_chart_svg(data: Mapping[str, Any], *, width: int = 680, height: int = 220) -> str:
-    """Monthly incidents in the school's neighbourhoods as an SVG bar chart (published values only).
+    """Month-only records within the school's buffer, month by month, as an SVG bar chart (published
+    values only): the same records as the count table's month-only rows, so the months add up to them.
 
     Drawn directly as SVG (fast and byte-for-byte stable). A ``"<5"`` month is a hatched bar
     up to 4 labelled "<5"; a hidden month (``"[c]"``) is labelled and left empty; months
@@ -107,6 +120,10 @@ def trend_chart_svg(data: Mapping[str, Any], *, width: int = 680, height: int = 
     """
     trend = data["trend"]
     months = list(trend["months"])
+    if not months:
+        return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} 40" width="{width}" height="40" '
+                f'role="img" aria-label="{html.escape(chart_title(data))}" font-family="sans-serif">'
+                f'<text x="4" y="24" font-size="11">{html.escape(NO_MONTHS)}</text></svg>')
     series = _series(data)
     left, right, top, bottom = 44, 8, 40, 30
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -123,7 +140,7 @@ def trend_chart_svg(data: Mapping[str, Any], *, width: int = 680, height: int = 
     bar = slot * 0.38
     out = [
         (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-         'role="img" aria-label="Incidents per month in the school\'s neighbourhoods" font-family="sans-serif">'),
+         f'role="img" aria-label="{html.escape(chart_title(data))}" font-family="sans-serif">'),
         '<defs>',
     ]
     for k, (_, colour, _) in enumerate(series):
@@ -133,8 +150,8 @@ def trend_chart_svg(data: Mapping[str, Any], *, width: int = 680, height: int = 
             'stroke-width="2"/></pattern>'
         )
     out.append("</defs>")
-    out.append(f'<text x="{left}" y="12" font-size="11">Incidents per month in the school\'s neighbourhoods '
-               "(pale: month not yet fully published)</text>")
+    out.append(f'<text x="{left}" y="12" font-size="11">{html.escape(chart_title(data))} '
+               "(pale: no records for the month)</text>")
     k = 0.0
     while k <= y_max + 1e-9:
         out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(k):.1f}" y2="{y(k):.1f}" stroke="#ddd"/>')
@@ -203,7 +220,8 @@ def trend_chart_png(data: Mapping[str, Any], *, width_in: float = 7.0, height_in
                     ax.annotate(text, (x[k] + offset, 0), ha="center", va="bottom", fontsize=6)
         ax.set_xticks(x)
         ax.set_xticklabels([m[2:] for m in months])
-        ax.set_ylabel("incidents")
+        ax.set_ylabel("records")
+        ax.set_title(chart_title(data), fontsize=8, loc="left")
         ax.spines[["top", "right"]].set_visible(False)
         ax.legend(loc="upper left", fontsize=7, frameon=False)
         fig.tight_layout()

@@ -8,6 +8,7 @@ from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
 from geo_risk.briefing.disclosure import (
+    INTERNAL,
     PRIMARY,
     SECONDARY,
     SHOWN,
@@ -75,8 +76,8 @@ def _assert_protected(values, texts, constraints, statuses, *, test: str | None 
     assert consistent(values, texts, constraints)
     cap = int(sum(values)) + 5
     for i, status in enumerate(statuses):
-        if status != SHOWN:
-            # ... and no suppressed cell is pinned to its true value
+        if status not in (SHOWN, INTERNAL):
+            # ... and no suppressed cell is pinned to its true value (internal cells are never shown)
             try:
                 found = has_alternative(texts, constraints, i, values, cap=cap)
             except OverBudget:

@@ -45,13 +45,17 @@ def test_chart_is_deterministic_svg_of_published_values(briefing):
     data = briefing.to_dict("school")
     a, b = trend_chart_svg(data), trend_chart_svg(data)
     assert a == b and a.startswith("<svg")
-    assert re.search(r"<title>all incidents 2025-04: \d+</title>", a)
+    # the last bar is the table's latest month of month-only records: the same number
+    latest = data["periods"][1]["months"][-1]
+    assert f"<title>all incidents {latest}: {data['counts']['month_only_total']['28d']}</title>" in a
+    assert "within 1,000 m of the school" in a
+    first = data["trend"]["months"][0]
     data["trend"]["all"][0] = "<5"
     data["trend"]["serious"][0] = "[c]"
     svg = trend_chart_svg(data)
     assert ">&lt;5</text>" in svg and ">[c]</text>" in svg
     # a suppressed month is never drawn at a height that would reveal it
-    assert "all incidents 2024-05" not in svg
+    assert f"all incidents {first}" not in svg
 
 
 def test_chart_as_png_via_matplotlib_agg(briefing):
