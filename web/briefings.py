@@ -28,6 +28,7 @@ class BriefingPage:
     shading: dict[str, Any]
     school_marker: dict[str, Any]
     chart: Markup
+    chart_print: Markup  # the same chart beside the map when printed (two A4 pages)
     bounds_ll: tuple[float, float, float, float]
     key: tuple[dict[str, Any], ...] = ()
     groups: tuple[Any, ...] = ()  # the count table's rows, serious first (geo_risk.briefing.present)
@@ -78,6 +79,7 @@ def build(app_data, checked) -> BriefingPage:
     return BriefingPage(urn=str(urn), tier=tier, data=data, level_colour=level_colour(data["tension"]["level"]),
                         shading={"type": "FeatureCollection", "features": features}, school_marker=marker,
                         chart=Markup(trend_chart_svg(data)),
+                        chart_print=Markup(trend_chart_svg(data, ids="print-small")),
                         bounds_ll=(float(b[1]), float(b[0]), float(b[3]), float(b[2])),
                         key=_key(classes),
                         groups=present.group_rows(data["counts"]["rows"],

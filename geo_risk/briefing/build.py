@@ -206,8 +206,7 @@ def brief_all(
     nested = [(k, k + 1) for k in range(len(windows) - 1)]
     table_mask = np.column_stack([has_window, np.ones(n_r, dtype=bool)])
     month_only = np.array([r.resolution == MONTH_ONLY for r in rows], dtype=bool)
-    layout = counts_layout(table_mask, [r.resolution for r in rows], serious,
-                           [p.months for p in periods.all], chart,
+    layout = counts_layout(table_mask, [r.resolution for r in rows], [p.months for p in periods.all], chart,
                            [int(m) not in published_months for m in chart_idx], nested_columns=nested)
     longest = len(windows) - 1
     notes = _notes(periods, bp)
@@ -216,8 +215,7 @@ def brief_all(
     point_lists = _points_by_school(s_idx, i_idx, masks[:, longest], n_s) if include_points else None
     for s in range(n_s):
         urn = urns[s]
-        table = protect_counts(layout, counts[s], by_month[s, month_only].sum(axis=0),
-                               by_month[s, month_only & serious].sum(axis=0), threshold=bp.suppress_below)
+        table = protect_counts(layout, counts[s], by_month[s, month_only].sum(axis=0), threshold=bp.suppress_below)
         rates = _rate_cells(s, table, rows, windows, has_window, ratio, low, high, expected, t_row,
                             t_ratio, t_low, t_high, tot_exp, t_tot, baseline)
         area_table, shades = area_info.protect(s, bp.suppress_below)

@@ -28,12 +28,7 @@ Every published number exactly; that ``"<5"`` is 1-4; that ``"[c]"`` is at least
 ``threshold`` and ``"[x]"`` at least 1 (zeros are never hidden, so a hidden cell is known
 not to be 0, and a ``"[c]"`` not to be 1-4: the strongest reading of the markers); every
 additive relation of the table (cells sum to their totals) and every ordering between
-cells (a 7-day count is at most the 28-day count of the same row). A table may hold
-*internal* cells, never published, that only carry a relation the reader can still use
-(the months of a chart add up to the same number as the table's rows of a window, though
-that number is not shown): the attacker knows nothing of them but the relations, so they
-are unknowns of the audit from 0 up, never protected themselves and never suppressed.
-Not modelled: the tie-breaking order of the secondary choice, and
+cells (a 7-day count is at most the 28-day count of the same row). Not modelled: the tie-breaking order of the secondary choice, and
 differences between tables of other geographies (a buffer against whole LSOAs), which share
 no exact relation.
 
@@ -63,7 +58,6 @@ SHOWN = "shown"
 PRIMARY = "primary"
 SECONDARY = "secondary"
 WITHHELD = "withheld"
-INTERNAL = "internal"
 SECONDARY_MARK = "[c]"
 WITHHELD_MARK = "[x]"
 NOT_APPLICABLE = "n/a"
@@ -88,9 +82,6 @@ class Constraints:
         ``(parts, total)`` pairs: the cells ``parts`` sum to the cell ``total``.
     inequalities
         ``(a, b)`` pairs: cell ``a`` is at most cell ``b`` (nested time windows).
-    internal
-        Cells never published: they only join relations the reader can use (see the module
-        notes). They are unknowns of the audit, never suppressed or protected themselves.
     moves
         Optional: sets of cells that rise by one together when one more record is counted
         (its row's cells, their totals, its month in a chart), so that every equation still
@@ -102,7 +93,6 @@ class Constraints:
     n: int
     equations: tuple[tuple[tuple[int, ...], int], ...] = ()
     inequalities: tuple[tuple[int, int], ...] = ()
-    internal: tuple[int, ...] = ()
     moves: tuple[tuple[int, ...], ...] = ()
 
     def __post_init__(self) -> None:
@@ -115,9 +105,9 @@ class Constraints:
             if not (0 <= a < self.n and 0 <= b < self.n):
                 msg = f"inequality cells ({a}, {b}) are outside 0..{self.n - 1}"
                 raise ValidationError(msg)
-        for i in (*self.internal, *(i for move in self.moves for i in move)):
+        for i in (i for move in self.moves for i in move):
             if not 0 <= i < self.n:
-                msg = f"internal or move cell {i} is outside 0..{self.n - 1}"
+                msg = f"move cell {i} is outside 0..{self.n - 1}"
                 raise ValidationError(msg)
 
     def move_matrix(self) -> np.ndarray:
@@ -150,8 +140,7 @@ class Protected:
     """A table after disclosure control.
 
     ``values`` are the true counts (analyst tier only); ``status`` says for each cell whether
-    it is ``shown``, ``primary`` (``"<5"``), ``secondary`` (``"[c]"``), ``withheld`` or
-    ``internal`` (never published: it has no published text).
+    it is ``shown``, ``primary`` (``"<5"``), ``secondary`` (``"[c]"``) or ``withheld``.
     """
 
     values: tuple[int, ...]
@@ -161,9 +150,6 @@ class Protected:
     def shown(self, i: int) -> str:
         """The published text of cell ``i``."""
         status = self.status[i]
-        if status == INTERNAL:
-            msg = f"cell {i} is internal to disclosure control and is never published"
-            raise ValidationError(msg)
         if status == SHOWN:
             return str(self.values[i])
         if status == PRIMARY:
@@ -181,7 +167,7 @@ class Protected:
 
     @property
     def n_suppressed(self) -> int:
-        return sum(s not in (SHOWN, INTERNAL) for s in self.status)
+        return sum(s != SHOWN for s in self.status)
 
 
 def protect(
@@ -233,7 +219,6 @@ def protect(
         msg = "a move of the table breaks one of its sums; each move must raise a record's cells and their totals"
         raise ValidationError(msg)
     status = np.where((v > 0) & (v < threshold), PRIMARY, SHOWN).astype(object)
-    status[list(constraints.internal)] = INTERNAL
     auditor = _Auditor(v, a, g, threshold, moves, search_budget)
     own_lines, related_lines = _neighbourhoods(constraints)
     totals = constraints.totals
@@ -255,7 +240,7 @@ def protect(
         # non-zero cell. "[x]" is 1 or more, unbounded above, so every non-zero cell hidden
         # this way can always be raised by one together with its totals: never pinned.
         for pool in ([cell, *own_lines[cell]], [cell, *related_lines[cell]], range(v.size)):
-            grow = [j for j in pool if v[j] > 0 and status[j] not in (WITHHELD, INTERNAL)]
+            grow = [j for j in pool if v[j] > 0 and status[j] != WITHHELD]
             if grow:
                 status[grow] = WITHHELD
                 break
@@ -351,8 +336,6 @@ class _Auditor:
         lo[sec], hi[sec] = float(self.t), math.inf
         gone = status == WITHHELD
         lo[gone], hi[gone] = 1.0, math.inf
-        unknown = status == INTERNAL
-        lo[unknown], hi[unknown] = 0.0, math.inf
         return lo, hi
 
     def pinned(self, status: np.ndarray, *, skip: set[int] | frozenset[int] = frozenset(),
@@ -363,7 +346,7 @@ class _Auditor:
         enough to rank the candidates for the next secondary cell, never to decide a table.
         """
         hidden = np.flatnonzero(status != SHOWN)
-        todo = [int(i) for i in hidden if int(i) not in skip and status[i] != INTERNAL]
+        todo = [int(i) for i in hidden if int(i) not in skip]
         if not todo:
             return []
         lo, hi = self.domains(status)

@@ -31,7 +31,9 @@ from geo_risk.crs import EastNorth
 from geo_risk.errors import ValidationError
 
 Tier = Literal["school", "analyst"]
-SCHEMA = "geo-risk/briefing/1"
+#: 2: the trend counts the count table's month-only records within the buffer (one series, ``all``),
+#: over every month the table counts; ``counts.month_only_total`` is what its months add up to.
+SCHEMA = "geo-risk/briefing/2"
 
 
 @dataclass(frozen=True)
@@ -223,7 +225,6 @@ class Briefing:
             "buffer_m": self.buffer_m,
             "months": list(self.trend.months),
             "all": [prot.shown(i) for i in self.trend.all_cells],
-            "serious": [prot.shown(i) for i in self.trend.serious_cells],
             "partial": list(self.trend.partial),
             "area_total_12m": self.area_table.shown(self._area_total_cell),
         }
@@ -346,7 +347,6 @@ class Briefing:
                 "areas_12m": [self.area_table.values[self._area_cell(k)] for k in range(len(self.areas))],
                 "month_only_totals": [None if i is None else prot.values[i] for i in month_only_total],
                 "trend_all": [prot.values[i] for i in self.trend.all_cells],
-                "trend_serious": [prot.values[i] for i in self.trend.serious_cells],
                 "rate_ratios": raw_rates,
             },
             "school_location": {"easting": self.school_point.easting, "northing": self.school_point.northing},

@@ -97,7 +97,7 @@ def _value(text: str) -> float | None:
 
 def _series(data: Mapping[str, Any]) -> list[tuple[str, str, list[str]]]:
     trend = data["trend"]
-    return [("all incidents", "#6baed6", trend["all"]), ("serious incidents", "#de2d26", trend["serious"])]
+    return [("all incidents", "#2171b5", trend["all"])]
 
 
 NO_MONTHS = ("No month-only records (such as police.uk) are loaded, so there is no month-by-month chart; the table "
@@ -110,13 +110,14 @@ def chart_title(data: Mapping[str, Any]) -> str:
     return f"Month-only records (such as police.uk) per month within {buffer_m:,} m of the school"
 
 
-def trend_chart_svg(data: Mapping[str, Any], *, width: int = 680, height: int = 220) -> str:
+def trend_chart_svg(data: Mapping[str, Any], *, width: int = 680, height: int = 220, ids: str = "small") -> str:
     """Month-only records within the school's buffer, month by month, as an SVG bar chart (published
     values only): the same records as the count table's month-only rows, so the months add up to them.
 
     Drawn directly as SVG (fast and byte-for-byte stable). A ``"<5"`` month is a hatched bar
     up to 4 labelled "<5"; a hidden month (``"[c]"``) is labelled and left empty; months
-    whose month-only data is not yet published are pale.
+    whose month-only data is not yet published are pale. ``ids`` prefixes the drawing's ids, so that
+    two copies can share a page.
     """
     trend = data["trend"]
     months = list(trend["months"])
@@ -137,7 +138,7 @@ def trend_chart_svg(data: Mapping[str, Any], *, width: int = 680, height: int = 
 
     n = max(len(months), 1)
     slot = plot_w / n
-    bar = slot * 0.38
+    bar = slot * 0.76 / len(series)
     out = [
         (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
          f'role="img" aria-label="{html.escape(chart_title(data))}" font-family="sans-serif">'),
@@ -145,7 +146,7 @@ def trend_chart_svg(data: Mapping[str, Any], *, width: int = 680, height: int = 
     ]
     for k, (_, colour, _) in enumerate(series):
         out.append(
-            f'<pattern id="small{k}" width="5" height="5" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+            f'<pattern id="{ids}{k}" width="5" height="5" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
             f'<rect width="5" height="5" fill="#fff"/><line x1="0" y1="0" x2="0" y2="5" stroke="{colour}" '
             'stroke-width="2"/></pattern>'
         )
@@ -170,16 +171,19 @@ def trend_chart_svg(data: Mapping[str, Any], *, width: int = 680, height: int = 
                 out.append(f'<rect x="{bx:.1f}" y="{y(value):.1f}" width="{bar:.1f}" height="{y(0) - y(value):.1f}" '
                            f'fill="{colour}" opacity="{opacity}"><title>{html.escape(label)} {month}: '
                            f"{html.escape(text)}</title></rect>")
+                # the number itself above the bar: the chart reads like the table it adds up to
+                out.append(f'<text x="{bx + bar / 2:.1f}" y="{y(value) - 2:.1f}" font-size="8" '
+                           f'text-anchor="middle">{html.escape(text)}</text>')
             elif text.startswith("<"):
                 out.append(f'<rect x="{bx:.1f}" y="{y(4):.1f}" width="{bar:.1f}" height="{y(0) - y(4):.1f}" '
-                           f'fill="url(#small{s_i})" stroke="{colour}" opacity="{opacity}"/>')
+                           f'fill="url(#{ids}{s_i})" stroke="{colour}" opacity="{opacity}"/>')
                 out.append(f'<text x="{bx + bar / 2:.1f}" y="{y(4) - 2:.1f}" font-size="8" '
                            f'text-anchor="middle">{html.escape(text)}</text>')
             else:
                 out.append(f'<text x="{bx + bar / 2:.1f}" y="{y(0) - 2:.1f}" font-size="8" '
                            f'text-anchor="middle">{html.escape(text)}</text>')
     out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="#333"/>')
-    for s_i, (label, colour, _) in enumerate(series):
+    for s_i, (label, colour, _) in enumerate(series if len(series) > 1 else ()):  # one series: the title says it
         lx = left + 8 + s_i * 130
         out.append(f'<rect x="{lx}" y="{top - 20}" width="10" height="8" fill="{colour}"/>'
                    f'<text x="{lx + 14}" y="{top - 13}" font-size="9">{html.escape(label)}</text>')
@@ -206,14 +210,17 @@ def trend_chart_png(data: Mapping[str, Any], *, width_in: float = 7.0, height_in
         fig = Figure(figsize=(width_in, height_in), dpi=dpi)
         FigureCanvasAgg(fig)
         ax = fig.add_subplot(1, 1, 1)
-        for offset, (label, colour, texts) in zip((-0.2, 0.2), _series(data)):
+        series = _series(data)
+        width = 0.8 / len(series)
+        offsets = [(k - (len(series) - 1) / 2) * width for k in range(len(series))]
+        for offset, (label, colour, texts) in zip(offsets, series, strict=True):
             for k, text in enumerate(texts):
                 alpha = 0.4 if trend["partial"][k] else 1.0
                 value = _value(text)
                 if value is not None:
-                    ax.bar(x[k] + offset, value, width=0.4, color=colour, alpha=alpha, label=label if k == 0 else None)
+                    ax.bar(x[k] + offset, value, width=width, color=colour, alpha=alpha, label=label if k == 0 else None)
                 elif text.startswith("<"):
-                    ax.bar(x[k] + offset, 4, width=0.4, color="white", edgecolor=colour, hatch="///", alpha=alpha,
+                    ax.bar(x[k] + offset, 4, width=width, color="white", edgecolor=colour, hatch="///", alpha=alpha,
                            label=label if k == 0 else None)
                     ax.annotate(text, (x[k] + offset, 4), ha="center", va="bottom", fontsize=6)
                 else:
@@ -223,7 +230,8 @@ def trend_chart_png(data: Mapping[str, Any], *, width_in: float = 7.0, height_in
         ax.set_ylabel("records")
         ax.set_title(chart_title(data), fontsize=8, loc="left")
         ax.spines[["top", "right"]].set_visible(False)
-        ax.legend(loc="upper left", fontsize=7, frameon=False)
+        if len(series) > 1:
+            ax.legend(loc="upper left", fontsize=7, frameon=False)
         fig.tight_layout()
         buf = io.BytesIO()
         fig.savefig(buf, format="png", metadata={"Software": None})

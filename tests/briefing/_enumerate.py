@@ -4,8 +4,7 @@ Given only what a school user sees (the published texts) and the table's structu
 for a suppressed cell whether the published table is consistent with another value of it.
 The model of "consistent" is the one documented in :mod:`geo_risk.briefing.disclosure`:
 a published number is exact, "<5" means 1-4, "[c]" means 5 or more, "[x]" (withheld)
-1 or more, an internal cell (never published, given as :data:`UNKNOWN`) anything from 0,
-cells add up to their totals and ordered cells keep their order. Written
+1 or more, cells add up to their totals and ordered cells keep their order. Written
 without the library's solver: plain backtracking over every value up to ``cap``, trying
 values near the truth first and stopping at the first consistent table found.
 
@@ -38,10 +37,6 @@ def tally(test: str, outcome: str) -> None:
     counts[outcome] += 1
 
 
-#: The text a test gives an internal cell (never published): any value from 0.
-UNKNOWN = "?"
-
-
 class OverBudget(Exception):
     """The exhaustive search gave up before deciding; the table was not checked."""
 
@@ -55,8 +50,6 @@ def domains_of(shown: list[str], *, threshold: int = 5, cap: int) -> list[range]
             out.append(range(threshold, cap + 1))
         elif text == WITHHELD_MARK:
             out.append(range(1, cap + 1))
-        elif text == UNKNOWN:
-            out.append(range(cap + 1))
         else:
             value = int(text)
             out.append(range(value, value + 1))

@@ -51,11 +51,11 @@ def test_chart_is_deterministic_svg_of_published_values(briefing):
     assert "within 1,000 m of the school" in a
     first = data["trend"]["months"][0]
     data["trend"]["all"][0] = "<5"
-    data["trend"]["serious"][0] = "[c]"
+    data["trend"]["all"][1] = "[c]"
     svg = trend_chart_svg(data)
     assert ">&lt;5</text>" in svg and ">[c]</text>" in svg
     # a suppressed month is never drawn at a height that would reveal it
-    assert f"all incidents {first}" not in svg
+    assert f"all incidents {first}" not in svg and f"all incidents {data['trend']['months'][1]}" not in svg
 
 
 def test_chart_as_png_via_matplotlib_agg(briefing):
