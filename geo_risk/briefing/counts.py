@@ -190,12 +190,7 @@ def protect_counts(
     if len(chart) != len(trend.months):
         msg = "one chart count per month is needed"
         raise ValidationError(msg)
-    values = np.zeros(table.constraints.n, dtype=np.int64)
-    for r in range(table.n_rows):
-        for c in range(table.n_cols):
-            i = table.index[r][c]
-            if i is not None:
-                values[i] = counts[r, c]
+    values = table.place(counts)
     values[list(trend.all_cells)] = np.asarray(chart, dtype=np.int64)
     # totals from the table's own cells; the chart's equations are then checked by protect
     known = {i for row in table.index for i in row if i is not None} | set(trend.all_cells)

@@ -610,6 +610,17 @@ class TableLayout:
     total_col: tuple[int, ...] | None
     constraints: Constraints
 
+    def place(self, counts: np.ndarray) -> np.ndarray:
+        """A flat vector of the table's size with the body cells of ``counts`` (``R x C``) in place; the
+        margins are left at 0 for the caller to fill."""
+        values = np.zeros(self.constraints.n, dtype=np.int64)
+        for r in range(self.n_rows):
+            for c in range(self.n_cols):
+                i = self.index[r][c]
+                if i is not None:
+                    values[i] = counts[r, c]
+        return values
+
 
 def table_layout(
     mask: np.ndarray,
@@ -747,12 +758,7 @@ def protect_table(
         mask = np.ones(counts.shape, dtype=bool)
     layout = table_layout(mask, column_totals=column_totals, row_totals=row_totals, nested_columns=nested_columns)
     body = np.where(mask, counts, 0)
-    values = np.zeros(layout.constraints.n, dtype=np.int64)
-    for r in range(layout.n_rows):
-        for c in range(layout.n_cols):
-            i = layout.index[r][c]
-            if i is not None:
-                values[i] = body[r, c]
+    values = layout.place(body)
     if layout.total_col is not None:
         values[list(layout.total_col)] = body.sum(axis=1)
     if column_totals:
