@@ -56,15 +56,12 @@ class Trend:
         Per column of the count table, the cell holding the column's month-only records
         (the total row's cell when the table has no dated rows), or None where the column
         counts none (the 7-day window).
-    own_row
-        Whether the month-only totals are a row of their own (the table has dated rows too).
     """
 
     months: tuple[str, ...]
     partial: tuple[bool, ...]
     all_cells: tuple[int, ...]
     month_only_total: tuple[int | None, ...]
-    own_row: bool
 
 
 @dataclass(frozen=True)
@@ -165,7 +162,7 @@ def counts_layout(
                 moves.add(tuple(sorted(i for i in cells if i is not None)))
     constraints = dataclasses.replace(base.constraints, n=n, equations=tuple(equations), moves=tuple(sorted(moves)))
     trend = Trend(months=tuple(chart_months), partial=tuple(bool(p) for p in partial), all_cells=all_cells,
-                  month_only_total=tuple(month_total), own_row=own_total)
+                  month_only_total=tuple(month_total))
     return CountsLayout(table=dataclasses.replace(base, constraints=constraints), trend=trend)
 
 

@@ -373,16 +373,6 @@ class _Auditor:
         # capping open domains keeps the search finite (missing one only suppresses more).
         return float(2 * int(self.v.sum()) + 2 * self.t + 10)
 
-    def is_safe(self, cell: int, status: np.ndarray) -> bool:
-        """Whether ``cell`` has a second consistent value under ``status``."""
-        hidden = np.flatnonzero(status != SHOWN)
-        lo, hi = self.domains(status)
-        ok = self._pair_witnesses(hidden, lo, hi)
-        k = int(np.searchsorted(hidden, cell))
-        if ok[k]:
-            return True
-        return _Search(self.a, self.g, hidden, self.v, lo, hi, self.cap, self.budget).has_alternative(cell)
-
     def _move_witnesses(self, status: np.ndarray, lo: np.ndarray, hi: np.ndarray, cells: list[int]) -> set[int]:
         """Those of ``cells`` that one record more or fewer, or one record moved, changes while
         the table stays consistent with what is published."""

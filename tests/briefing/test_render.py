@@ -78,3 +78,14 @@ def test_the_printed_count_table_puts_the_policys_serious_categories_first(brief
     first = re.findall(r"<tr><td>([^<]+)</td>", table[:table.index("</tbody>")])
     assert first and set(first) <= set(serious)
     assert f"Incidents within {round(briefing.buffer_m)} m of the school" in page
+
+
+def test_the_printed_briefing_shows_what_the_chart_adds_up_to(briefing):
+    # this world has dated injuries too: the month-only records get a total row of their own, and the
+    # chart's note says which columns its bars add up to and that the dated records are not in it
+    data = briefing.to_dict("school")
+    page = render_html(briefing, areas=w.areas())
+    row = re.search(r"All month-only records \(the chart\)</td>((?:<td[^>]*>[^<]*</td>)+)", page)
+    assert row and f">{data['counts']['month_only_total']['28d']}<" in row.group(1)
+    assert data["counts"]["month_only_total"]["28d"] != data["counts"]["total"]["28d"]
+    assert "so the two agree" in page and "in the table but not the chart" in page
